@@ -1,0 +1,51 @@
+"""Test-suite configuration: offline lessons and a per-notebook time report."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+_notebook_seconds: dict[str, float] = defaultdict(float)
+_notebook_failed: set[str] = set()
+
+
+def pytest_configure(config):
+    # Kernels started by nbval inherit this: setup_notebook then blocks every
+    # non-loopback connection, so a lesson that downloads anything fails its test.
+    os.environ["COURSE_OFFLINE"] = "1"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.pop("COURSE_SCALE", None)
+
+
+def pytest_runtest_logreport(report):
+    path = report.nodeid.split("::")[0]
+    if path.endswith(".ipynb"):
+        _notebook_seconds[path] += report.duration
+        if report.failed:
+            _notebook_failed.add(path)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _notebook_seconds:
+        return
+    tr = terminalreporter
+    tr.section("notebook wall-clock (lesson scale)")
+    for path, seconds in sorted(_notebook_seconds.items()):
+        flag = "  FAILED" if path in _notebook_failed else ""
+        over = "  over the 120 s budget" if seconds > 120 else ""
+        tr.write_line(f"{seconds:7.1f} s  {path}{flag}{over}")
+    tr.write_line(f"{sum(_notebook_seconds.values()):7.1f} s  total")
+    out = ROOT / "build" / "test_times.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {"when": time.strftime("%Y-%m-%d %H:%M"), "seconds": dict(_notebook_seconds)},
+            indent=1,
+            sort_keys=True,
+        )
+        + "\n"
+    )

@@ -1,0 +1,114 @@
+"""Every lesson notebook follows the course's conventions and is saved from a clean run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+import course_lib
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+NAME = re.compile(r"^(\d\d)_[a-z0-9]+(_[a-z0-9]+)*\.ipynb$")
+MAX_BYTES = 3 * 1024 * 1024
+
+
+def load(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_there_are_lessons_numbered_from_00_without_gaps():
+    assert PATHS, "no notebooks found"
+    numbers = [int(NAME.match(p.name).group(1)) for p in PATHS if NAME.match(p.name)]
+    assert numbers == list(range(len(numbers))), f"lesson numbers {numbers} are not 00, 01, ..."
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+class TestNotebook:
+    def test_name_is_numbered_snake_case(self, path):
+        assert NAME.match(path.name), f"{path.name}: expected NN_snake_case.ipynb"
+
+    def test_title_and_colab_badge_point_at_this_notebook(self, path):
+        first = load(path).cells[0]
+        assert first.cell_type == "markdown"
+        assert first.source.startswith(f"# {path.name[:2]} "), "first line: '# NN · Title'"
+        badge = course_lib.colab_url(f"notebooks/{path.name}")
+        assert f"]({badge})" in first.source, f"badge should link to {badge}"
+        assert "colab-badge.svg" in first.source
+
+    def test_parameters_cell_sets_scale(self, path):
+        params = [c for c in code_cells(load(path)) if "parameters" in c.metadata.get("tags", [])]
+        assert len(params) == 1, "exactly one code cell tagged 'parameters'"
+        assert re.search(r'^SCALE = "lesson"', params[0].source, re.M), 'SCALE = "lesson"'
+
+    def test_setup_cell_installs_course_lib_on_colab_and_calls_setup_notebook(self, path):
+        cells = code_cells(load(path))
+        setup = [c for c in cells[:3] if "setup_notebook(" in c.source]
+        assert setup, "a setup cell calling setup_notebook(...) among the first code cells"
+        src = setup[0].source
+        assert "google.colab" in src and course_lib.install_url() in src, (
+            f"the setup cell installs {course_lib.install_url()!r} on Colab"
+        )
+
+    def test_saved_from_one_clean_run(self, path):
+        cells = code_cells(load(path))
+        counts = [c.execution_count for c in cells]
+        assert counts == list(range(1, len(cells) + 1)), (
+            f"execution counts {counts}: render it with `make render NB={path.name[:2]}`"
+        )
+
+    def test_no_stored_errors(self, path):
+        for i, cell in enumerate(code_cells(load(path))):
+            for out in cell.get("outputs", []):
+                assert out.output_type != "error", f"code cell {i + 1} has a stored error"
+                text = out.get("text", "") if out.output_type == "stream" else ""
+                assert "Traceback (most recent call last)" not in text, f"code cell {i + 1}"
+
+    def test_size_limit(self, path):
+        size = path.stat().st_size
+        assert size <= MAX_BYTES, f"{size / 1e6:.1f} MB > 3 MB"
+
+    def test_has_summary_and_exercises(self, path):
+        headings = [
+            line.lower()
+            for c in load(path).cells
+            if c.cell_type == "markdown"
+            for line in c.source.splitlines()
+            if line.startswith("#")
+        ]
+        assert any("summary" in h for h in headings), "a '## Summary' section"
+        assert any("exercise" in h for h in headings), "an '## Exercises' section"
+
+    def test_twin_is_in_sync(self, path):
+        twin = path.with_suffix(".py")
+        assert twin.exists(), f"{twin.name}: the py:percent twin is missing"
+        a = [(c.cell_type, c.source.strip()) for c in jupytext.read(twin).cells]
+        b = [(c.cell_type, c.source.strip()) for c in load(path).cells]
+        assert a == b, f"{path.name} differs from {twin.name}: run `make render NB={path.name[:2]}`"
+
+    def test_uses_no_network_at_lesson_scale(self, path):
+        # The dynamic guard (COURSE_OFFLINE=1 -> setup_notebook blocks sockets) catches
+        # downloads while nbval runs; this static check catches the usual culprits in
+        # code that would run at lesson scale, i.e. outside an `if SCALE == "full"` block.
+        banned = ("keras.datasets", "tfds.load", "get_file(", "urlopen(", 'weights="imagenet"')
+        for cell in code_cells(load(path)):
+            lines = cell.source.splitlines()
+            full_block = False
+            for line in lines:
+                if re.match(r'^if SCALE == "full"', line):
+                    full_block = True
+                    continue
+                if full_block and line and not line[0].isspace():
+                    full_block = False  # dedent: the full-scale block (or its else) ended
+                if full_block or line.lstrip().startswith("#"):
+                    continue
+                for word in banned:
+                    assert word not in line, f"{word!r} at lesson scale: {line.strip()}"

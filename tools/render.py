@@ -1,0 +1,83 @@
+"""Render lessons: build each notebook from its py:percent twin and execute it in place.
+
+    python tools/render.py              # every notebook
+    python tools/render.py 03 05        # only lessons 03 and 05
+
+For each lesson ``notebooks/NN_topic.py`` (the twin you edit) the script writes
+``notebooks/NN_topic.ipynb`` with the twin's cells, runs it top to bottom in a fresh
+kernel from ``notebooks/`` (so execution counts are 1..n), saves the outputs, and
+prints the wall-clock seconds. A notebook that raises is saved with its error and the
+script exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+TIMES = ROOT / "build" / "render_times.json"
+
+
+def lessons(selected: list[str]) -> list[Path]:
+    twins = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+    if selected:
+        twins = [t for t in twins if t.name[:2] in selected or t.stem in selected]
+    if not twins:
+        sys.exit(f"no lesson matches {selected}")
+    return twins
+
+
+def render(twin: Path, timeout: int) -> tuple[float, bool]:
+    nb = jupytext.read(twin)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata.pop("jupytext", None)
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
+    start = time.perf_counter()
+    ok = True
+    try:
+        client.execute()
+    except CellExecutionError as err:
+        ok = False
+        print(str(err)[-3000:], file=sys.stderr)
+    seconds = time.perf_counter() - start
+    nbformat.write(nb, twin.with_suffix(".ipynb"))
+    return seconds, ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lessons", nargs="*", help="lesson numbers (e.g. 03) or stems")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    args = parser.parse_args()
+    os.environ.setdefault("COURSE_OFFLINE", "1")
+    TIMES.parent.mkdir(exist_ok=True)
+    times = json.loads(TIMES.read_text()) if TIMES.exists() else {}
+    failed = []
+    for twin in lessons(args.lessons):
+        seconds, ok = render(twin, args.timeout)
+        times[twin.stem] = round(seconds, 1)
+        print(f"{twin.stem}: {seconds:6.1f} s  {'ok' if ok else 'FAILED'}", flush=True)
+        if not ok:
+            failed.append(twin.stem)
+    TIMES.write_text(json.dumps(times, indent=1, sort_keys=True) + "\n")
+    if failed:
+        print("failed:", ", ".join(failed), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
