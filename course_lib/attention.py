@@ -2,3 +2,97 @@
 positions of a sequence, and spatial attention over the cells of a feature grid."""
 
 from __future__ import annotations
+
+import keras
+from keras import ops
+
+__all__ = ["BahdanauAttention"]
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class BahdanauAttention(keras.layers.Layer):
+    """Additive attention (Bahdanau et al., 2014) over ``S`` positions.
+
+    For a query ``s`` (the decoder state) and values ``h_1..h_S`` (encoder outputs,
+    or the cells of a flattened feature grid)::
+
+        e_i     = v · tanh(W s + U h_i)          scores,   (batch, [Tq,] S)
+        alpha_i = softmax_i(e_i)                 weights,  0 at masked positions
+        c       = sum_i alpha_i h_i              context,  (batch, [Tq,] Dv)
+
+    Args:
+        units: size of the hidden layer of the score network (rows of ``W``, ``U``).
+
+    Call args:
+        query: (batch, Dq) one query, or (batch, Tq, Dq) several queries.
+        values: (batch, S, Dv) the positions attended over.
+        values_mask: optional (batch, S) bool, ``False`` at padded positions (they
+            get weight exactly 0). At least one position per row must be ``True``.
+            (Named ``values_mask`` rather than ``mask`` so that Keras never fills it
+            in with the query's own padding mask.)
+        projected_values: optional (batch, S, units), ``project_values(values)``
+            computed once beforehand.
+
+    Returns:
+        ``(context, weights)``: context (batch, Dv) and weights (batch, S) for a
+        rank-2 query; (batch, Tq, Dv) and (batch, Tq, S) for a rank-3 query.
+    """
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+            raise ValueError(f"units: expected a positive int, got {units!r}")
+        self.units = units
+
+    def build(self, query_shape, values_shape=None):
+        if values_shape is None:
+            raise ValueError("BahdanauAttention needs both query and values shapes")
+        if len(values_shape) != 3:
+            raise ValueError(
+                f"values: expected shape (batch, S, Dv), got {tuple(values_shape)}"
+            )
+        if len(query_shape) not in (2, 3):
+            raise ValueError(
+                f"query: expected shape (batch, Dq) or (batch, Tq, Dq), got {tuple(query_shape)}"
+            )
+        dq, dv = query_shape[-1], values_shape[-1]
+        self.W = self.add_weight(name="W", shape=(dq, self.units), initializer="glorot_uniform")
+        self.U = self.add_weight(name="U", shape=(dv, self.units), initializer="glorot_uniform")
+        self.v = self.add_weight(name="v", shape=(self.units,), initializer="glorot_uniform")
+
+    def project_values(self, values):
+        """``U h_i`` for every position: values (batch, S, Dv) -> (batch, S, units).
+
+        A decoder that attends at every step can compute this once per source and
+        pass it to ``call`` as ``projected_values``.
+        """
+        return ops.matmul(values, self.U)
+
+    def call(self, query, values, values_mask=None, projected_values=None):
+        if values_mask is not None and len(values_mask.shape) != 2:
+            raise ValueError(
+                f"values_mask: expected shape (batch, S), got {tuple(values_mask.shape)}"
+            )
+        single = len(query.shape) == 2
+        if single:
+            query = ops.expand_dims(query, 1)  # (batch, 1, Dq)
+        keys = self.project_values(values) if projected_values is None else projected_values
+        q = ops.matmul(query, self.W)  # (batch, Tq, units)
+        hidden = ops.tanh(ops.expand_dims(q, 2) + ops.expand_dims(keys, 1))  # (b, Tq, S, u)
+        scores = ops.sum(hidden * self.v, axis=-1)  # (batch, Tq, S)
+        if values_mask is not None:
+            keep = ops.expand_dims(ops.cast(values_mask, "bool"), 1)  # (batch, 1, S)
+            scores = ops.where(keep, scores, ops.full_like(scores, -1e9))
+        weights = ops.softmax(scores, axis=-1)
+        if values_mask is not None:  # exact zeros at padding, whatever the score dtype
+            weights = weights * ops.cast(keep, weights.dtype)
+        context = ops.matmul(weights, values)  # (batch, Tq, Dv)
+        if single:
+            context, weights = context[:, 0], weights[:, 0]
+        return context, weights
+
+    def compute_mask(self, query, values, values_mask=None, projected_values=None):
+        return None
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
