@@ -2,3 +2,224 @@
 temperature and top-k sampling, and beam search."""
 
 from __future__ import annotations
+
+
+def sample_next(logits, temperature=1.0, top_k=None, rng=None):
+    """Draw the next token id from a model's scores, with temperature and top-k.
+
+    The scores are divided by ``temperature`` before the softmax: below 1 the
+    distribution sharpens, above 1 it flattens, and ``temperature=0`` is the limit,
+    which returns the argmax (greedy). ``top_k`` keeps only the k highest scores.
+
+    Args:
+        logits: (V,) unnormalised scores for one step, or (N, V) for a batch.
+        temperature: a number >= 0.
+        top_k: None (all tokens) or an int in [1, V].
+        rng: a ``numpy.random.Generator`` (default: ``numpy.random.default_rng()``).
+
+    Returns:
+        an int for (V,) logits, or ``ids: (N,)`` int64 for (N, V) logits.
+    """
+    import numpy as np
+
+    from course_lib.checks import check_array, check_finite, check_positive, check_positive_int
+
+    logits = check_array(logits, "logits", dtype="number")
+    if logits.ndim not in (1, 2):
+        raise ValueError(f"logits: expected shape (V,) or (N, V), got {logits.shape}")
+    check_finite(logits.astype(np.float64), "logits")
+    temperature = check_positive(temperature, "temperature", allow_zero=True)
+    single = logits.ndim == 1
+    z = np.atleast_2d(logits).astype(np.float64)
+    N, V = z.shape
+    if top_k is not None:
+        top_k = check_positive_int(top_k, "top_k")
+        if top_k > V:
+            raise ValueError(f"top_k: expected an int in [1, {V}] (the vocabulary size), got {top_k}")
+    if temperature == 0.0:
+        ids = z.argmax(axis=1)
+    else:
+        if top_k is not None and top_k < V:
+            kth = np.partition(z, V - top_k, axis=1)[:, V - top_k][:, None]
+            z = np.where(z >= kth, z, -np.inf)
+        z = z / temperature
+        z = z - z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        rng = rng if rng is not None else np.random.default_rng()
+        u = rng.random((N, 1))
+        ids = np.minimum((np.cumsum(p, axis=1) < u).sum(axis=1), V - 1)
+    ids = ids.astype(np.int64)
+    return int(ids[0]) if single else ids
+
+import numpy as np
+
+from course_lib.checks import check_array, check_positive_int
+
+__all__ = ["beam_search", "greedy_decode"]
+
+
+def _map_state(fn, state):
+    """Apply ``fn`` to every array in a (possibly nested) decoder state."""
+    if state is None:
+        return None
+    if isinstance(state, dict):
+        return {k: _map_state(fn, v) for k, v in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(_map_state(fn, s) for s in state)
+    return fn(state)
+
+
+def _first_leaf(state):
+    if isinstance(state, dict):
+        state = list(state.values())
+    if isinstance(state, (list, tuple)):
+        for s in state:
+            leaf = _first_leaf(s)
+            if leaf is not None:
+                return leaf
+        return None
+    return state
+
+
+def _batch_size(state, batch_size):
+    if batch_size is not None:
+        return check_positive_int(batch_size, "batch_size")
+    leaf = _first_leaf(state)
+    if leaf is None or not getattr(leaf, "shape", None):
+        raise ValueError(
+            "batch_size: pass it explicitly when initial_state holds no array with a batch axis"
+        )
+    return int(leaf.shape[0])
+
+
+def _log_probs(step_output, rows):
+    if not isinstance(step_output, (tuple, list)) or len(step_output) != 2:
+        raise TypeError("step_fn must return a pair (log_probs, new_state)")
+    log_probs, new_state = step_output
+    log_probs = check_array(log_probs, "step_fn log_probs", (rows, "vocab"), dtype="float")
+    return log_probs.astype("float64"), new_state
+
+
+def _check_ids(start_id, end_id, pad_id):
+    for value, name in ((start_id, "start_id"), (end_id, "end_id"), (pad_id, "pad_id")):
+        check_positive_int(value, name, minimum=0)
+    if end_id == pad_id:
+        raise ValueError(f"end_id and pad_id must differ, both are {end_id}")
+
+
+def greedy_decode(step_fn, initial_state, *, start_id, end_id, max_len, pad_id=0, batch_size=None):
+    """Greedy decoding: at every step take the most probable next token.
+
+    Args:
+        step_fn: ``step_fn(tokens, state) -> (log_probs, new_state)`` with
+            tokens: (batch,) int, the previous token of each sequence;
+            log_probs: (batch, V) log-probabilities of the next token;
+            state: any nest (tuple/list/dict) of arrays with a leading batch axis.
+        initial_state: the state before the first step (e.g. the encoder's output).
+        start_id: token fed at the first step (``<start>``).
+        end_id: token that ends a sequence (``<end>``; it is kept in the output).
+        max_len: most tokens generated per sequence.
+        pad_id: written after ``<end>``.
+        batch_size: needed only if ``initial_state`` has no array to read it from.
+
+    Returns:
+        ``(tokens, log_prob)``: tokens (batch, max_len) int64, padded with ``pad_id``
+        after ``<end>``; log_prob (batch,) the sum of the chosen tokens' log-probs.
+    """
+    _check_ids(start_id, end_id, pad_id)
+    max_len = check_positive_int(max_len, "max_len")
+    batch = _batch_size(initial_state, batch_size)
+    tokens = np.full((batch, max_len), pad_id, dtype="int64")
+    scores = np.zeros(batch)
+    done = np.zeros(batch, dtype=bool)
+    prev = np.full(batch, start_id, dtype="int64")
+    state = initial_state
+    for t in range(max_len):
+        log_probs, state = _log_probs(step_fn(prev, state), batch)
+        if not 0 <= end_id < log_probs.shape[1]:
+            raise ValueError(f"end_id: expected an id in [0, {log_probs.shape[1]}), got {end_id}")
+        nxt = log_probs.argmax(axis=1)
+        scores += np.where(done, 0.0, log_probs[np.arange(batch), nxt])
+        tokens[:, t] = np.where(done, pad_id, nxt)
+        done |= nxt == end_id
+        prev = np.where(done, end_id, nxt)
+        if done.all():
+            break
+    return tokens, scores
+
+
+def beam_search(
+    step_fn,
+    initial_state,
+    *,
+    start_id,
+    end_id,
+    max_len,
+    beam_width=4,
+    pad_id=0,
+    batch_size=None,
+    return_all=False,
+):
+    """Beam search: keep the ``beam_width`` most probable prefixes at every step.
+
+    Finished hypotheses (ended by ``<end>``) stay in the beam with their score frozen and
+    compete with the unfinished ones; since every further token can only lower a
+    score, the search stops when all hypotheses in every beam have finished (or at
+    ``max_len``). Scores are plain sums of log-probabilities (no length penalty).
+
+    Args:
+        step_fn: ``step_fn(tokens, state) -> (log_probs, new_state)`` as in
+            ``greedy_decode``; it is called on batch * beam_width rows, and the state's
+            rows are reordered to follow the surviving hypotheses.
+        initial_state: nest of arrays with a leading batch axis (batch, ...).
+        start_id, end_id, max_len, pad_id, batch_size: as in ``greedy_decode``.
+        beam_width: number of hypotheses kept per example (1 = greedy).
+        return_all: also return every beam, best first.
+
+    Returns:
+        ``(tokens, log_prob)``: the best hypothesis per example, tokens (batch, max_len)
+        int64 and log_prob (batch,). With ``return_all``: tokens
+        (batch, beam_width, max_len) and log_prob (batch, beam_width), best first.
+    """
+    _check_ids(start_id, end_id, pad_id)
+    max_len = check_positive_int(max_len, "max_len")
+    k = check_positive_int(beam_width, "beam_width")
+    batch = _batch_size(initial_state, batch_size)
+    rows = batch * k
+    # every example's state repeated k times: row b*k + j is beam j of example b
+    state = _map_state(lambda a: np.repeat(np.asarray(a), k, axis=0), initial_state)
+    scores = np.full((batch, k), -np.inf)
+    scores[:, 0] = 0.0  # all beams start identical: expand only the first one
+    done = np.zeros((batch, k), dtype=bool)
+    tokens = np.full((batch, k, max_len), pad_id, dtype="int64")
+    prev = np.full(rows, start_id, dtype="int64")
+    for t in range(max_len):
+        log_probs, state = _log_probs(step_fn(prev, state), rows)
+        vocab = log_probs.shape[1]
+        if not 0 <= end_id < vocab:
+            raise ValueError(f"end_id: expected an id in [0, {vocab}), got {end_id}")
+        cand = scores[:, :, None] + log_probs.reshape(batch, k, vocab)  # (batch, k, V)
+        # a finished hypothesis has one continuation, itself, at no cost
+        cand = np.where(done[:, :, None], -np.inf, cand)
+        cand[:, :, end_id] = np.where(done, scores, cand[:, :, end_id])
+        flat = cand.reshape(batch, k * vocab)
+        best = np.argsort(-flat, axis=1, kind="stable")[:, :k]  # (batch, k)
+        origin, token = best // vocab, best % vocab
+        new_scores = np.take_along_axis(flat, best, axis=1)
+        was_done = np.take_along_axis(done, origin, axis=1)
+        tokens = np.take_along_axis(tokens, origin[:, :, None], axis=1)
+        tokens[:, :, t] = np.where(was_done, pad_id, token)
+        done = was_done | (token == end_id)
+        scores = new_scores
+        row_index = (np.arange(batch)[:, None] * k + origin).reshape(-1)
+        state = _map_state(lambda a, idx=row_index: np.asarray(a)[idx], state)
+        prev = np.where(done, end_id, token).reshape(-1)
+        if done[np.isfinite(scores)].all():
+            break
+    order = np.argsort(-scores, axis=1, kind="stable")
+    scores = np.take_along_axis(scores, order, axis=1)
+    tokens = np.take_along_axis(tokens, order[:, :, None], axis=1)
+    if return_all:
+        return tokens, scores
+    return tokens[:, 0], scores[:, 0]

@@ -1,0 +1,226 @@
+"""Character-level text corpora and a character vocabulary.
+
+Lesson scale (no network, real text nobody here wrote):
+
+* ``python_docs_text`` — the English reference documentation that ships with Python
+  itself (``pydoc_data.topics``, about 460 k characters of prose and examples);
+* ``stdlib_source_text`` — source code of the Python standard library's ``.py`` files.
+
+Full scale: ``load_shakespeare`` downloads Karpathy's *tiny Shakespeare* (1,115,394
+characters of plays) with a pinned SHA-256 and caches it.
+"""
+
+from __future__ import annotations
+
+import os
+import string
+from pathlib import Path
+
+import numpy as np
+
+from course_lib.checks import check_ids, check_positive_int, check_probability
+
+__all__ = [
+    "SHAKESPEARE_SHA256",
+    "SHAKESPEARE_URL",
+    "CharVocab",
+    "load_shakespeare",
+    "normalize_text",
+    "one_hot",
+    "python_docs_text",
+    "read_text_file",
+    "split_text",
+    "stdlib_source_text",
+]
+
+# Karpathy's char-rnn corpus, 1,115,394 bytes. The SHA-256 is the one TensorFlow Datasets
+# pins for this exact URL in tensorflow_datasets/url_checksums/tiny_shakespeare.txt.
+SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+
+_KEEP = set(string.printable) - set("\r\x0b\x0c")
+
+
+def normalize_text(text: str, replacement: str = "?") -> str:
+    """Keep printable ASCII, newlines and tabs; replace every other character.
+
+    Keeps the vocabulary small (at most 98 symbols) so a tiny model learns quickly.
+
+    Args:
+        text: any string.
+        replacement: a single printable ASCII character used for the others.
+
+    Returns:
+        a string of the same length.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected a str, got {type(text).__name__}")
+    if not isinstance(replacement, str) or len(replacement) != 1 or replacement not in _KEEP:
+        raise ValueError(f"replacement: expected one printable ASCII character, got {replacement!r}")
+    text = text.replace("\r\n", "\n")
+    return "".join(c if c in _KEEP else replacement for c in text)
+
+
+def python_docs_text(max_chars: int | None = None) -> str:
+    """The English documentation text that ships with Python (``pydoc_data.topics``).
+
+    The topics are joined in sorted order with blank lines between them, normalised by
+    ``normalize_text``, so the result is the same on every run of one Python version.
+
+    Args:
+        max_chars: keep at most this many characters (None: all).
+
+    Returns:
+        the text (about 460,000 characters for Python 3.11).
+    """
+    from pydoc_data.topics import topics
+
+    text = normalize_text("\n\n".join(topics[k].strip("\n") for k in sorted(topics)))
+    if max_chars is not None:
+        text = text[: check_positive_int(max_chars, "max_chars")]
+    return text
+
+
+def stdlib_source_text(max_chars: int = 300_000, *, stdlib_dir: str | os.PathLike | None = None) -> str:
+    """Source code of the standard library's top-level ``.py`` modules, concatenated.
+
+    Files are read in sorted order (skipping private ``_*.py`` modules) until
+    ``max_chars`` are collected, each separated by a blank line.
+
+    Args:
+        max_chars: number of characters to collect.
+        stdlib_dir: directory to read (default: this Python's standard library).
+
+    Returns:
+        the code, normalised by ``normalize_text``, exactly ``max_chars`` long unless the
+        directory holds less.
+    """
+    import sysconfig
+
+    max_chars = check_positive_int(max_chars, "max_chars")
+    root = Path(stdlib_dir) if stdlib_dir is not None else Path(sysconfig.get_paths()["stdlib"])
+    if not root.is_dir():
+        raise FileNotFoundError(f"stdlib_dir: expected a directory of .py files, got {root}")
+    files = sorted(p for p in root.glob("*.py") if not p.name.startswith("_"))
+    if not files:
+        raise FileNotFoundError(f"stdlib_dir: no .py files in {root}")
+    parts, total = [], 0
+    for path in files:
+        code = normalize_text(path.read_text(encoding="utf-8", errors="replace")).strip("\n") + "\n\n"
+        parts.append(code)
+        total += len(code)
+        if total >= max_chars:
+            break
+    return "".join(parts)[:max_chars]
+
+
+def read_text_file(path: str | os.PathLike) -> str:
+    """Read a plain UTF-8 text corpus (e.g. tiny Shakespeare's ``input.txt``).
+
+    Windows line endings are turned into ``\\n``.
+
+    Args:
+        path: file path.
+
+    Returns:
+        the text.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"expected a text file at {path}")
+    text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+    if not text:
+        raise ValueError(f"{path}: expected a non-empty text file")
+    return text
+
+
+def load_shakespeare(cache: str | os.PathLike | None = None) -> str:
+    """Tiny Shakespeare (full scale): downloaded once with a pinned SHA-256, then cached.
+
+    Returns:
+        the 1,115,394-character text.
+    """
+    from course_lib.data.download import fetch
+
+    path = fetch(SHAKESPEARE_URL, SHAKESPEARE_SHA256, "tinyshakespeare.txt", cache=cache)
+    return read_text_file(path)
+
+
+def split_text(text: str, val_fraction: float = 0.1):
+    """Split a text into a training head and a held-out tail (no shuffling: the tail is
+    text the model never saw, as a language model is evaluated).
+
+    Args:
+        text: the corpus.
+        val_fraction: share of characters held out, in (0, 1).
+
+    Returns:
+        ``(train_text, val_text)``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected a str, got {type(text).__name__}")
+    check_probability(val_fraction, "val_fraction")
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction: expected a number in (0, 1), got {val_fraction}")
+    cut = int(round(len(text) * (1 - val_fraction)))
+    if cut < 2 or len(text) - cut < 2:
+        raise ValueError(f"text: expected enough characters to split, got {len(text)}")
+    return text[:cut], text[cut:]
+
+
+class CharVocab:
+    """A character vocabulary: sorted distinct characters <-> ids ``0..V-1``.
+
+    >>> vocab = CharVocab("hello")
+    >>> vocab.chars, vocab.encode("hell").tolist()
+    (['e', 'h', 'l', 'o'], [1, 0, 2, 2])
+    """
+
+    def __init__(self, text: str):
+        if not isinstance(text, str):
+            raise TypeError(f"text: expected a str, got {type(text).__name__}")
+        if not text:
+            raise ValueError("text: expected a non-empty string to build the vocabulary from")
+        self.chars = sorted(set(text))
+        self.index = {c: i for i, c in enumerate(self.chars)}
+
+    @property
+    def size(self) -> int:
+        """V, the number of distinct characters."""
+        return len(self.chars)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def encode(self, text: str) -> np.ndarray:
+        """``text`` (length L) -> ids: (L,) int64; unknown characters raise ValueError."""
+        if not isinstance(text, str):
+            raise TypeError(f"text: expected a str, got {type(text).__name__}")
+        unknown = sorted(set(text) - self.index.keys())
+        if unknown:
+            raise ValueError(f"text: characters not in the vocabulary: {unknown[:10]!r}")
+        return np.fromiter((self.index[c] for c in text), dtype=np.int64, count=len(text))
+
+    def decode(self, ids) -> str:
+        """ids: (L,) ints in [0, V) -> a string of length L."""
+        ids = check_ids(ids, "ids", self.size, ("L",), allow_empty=True)
+        return "".join(self.chars[i] for i in ids)
+
+    def unigram_nll(self, ids_train, ids_eval) -> float:
+        """Mean cross-entropy (nats) on ``ids_eval`` of the character frequencies of
+        ``ids_train`` (add-one smoothed): the baseline a language model must beat.
+
+        Args:
+            ids_train: (L1,) ids. ids_eval: (L2,) ids.
+        """
+        ids_train = check_ids(ids_train, "ids_train", self.size, ("L",))
+        ids_eval = check_ids(ids_eval, "ids_eval", self.size, ("L",))
+        counts = np.bincount(ids_train, minlength=self.size) + 1.0
+        return float(-np.log(counts[ids_eval] / counts.sum()).mean())
+
+
+def one_hot(ids, vocab_size: int) -> np.ndarray:
+    """ids: (...) ints in [0, V) -> (..., V) float64 one-hot vectors."""
+    V = check_positive_int(vocab_size, "vocab_size")
+    ids = check_ids(ids, "ids", V)
+    return np.eye(V)[ids]

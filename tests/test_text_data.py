@@ -1,0 +1,113 @@
+"""Tests of course_lib.data.text: corpora, the character vocabulary, the Shakespeare parser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from course_lib.data import text as T
+from course_lib.data.download import ChecksumError, sha256_file
+
+FIXTURE = Path(__file__).parent / "fixtures" / "tinyshakespeare_head.txt"
+
+
+def test_shakespeare_parser_on_fixture_in_the_real_format():
+    # the fixture is the start of the real input.txt: plain ASCII, "\n" line ends,
+    # a speaker's name with a colon, the speech, a blank line between speeches
+    text = T.read_text_file(FIXTURE)
+    assert text.startswith("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\n")
+    assert "\r" not in text
+    vocab = T.CharVocab(text)
+    assert vocab.decode(vocab.encode(text)) == text
+
+
+def test_read_text_file_normalises_windows_line_ends(tmp_path):
+    p = tmp_path / "crlf.txt"
+    p.write_bytes(b"All:\r\nSpeak, speak.\r\n")
+    assert T.read_text_file(p) == "All:\nSpeak, speak.\n"
+    with pytest.raises(FileNotFoundError):
+        T.read_text_file(tmp_path / "missing.txt")
+    (tmp_path / "empty.txt").write_text("")
+    with pytest.raises(ValueError, match="non-empty"):
+        T.read_text_file(tmp_path / "empty.txt")
+
+
+def test_load_shakespeare_uses_the_pinned_checksum(tmp_path, monkeypatch):
+    assert len(T.SHAKESPEARE_SHA256) == 64
+    # a cached file with the wrong bytes is rejected (re-fetch fails offline)
+    seen = {}
+
+    def fake_fetch(url, sha256, filename=None, cache=None):
+        seen.update(url=url, sha256=sha256)
+        if sha256_file(FIXTURE) != sha256:
+            raise ChecksumError("not the pinned file")
+        return FIXTURE
+
+    import course_lib.data.download as download
+
+    monkeypatch.setattr(download, "fetch", fake_fetch)
+    with pytest.raises(ChecksumError):
+        T.load_shakespeare(cache=tmp_path)
+    assert seen == {"url": T.SHAKESPEARE_URL, "sha256": T.SHAKESPEARE_SHA256}
+
+
+def test_python_docs_text_is_real_english_and_deterministic():
+    text = T.python_docs_text()
+    assert len(text) > 200_000
+    assert text == T.python_docs_text()
+    assert " the " in text and "def " in text
+    assert set(text) <= T._KEEP
+    assert len(T.python_docs_text(max_chars=1000)) == 1000
+
+
+def test_stdlib_source_text(tmp_path):
+    code = T.stdlib_source_text(20_000)
+    assert len(code) == 20_000 and "def " in code and "import" in code
+    (tmp_path / "b.py").write_text("x = 1\n")
+    (tmp_path / "a.py").write_text("y = 'é'\n")
+    (tmp_path / "_private.py").write_text("z = 0\n")
+    assert T.stdlib_source_text(100, stdlib_dir=tmp_path) == "y = '?'\n\nx = 1\n\n"
+    with pytest.raises(FileNotFoundError):
+        T.stdlib_source_text(100, stdlib_dir=tmp_path / "nope")
+
+
+def test_char_vocab_hello():
+    vocab = T.CharVocab("hello")
+    assert vocab.chars == ["e", "h", "l", "o"] and len(vocab) == 4
+    ids = vocab.encode("hello")
+    np.testing.assert_array_equal(ids, [1, 0, 2, 2, 3])
+    assert vocab.decode(ids) == "hello"
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        vocab.encode("help")
+    with pytest.raises(ValueError, match=r"ids in \[0, 4\)"):
+        vocab.decode([0, 4])
+    with pytest.raises(ValueError, match="non-empty"):
+        T.CharVocab("")
+    with pytest.raises(TypeError):
+        T.CharVocab(b"hello")
+
+
+def test_unigram_nll_and_one_hot():
+    vocab = T.CharVocab("ab")
+    ids = vocab.encode("aaab")
+    # add-one counts: a=4, b=2 -> p(a)=2/3, p(b)=1/3
+    expected = -(3 * np.log(2 / 3) + np.log(1 / 3)) / 4
+    assert vocab.unigram_nll(ids, ids) == pytest.approx(expected)
+    oh = T.one_hot(np.array([[0, 1]]), 2)
+    np.testing.assert_array_equal(oh, [[[1, 0], [0, 1]]])
+    with pytest.raises(ValueError, match=r"ids in \[0, 2\)"):
+        T.one_hot([2], 2)
+
+
+def test_split_and_normalize():
+    train, val = T.split_text("abcdefghij", 0.2)
+    assert (train, val) == ("abcdefgh", "ij")
+    with pytest.raises(ValueError, match=r"val_fraction: expected a number in \(0, 1\)"):
+        T.split_text("abcdefghij", 1.0)
+    with pytest.raises(ValueError, match="enough characters"):
+        T.split_text("abc", 0.1)
+    assert T.normalize_text("a\r\nb\u00e9\x0c") == "a\nb??"
+    with pytest.raises(ValueError, match="replacement"):
+        T.normalize_text("x", "??")
