@@ -3,6 +3,10 @@ temperature and top-k sampling, and beam search."""
 
 from __future__ import annotations
 
+import numpy as np
+
+from course_lib.checks import check_array, check_positive_int
+
 
 def sample_next(logits, temperature=1.0, top_k=None, rng=None):
     """Draw the next token id from a model's scores, with temperature and top-k.
@@ -51,12 +55,6 @@ def sample_next(logits, temperature=1.0, top_k=None, rng=None):
         ids = np.minimum((np.cumsum(p, axis=1) < u).sum(axis=1), V - 1)
     ids = ids.astype(np.int64)
     return int(ids[0]) if single else ids
-
-import numpy as np
-
-from course_lib.checks import check_array, check_positive_int
-
-__all__ = ["beam_search", "greedy_decode"]
 
 
 def _map_state(fn, state):
