@@ -1,0 +1,369 @@
+# %% [markdown]
+# # 01 · Sequence tasks: one-to-one, one-to-many, many-to-one, many-to-many
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/notebooks/01_sequence_tasks.ipynb)
+#
+# **Goals.** Meet the five shapes a sequence problem can take, build and train a small
+# Keras model for each, and read off its input and output shapes. Then handle sequences
+# of different lengths with padding and masking, and check that a masked model really
+# ignores the padding.
+#
+# **Covers (seed topics):** the kinds of sequence processing (CS231n lecture 10; week-4
+# note on RNN types): one-to-one, one-to-many (captioning), many-to-one (sentiment),
+# many-to-many (translation; per-frame video labels).
+
+# %% tags=["parameters"]
+SCALE = "lesson"  # "lesson": small, offline, about a minute on a CPU. "full": real datasets, use a GPU.
+SEED = 0
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # Colab: install course_lib; TensorFlow is already there
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "course-lib @ git+https://github.com/seqmodels-course/sequence-models-keras@main"], check=True)
+
+from course_lib.env import setup_notebook
+
+info = setup_notebook(seed=SEED, scale=SCALE)
+SCALE = info.scale
+print(info)
+
+# %% [markdown]
+# ## 1. Shapes first
+#
+# Keras (like this whole course) stores a batch of sequences as a 3-D array
+# `(batch, time, features)`: `x[n, t]` is the feature vector of example `n` at step `t`.
+# A recurrent layer reads the time axis one step at a time, carrying a hidden state `h_t`.
+# With `return_sequences=False` (the default) it returns only the last state,
+# `(batch, units)`; with `return_sequences=True` it returns every state,
+# `(batch, time, units)`. Those two switches, plus where the input and output sit in
+# time, give the five problem types:
+#
+# | type | input | output | example |
+# |---|---|---|---|
+# | one-to-one | `(batch, features)` | `(batch, classes)` | classify one image — no recurrence needed |
+# | one-to-many | `(batch, features)` | `(batch, time, vocab)` | write a caption for an image |
+# | many-to-one | `(batch, time, features)` | `(batch, classes)` | sentiment of a sentence |
+# | many-to-many, aligned | `(batch, time, features)` | `(batch, time, classes)` | tag every frame / word |
+# | many-to-many, seq2seq | `(batch, time_in, …)` | `(batch, time_out, vocab)` | translation: lengths differ |
+#
+# The five models below are tiny and train in seconds; later lessons make each of them
+# serious.
+
+# %%
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_lib.data.digits import load_digits
+
+rng = np.random.default_rng(SEED)
+(x_train, y_train), (x_test, y_test) = load_digits(seed=SEED)  # x: (n, 8, 8) in [0, 1]
+print("digits:", x_train.shape, x_test.shape)
+
+# %% [markdown]
+# ## 2. One-to-one: a plain classifier
+#
+# One input vector, one output: a feed-forward network. It is here as the reference
+# point: there is no time axis anywhere.
+
+# %%
+one_to_one = keras.Sequential(
+    [keras.Input((64,)), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10, activation="softmax")],
+    name="one_to_one",
+)
+one_to_one.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
+one_to_one.fit(x_train.reshape(-1, 64), y_train, epochs=30, batch_size=64, verbose=0)
+_, acc_1to1 = one_to_one.evaluate(x_test.reshape(-1, 64), y_test, verbose=0)
+print("input", one_to_one.input_shape, "-> output", one_to_one.output_shape, f"  test accuracy {acc_1to1:.3f}")
+assert one_to_one.output_shape == (None, 10)
+assert acc_1to1 > 0.9
+
+# %% [markdown]
+# ## 3. One-to-many: spell the digit you see
+#
+# A miniature of image captioning: from **one** vector (the 8×8 image) produce a
+# **sequence** (the digit's English name, one letter per step, then `<end>`). The image
+# vector is encoded once and handed to the RNN at every step (`RepeatVector`); the RNN's
+# state decides which letter comes next. Another common choice, used in lesson 09, is to
+# give the image only as the initial state and feed the previous output as the next
+# input.
+
+# %%
+NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+LETTERS = sorted(set("".join(NAMES)))
+SPELL_VOCAB = ["<pad>", "<end>"] + LETTERS  # token 0 is padding
+T_SPELL = max(map(len, NAMES)) + 1  # longest name + <end>
+
+
+def spell(label: int) -> list[int]:
+    """Token ids of a digit's name, then <end>, padded to T_SPELL."""
+    ids = [SPELL_VOCAB.index(c) for c in NAMES[label]] + [1]
+    return ids + [0] * (T_SPELL - len(ids))
+
+
+def unspell(ids) -> str:
+    out = []
+    for i in ids:
+        if i <= 1:  # <pad> or <end>
+            break
+        out.append(SPELL_VOCAB[i])
+    return "".join(out)
+
+
+spell_train = np.array([spell(y) for y in y_train])  # (n, T_SPELL)
+spell_test = np.array([spell(y) for y in y_test])
+print(NAMES[7], "->", spell(7))
+
+one_to_many = keras.Sequential(
+    [
+        keras.Input((64,)),                                   # (batch, 64)
+        keras.layers.Dense(64, activation="relu"),            # (batch, 64)
+        keras.layers.RepeatVector(T_SPELL),                   # (batch, time, 64)
+        keras.layers.GRU(64, return_sequences=True),          # (batch, time, 64)
+        keras.layers.Dense(len(SPELL_VOCAB), activation="softmax"),  # (batch, time, vocab)
+    ],
+    name="one_to_many",
+)
+one_to_many.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy")
+one_to_many.fit(x_train.reshape(-1, 64), spell_train, epochs=40, batch_size=64, verbose=0)
+
+spelled = one_to_many.predict(x_test.reshape(-1, 64), verbose=0).argmax(-1)  # (n, T_SPELL)
+words = [unspell(s) for s in spelled]
+acc_spell = np.mean([w == NAMES[y] for w, y in zip(words, y_test)])
+print("input", one_to_many.input_shape, "-> output", one_to_many.output_shape)
+print(f"whole name spelled right on {acc_spell:.1%} of test images; e.g.", words[:6])
+assert one_to_many.output_shape == (None, T_SPELL, len(SPELL_VOCAB))
+assert acc_spell > 0.85
+
+# %% [markdown]
+# ## 4. Variable lengths: padding
+#
+# Real sequences differ in length — sentences, recordings, sensor logs. A batch must be
+# a rectangle, so shorter sequences are **padded**, here with zeros at the end
+# (`keras.utils.pad_sequences`). The next two tasks use the same data: random numbers in
+# [-1, 1] of length 5 to 30.
+#
+# * **many-to-one** — is the sum of the whole sequence positive? One label per sequence.
+# * **many-to-many (aligned)** — at every step, is the running sum so far positive? One
+#   label per step, aligned with the input.
+#
+# Neither can be solved by looking at one step: the network must accumulate.
+
+# %%
+def make_sums(n: int, min_len: int = 5, max_len: int = 30, pad_to: int = 30):
+    lengths = rng.integers(min_len, max_len + 1, size=n)
+    seqs = [rng.uniform(-1, 1, size=L).astype("float32") for L in lengths]
+    x = keras.utils.pad_sequences(seqs, maxlen=pad_to, dtype="float32", padding="post")[..., None]
+    running = np.cumsum(x[..., 0], axis=1)  # (n, time); padding adds 0, so it does not move
+    y_last = np.array([s.sum() > 0 for s in seqs], dtype="float32")  # (n,)
+    y_steps = (running > 0).astype("float32")  # (n, time)
+    mask = np.arange(pad_to)[None, :] < lengths[:, None]  # (n, time): True on real steps
+    return x, y_last, y_steps, mask, lengths
+
+
+xs_train, ylast_train, ysteps_train, mask_train, _ = make_sums(4000)
+xs_test, ylast_test, ysteps_test, mask_test, len_test = make_sums(1000)
+print("x:", xs_train.shape, "(batch, time, features)   lengths 5..30, zero-padded at the end")
+
+# %% [markdown]
+# ## 5. Many-to-one: one label for a whole sequence
+#
+# `Masking(mask_value=0.0)` marks the steps whose features are all zero as padding; the
+# GRU then skips them (its state is carried over unchanged), so the "last" state is the
+# state after the last **real** step.
+
+# %%
+many_to_one = keras.Sequential(
+    [
+        keras.Input((None, 1)),                   # (batch, time, 1); any length
+        keras.layers.Masking(mask_value=0.0),
+        keras.layers.GRU(16),                     # (batch, 16): the last real state
+        keras.layers.Dense(1, activation="sigmoid"),
+    ],
+    name="many_to_one",
+)
+many_to_one.compile(keras.optimizers.Adam(1e-2), "binary_crossentropy", metrics=["accuracy"])
+many_to_one.fit(xs_train, ylast_train, epochs=8, batch_size=64, verbose=0)
+_, acc_m2o = many_to_one.evaluate(xs_test, ylast_test, verbose=0)
+print("input", many_to_one.input_shape, "-> output", many_to_one.output_shape, f"  test accuracy {acc_m2o:.3f}")
+assert many_to_one.output_shape == (None, 1)
+assert acc_m2o > 0.9
+
+# %% [markdown]
+# ## 6. Many-to-many, aligned: one label per step
+#
+# The same recurrent layer with `return_sequences=True` emits a state at every step, and
+# a `Dense` layer is applied to each of them. Accuracy is measured on real steps only.
+
+# %%
+many_to_many = keras.Sequential(
+    [
+        keras.Input((None, 1)),
+        keras.layers.Masking(mask_value=0.0),
+        keras.layers.GRU(16, return_sequences=True),   # (batch, time, 16)
+        keras.layers.Dense(1, activation="sigmoid"),   # (batch, time, 1): Dense acts per step
+    ],
+    name="many_to_many",
+)
+many_to_many.compile(keras.optimizers.Adam(1e-2), "binary_crossentropy")
+many_to_many.fit(xs_train, ysteps_train[..., None], epochs=8, batch_size=64, verbose=0)
+
+p_steps = many_to_many.predict(xs_test, verbose=0)[..., 0]  # (n, time)
+acc_m2m = np.mean((p_steps > 0.5)[mask_test] == ysteps_test[mask_test].astype(bool))
+print("input", many_to_many.input_shape, "-> output", many_to_many.output_shape,
+      f"  per-step accuracy on real steps {acc_m2m:.3f}")
+assert many_to_many.output_shape == (None, None, 1)
+assert acc_m2m > 0.9
+
+# %%
+n = int(np.argmax(len_test > 20))
+fig, ax = plt.subplots(figsize=(7, 2.6))
+L = len_test[n]
+ax.bar(range(L), xs_test[n, :L, 0], color="0.75", label="input x_t")
+ax.plot(range(L), np.cumsum(xs_test[n, :L, 0]), "k.-", label="running sum")
+ax.step(range(L), p_steps[n, :L], where="mid", color="C1", label="P(running sum > 0)")
+ax.axhline(0, color="k", lw=0.5)
+ax.set(xlabel="time step t", title="many-to-many (aligned): a prediction at every step")
+ax.legend(loc="lower left", fontsize=8)
+plt.show()
+
+# %% [markdown]
+# ## 7. Masking really ignores the padding
+#
+# A claim worth testing rather than believing: pad the same sequence to 30 and to 60
+# steps. With masking, the many-to-one model must give **the same** output. Without it,
+# the extra zeros are fed through the GRU like real inputs and move the state. The
+# unmasked twin below has exactly the same weights; only the `Masking` layer is gone.
+
+# %%
+x_short = xs_test[:200]  # padded to 30 steps
+x_long = np.concatenate([x_short, np.zeros((200, 30, 1), "float32")], axis=1)  # 60 steps
+
+masked_30 = many_to_one.predict(x_short, verbose=0)
+masked_60 = many_to_one.predict(x_long, verbose=0)
+
+unmasked = keras.Sequential(
+    [keras.Input((None, 1)), keras.layers.GRU(16), keras.layers.Dense(1, activation="sigmoid")]
+)
+unmasked.set_weights(many_to_one.get_weights())
+unmasked_30 = unmasked.predict(x_short, verbose=0)
+unmasked_60 = unmasked.predict(x_long, verbose=0)
+
+gap_masked = np.abs(masked_30 - masked_60).max()
+gap_unmasked = np.abs(unmasked_30 - unmasked_60).max()
+print(f"largest change from 30 extra padding steps: masked {gap_masked:.2e}, unmasked {gap_unmasked:.2e}")
+assert gap_masked < 1e-5, "a masked model must not see the padding"
+assert gap_unmasked > 1e-2, "without a mask, the padding changes the prediction"
+
+# %% [markdown]
+# ## 8. Many-to-many, sequence to sequence: lengths differ
+#
+# When the output is not aligned with the input — translation, summarisation — an
+# **encoder** RNN reads the whole input into its final state, and a **decoder** RNN
+# starts from that state and writes the output one token at a time. The toy task: read
+# 3 to 8 digits and write the *distinct* digits in increasing order, then `<end>`:
+# `7 2 7 9 2 → 2 7 9 <end>`. Input and output lengths differ and vary.
+#
+# While training, the decoder is fed the true previous token (*teacher forcing*); at test
+# time it is fed its own previous prediction. Lesson 07 treats all of this properly;
+# here it is just the shape of the model.
+
+# %%
+PAD, START, END = 10, 11, 12  # digits are tokens 0..9
+T_IN, T_OUT = 8, 11  # at most 8 input digits; at most 10 distinct digits + <end>
+
+
+def make_distinct(n: int):
+    lengths = rng.integers(3, T_IN + 1, size=n)
+    src = np.full((n, T_IN), PAD)
+    tgt = np.full((n, T_OUT), PAD)
+    for i, L in enumerate(lengths):
+        digits = rng.integers(0, 10, size=L)
+        src[i, :L] = digits
+        out = sorted(set(digits.tolist())) + [END]
+        tgt[i, : len(out)] = out
+    dec_in = np.concatenate([np.full((n, 1), START), tgt[:, :-1]], axis=1)  # shifted right
+    return src, dec_in, tgt
+
+
+src_train, dec_train, tgt_train = make_distinct(8000)
+src_test, _, tgt_test = make_distinct(500)
+
+enc_tokens = keras.Input((T_IN,), dtype="int32", name="source")
+dec_tokens = keras.Input((None,), dtype="int32", name="previous_target")
+enc_embed = keras.layers.Embedding(13, 16)
+dec_embed = keras.layers.Embedding(13, 16)
+_, enc_state = keras.layers.GRU(64, return_state=True)(enc_embed(enc_tokens))  # (batch, 64)
+decoder_gru = keras.layers.GRU(64, return_sequences=True, return_state=True)
+dec_seq, _ = decoder_gru(dec_embed(dec_tokens), initial_state=enc_state)  # (batch, time_out, 64)
+readout = keras.layers.Dense(13, activation="softmax")
+seq2seq = keras.Model([enc_tokens, dec_tokens], readout(dec_seq), name="seq2seq")
+seq2seq.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
+seq2seq.fit([src_train, dec_train], tgt_train, epochs=12, batch_size=128, verbose=0)
+print("inputs", [tuple(i.shape) for i in seq2seq.inputs], "-> output", seq2seq.output.shape)
+
+# %% [markdown]
+# The inference loop feeds the decoder one token at a time, starting from `<start>` and
+# the encoder's state, and stops at `<end>`:
+
+# %%
+encoder = keras.Model(enc_tokens, enc_state)
+prev_token = keras.Input((1,), dtype="int32")
+state_in = keras.Input((64,))
+step_seq, step_state = decoder_gru(dec_embed(prev_token), initial_state=state_in)
+decoder_step = keras.Model([prev_token, state_in], [readout(step_seq)[:, 0], step_state])
+
+
+def translate_distinct(src):
+    state = encoder.predict(src, verbose=0)
+    token = np.full((len(src), 1), START)
+    out = np.full((len(src), T_OUT), PAD)
+    for t in range(T_OUT):
+        probs, state = decoder_step.predict([token, state], verbose=0)
+        token = probs.argmax(-1)[:, None]
+        out[:, t] = token[:, 0]
+    return out
+
+
+def until_end(ids):
+    ids = list(ids)
+    return ids[: ids.index(END)] if END in ids else ids
+
+
+pred = translate_distinct(src_test)
+exact = np.mean([until_end(p) == until_end(t) for p, t in zip(pred, tgt_test)])
+for s, p in zip(src_test[:4], pred[:4]):
+    print(" ".join(str(d) for d in s if d != PAD), "->", " ".join(map(str, until_end(p))))
+print(f"exact match on held-out inputs: {exact:.1%}")
+assert seq2seq.output.shape[-1] == 13
+assert exact > 0.8
+
+# %% [markdown]
+# ## Summary
+#
+# | type | Keras pattern | shapes seen here |
+# |---|---|---|
+# | one-to-one | `Dense` stack | `(batch, 64) → (batch, 10)` |
+# | one-to-many | vector → `RepeatVector` → RNN(`return_sequences=True`) | `(batch, 64) → (batch, 6, vocab)` |
+# | many-to-one | RNN → last state → `Dense` | `(batch, time, 1) → (batch, 1)` |
+# | many-to-many aligned | RNN(`return_sequences=True`) → `Dense` per step | `(batch, time, 1) → (batch, time, 1)` |
+# | seq2seq | encoder RNN state → decoder RNN | `(batch, 8) + (batch, time_out) → (batch, time_out, vocab)` |
+#
+# - Variable-length data is padded into a rectangle; a mask tells recurrent layers which
+#   steps are real. We checked it: 30 extra padding steps changed the masked model's output
+#   by less than 1e-5 and the unmasked twin's by far more.
+# - Training a decoder uses teacher forcing; generating with it needs a separate loop that
+#   feeds back its own predictions.
+#
+# ## Exercises
+#
+# 1. Pad at the front (`padding="pre"`) instead of the end and retrain the many-to-one
+#    model without `Masking`. Why does pre-padding hurt an unmasked RNN less?
+# 2. In the one-to-many model, feed the image only as the GRU's initial state (a `Dense`
+#    layer to 64 units → `initial_state`) and zeros as inputs. Does it still spell?
+# 3. In the seq2seq task, ask for the digits in the order they first appear instead of
+#    sorted. Is it harder? Why would attention (lesson 08) help?
+# 4. Replace `GRU` by `SimpleRNN` in the many-to-one model and make the sequences 200 steps
+#    long. What happens to the accuracy? (Lesson 04 explains it.)
