@@ -1,0 +1,82 @@
+"""Synthetic long-memory tasks: the adding problem and the recall task (generated, seeded).
+
+Both tasks put the information the answer needs near the *start* of a sequence and ask
+for the answer at its *end*, so a model only solves them if it carries information over
+``T`` steps. Every generator is vectorised (one NumPy call per array, no Python loop over
+examples) and takes a ``seed``, so a lesson gets the same data on every run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.checks import check_positive_int
+
+__all__ = ["ADDING_BASELINE_MSE", "adding_problem", "recall_chance_accuracy", "recall_task"]
+
+#: MSE of always predicting the mean (1.0) on the adding problem: the variance of the sum
+#: of two independent U(0, 1) numbers, 2 · 1/12 = 1/6.
+ADDING_BASELINE_MSE = 1.0 / 6.0
+
+
+def adding_problem(n: int, T: int, seed: int = 0):
+    """The adding problem (Hochreiter & Schmidhuber, 1997).
+
+    Each sequence has ``T`` steps of two features: a random number in [0, 1) and a
+    marker that is 1 at exactly two steps and 0 elsewhere. One marker sits in the first
+    half of the sequence, the other in the second half. The target is the sum of the two
+    marked numbers, so a model must remember the first one for up to ``T`` steps.
+    Predicting the mean (1.0) gives MSE 1/6 (``ADDING_BASELINE_MSE``).
+
+    Args:
+        n: number of sequences, >= 1.
+        T: sequence length, >= 2.
+        seed: seed of the generator.
+
+    Returns:
+        ``x: (n, T, 2) float32`` and ``y: (n, 1) float32``.
+    """
+    n = check_positive_int(n, "n")
+    T = check_positive_int(T, "T", minimum=2)
+    rng = np.random.default_rng(seed)
+    values = rng.random((n, T), dtype=np.float32)
+    half = T // 2
+    first = rng.integers(0, half, size=n)
+    second = rng.integers(half, T, size=n)
+    markers = np.zeros((n, T), dtype=np.float32)
+    rows = np.arange(n)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    x = np.stack([values, markers], axis=-1)
+    y = (values[rows, first] + values[rows, second])[:, None].astype(np.float32)
+    return x, y
+
+
+def recall_task(n: int, T: int, num_symbols: int = 8, seed: int = 0):
+    """The recall task: read ``T`` symbols, then output the *first* one.
+
+    Each sequence is ``T`` random symbols in ``0..num_symbols-1``; the target is the
+    symbol at step 0. Everything after step 0 is a distractor, so the model must keep the
+    first symbol in its state for ``T - 1`` steps. Chance accuracy is ``1/num_symbols``.
+
+    Args:
+        n: number of sequences, >= 1.
+        T: sequence length, >= 1.
+        num_symbols: alphabet size, >= 2.
+        seed: seed of the generator.
+
+    Returns:
+        ``x: (n, T) int32`` symbol ids and ``y: (n,) int32`` the first symbol.
+    """
+    n = check_positive_int(n, "n")
+    T = check_positive_int(T, "T")
+    num_symbols = check_positive_int(num_symbols, "num_symbols", minimum=2)
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, num_symbols, size=(n, T), dtype=np.int32)
+    return x, x[:, 0].copy()
+
+
+def recall_chance_accuracy(num_symbols: int) -> float:
+    """Accuracy of guessing on the recall task: ``1 / num_symbols``."""
+    num_symbols = check_positive_int(num_symbols, "num_symbols", minimum=2)
+    return 1.0 / num_symbols

@@ -1,0 +1,66 @@
+"""Adding problem and recall task generators."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_lib.data.tasks import (
+    ADDING_BASELINE_MSE,
+    adding_problem,
+    recall_chance_accuracy,
+    recall_task,
+)
+
+
+def test_adding_problem_structure():
+    x, y = adding_problem(500, 20, seed=1)
+    assert x.shape == (500, 20, 2) and y.shape == (500, 1)
+    assert x.dtype == np.float32 and y.dtype == np.float32
+    markers = x[..., 1]
+    np.testing.assert_array_equal(markers.sum(axis=1), 2.0)
+    first = markers.argmax(axis=1)
+    second = 19 - markers[:, ::-1].argmax(axis=1)
+    assert (first < 10).all() and (second >= 10).all()
+    np.testing.assert_allclose(y[:, 0], (x[..., 0] * markers).sum(axis=1), rtol=1e-6)
+    assert ((x[..., 0] >= 0) & (x[..., 0] < 1)).all()
+
+
+def test_adding_baseline_is_one_sixth():
+    _, y = adding_problem(200_000, 4, seed=0)
+    assert abs(ADDING_BASELINE_MSE - 1 / 6) < 1e-12
+    assert abs(np.mean((y - 1.0) ** 2) - 1 / 6) < 0.003
+    assert abs(y.mean() - 1.0) < 0.005
+
+
+def test_seeded_and_distinct():
+    a, _ = adding_problem(10, 8, seed=3)
+    b, _ = adding_problem(10, 8, seed=3)
+    c, _ = adding_problem(10, 8, seed=4)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_recall_task():
+    x, y = recall_task(1000, 15, num_symbols=5, seed=0)
+    assert x.shape == (1000, 15) and y.shape == (1000,)
+    np.testing.assert_array_equal(y, x[:, 0])
+    assert x.min() == 0 and x.max() == 4
+    assert recall_chance_accuracy(5) == 0.2
+    counts = np.bincount(y, minlength=5) / 1000
+    assert np.abs(counts - 0.2).max() < 0.05
+
+
+@pytest.mark.parametrize(
+    "call, err, match",
+    [
+        (lambda: adding_problem(0, 10), ValueError, "n"),
+        (lambda: adding_problem(5, 1), ValueError, "T"),
+        (lambda: adding_problem(5, 10.0), TypeError, "T"),
+        (lambda: recall_task(5, 10, num_symbols=1), ValueError, "num_symbols"),
+        (lambda: recall_chance_accuracy(0), ValueError, "num_symbols"),
+    ],
+)
+def test_bad_arguments(call, err, match):
+    with pytest.raises(err, match=match):
+        call()
