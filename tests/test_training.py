@@ -1,0 +1,258 @@
+"""course_lib.training: a killed run resumes exactly; damaged checkpoints fail clearly."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from course_lib import training
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# A tiny recurrent classifier with dropout (so the random-generator state matters),
+# trained for 6 epochs into WORKDIR/run. When WORKDIR/pause-once exists, the run deletes
+# it and sleeps in the middle of epoch 4 (index 3, batch 2): the test kills it there with
+# SIGKILL and starts the very same command again. After the run finishes, the same
+# process trains a fresh model without interruption into WORKDIR/reference (saving one
+# TensorFlow start-up) so the two can be compared.
+CHILD = r"""
+import json, os, sys, time
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import keras, numpy as np, tensorflow as tf
+from course_lib.training import fit_resumable
+
+work = sys.argv[1]
+tf.config.experimental.enable_op_determinism()
+rng = np.random.default_rng(0)
+x = rng.normal(size=(256, 6, 3)).astype("float32")
+y = (x[:, :, 0].sum(1) > 0).astype("float32")
+
+class PauseOnce(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+    def on_train_batch_begin(self, batch, logs=None):
+        marker = os.path.join(work, "pause-once")
+        if self.epoch == 3 and batch == 2 and os.path.exists(marker):
+            os.remove(marker)
+            print("paused", flush=True)
+            time.sleep(300)
+
+def train(name):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((6, 3)), keras.layers.GRU(8),
+                              keras.layers.Dropout(0.3),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    run = fit_resumable(model, x, y, run_dir=os.path.join(work, name), epochs=6,
+                        batch_size=32, validation_data=(x[:64], y[:64]),
+                        callbacks=[PauseOnce()])
+    np.savez(os.path.join(work, name + ".npz"), *[np.asarray(w) for w in model.get_weights()])
+    return {"initial_epoch": run.initial_epoch, "history": run.history}
+
+result = {"run": train("run"), "reference": train("reference")}
+print(json.dumps(result), flush=True)
+"""
+
+
+def _start(script: Path, work: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CUDA_VISIBLE_DEVICES": ""}
+    return subprocess.Popen(
+        [sys.executable, str(script), str(work)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT,
+    )
+
+
+def test_a_killed_run_resumes_from_its_last_epoch_and_matches_an_uninterrupted_run(tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(CHILD)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "pause-once").touch()
+    killed = _start(script, work)
+    try:
+        line = killed.stdout.readline()  # blocks until the run pauses mid-epoch (or dies)
+        assert line.strip() == "paused", f"the run did not reach epoch 4: {line!r}"
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait(timeout=30)
+    finally:
+        if killed.poll() is None:
+            killed.kill()
+        killed.stdout.close()
+    assert killed.returncode == -signal.SIGKILL
+    state = json.loads((work / "run" / "state.json").read_text())
+    assert state["epoch"] == 3, "three epochs were complete when the run was killed"
+    assert not (work / "reference").exists()
+
+    again = _start(script, work)  # the very same command
+    stdout, _ = again.communicate(timeout=300)
+    assert again.returncode == 0, f"the resumed run failed:\n{stdout}"
+    result = json.loads(stdout.strip().splitlines()[-1])
+    resumed, uninterrupted = result["run"], result["reference"]
+    assert uninterrupted["initial_epoch"] == 0
+    assert resumed["initial_epoch"] == 3, "resumed after the last completed epoch"
+    assert len(resumed["history"]["loss"]) == 6
+    assert resumed["history"] == uninterrupted["history"], "same metrics, epoch by epoch"
+    a, b = np.load(work / "reference.npz"), np.load(work / "run.npz")
+    assert a.files == b.files
+    for key in a.files:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=f"final weight {key}")
+
+
+# -- in-process tests on a tiny dense model ---------------------------------------------
+
+
+
+def _data(n=64):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(n, 4)).astype("float32")
+    return x, (x @ np.arange(1.0, 5.0, dtype="float32"))[:, None]
+
+
+def _model(units=4, dropout=0.2):
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([
+        keras.Input((4,)), keras.layers.Dense(units), keras.layers.Dropout(dropout),
+        keras.layers.Dense(1),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")
+    return model
+
+
+def _fit(model, run_dir, epochs=3, **kw):
+    x, y = _data()
+    kw.setdefault("validation_data", (x[:16], y[:16]))
+    return training.fit_resumable(model, x, y, run_dir=run_dir, epochs=epochs, batch_size=16, **kw)
+
+
+def test_the_callback_alone_resumes_model_fit_like_backup_and_restore(tmp_path):
+    x, y = _data()
+    model = _model()
+    cb = training.ResumableBackup(tmp_path / "run", monitor="loss")
+    assert isinstance(cb, keras.callbacks.BackupAndRestore)
+    model.fit(x, y, epochs=2, batch_size=16, callbacks=[cb], verbose=0)
+    model2 = _model()
+    hist = model2.fit(x, y, epochs=5, batch_size=16,
+                      callbacks=[training.ResumableBackup(tmp_path / "run", monitor="loss")],
+                      verbose=0)
+    assert hist.epoch == [2, 3, 4], "epochs 1-2 were restored, not trained again"
+    assert training.read_run_state(tmp_path / "run")["epoch"] == 5
+    assert model2._initial_epoch is None, "a later fit must not skip epochs"
+
+
+def _corrupt(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # a half-copied file
+
+
+@pytest.fixture(scope="module")
+def one_epoch_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("trained") / "run"
+    _fit(_model(), run_dir, epochs=1)
+    return run_dir
+
+
+@pytest.fixture
+def run_copy(one_epoch_run, tmp_path):
+    shutil.copytree(one_epoch_run, tmp_path / "run")
+    return tmp_path / "run"
+
+
+def test_resume_continues_the_history_and_a_finished_run_trains_nothing(run_copy):
+    before = training.read_run_state(run_copy)["history"]
+    model = _model()
+    run = _fit(model, run_copy, epochs=3)
+    assert run.initial_epoch == 1 and len(run.history["loss"]) == 3
+    assert {k: v[:1] for k, v in run.history.items()} == before, "epoch 1 is kept, not redone"
+    again = _model()
+    done = _fit(again, run_copy, epochs=3)
+    assert done.initial_epoch == 3 and done.history == run.history
+    for w1, w2 in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(w1, w2)  # restored, not trained further
+    assert done.best["epoch"] == int(np.argmin(run.history["val_loss"])) + 1
+    best = training.load_best(run_copy)
+    x, y = _data()
+    assert best.evaluate(x[:16], y[:16], verbose=0) == pytest.approx(done.best["value"], rel=1e-5)
+
+
+def test_a_partial_weights_file_is_reported_clearly(run_copy):
+    weights = run_copy / training.read_run_state(run_copy)["weights"]
+    _corrupt(weights)
+    with pytest.raises(training.CheckpointError, match=r"corrupted or partial.*delete"):
+        _fit(_model(), run_copy, epochs=2)
+    weights.unlink()
+    with pytest.raises(training.CheckpointError, match="is missing"):
+        _fit(_model(), run_copy, epochs=2)
+
+
+def test_a_partial_random_state_file_is_reported_clearly(run_copy):
+    _corrupt(run_copy / training.read_run_state(run_copy)["rng"])
+    with pytest.raises(training.CheckpointError, match=r"rng.npz is corrupted or partial"):
+        _fit(_model(), run_copy, epochs=2)
+
+
+def test_a_partial_state_file_is_reported_clearly(run_copy):
+    _corrupt(run_copy / "state.json")
+    with pytest.raises(training.CheckpointError, match="state.json is corrupted or partial"):
+        _fit(_model(), run_copy, epochs=2)
+    (run_copy / "state.json").write_text('{"epoch": 1}')
+    with pytest.raises(training.CheckpointError, match="not a course_lib run state"):
+        training.read_run_state(run_copy)
+
+
+def test_a_partial_best_model_is_reported_clearly(run_copy, tmp_path):
+    assert isinstance(training.load_best(run_copy), keras.Model)
+    _corrupt(run_copy / "best.keras")
+    with pytest.raises(training.CheckpointError, match="best.keras is corrupted"):
+        training.load_best(run_copy)
+    with pytest.raises(FileNotFoundError, match="no best model"):
+        training.load_best(tmp_path / "elsewhere")
+
+
+def test_resuming_with_other_settings_or_another_model_is_refused(run_copy):
+    x, y = _data()
+    with pytest.raises(training.CheckpointError, match="batch_size"):
+        training.fit_resumable(_model(), x, y, run_dir=run_copy, epochs=2, batch_size=8)
+    with pytest.raises(training.CheckpointError, match="different architecture"):
+        _fit(_model(units=5), run_copy, epochs=2)
+    with pytest.raises(training.CheckpointError, match="random-generator states"):
+        _fit(_model(dropout=0.0), run_copy, epochs=2)  # Dropout(0) keeps its generator
+    without = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4), keras.layers.Dense(1)])
+    without.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")
+    with pytest.raises(training.CheckpointError, match="random-generator states"):
+        _fit(without, run_copy, epochs=2)
+
+
+def test_bad_inputs_name_what_was_expected(tmp_path):
+    x, y = _data()
+    model = _model()
+    fit = training.fit_resumable
+    with pytest.raises(ValueError, match="same number of examples"):
+        fit(model, x[:10], y, run_dir=tmp_path / "r", epochs=1)
+    with pytest.raises(ValueError, match="epochs: expected an int >= 1"):
+        fit(model, x, y, run_dir=tmp_path / "r", epochs=0)
+    with pytest.raises(TypeError, match="batch_size: expected an int"):
+        fit(model, x, y, run_dir=tmp_path / "r", epochs=1, batch_size=2.5)
+    with pytest.raises(TypeError, match="model: expected a keras.Model"):
+        fit("model", x, y, run_dir=tmp_path / "r", epochs=1)
+    uncompiled = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="compiled model"):
+        fit(uncompiled, x, y, run_dir=tmp_path / "r", epochs=1)
+    with pytest.raises(TypeError, match="run_dir: expected a directory path"):
+        fit(model, x, y, run_dir=None, epochs=1)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="run_dir: expected a directory"):
+        fit(model, x, y, run_dir=tmp_path / "file", epochs=1)
+    with pytest.raises(ValueError, match="monitor: expected one of the logged metrics"):
+        fit(model, x, y, run_dir=tmp_path / "r", epochs=1, monitor="val_accuracy")
+    with pytest.raises(ValueError, match="mode: expected one of"):
+        fit(model, x, y, run_dir=tmp_path / "r2", epochs=1, mode="lowest")
