@@ -12,6 +12,7 @@ folder to keep downloads across sessions), else ``~/.cache/course_lib``.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import shutil
 import tarfile
@@ -120,7 +121,8 @@ def fetch(
             raise DownloadError(
                 f"download of {url} was cut off: got {tmp.stat().st_size} of {expected_len} bytes"
             )
-    except (urllib.error.URLError, OSError, ValueError) as err:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as err:
+        # HTTPException: e.g. IncompleteRead when a chunked transfer is cut
         tmp.unlink(missing_ok=True)
         if isinstance(err, DownloadError):
             raise

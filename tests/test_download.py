@@ -1,0 +1,201 @@
+"""course_lib.data.download offline: file:// fetches, the cache, errors and safe extraction."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import socket
+import tarfile
+import zipfile
+
+import pytest
+
+from course_lib import env
+from course_lib.data import download
+
+DATA = b"id\tword\n1\thello\n2\tworld\n" * 50
+SHA = hashlib.sha256(DATA).hexdigest()
+
+
+@pytest.fixture
+def source(tmp_path):
+    path = tmp_path / "src" / "words.tsv"
+    path.parent.mkdir()
+    path.write_bytes(DATA)
+    return path
+
+
+@pytest.fixture
+def cache(tmp_path):
+    return tmp_path / "cache"
+
+
+def test_file_url_is_fetched_into_the_cache(source, cache):
+    path = download.fetch(source.as_uri(), SHA, cache=cache)
+    assert path == cache / "words.tsv" and path.read_bytes() == DATA
+    assert download.sha256_file(path) == SHA
+    assert sorted(p.name for p in cache.iterdir()) == ["words.tsv"]
+
+
+def test_a_cache_hit_does_not_read_the_source_again(source, cache):
+    download.fetch(source.as_uri(), SHA, cache=cache)
+    source.unlink()
+    assert download.fetch(source.as_uri(), SHA, cache=cache).read_bytes() == DATA
+
+
+def test_a_corrupted_cached_file_is_fetched_again(source, cache, capsys):
+    path = download.fetch(source.as_uri(), SHA, cache=cache)
+    path.write_bytes(DATA[:10])
+    assert download.fetch(source.as_uri(), SHA, cache=cache).read_bytes() == DATA
+    assert "corrupted" in capsys.readouterr().out
+
+
+def test_a_file_with_the_wrong_checksum_is_not_cached(source, cache):
+    source.write_bytes(DATA + b"changed upstream")
+    with pytest.raises(download.ChecksumError, match=f"expected {SHA}.*nothing was cached"):
+        download.fetch(source.as_uri(), SHA, cache=cache)
+    assert list(cache.iterdir()) == []
+
+
+def test_a_missing_source_raises_download_error(tmp_path, cache):
+    with pytest.raises(download.DownloadError, match="could not download"):
+        download.fetch((tmp_path / "nope.bin").as_uri(), SHA, cache=cache)
+    assert list(cache.iterdir()) == []
+
+
+def test_without_network_the_error_says_what_to_download_and_where(monkeypatch, cache):
+    # let monkeypatch restore the real socket functions after block_network patches them
+    monkeypatch.setattr(socket.socket, "connect", socket.socket.connect)
+    monkeypatch.setattr(socket, "getaddrinfo", socket.getaddrinfo)
+    env.block_network()
+    url = "https://data.example.org/corpus/words.tsv"
+    with pytest.raises(download.DownloadError) as info:
+        download.fetch(url, SHA, cache=cache)
+    text = str(info.value)
+    assert url in text, "names what to download"
+    assert str(cache / "words.tsv") in text, "names where to put it"
+    assert SHA in text and "another machine" in text
+    assert list(cache.iterdir()) == []
+
+
+def test_cache_dir_follows_course_data_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "drive"))
+    assert download.cache_dir() == tmp_path / "drive" and (tmp_path / "drive").is_dir()
+    assert download.cache_dir(tmp_path / "other") == tmp_path / "other"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"url": "https://h/x.bin", "sha256": "abc"}, "sha256: expected 64 hex digits"),
+        ({"url": "https://h/x.bin", "sha256": "g" * 64}, "sha256: expected 64 hex digits"),
+        ({"url": "https://h/x.bin", "sha256": 123}, "sha256: expected 64 hex digits"),
+        ({"url": "x.bin", "sha256": SHA}, "url: expected an address"),
+        ({"url": "https://h/", "sha256": SHA}, "filename: expected a plain file name"),
+        ({"url": "https://h/x", "sha256": SHA, "filename": "../x"}, "filename: expected a plain"),
+    ],
+)
+def test_bad_arguments_name_what_was_expected(kwargs, match, cache):
+    with pytest.raises(ValueError, match=match):
+        download.fetch(**kwargs, cache=cache)
+
+
+def test_sha256_file_of_a_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no file at"):
+        download.sha256_file(tmp_path / "missing")
+
+
+# -- archives ----------------------------------------------------------------------------
+
+
+def _zip(path, members):
+    with zipfile.ZipFile(path, "w") as zf:
+        for info, data in members:
+            zf.writestr(info, data)
+    return path
+
+
+def _tar(path, members):
+    with tarfile.open(path, "w:gz") as tf:
+        for info, data in members:
+            if data is not None:
+                info.size = len(data)
+            tf.addfile(info, io.BytesIO(data) if data is not None else None)
+    return path
+
+
+def _tarinfo(name, kind=tarfile.REGTYPE, linkname=""):
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = linkname
+    return info
+
+
+def _symlink_zipinfo(name):
+    info = zipfile.ZipInfo(name)
+    info.external_attr = (0o120777 << 16)
+    return info
+
+
+def test_a_clean_zip_and_tar_extract(tmp_path):
+    z = _zip(tmp_path / "a.zip", [("d/a.txt", b"A"), ("b.txt", b"B")])
+    out = download.safe_extract(z, tmp_path / "z")
+    assert (out / "d" / "a.txt").read_bytes() == b"A" and (out / "b.txt").read_bytes() == b"B"
+    t = _tar(tmp_path / "a.tar.gz", [(_tarinfo("d", tarfile.DIRTYPE), None),
+                                     (_tarinfo("d/a.txt"), b"A")])
+    out = download.safe_extract(t, tmp_path / "t")
+    assert (out / "d" / "a.txt").read_bytes() == b"A"
+
+
+UNSAFE_ZIPS = {
+    "dotdot": [("ok.txt", b"x"), ("../evil.txt", b"E")],
+    "nested dotdot": [("a/../../evil.txt", b"E")],
+    "absolute": [(zipfile.ZipInfo("/tmp/evil.txt"), b"E")],
+    "backslash dotdot": [("..\\evil.txt", b"E")],
+    "symlink": [(_symlink_zipinfo("link"), b"/etc/passwd")],
+}
+UNSAFE_TARS = {
+    "dotdot": [(_tarinfo("ok.txt"), b"x"), (_tarinfo("../evil.txt"), b"E")],
+    "absolute": [(_tarinfo("/tmp/evil.txt"), b"E")],
+    "symlink": [(_tarinfo("link", tarfile.SYMTYPE, "/etc/passwd"), None)],
+    "hardlink": [(_tarinfo("link", tarfile.LNKTYPE, "/etc/passwd"), None)],
+    "fifo": [(_tarinfo("pipe", tarfile.FIFOTYPE), None)],
+}
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar"])
+def test_unsafe_members_are_refused_before_anything_is_written(tmp_path, kind):
+    cases = UNSAFE_ZIPS if kind == "zip" else UNSAFE_TARS
+    for label, members in cases.items():
+        case = tmp_path / label.replace(" ", "_")
+        case.mkdir()
+        archive = (_zip if kind == "zip" else _tar)(case / f"x.{kind}", members)
+        with pytest.raises(download.UnsafeArchiveError, match="archive member"):
+            download.safe_extract(archive, case / "out" / "data")
+        assert not (case / "out" / "data").exists(), label
+        assert list((case / "out").iterdir()) == [], f"{label}: a temporary directory was left"
+        assert not (case / "evil.txt").exists() and not (case / "out" / "evil.txt").exists()
+
+
+def test_extracting_a_non_archive_or_missing_file(tmp_path):
+    (tmp_path / "plain.txt").write_text("not an archive")
+    with pytest.raises(ValueError, match="neither a zip nor a tar"):
+        download.safe_extract(tmp_path / "plain.txt", tmp_path / "out")
+    with pytest.raises(FileNotFoundError, match="no archive at"):
+        download.safe_extract(tmp_path / "missing.zip", tmp_path / "out")
+
+
+def test_fetch_and_extract_extracts_once_and_records_a_marker(tmp_path):
+    archive = _zip(tmp_path / "corpus.zip", [("corpus/a.txt", b"A")])
+    sha = download.sha256_file(archive)
+    cache = tmp_path / "cache"
+    out = download.fetch_and_extract(archive.as_uri(), sha, cache=cache)
+    assert out == cache / "corpus.zip.d"
+    assert (out / ".extracted-sha256").read_text() == sha
+    assert (out / "corpus" / "a.txt").read_bytes() == b"A"
+    (out / "corpus" / "a.txt").write_bytes(b"edited")
+    assert download.fetch_and_extract(archive.as_uri(), sha, cache=cache) == out
+    assert (out / "corpus" / "a.txt").read_bytes() == b"edited", "reused, not re-extracted"
+    (out / ".extracted-sha256").unlink()  # e.g. an extraction that was interrupted
+    download.fetch_and_extract(archive.as_uri(), sha, cache=cache)
+    assert (out / "corpus" / "a.txt").read_bytes() == b"A", "extracted again without a marker"
