@@ -79,12 +79,18 @@ def block_network() -> None:
     if getattr(socket.socket.connect, "_course_blocked", False):
         return
     original_connect = socket.socket.connect
+    original_connect_ex = socket.socket.connect_ex
     original_getaddrinfo = socket.getaddrinfo
 
     def guarded_connect(self, address):
         if not _is_loopback(address):
             raise OSError(f"network access is disabled at lesson scale (tried {address!r})")
         return original_connect(self, address)
+
+    def guarded_connect_ex(self, address):  # the error-code variant must not slip through
+        if not _is_loopback(address):
+            raise OSError(f"network access is disabled at lesson scale (tried {address!r})")
+        return original_connect_ex(self, address)
 
     def guarded_getaddrinfo(host, *args, **kwargs):
         name = host.decode() if isinstance(host, bytes) else (host or "")
@@ -94,6 +100,7 @@ def block_network() -> None:
 
     guarded_connect._course_blocked = True
     socket.socket.connect = guarded_connect
+    socket.socket.connect_ex = guarded_connect_ex
     socket.getaddrinfo = guarded_getaddrinfo
 
 

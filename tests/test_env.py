@@ -1,0 +1,108 @@
+"""course_lib.env: the scale switch, seed validation, the network guard, repeatable seeds."""
+
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+import pytest
+
+from course_lib import env
+
+
+@pytest.fixture
+def restore_sockets(monkeypatch):
+    """Let monkeypatch put the real socket functions back after block_network patches them."""
+    monkeypatch.setattr(socket.socket, "connect", socket.socket.connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", socket.socket.connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", socket.getaddrinfo)
+
+
+def test_scale_defaults_to_lesson_and_accepts_full(monkeypatch):
+    monkeypatch.delenv("COURSE_SCALE", raising=False)
+    assert env.scale() == "lesson"
+    assert env.scale("lesson") == "lesson"
+    assert env.scale("full") == "full"
+
+
+def test_course_scale_overrides_the_notebook(monkeypatch):
+    monkeypatch.setenv("COURSE_SCALE", "full")
+    assert env.scale("lesson") == "full"
+    monkeypatch.setenv("COURSE_SCALE", "lesson")
+    assert env.scale("full") == "lesson"
+    monkeypatch.setenv("COURSE_SCALE", "")  # empty means unset
+    assert env.scale("full") == "full"
+
+
+@pytest.mark.parametrize("bad", ["Full", "small", "fulll", " lesson", 1])
+def test_a_bad_scale_names_the_choices(monkeypatch, bad):
+    monkeypatch.delenv("COURSE_SCALE", raising=False)
+    with pytest.raises(ValueError, match=r"SCALE: expected one of \['lesson', 'full'\]"):
+        env.scale(bad)
+
+
+def test_a_bad_course_scale_variable_is_refused(monkeypatch):
+    monkeypatch.setenv("COURSE_SCALE", "huge")
+    with pytest.raises(ValueError, match="SCALE: expected one of.*'huge'"):
+        env.scale("lesson")
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0", None, True, np.float64(2.0)])
+def test_setup_notebook_refuses_a_bad_seed(seed):
+    with pytest.raises(ValueError, match="seed: expected a non-negative int"):
+        env.setup_notebook(seed=seed)
+
+
+def test_setup_notebook_refuses_a_bad_scale(monkeypatch):
+    monkeypatch.delenv("COURSE_SCALE", raising=False)
+    with pytest.raises(ValueError, match="SCALE: expected one of"):
+        env.setup_notebook(seed=0, scale="medium")
+
+
+def test_block_network_refuses_other_hosts_and_allows_loopback(restore_sockets):
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    try:
+        env.block_network()
+        env.block_network()  # idempotent
+        with socket.create_connection(server.getsockname(), timeout=5):
+            pass  # loopback works
+        assert socket.getaddrinfo("localhost", 80)
+        for address in [("10.255.255.1", 80), ("8.8.8.8", 53), ("192.168.0.1", 443)]:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                with pytest.raises(OSError, match="network access is disabled"):
+                    s.connect(address)
+                with pytest.raises(OSError, match="network access is disabled"):
+                    s.connect_ex(address)
+        with pytest.raises(OSError, match="network access is disabled.*example.org"):
+            socket.getaddrinfo("example.org", 443)
+        with pytest.raises(OSError, match="network access is disabled"):
+            socket.create_connection(("pypi.org", 443), timeout=5)
+    finally:
+        server.close()
+
+
+def test_setup_notebook_seeds_everything_the_same_way_twice(monkeypatch, restore_sockets):
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    monkeypatch.delenv("COURSE_SCALE", raising=False)
+    import keras
+
+    draws = []
+    for _ in range(2):
+        info = env.setup_notebook(seed=7, scale="lesson")
+        # the global NumPy generator is what setup_notebook seeds (legacy API on purpose)
+        draws.append((np.random.rand(3), keras.random.uniform((3,)).numpy()))  # noqa: NPY002
+    assert info.seed == 7 and info.scale == "lesson" and info.offline
+    assert info.keras.startswith("3.")
+    np.testing.assert_array_equal(draws[0][0], draws[1][0])
+    np.testing.assert_array_equal(draws[0][1], draws[1][1])
+    env.setup_notebook(seed=8, scale="lesson")
+    assert not np.array_equal(np.random.rand(3), draws[0][0]), "another seed"  # noqa: NPY002
+
+
+def test_in_colab_follows_the_runtime_marker(monkeypatch):
+    monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
+    assert env.in_colab() is False
+    monkeypatch.setenv("COLAB_RELEASE_TAG", "release-colab_20250101-060000_RC00")
+    assert env.in_colab() is True
