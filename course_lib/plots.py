@@ -5,6 +5,86 @@ given) and returns it, so a lesson can arrange several in one figure."""
 from __future__ import annotations
 
 
+def plot_learning_curves(history, ax=None, *, metric: str = "loss", title: str | None = None,
+                         log_y: bool = False):
+    """Training and validation curves of one run, against the epoch.
+
+    Args:
+        history: a dict-like of per-epoch lists (``keras.callbacks.History.history`` or
+            any ``{"loss": [...], "val_loss": [...]}``), or a ``History`` object.
+        ax: the Matplotlib ``Axes`` to draw on (a new figure if ``None``).
+        metric: the key to draw (``"loss"``, ``"accuracy"``, ...); ``"val_" + metric``
+            is drawn too when present.
+        title: the axes' title.
+        log_y: logarithmic y axis.
+
+    Returns:
+        the ``Axes``.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    history = getattr(history, "history", history)
+    if not hasattr(history, "keys"):
+        raise TypeError(f"history: expected a dict of per-epoch lists or a History, got {type(history).__name__}")
+    if metric not in history:
+        raise ValueError(f"history: no {metric!r} curve; it has {sorted(history)}")
+    if ax is None:
+        _, ax = plt.subplots()
+    train = np.asarray(history[metric], dtype=float)
+    if train.ndim != 1 or train.size == 0:
+        raise ValueError(f"history[{metric!r}]: expected a non-empty 1-D sequence, got shape {train.shape}")
+    epochs = np.arange(1, train.size + 1)
+    ax.plot(epochs, train, label=f"train {metric}")
+    if f"val_{metric}" in history:
+        ax.plot(epochs, np.asarray(history[f"val_{metric}"], dtype=float), label=f"val {metric}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    if log_y:
+        ax.set_yscale("log")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_gate_heatmap(values, ax=None, *, title: str | None = None, marks=None,
+                      vmin: float = 0.0, vmax: float = 1.0, cmap: str = "viridis"):
+    """Heatmap of one gate (or state) over time: units on the y axis, steps on the x axis.
+
+    Args:
+        values: (T, H) activations of one sequence, e.g. an LSTM's input gate.
+        ax: the Matplotlib ``Axes`` to draw on (a new figure if ``None``).
+        title: the axes' title.
+        marks: optional time steps to flag with dashed vertical lines (e.g. the marked
+            positions of the adding problem).
+        vmin, vmax: colour range (gates live in [0, 1]).
+        cmap: Matplotlib colour map name.
+
+    Returns:
+        the ``Axes``.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from course_lib.checks import check_array
+
+    values = check_array(values, "values", ("time", "units"), dtype="number")
+    if ax is None:
+        _, ax = plt.subplots()
+    image = ax.imshow(values.T, aspect="auto", origin="lower", interpolation="nearest",
+                      vmin=vmin, vmax=vmax, cmap=cmap)
+    for t in [] if marks is None else np.atleast_1d(marks):
+        ax.axvline(float(t), color="white", linestyle="--", linewidth=1)
+    ax.set_xlabel("time step")
+    ax.set_ylabel("unit")
+    ax.grid(False)
+    if title:
+        ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, fraction=0.04)
+    return ax
+
+
 def plot_gradient_norms(curves, ax=None, *, x=None, xlabel: str = "time step t",
                         ylabel: str = "gradient norm", title: str | None = None):
     """Gradient norms on a logarithmic y axis, one line per labelled curve.
@@ -39,4 +119,50 @@ def plot_gradient_norms(curves, ax=None, *, x=None, xlabel: str = "time step t",
     if title:
         ax.set_title(title)
     ax.legend(fontsize=8)
+    return ax
+
+
+def plot_image_attention(image, weights, ax=None, *, title: str | None = None, alpha: float = 0.55,
+                         cmap: str = "magma"):
+    """An image with a grid of attention weights drawn over it.
+
+    The (h, w) weights are stretched over the whole image (each grid cell covers an
+    equal block of pixels, as a CNN's last feature map does), scaled so the largest
+    weight is fully opaque.
+
+    Args:
+        image: (H, W, 3) RGB in [0, 1] or (H, W) grey.
+        weights: (h, w) non-negative attention weights over the feature grid.
+        ax: the ``Axes`` to draw on (a new figure if ``None``).
+        title: the axes' title (e.g. the word being generated).
+        alpha: opacity of the overlay, in [0, 1].
+        cmap: colour map of the overlay.
+
+    Returns:
+        the ``Axes``.
+    """
+    import matplotlib.pyplot as plt
+
+    from course_lib.checks import check_array, check_finite, check_probability
+
+    image = check_array(image, "image", dtype="number")
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)):
+        raise ValueError(f"image: expected shape (H, W, 3) or (H, W), got {image.shape}")
+    weights = check_finite(check_array(weights, "weights", ("h", "w"), dtype="number").astype(float), "weights")
+    if (weights < 0).any():
+        raise ValueError("weights: expected non-negative attention weights")
+    check_probability(alpha, "alpha")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(2.5, 2.5))
+    height, width = image.shape[:2]
+    extent = (-0.5, width - 0.5, height - 0.5, -0.5)
+    ax.imshow(image, extent=extent, cmap=None if image.ndim == 3 else "gray")
+    top = weights.max()
+    ax.imshow(weights / top if top > 0 else weights, extent=extent, cmap=cmap, alpha=alpha,
+              vmin=0, vmax=1, interpolation="bilinear")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    if title is not None:
+        ax.set_title(title, fontsize=9)
     return ax

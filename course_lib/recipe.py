@@ -303,6 +303,12 @@ def cycle_ends(first_decay_steps: int, total_steps: int, t_mul: float = 1.0) -> 
     return ends
 
 
+def _to_numpy(variable) -> np.ndarray:
+    import keras
+
+    return keras.ops.convert_to_numpy(variable)
+
+
 def _keras_callback_base():
     import keras
 
@@ -392,7 +398,7 @@ def _make_ema_class():
             self._average = None
 
         def on_train_batch_end(self, batch, logs=None):
-            weights = [np.asarray(v.value) for v in self.model.trainable_variables]
+            weights = [_to_numpy(v) for v in self.model.trainable_variables]
             if self._average is None:
                 self._average = [w.astype("float64") for w in weights]
                 return
@@ -409,7 +415,7 @@ def _make_ema_class():
 
         def swap_in(self, model):
             """Put the averaged weights into ``model`` (keeps the current ones)."""
-            self._backup = [np.asarray(v.value) for v in model.trainable_variables]
+            self._backup = [_to_numpy(v) for v in model.trainable_variables]
             for v, a in zip(model.trainable_variables, self.averaged_weights()):
                 v.assign(a)
 

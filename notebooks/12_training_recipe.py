@@ -1,0 +1,465 @@
+# %% [markdown]
+# # 12 · The training recipe
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/notebooks/12_training_recipe.ipynb)
+#
+# **Goals.** Walk through a step-by-step recipe for training a network when compute is
+# scarce, running every step on a real problem (scikit-learn's handwritten digits) and
+# checking what each step should show: the loss at initialisation, overfitting a tiny
+# subset, a learning-rate range test, grid versus random search, reading learning curves,
+# and squeezing out the last points with ensembles, snapshot ensembles and weight
+# averaging (EMA / Polyak).
+#
+# **Covers:** the training recipe (initial loss, overfit a small sample, find a learning
+# rate, coarse-to-fine search, learning-curve diagnosis), model ensembles, snapshot
+# ensembles with a cyclic learning rate, Polyak averaging.
+
+# %% tags=["parameters"]
+SCALE = "lesson"  # "lesson": small, offline, about a minute on a CPU. "full": real datasets, use a GPU.
+SEED = 0
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # Colab: install course_lib; TensorFlow is already there
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "course-lib @ git+https://github.com/seqmodels-course/sequence-models-keras@main"], check=True)
+
+from course_lib.env import setup_notebook
+
+info = setup_notebook(seed=SEED, scale=SCALE)
+SCALE = info.scale
+print(info)
+
+# %% [markdown]
+# ## 0. The problem
+#
+# Every step below uses the same real data: 1,797 scanned handwritten digits of 8×8
+# pixels, flattened to 64 numbers. The training set (1,347 images) is split once more
+# into 1,000 images to train on and 347 to *validate* on — the validation set is what
+# the search and the diagnosis look at. The 450 test images are touched only in the last
+# section, to measure ensembles honestly. The recipe is the same at any scale; at full
+# scale only the epochs grow (the digits are the real data here, so there is nothing to
+# download).
+
+# %%
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from course_lib import recipe
+from course_lib.data.digits import load_digits
+from course_lib.plots import plot_learning_curves
+
+(x_train_full, y_train_full), (x_test, y_test) = load_digits(seed=SEED)
+x_train_full = x_train_full.reshape(len(x_train_full), -1)  # (1347, 64)
+x_test = x_test.reshape(len(x_test), -1)  # (450, 64)
+x_tr, y_tr = x_train_full[:1000], y_train_full[:1000]
+x_val, y_val = x_train_full[1000:], y_train_full[1000:]
+C = 10
+EPOCH_SCALE = 3 if SCALE == "full" else 1
+print("train", x_tr.shape, "validation", x_val.shape, "test", x_test.shape)
+
+
+def make_mlp(hidden=64, last_init="glorot_uniform", seed=None):
+    """x: (N, 64) -> logits (N, 10)."""
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    return keras.Sequential(
+        [
+            keras.Input((64,)),
+            keras.layers.Dense(hidden, activation="relu"),
+            keras.layers.Dense(C, kernel_initializer=last_init),
+        ]
+    )
+
+
+def compile_mlp(model, optimizer):
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+# %% [markdown]
+# ## 1. Check the loss at initialisation
+#
+# Before training anything, evaluate the freshly built model. With small random weights
+# the network has no preference among the C = 10 classes, so its softmax is close to
+# uniform and the cross-entropy is close to −log(1/C) = log C ≈ 2.30. Do this with no
+# weight decay (a regulariser would add its own term). A value far from log C means a
+# bug — a wrong label encoding, a missing softmax or a doubled one — or an initialisation
+# that starts the network confidently wrong, as the second model (last layer drawn with
+# standard deviation 3) shows.
+
+# %%
+good_init = compile_mlp(make_mlp(seed=SEED), keras.optimizers.Adam(1e-3))
+bad_init = compile_mlp(make_mlp(last_init=keras.initializers.RandomNormal(stddev=3.0), seed=SEED),
+                       keras.optimizers.Adam(1e-3))
+loss_good = good_init.evaluate(x_tr, y_tr, verbose=0)[0]
+loss_bad = bad_init.evaluate(x_tr, y_tr, verbose=0)[0]
+print(f"log C = {np.log(C):.3f}   default init: {loss_good:.3f}   last layer std 3: {loss_bad:.3f}")
+assert abs(loss_good - np.log(C)) < 0.25, "a fresh classifier should start near log C"
+assert loss_bad > np.log(C) + 2.0, "an over-scaled last layer starts confidently wrong"
+
+# %% [markdown]
+# ## 2. Overfit a tiny subset
+#
+# Next, take a handful of examples — five per class, 50 images — switch off every
+# regulariser and train until the network has memorised them: training accuracy 100%.
+# If a network cannot fit 50 examples, it will not fit 1,000; fix the model, the
+# optimizer or the learning rate first. It is a debugging step, not a model: on images
+# it has not seen, its loss is many times its training loss.
+#
+# A trick used throughout this notebook: to run many optimizer steps cheaply, repeat the
+# small array and train for a single epoch over it, instead of calling many tiny epochs.
+
+# %%
+rng = np.random.default_rng(SEED)
+tiny = np.concatenate([rng.choice(np.flatnonzero(y_tr == c), 5, replace=False) for c in range(C)])
+steps = 150
+overfit = compile_mlp(make_mlp(seed=SEED), keras.optimizers.Adam(1e-2))
+overfit.fit(np.tile(x_tr[tiny], (steps, 1)), np.tile(y_tr[tiny], steps), batch_size=len(tiny),
+            epochs=1, verbose=0)
+tiny_loss, tiny_acc = overfit.evaluate(x_tr[tiny], y_tr[tiny], verbose=0)
+tiny_val_loss, tiny_val_acc = overfit.evaluate(x_val, y_val, verbose=0)
+print(f"50 training images: accuracy {tiny_acc:.3f}, loss {tiny_loss:.4f}")
+print(f"validation images : accuracy {tiny_val_acc:.3f}, loss {tiny_val_loss:.4f}")
+assert tiny_acc == 1.0 and tiny_loss < 0.05, "the network must be able to memorise 50 examples"
+assert tiny_val_loss > 10 * tiny_loss, "memorising 50 examples is not generalising"
+
+# %% [markdown]
+# ## 3. Find a learning rate: the range test
+#
+# Now use all the training data and change only the learning rate. The *range test*
+# trains for a few hundred batches while the rate grows geometrically from 1e-5 to 10,
+# recording each batch's loss. At first the rate is too small to move anything; then the
+# loss falls, fastest at a good rate; finally the steps are so large that the loss blows
+# up. `recipe.suggest_learning_rate` picks the rate where the smoothed loss falls fastest.
+# The test restores the model's weights afterwards. We check the suggestion by training
+# three fresh models for the same number of steps: at the suggested rate, at 1/100 of it
+# and at 100 times it.
+
+# %%
+probe = compile_mlp(make_mlp(seed=SEED), keras.optimizers.Adam(1e-3))
+rt = recipe.lr_range_test(probe, x_tr, y_tr, min_lr=1e-5, max_lr=10.0, steps=150, batch_size=64, seed=SEED)
+lr_best = recipe.suggest_learning_rate(rt["lr"], rt["loss"])
+
+results_lr = {}
+for name, lr in [("suggested", lr_best), ("÷100", lr_best / 100), ("×100", lr_best * 100)]:
+    m = compile_mlp(make_mlp(seed=SEED), keras.optimizers.Adam(lr))
+    m.fit(np.tile(x_tr, (2 * EPOCH_SCALE, 1)), np.tile(y_tr, 2 * EPOCH_SCALE), batch_size=64, epochs=1, verbose=0)
+    results_lr[name] = (lr, *m.evaluate(x_val, y_val, verbose=0))
+
+fig, ax = plt.subplots(figsize=(6.5, 3.2))
+finite = np.isfinite(rt["loss"])
+ax.semilogx(rt["lr"][finite], rt["loss"][finite], lw=1)
+ax.axvline(lr_best, color="C3", ls="--", label=f"suggested {lr_best:.2g}")
+ax.set(xlabel="learning rate (Adam)", ylabel="batch loss", ylim=(0, 2 * np.log(C)), title="LR range test")
+ax.legend()
+plt.show()
+for name, (lr, loss, acc) in results_lr.items():
+    print(f"{name:>9}: lr {lr:.2g}  validation loss {loss:.3f}  accuracy {acc:.3f}")
+first_loss, min_loss = rt["loss"][:10].mean(), np.nanmin(rt["loss"])
+assert 1e-4 < lr_best < 1.0, lr_best
+assert min_loss < 0.5 * first_loss, "the loss must fall in the middle of the range"
+assert rt["loss"][-10:].min() > 2 * min_loss, "and blow up at the end"
+acc_best = results_lr["suggested"][2]
+assert acc_best > results_lr["÷100"][2] + 0.1 and acc_best > results_lr["×100"][2] + 0.1
+
+# %% [markdown]
+# ## 4–5. Coarse-to-fine search: grid versus random
+#
+# Two hyperparameters matter for plain SGD with momentum: the learning rate and the
+# weight decay (an L2 penalty). Both are *scale* parameters, so we search them in log
+# space: learning rate in [1e-4, 1], weight decay in [1e-6, 1e-2]. With a budget of 16
+# trials, a **grid** tries 4 values of each; a **random search** draws 16 independent
+# log-uniform points. If one hyperparameter matters much more than the other (it
+# usually does, and we check it), the grid has spent 16 trials on only 4 values of the
+# important one, while random search tried 16 different values of it.
+#
+# Each trial trains a small MLP for a few epochs and is scored on the validation set.
+# To afford many trials, `recipe.train_parallel_mlps` trains all of them *at once*: K
+# independent networks stacked in one tensor, each with its own learning rate and
+# weight decay (the gradient of the summed loss with respect to one network's weights is
+# that network's own gradient, so they never interact). We run the grid and five
+# independent random searches of the same budget — 96 networks in one go.
+
+# %%
+space = {"lr": (1e-4, 1.0), "weight_decay": (1e-6, 1e-2)}
+BUDGET, REPEATS = 16, 5
+grid = recipe.grid_search_points(space, per_axis=4)
+randoms = [recipe.random_search_points(space, BUDGET, seed=1000 * SEED + r) for r in range(REPEATS)]
+trials = pd.DataFrame(grid + [p for r in randoms for p in r])
+trials["search"] = ["grid"] * BUDGET + [f"random {r}" for r in range(REPEATS) for _ in range(BUDGET)]
+run = recipe.train_parallel_mlps(x_tr, y_tr, x_val, y_val, trials["lr"].to_numpy(),
+                                 weight_decay=trials["weight_decay"].to_numpy(), hidden=32,
+                                 epochs=8 * EPOCH_SCALE, batch_size=64, seed=SEED)
+trials["val_accuracy"] = run["val_accuracy"][:, -1]
+grid_df, random_df = trials[trials.search == "grid"], trials[trials.search == "random 0"]
+print("best trials of the grid and of the first random search:")
+print(pd.concat([grid_df.nlargest(4, "val_accuracy"), random_df.nlargest(4, "val_accuracy")])
+      .to_string(float_format=lambda v: f"{v:.3g}"))
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+for ax, df, name in [(axes[0], grid_df, "grid"), (axes[1], random_df, "random")]:
+    sc = ax.scatter(df.lr, df.weight_decay, c=df.val_accuracy, cmap="viridis", vmin=0, vmax=1, s=45)
+    ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="weight decay", title=f"{name} search, 16 trials")
+fig.colorbar(sc, ax=axes[1], label="validation accuracy")
+axes[2].semilogx(grid_df.lr, grid_df.val_accuracy, "s", label="grid", ms=7, alpha=0.7)
+axes[2].semilogx(random_df.lr, random_df.val_accuracy, "o", label="random", ms=5)
+axes[2].set(xlabel="learning rate", ylabel="validation accuracy", title="projected on the learning rate")
+axes[2].legend()
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# How important is each hyperparameter? On the grid, average the accuracy over one axis
+# and look at how much the averages vary along the other: that is each hyperparameter's
+# main effect. Then count how many different learning rates each search actually tried,
+# and compare the best trial of the grid with the best trial of each random search. The
+# grid wins only when one of its four rates happens to sit near the best rate; random
+# search does about as well on average without that luck, and its 16 rates map the
+# accuracy-vs-learning-rate curve (right panel) far better.
+
+# %%
+table = grid_df.pivot_table(index="weight_decay", columns="lr", values="val_accuracy")
+effect_lr, effect_wd = table.mean(axis=0).std(), table.mean(axis=1).std()
+n_lr_grid, n_lr_random = grid_df.lr.round(12).nunique(), random_df.lr.round(12).nunique()
+best_grid = grid_df.val_accuracy.max()
+best_random = trials[trials.search != "grid"].groupby("search").val_accuracy.max()
+print(f"spread of mean accuracy along the learning rate {effect_lr:.3f}, along the weight decay {effect_wd:.3f}")
+print(f"distinct learning rates tried: grid {n_lr_grid}, random {n_lr_random}")
+print(f"best grid trial {best_grid:.3f}; best of each random search {np.round(best_random.to_numpy(), 3)}"
+      f" ({(best_random >= best_grid).sum()} of {REPEATS} at least as good)")
+assert effect_lr > 5 * effect_wd, "the learning rate is the important hyperparameter here"
+assert n_lr_random == BUDGET and n_lr_grid == 4
+assert best_random.mean() >= best_grid - 0.015, "random search does about as well on average"
+
+# %% [markdown]
+# **Fine stage.** Coarse search found the region; now zoom in: search again, with another
+# 16 random trials, only between the smallest and the largest learning rate of the three
+# best coarse trials. No trial is wasted on a hopeless rate any more: even the worst fine
+# trial is about as good as the median coarse one, and the typical fine trial is close to
+# the best coarse one.
+
+# %%
+top3 = random_df.nlargest(3, "val_accuracy").lr
+fine_space = {"lr": (top3.min() * 0.9, top3.max() * 1.1), "weight_decay": (1e-6, 1e-2)}
+print(f"fine learning-rate range: {fine_space['lr'][0]:.3g} .. {fine_space['lr'][1]:.3g}")
+fine = pd.DataFrame(recipe.random_search_points(fine_space, BUDGET, seed=SEED + 7))
+fine_run = recipe.train_parallel_mlps(x_tr, y_tr, x_val, y_val, fine["lr"].to_numpy(),
+                                      weight_decay=fine["weight_decay"].to_numpy(), hidden=32,
+                                      epochs=8 * EPOCH_SCALE, batch_size=64, seed=SEED + 1)
+fine["val_accuracy"] = fine_run["val_accuracy"][:, -1]
+print(f"coarse random: median {random_df.val_accuracy.median():.3f}, best {random_df.val_accuracy.max():.3f}")
+print(f"fine random  : median {fine.val_accuracy.median():.3f}, best {fine.val_accuracy.max():.3f}")
+print(f"worst trial  : coarse {random_df.val_accuracy.min():.3f}, fine {fine.val_accuracy.min():.3f}")
+assert fine.val_accuracy.min() > random_df.val_accuracy.median() - 0.02
+assert fine.val_accuracy.median() > random_df.val_accuracy.max() - 0.02
+
+# %% [markdown]
+# ## 6. Read the learning curves
+#
+# Learning curves tell you what to change next. Below are six real runs, each set up to
+# show one pattern (three replicas of each are trained, from different initial weights,
+# so the checks below use the median of three; the plots show the first replica):
+#
+# | run | what you see | what to do |
+# |---|---|---|
+# | good | both losses fall and level off close together | train longer, then stop |
+# | bad initialisation (weights ×0.01) | a flat start at log C, then a sudden drop | fix the initialisation |
+# | learning rate too high (0.5, weight decay 3e-3) | fast progress, then a plateau; a decay (dashed) at the plateau breaks through | decay the rate |
+# | decay too early | good start, then an almost flat line after the rate is cut at epoch 1 | keep the rate longer |
+# | overfitting (50 training images) | training loss → 0 while the gap to validation grows | more data or regularisation |
+# | underfitting (strong weight decay) | train and validation agree, both mediocre | a bigger model or less regularisation |
+
+# %%
+E = 30
+steps_per_epoch = int(np.ceil(len(x_tr) / 64))
+S = E * steps_per_epoch
+runs = ["good", "bad init", "LR too high", "LR too high + decay", "decay too early", "overfitting", "underfitting"]
+R = 3
+lr_sched = np.full((len(runs), S), 0.03, "float32")
+lr_sched[2:4] = 0.5
+lr_sched[3, S // 2:] = 0.005
+lr_sched[4, steps_per_epoch:] = 0.0003
+init_scale = np.ones(len(runs))
+init_scale[1] = 0.01
+decay = np.zeros(len(runs))
+decay[2:4] = 3e-3  # a little weight decay gives the loss a floor above zero
+decay[6] = 0.08
+mask = np.ones((len(runs), len(x_tr)), "float32")
+mask[5] = 0
+mask[5, rng.choice(len(x_tr), 50, replace=False)] = 1
+gallery = recipe.train_parallel_mlps(
+    x_tr, y_tr, x_val, y_val, np.repeat(lr_sched, R, axis=0), weight_decay=np.repeat(decay, R),
+    init_scale=np.repeat(init_scale, R), example_mask=np.repeat(mask, R, axis=0), hidden=32,
+    epochs=E, batch_size=64, seed=SEED,
+)
+curves = {k: gallery[k].reshape(len(runs), R, E) for k in ("loss", "val_loss", "accuracy", "val_accuracy")}
+med = {k: np.median(v, axis=1) for k, v in curves.items()}  # (runs, epochs)
+
+
+def history_of(i, r=0):
+    return {k: curves[k][i, r] for k in curves}
+
+
+fig, axes = plt.subplots(2, 3, figsize=(12, 6.4), sharex=True)
+panels = [(0, "good", "loss"), (1, "bad initialisation", "loss"), (2, "LR too high (dashed: decayed at 15)", "loss"),
+          (4, "decay too early", "loss"), (5, "overfitting", "loss"), (6, "underfitting", "accuracy")]
+for ax, (i, title, metric) in zip(axes.ravel(), panels):
+    plot_learning_curves(history_of(i), ax, metric=metric, title=title, log_y=metric == "loss")
+    if i == 2:
+        ax.plot(np.arange(1, E + 1), curves["loss"][3, 0], "C0--", label="train loss, decayed")
+        ax.legend(fontsize=8)
+plt.tight_layout()
+plt.show()
+
+# %%
+L, VA, A = med["loss"], med["val_accuracy"], med["accuracy"]
+plateau_const, plateau_decay = L[2, -5:].mean(), L[3, -5:].mean()
+gap = A[:, -1] - VA[:, -1]
+print(f"bad init: loss after 3 epochs {L[1, 2]:.2f} (good run {L[0, 2]:.2f}), after {E}: {L[1, -1]:.3f}")
+print(f"LR too high: last-5-epoch train loss {plateau_const:.3f} constant vs {plateau_decay:.4f} decayed")
+print(f"decay too early: final train loss {L[4, -1]:.3f} vs good {L[0, -1]:.3f}")
+print(f"train−validation accuracy gap: good {gap[0]:.3f}, overfitting {gap[5]:.3f}, underfitting {gap[6]:.3f}")
+print(f"training accuracy: good {A[0, -1]:.3f}, underfitting {A[6, -1]:.3f}")
+assert L[1, 2] > 0.95 * np.log(C) and L[0, 2] < 0.6 * np.log(C), "bad init: a flat start"
+assert L[1, -1] < 0.3 * np.log(C), "... and it does learn later"
+assert plateau_decay < 0.65 * plateau_const, "decaying the high rate breaks through the plateau"
+assert L[4, -1] > 5 * L[0, -1], "decaying too early stalls training"
+assert gap[5] > 0.08 and gap[5] > 2 * gap[0], "overfitting: a large train/validation gap"
+assert abs(gap[6]) < 0.025 and A[6, -1] < A[0, -1] - 0.03, "underfitting: no gap, lower accuracy"
+
+# %% [markdown]
+# ## 7. The last points: ensembles, snapshots and weight averaging
+#
+# From here on we train on all 1,347 training images and measure on the 450 test images,
+# which nothing above has looked at.
+#
+# **Model ensemble.** Train several models independently and average their *predicted
+# probabilities*. An ensemble helps only where its members disagree, so each member
+# starts from its own random weights and learns from its own random 70% of the training
+# images. Averaging can never give a higher cross-entropy than the members' average (the
+# log is concave), but accuracy is not guaranteed; we measure it.
+
+# %%
+M = 8
+subsets = (rng.random((M, len(x_train_full))) < 0.7).astype("float32")  # (M, 1347) who sees what
+members = recipe.train_parallel_mlps(x_train_full, y_train_full, x_test, y_test, np.full(M, 0.05),
+                                     weight_decay=1e-4, example_mask=subsets, hidden=32,
+                                     epochs=10 * EPOCH_SCALE, seed=SEED + 11)
+member_probs = members["val_probs"]  # (M, 450, 10)
+member_acc = np.array([recipe.accuracy(p, y_test) for p in member_probs])
+ens_acc = [recipe.accuracy(recipe.ensemble_probabilities(member_probs[:k]), y_test) for k in range(1, M + 1)]
+print("member test accuracies:", np.round(member_acc, 3), f"mean {member_acc.mean():.3f}")
+print("ensemble of the first k:", np.round(ens_acc, 3))
+assert ens_acc[-1] >= member_acc.mean(), "the ensemble is not worse than its average member"
+
+# %% [markdown]
+# **Snapshot ensemble.** One run instead of M: a cyclic cosine learning rate
+# (`keras.optimizers.schedules.CosineDecayRestarts`) starts high, decays to almost zero,
+# jumps back up and repeats. At the end of each cycle the rate is lowest and the weights
+# sit at the bottom of some valley; `recipe.SnapshotEnsemble` copies them there (and can
+# write each snapshot to a `.weights.h5` file). The restart kicks the weights out towards
+# another valley, so the snapshots differ, and averaging their predictions is an ensemble
+# that cost one training run.
+
+# %%
+BATCH = 64
+steps_full = int(np.ceil(len(x_train_full) / BATCH))
+cycles, cycle_epochs = 5, 2 * EPOCH_SCALE
+cycle_steps = cycle_epochs * steps_full
+snap_model = compile_mlp(make_mlp(seed=SEED + 3), keras.optimizers.SGD(recipe.cosine_restarts(0.2, cycle_steps), momentum=0.9))
+snapshots = recipe.SnapshotEnsemble(cycle_steps)
+snap_model.fit(x_train_full, y_train_full, batch_size=BATCH, epochs=cycles * cycle_epochs, verbose=0,
+               callbacks=[snapshots])
+snap_probs = keras.ops.convert_to_numpy(keras.ops.softmax(snapshots.predict_each(snap_model, x_test)))
+snap_acc = np.array([recipe.accuracy(p, y_test) for p in snap_probs])
+snap_ens_acc = recipe.accuracy(recipe.ensemble_probabilities(snap_probs), y_test)
+
+schedule = recipe.cosine_restarts(0.2, cycle_steps)
+t = np.arange(cycles * cycle_steps)
+fig, ax = plt.subplots(figsize=(6.5, 2.6))
+ax.plot(t, keras.ops.convert_to_numpy(schedule(t)))
+ax.plot(snapshots.steps, keras.ops.convert_to_numpy(schedule(np.array(snapshots.steps))), "C3o", label="snapshot")
+ax.set(xlabel="optimizer step", ylabel="learning rate", title="CosineDecayRestarts and the snapshots")
+ax.legend()
+plt.show()
+print(f"snapshots taken at steps {snapshots.steps}")
+print("snapshot test accuracies:", np.round(snap_acc, 3), f"mean {snap_acc.mean():.3f}; last {snap_acc[-1]:.3f}")
+print(f"snapshot ensemble: {snap_ens_acc:.3f}")
+assert snapshots.steps == [cycle_steps * (k + 1) - 1 for k in range(cycles)]
+assert snap_ens_acc >= snap_acc.mean(), "the snapshot ensemble is not worse than its average member"
+
+# %% [markdown]
+# **Polyak / EMA averaging.** Instead of averaging predictions, average the *weights*
+# along the trajectory: keep `average ← m·average + (1 − m)·weights` after every step
+# and evaluate with the average. With a large constant learning rate the weights bounce
+# around the bottom of a valley; their running average sits closer to its centre. Keras
+# optimizers do it for you with `use_ema=True` (the averages replace the weights when
+# `fit` ends); `recipe.WeightEMA` is the same rule written out by hand, so we can check
+# that the two agree and compare the averaged model with the raw final weights.
+
+# %%
+raw = {}
+ema_model = compile_mlp(make_mlp(seed=SEED + 5), keras.optimizers.SGD(0.2, momentum=0.9, use_ema=True, ema_momentum=0.98))
+manual_ema = recipe.WeightEMA(momentum=0.98)
+keep_raw = keras.callbacks.LambdaCallback(
+    on_epoch_end=lambda epoch, logs: raw.update(w=[keras.ops.convert_to_numpy(v) for v in ema_model.trainable_variables]))
+ema_model.fit(x_train_full, y_train_full, batch_size=BATCH, epochs=10 * EPOCH_SCALE, verbose=0,
+              callbacks=[manual_ema, keep_raw])
+ema_loss, ema_acc = ema_model.evaluate(x_test, y_test, verbose=0)  # the optimizer's EMA weights
+max_diff = max(float(np.abs(keras.ops.convert_to_numpy(v) - a).max())
+               for v, a in zip(ema_model.trainable_variables, manual_ema.averaged_weights()))
+for v, w in zip(ema_model.trainable_variables, raw["w"]):
+    v.assign(w)
+raw_loss, raw_acc = ema_model.evaluate(x_test, y_test, verbose=0)
+print(f"largest difference between use_ema and the manual average: {max_diff:.2e}")
+print(f"raw final weights: test loss {raw_loss:.3f} accuracy {raw_acc:.3f}")
+print(f"EMA weights      : test loss {ema_loss:.3f} accuracy {ema_acc:.3f}")
+assert max_diff < 1e-4, "the optimizer's EMA is the moving average written out by hand"
+assert ema_loss < raw_loss, "averaging the noisy weights lowers the test loss"
+
+# %%
+summary = pd.DataFrame(
+    {
+        "test accuracy": [member_acc.mean(), ens_acc[-1], snap_acc[-1], snap_ens_acc, raw_acc, ema_acc],
+        "training runs": [1, M, 1, 1, 1, 1],
+    },
+    index=["single model (mean of members)", f"ensemble of {M}", "last snapshot", f"snapshot ensemble ({cycles})",
+           "raw weights, lr 0.2", "EMA weights, lr 0.2"],
+)
+print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
+
+# %% [markdown]
+# ## Summary
+#
+# - A fresh classifier's loss is ≈ log C; check it before anything else.
+# - Overfitting 50 examples to 100% proves the model and optimizer can learn at all.
+# - The range test finds a good learning rate in one short run; training confirms it
+#   beats rates 100× smaller or larger.
+# - With the same budget, random search tries 16 values of the important hyperparameter
+#   where a grid tries 4; coarse-to-fine then concentrates the trials where it pays.
+# - Learning curves diagnose: a flat start (initialisation), a plateau (decay the rate),
+#   a stall (decayed too early), a growing gap (overfitting), no gap (underfitting).
+# - Averaging predictions (ensembles, snapshots from one cyclic run) or weights (EMA)
+#   gives a model at least as good as a typical member, measured on data nothing was
+#   tuned on — usually by a point or so, sometimes by nothing: report what you measure.
+#
+# ## Exercises
+#
+# 1. Replace Adam by SGD in the range test. How far does the suggested rate move?
+# 2. Give the grid 5×5 = 25 trials and random search 25. Does the grid ever beat the
+#    best of five random searches?
+# 3. Add a third, useless hyperparameter to the search space (e.g. a value the model
+#    ignores). What happens to the number of distinct learning rates a grid of 16 tries?
+# 4. Make the snapshot cycles one epoch long, then five. When do the snapshots stop
+#    differing enough to help?
+# 5. Set `ema_momentum` to 0.9 and 0.999. Which one follows the weights too closely, and
+#    which one still remembers the first, bad epochs?
