@@ -64,3 +64,16 @@ def test_recall_task():
 def test_bad_arguments(call, err, match):
     with pytest.raises(err, match=match):
         call()
+
+
+def test_marked_recall_task():
+    x, y = recall_task(2000, 10, num_symbols=4, seed=2, marked=True)
+    assert x.shape == (2000, 10) and y.shape == (2000,)
+    is_marked = x >= 4
+    np.testing.assert_array_equal(is_marked.sum(axis=1), 1)
+    where = is_marked.argmax(axis=1)
+    assert where.max() < 5 and where.min() == 0
+    np.testing.assert_array_equal(x[np.arange(2000), where] - 4, y)
+    assert x.max() <= 7 and y.max() == 3
+    with pytest.raises(ValueError, match="T"):
+        recall_task(3, 1, marked=True)

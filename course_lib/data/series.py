@@ -96,6 +96,9 @@ def window_dataset(series, window: int, batch_size: int = 32, *, horizon: int = 
     ds = tf.data.Dataset.from_tensor_slices(series)
     ds = ds.window(span, shift=1, drop_remainder=True).flat_map(lambda w: w.batch(span))
     ds = ds.map(lambda w: (w[:window, None], w[-1]))
+    # window + flat_map hide the number of examples; state it so Keras knows when an
+    # epoch ends (instead of warning that the data "ran out").
+    ds = ds.apply(tf.data.experimental.assert_cardinality(series.shape[0] - span + 1))
     if shuffle:
         ds = ds.shuffle(series.shape[0], seed=seed, reshuffle_each_iteration=True)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)

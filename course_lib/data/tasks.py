@@ -52,28 +52,39 @@ def adding_problem(n: int, T: int, seed: int = 0):
     return x, y
 
 
-def recall_task(n: int, T: int, num_symbols: int = 8, seed: int = 0):
-    """The recall task: read ``T`` symbols, then output the *first* one.
+def recall_task(n: int, T: int, num_symbols: int = 8, seed: int = 0, *, marked: bool = False):
+    """The recall task: read ``T`` symbols, then output one seen long ago.
 
-    Each sequence is ``T`` random symbols in ``0..num_symbols-1``; the target is the
-    symbol at step 0. Everything after step 0 is a distractor, so the model must keep the
-    first symbol in its state for ``T - 1`` steps. Chance accuracy is ``1/num_symbols``.
+    Each sequence is ``T`` random symbols in ``0..num_symbols-1``. With ``marked=False``
+    the target is the symbol at step 0. With ``marked=True`` one step in the first half
+    of the sequence is *marked*: its id is shifted by ``num_symbols`` (so the input
+    vocabulary has ``2·num_symbols`` ids), and the target is that step's symbol; the model
+    must notice the mark wherever it falls and hold the symbol to the end. Everything else
+    is a distractor. Chance accuracy is ``1/num_symbols``.
 
     Args:
         n: number of sequences, >= 1.
-        T: sequence length, >= 1.
+        T: sequence length, >= 1 (>= 2 when ``marked``).
         num_symbols: alphabet size, >= 2.
         seed: seed of the generator.
+        marked: recall the marked symbol instead of the first one.
 
     Returns:
-        ``x: (n, T) int32`` symbol ids and ``y: (n,) int32`` the first symbol.
+        ``x: (n, T) int32`` ids (in ``0..2·num_symbols-1`` when ``marked``) and
+        ``y: (n,) int32`` the symbol to recall, in ``0..num_symbols-1``.
     """
     n = check_positive_int(n, "n")
-    T = check_positive_int(T, "T")
+    T = check_positive_int(T, "T", minimum=2 if marked else 1)
     num_symbols = check_positive_int(num_symbols, "num_symbols", minimum=2)
     rng = np.random.default_rng(seed)
     x = rng.integers(0, num_symbols, size=(n, T), dtype=np.int32)
-    return x, x[:, 0].copy()
+    if not marked:
+        return x, x[:, 0].copy()
+    rows = np.arange(n)
+    where = rng.integers(0, T // 2, size=n)
+    y = x[rows, where].copy()
+    x[rows, where] += num_symbols
+    return x, y
 
 
 def recall_chance_accuracy(num_symbols: int) -> float:
