@@ -157,7 +157,9 @@ def setup_notebook(
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed: expected a non-negative int, got {seed!r}")
     chosen_scale = _scale_fn(scale)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # 3 hides TensorFlow's C++ log lines (INFO to ERROR), e.g. harmless graph-version
+    # notices; Python exceptions are still raised as usual.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     offline = os.environ.get("COURSE_OFFLINE") == "1" and chosen_scale == "lesson"
     if offline:

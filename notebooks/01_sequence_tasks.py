@@ -288,7 +288,7 @@ def make_distinct(n: int):
     return src, dec_in, tgt
 
 
-src_train, dec_train, tgt_train = make_distinct(8000)
+src_train, dec_train, tgt_train = make_distinct(6000)
 src_test, _, tgt_test = make_distinct(500)
 
 enc_tokens = keras.Input((T_IN,), dtype="int32", name="source")
@@ -301,7 +301,7 @@ dec_seq, _ = decoder_gru(dec_embed(dec_tokens), initial_state=enc_state)  # (bat
 readout = keras.layers.Dense(13, activation="softmax")
 seq2seq = keras.Model([enc_tokens, dec_tokens], readout(dec_seq), name="seq2seq")
 seq2seq.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
-seq2seq.fit([src_train, dec_train], tgt_train, epochs=12, batch_size=128, verbose=0)
+seq2seq.fit([src_train, dec_train], tgt_train, epochs=8, batch_size=128, verbose=0)
 print("inputs", [tuple(i.shape) for i in seq2seq.inputs], "-> output", seq2seq.output.shape)
 
 # %% [markdown]

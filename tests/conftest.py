@@ -17,7 +17,7 @@ def pytest_configure(config):
     # Kernels started by nbval inherit this: setup_notebook then blocks every
     # non-loopback connection, so a lesson that downloads anything fails its test.
     os.environ["COURSE_OFFLINE"] = "1"
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.pop("COURSE_SCALE", None)
 
 
