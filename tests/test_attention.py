@@ -128,3 +128,22 @@ def test_bad_shapes():
         BahdanauAttention(4)(query[:, :, None, None], values)
     with pytest.raises(ValueError, match="values_mask"):
         BahdanauAttention(4)(query, values, values_mask=mask[:, :, None])
+
+
+def test_alignment_accuracy():
+    from course_lib.metrics import alignment_accuracy
+
+    w = np.zeros((2, 3, 4))
+    w[0, 0, 1] = w[0, 1, 2] = w[0, 2, 0] = 1.0
+    w[1, 0, 3] = w[1, 1, 3] = w[1, 2, 3] = 1.0
+    truth = np.array([[1, 2, -1], [3, 0, -1]])
+    assert alignment_accuracy(w, truth) == pytest.approx(3 / 4)
+    assert alignment_accuracy(w, np.array([[1, 2, 0], [3, 3, 3]])) == 1.0
+    with pytest.raises(ValueError, match="agree"):
+        alignment_accuracy(w, truth[:, :2])
+    with pytest.raises(ValueError, match="at least one"):
+        alignment_accuracy(w, np.full((2, 3), -1))
+    with pytest.raises(ValueError, match="< S"):
+        alignment_accuracy(w, np.full((2, 3), 4))
+    with pytest.raises(TypeError, match="int"):
+        alignment_accuracy(w, truth.astype(float))

@@ -1,0 +1,381 @@
+"""Encoder-decoder (sequence-to-sequence) models: the plain RNN encoder-decoder and the
+Bahdanau attention decoder, their training models (teacher forcing), step functions for
+``course_lib.decoding`` and a greedy ``Translator`` that saves as one ``.keras`` file.
+
+Shapes: source ids (batch, S), target ids (batch, T), 0 = padding everywhere.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import ops
+
+from course_lib.attention import BahdanauAttention
+from course_lib.checks import check_array, check_positive_int
+
+__all__ = [
+    "AttentionDecoder",
+    "Decoder",
+    "Encoder",
+    "Translator",
+    "build_seq2seq",
+    "make_step_fn",
+    "masked_loss",
+]
+
+_PACKAGE = "course_lib"
+
+
+def _check_sizes(**sizes):
+    for name, value in sizes.items():
+        check_positive_int(value, name)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class Encoder(keras.layers.Layer):
+    """Embedding + GRU over the source.
+
+    Call args:
+        source: (batch, S) int ids, 0 = padding (skipped by the GRU).
+
+    Returns:
+        ``(outputs, state)``: outputs (batch, S, units) the hidden state at every source
+        position (0 at padding), state (batch, units) the state after the last real token.
+    """
+
+    def __init__(self, vocab_size, embed_dim, units, **kwargs):
+        super().__init__(**kwargs)
+        _check_sizes(vocab_size=vocab_size, embed_dim=embed_dim, units=units)
+        self.vocab_size, self.embed_dim, self.units = vocab_size, embed_dim, units
+        self.embedding = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True, name="embedding")
+        self.gru = keras.layers.GRU(units, return_sequences=True, return_state=True, name="gru")
+
+    def build(self, source_shape):
+        if len(source_shape) != 2:
+            raise ValueError(f"source: expected shape (batch, S), got {tuple(source_shape)}")
+        self.embedding.build(source_shape)
+        self.gru.build((source_shape[0], source_shape[1], self.embed_dim))
+
+    def call(self, source):
+        mask = ops.not_equal(source, 0)
+        outputs, state = self.gru(self.embedding(source), mask=mask)
+        outputs = outputs * ops.cast(ops.expand_dims(mask, -1), outputs.dtype)
+        return outputs, state
+
+    def compute_mask(self, source, mask=None):
+        return None
+
+    def get_config(self):
+        return {**super().get_config(), "vocab_size": self.vocab_size,
+                "embed_dim": self.embed_dim, "units": self.units}
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class Decoder(keras.layers.Layer):
+    """The plain RNN decoder (Cho et al., 2014): one fixed context for every step.
+
+    At step t the GRU reads [embedding of the previous token, context c]; the output
+    layer reads [GRU state s_t, c]. Started from ``state`` (the encoder's final state).
+
+    Call args:
+        tokens: (batch, T) int, the previous target tokens (``<start>`` first).
+        state: (batch, units) the decoder state before the first of them.
+        context: (batch, C) the fixed context vector c.
+
+    Returns:
+        ``(logits, state)``: logits (batch, T, V), state (batch, units) after step T.
+    """
+
+    def __init__(self, vocab_size, embed_dim, units, **kwargs):
+        super().__init__(**kwargs)
+        _check_sizes(vocab_size=vocab_size, embed_dim=embed_dim, units=units)
+        self.vocab_size, self.embed_dim, self.units = vocab_size, embed_dim, units
+        self.embedding = keras.layers.Embedding(vocab_size, embed_dim, name="embedding")
+        self.gru = keras.layers.GRU(units, return_sequences=True, return_state=True, name="gru")
+        self.out = keras.layers.Dense(vocab_size, name="logits")
+
+    def build(self, tokens_shape, state_shape, context_shape):
+        if len(tokens_shape) != 2:
+            raise ValueError(f"tokens: expected shape (batch, T), got {tuple(tokens_shape)}")
+        if state_shape[-1] != self.units:
+            raise ValueError(f"state: expected shape (batch, {self.units}), got {tuple(state_shape)}")
+        b, t, c = tokens_shape[0], tokens_shape[1], context_shape[-1]
+        self.embedding.build(tokens_shape)
+        self.gru.build((b, t, self.embed_dim + c))
+        self.out.build((b, t, self.units + c))
+
+    def call(self, tokens, state, context):
+        steps = ops.shape(tokens)[1]
+        ctx = ops.repeat(ops.expand_dims(context, 1), steps, axis=1)  # (batch, T, C)
+        x = ops.concatenate([self.embedding(tokens), ctx], axis=-1)
+        outputs, state = self.gru(x, initial_state=state)
+        return self.out(ops.concatenate([outputs, ctx], axis=-1)), state
+
+    def compute_mask(self, *args, **kwargs):
+        return None
+
+    def get_config(self):
+        return {**super().get_config(), "vocab_size": self.vocab_size,
+                "embed_dim": self.embed_dim, "units": self.units}
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class AttentionDecoder(keras.layers.Layer):
+    """The attention decoder (Bahdanau et al., 2014): a new context at every step.
+
+    At step t: weights alpha_t = attention(s_{t-1}, h_1..h_S); context
+    c_t = sum_i alpha_{t,i} h_i; s_t = GRU([embedding(y_{t-1}), c_t], s_{t-1});
+    logits from [s_t, c_t].
+
+    Call args:
+        tokens: (batch, T) int, previous target tokens.
+        state: (batch, units) decoder state before the first of them.
+        values: (batch, S, D) encoder outputs h_i.
+        values_mask: (batch, S) bool, False at source padding.
+
+    Returns:
+        ``(logits, state, weights)``: logits (batch, T, V), state (batch, units),
+        weights (batch, T, S) the attention weights of every step.
+    """
+
+    def __init__(self, vocab_size, embed_dim, units, attention_units=None, **kwargs):
+        super().__init__(**kwargs)
+        attention_units = attention_units or units
+        _check_sizes(vocab_size=vocab_size, embed_dim=embed_dim, units=units,
+                     attention_units=attention_units)
+        self.vocab_size, self.embed_dim, self.units = vocab_size, embed_dim, units
+        self.attention_units = attention_units
+        self.embedding = keras.layers.Embedding(vocab_size, embed_dim, name="embedding")
+        self.attention = BahdanauAttention(attention_units, name="attention")
+        self.cell = keras.layers.GRUCell(units, name="gru_cell")
+        self.out = keras.layers.Dense(vocab_size, name="logits")
+
+    def build(self, tokens_shape, state_shape, values_shape, values_mask_shape=None):
+        if len(tokens_shape) != 2:
+            raise ValueError(f"tokens: expected shape (batch, T), got {tuple(tokens_shape)}")
+        if len(values_shape) != 3:
+            raise ValueError(f"values: expected shape (batch, S, D), got {tuple(values_shape)}")
+        if state_shape[-1] != self.units:
+            raise ValueError(f"state: expected shape (batch, {self.units}), got {tuple(state_shape)}")
+        b, d = tokens_shape[0], values_shape[-1]
+        self.embedding.build(tokens_shape)
+        self.attention.build((b, self.units), values_shape)
+        self.cell.build((b, self.embed_dim + d))
+        self.out.build((b, self.units + d))
+
+    def call(self, tokens, state, values, values_mask=None):
+        keys = self.attention.project_values(values)  # U h_i, once for all steps
+        x = ops.transpose(self.embedding(tokens), (1, 0, 2))  # (T, batch, E): time first for scan
+        batch, source_len, d = ops.shape(values)[0], ops.shape(values)[1], values.shape[-1]
+
+        def step(carry, x_t):
+            s, _, _ = carry
+            context, weights = self.attention(s, values, values_mask=values_mask, projected_values=keys)
+            s, _ = self.cell(ops.concatenate([x_t, context], axis=-1), [s])
+            s = s[0] if isinstance(s, (list, tuple)) else s
+            return (s, context, weights), (s, context, weights)
+
+        init = (state, ops.zeros((batch, d), values.dtype), ops.zeros((batch, source_len), values.dtype))
+        (state, _, _), (states, contexts, weights) = ops.scan(step, init, x)
+        states = ops.transpose(states, (1, 0, 2))  # (batch, T, units)
+        contexts = ops.transpose(contexts, (1, 0, 2))  # (batch, T, D)
+        weights = ops.transpose(weights, (1, 0, 2))  # (batch, T, S)
+        logits = self.out(ops.concatenate([states, contexts], axis=-1))
+        return logits, state, weights
+
+    def compute_mask(self, *args, **kwargs):
+        return None
+
+    def get_config(self):
+        return {**super().get_config(), "vocab_size": self.vocab_size, "embed_dim": self.embed_dim,
+                "units": self.units, "attention_units": self.attention_units}
+
+
+def masked_loss(target_out, logits):
+    """Mean cross-entropy over the real (non-padding) target tokens.
+
+    Args:
+        target_out: (batch, T) int, 0 = padding.
+        logits: (batch, T, V).
+
+    Returns:
+        a scalar: sum of per-token losses where target_out != 0, divided by their count.
+    """
+    per_token = keras.losses.sparse_categorical_crossentropy(target_out, logits, from_logits=True)
+    mask = ops.cast(ops.not_equal(target_out, 0), per_token.dtype)
+    return ops.sum(per_token * mask) / ops.maximum(ops.sum(mask), 1.0)
+
+
+def build_seq2seq(source_vocab_size, target_vocab_size, *, embed_dim=32, units=128, attention=False,
+                  source_len=None, target_len=None):
+    """The encoder, the decoder and the teacher-forcing training model.
+
+    Args:
+        source_vocab_size, target_vocab_size: vocabulary sizes (id 0 = padding).
+        embed_dim: embedding size; units: GRU size (encoder and decoder).
+        attention: ``True`` for the Bahdanau attention decoder, ``False`` for the plain one.
+        source_len, target_len: fixed lengths S and T of the training inputs (``None``:
+            any length). Fixed lengths let the recurrent layers unroll their loops,
+            which trains faster on a CPU for short sequences.
+
+    Returns:
+        a dict with ``encoder``, ``decoder``, ``model`` (inputs ``[source (batch, S),
+        target_in (batch, T)]``, output logits (batch, T, V)) and, with attention,
+        ``attention_model`` (same inputs, output weights (batch, T, S)).
+    """
+    _check_sizes(source_vocab_size=source_vocab_size, target_vocab_size=target_vocab_size,
+                 embed_dim=embed_dim, units=units)
+    encoder = Encoder(source_vocab_size, embed_dim, units, name="encoder")
+    source = keras.Input((source_len,), dtype="int32", name="source")
+    target_in = keras.Input((target_len,), dtype="int32", name="target_in")
+    outputs, state = encoder(source)
+    parts = {"encoder": encoder}
+    if attention:
+        decoder = AttentionDecoder(target_vocab_size, embed_dim, units, name="decoder")
+        mask = keras.layers.Lambda(lambda s: ops.not_equal(s, 0), name="source_mask")(source)
+        logits, _, weights = decoder(target_in, state, outputs, values_mask=mask)
+        parts["attention_model"] = keras.Model([source, target_in], weights, name="attention_weights")
+    else:
+        decoder = Decoder(target_vocab_size, embed_dim, units, name="decoder")
+        logits, _ = decoder(target_in, state, state)  # s0 = c = the encoder's final state
+    parts["decoder"] = decoder
+    parts["model"] = keras.Model([source, target_in], logits, name="seq2seq")
+    return parts
+
+
+def make_step_fn(encoder, decoder, source):
+    """Encode ``source`` and return a step function for ``course_lib.decoding``.
+
+    Args:
+        encoder: an ``Encoder``; decoder: a ``Decoder`` or ``AttentionDecoder``.
+        source: (batch, S) int source ids.
+
+    Returns:
+        ``(step_fn, initial_state)`` where ``step_fn(tokens (batch,), state) ->
+        (log_probs (batch, V), new_state)``; the state is a tuple of arrays with a batch
+        axis (decoder state, and for attention the encoder outputs and source mask).
+        With attention, ``step_fn.weights`` collects each step's attention weights.
+    """
+    import tensorflow as tf
+
+    source = check_array(source, "source", ("batch", "S"), dtype="int")
+    outputs, state = encoder(source)
+    attention = isinstance(decoder, AttentionDecoder)
+
+    if attention:
+        @tf.function(reduce_retracing=True)
+        def run(tokens, s, values, mask):
+            logits, s, w = decoder(tokens[:, None], s, values, values_mask=mask)
+            return tf.nn.log_softmax(logits[:, 0]), s, w[:, 0]
+
+        def step_fn(tokens, st):
+            s, values, mask = st
+            log_probs, s, w = run(tf.constant(tokens, tf.int32), s, values, mask)
+            step_fn.weights.append(w.numpy())
+            return log_probs.numpy(), (s.numpy(), values, mask)
+
+        step_fn.weights = []
+        return step_fn, (state.numpy(), outputs.numpy(), source != 0)
+
+    @tf.function(reduce_retracing=True)
+    def run_plain(tokens, s, context):
+        logits, s = decoder(tokens[:, None], s, context)
+        return tf.nn.log_softmax(logits[:, 0]), s
+
+    def plain_step(tokens, st):
+        s, context = st
+        log_probs, s = run_plain(tf.constant(tokens, tf.int32), s, context)
+        return log_probs.numpy(), (s.numpy(), context)
+
+    return plain_step, (state.numpy(), state.numpy())
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class Translator(keras.Model):
+    """Greedy inference model: source tokens (strings) in, target tokens out.
+
+    Holds the vocabularies (as ``StringLookup`` layers), the encoder and the decoder, so
+    one ``.keras`` file is all that translation needs.
+
+    Call args:
+        source_tokens: (batch, S) string tokens, ``""`` = padding.
+
+    Returns:
+        (batch, max_len) string tokens: the greedy translation, ``<end>`` and then
+        ``""`` after its end.
+    """
+
+    def __init__(self, encoder, decoder, source_tokens, target_tokens, max_len, **kwargs):
+        super().__init__(**kwargs)
+        check_positive_int(max_len, "max_len")
+        self.encoder, self.decoder, self.max_len = encoder, decoder, max_len
+        self.source_tokens, self.target_tokens = list(source_tokens), list(target_tokens)
+        if self.target_tokens[:4] != ["", "[UNK]", "<start>", "<end>"]:
+            raise ValueError("target_tokens: expected a Vocabulary's tokens ('', '[UNK]', '<start>', '<end>', ...)")
+        self.source_lookup = keras.layers.StringLookup(vocabulary=self.source_tokens[2:], mask_token="", name="source_lookup")
+        self.target_words = keras.layers.StringLookup(vocabulary=self.target_tokens[2:], mask_token="", invert=True, name="target_words")
+
+    def build(self, source_shape):
+        units, batch = self.encoder.units, source_shape[0]
+        if not self.encoder.built:
+            self.encoder.build((source_shape[0], source_shape[1]))
+        if not self.decoder.built and isinstance(self.decoder, AttentionDecoder):
+            self.decoder.build((batch, 1), (batch, units), (batch, source_shape[1], units))
+        elif not self.decoder.built:
+            self.decoder.build((batch, 1), (batch, units), (batch, units))
+
+    def call(self, source_tokens):
+        source = ops.cast(self.source_lookup(source_tokens), "int32")
+        outputs, state = self.encoder(source)
+        context, mask = state, ops.not_equal(source, 0)
+        batch = ops.shape(source)[0]
+        token = ops.full((batch, 1), 2, dtype="int32")  # <start>
+        done = ops.zeros((batch,), dtype="bool")
+        result = []
+        for _ in range(self.max_len):
+            if isinstance(self.decoder, AttentionDecoder):
+                logits, state, _ = self.decoder(token, state, outputs, values_mask=mask)
+            else:
+                logits, state = self.decoder(token, state, context)
+            nxt = ops.cast(ops.argmax(logits[:, 0], axis=-1), "int32")
+            nxt = ops.where(done, 0, nxt)
+            result.append(nxt)
+            done = ops.logical_or(done, ops.equal(nxt, 3))  # <end>
+            token = ops.expand_dims(ops.where(done, 3, nxt), 1)
+        return self.target_words(ops.stack(result, axis=1))
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+            "source_tokens": self.source_tokens,
+            "target_tokens": self.target_tokens,
+            "max_len": self.max_len,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
+        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
+        return cls(**config)
+
+    def translate(self, token_lists) -> list[list[str]]:
+        """Token lists in, token lists out (up to ``<end>``)."""
+        rows = [list(t) for t in token_lists]
+        if not rows or not all(rows):
+            raise ValueError("token_lists: expected non-empty lists of tokens")
+        width = max(len(r) for r in rows)
+        grid = np.array([r + [""] * (width - len(r)) for r in rows], dtype=str)
+        out = np.asarray(self(grid)).astype(str)
+        result = []
+        for row in out:
+            words = []
+            for w in row:
+                if w in ("<end>", ""):
+                    break
+                words.append(w)
+            result.append(words)
+        return result

@@ -1,0 +1,153 @@
+"""Encoder, decoders, masked loss, step functions and the saved Translator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from course_lib import seq2seq as S  # noqa: E402
+from course_lib.decoding import beam_search, greedy_decode  # noqa: E402
+
+SRC_V, TGT_V, E, H = 11, 9, 6, 8
+
+
+def _source(seed=0):
+    rng = np.random.default_rng(seed)
+    src = rng.integers(4, SRC_V, size=(3, 7)).astype("int32")
+    src[1, 5:] = 0
+    src[2, 2:] = 0
+    return src
+
+
+def test_encoder_ignores_padding():
+    keras.utils.set_random_seed(0)
+    enc = S.Encoder(SRC_V, E, H)
+    src = _source()
+    outputs, state = (np.asarray(a) for a in enc(src))
+    assert outputs.shape == (3, 7, H) and state.shape == (3, H)
+    assert np.all(outputs[1, 5:] == 0) and np.all(outputs[2, 2:] == 0)
+    np.testing.assert_allclose(state[1], outputs[1, 4], atol=1e-6)  # last real step
+    wider = np.pad(src, ((0, 0), (0, 3)))
+    _, state2 = enc(wider)
+    np.testing.assert_allclose(state, state2, atol=1e-6)
+
+
+def test_plain_decoder_step_by_step_equals_teacher_forcing():
+    keras.utils.set_random_seed(1)
+    dec = S.Decoder(TGT_V, E, H)
+    rng = np.random.default_rng(1)
+    tokens = rng.integers(2, TGT_V, size=(3, 5)).astype("int32")
+    s0 = rng.normal(size=(3, H)).astype("float32")
+    ctx = rng.normal(size=(3, H)).astype("float32")
+    logits, s_end = dec(tokens, s0, ctx)
+    s = s0
+    for t in range(5):
+        lt, s = dec(tokens[:, t : t + 1], s, ctx)
+        np.testing.assert_allclose(lt[:, 0], logits[:, t], atol=1e-5)
+    np.testing.assert_allclose(s, s_end, atol=1e-5)
+
+
+def test_attention_decoder_steps_weights_and_masking():
+    keras.utils.set_random_seed(2)
+    enc = S.Encoder(SRC_V, E, H)
+    dec = S.AttentionDecoder(TGT_V, E, H, attention_units=5)
+    src = _source(2)
+    values, s0 = enc(src)
+    mask = src != 0
+    tokens = np.random.default_rng(2).integers(2, TGT_V, size=(3, 4)).astype("int32")
+    logits, s_end, weights = (np.asarray(a) for a in dec(tokens, s0, values, values_mask=mask))
+    assert logits.shape == (3, 4, TGT_V) and weights.shape == (3, 4, 7)
+    np.testing.assert_allclose(weights.sum(-1), 1.0, atol=1e-5)
+    assert np.all(weights[~np.broadcast_to(mask[:, None], weights.shape)] == 0)
+    s = s0
+    for t in range(4):
+        lt, s, wt = dec(tokens[:, t : t + 1], s, values, values_mask=mask)
+        np.testing.assert_allclose(lt[:, 0], logits[:, t], atol=1e-5)
+        np.testing.assert_allclose(wt[:, 0], weights[:, t], atol=1e-6)
+    np.testing.assert_allclose(s, s_end, atol=1e-5)
+
+
+def test_masked_loss_ignores_padding():
+    rng = np.random.default_rng(3)
+    target = np.array([[4, 5, 3, 0, 0], [6, 3, 0, 0, 0]], dtype="int32")
+    logits = rng.normal(size=(2, 5, TGT_V)).astype("float32")
+    logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    real = target > 0
+    expected = -np.take_along_axis(logp, target[..., None], -1)[..., 0][real].mean()
+    assert float(S.masked_loss(target, logits)) == pytest.approx(expected, rel=1e-5)
+    keras_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+    assert float(keras_loss(target, logits)) == pytest.approx(expected, rel=1e-5)
+    changed = logits.copy()
+    changed[~real] += 50.0  # whatever the model says at padding does not count
+    assert float(S.masked_loss(target, changed)) == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("attention", [False, True])
+def test_build_and_greedy_equals_translator(tmp_path, attention):
+    keras.utils.set_random_seed(4)
+    parts = S.build_seq2seq(SRC_V, TGT_V, embed_dim=E, units=H, attention=attention)
+    src = _source(4)
+    tgt_in = np.full((3, 4), 2, dtype="int32")
+    assert tuple(parts["model"]([src, tgt_in]).shape) == (3, 4, TGT_V)
+    if attention:
+        w = np.asarray(parts["attention_model"]([src, tgt_in]))
+        assert w.shape == (3, 4, 7)
+        np.testing.assert_allclose(w.sum(-1), 1.0, atol=1e-5)
+    step_fn, state = S.make_step_fn(parts["encoder"], parts["decoder"], src)
+    ids, scores = greedy_decode(step_fn, state, start_id=2, end_id=3, max_len=6)
+    b_ids, b_scores = beam_search(step_fn, state, start_id=2, end_id=3, max_len=6, beam_width=3)
+    assert b_ids.shape == ids.shape == (3, 6) and b_scores.shape == scores.shape == (3,)
+
+    source_tokens = ["", "[UNK]", "<start>", "<end>"] + [f"s{i}" for i in range(4, SRC_V)]
+    target_tokens = ["", "[UNK]", "<start>", "<end>"] + [f"t{i}" for i in range(4, TGT_V)]
+    translator = S.Translator(parts["encoder"], parts["decoder"], source_tokens, target_tokens, max_len=6)
+    words = [[source_tokens[i] for i in row if i] for row in src]
+    expected = []
+    for row in ids:
+        row = list(row)
+        row = row[: row.index(3)] if 3 in row else row
+        expected.append([target_tokens[i] for i in row])
+    assert translator.translate(words) == expected
+    path = tmp_path / "translator.keras"
+    translator.save(path)
+    again = keras.saving.load_model(path, safe_mode=True)
+    assert isinstance(again, S.Translator)
+    assert again.translate(words) == expected
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="vocab_size"):
+        S.Encoder(0, E, H)
+    with pytest.raises(TypeError, match="units"):
+        S.Decoder(TGT_V, E, 2.5)
+    with pytest.raises(ValueError, match="state"):
+        S.Decoder(TGT_V, E, H)(np.zeros((2, 3), "int32"), np.zeros((2, H + 1), "float32"),
+                               np.zeros((2, H), "float32"))
+    with pytest.raises(ValueError, match="source"):
+        S.Encoder(SRC_V, E, H)(np.zeros((2, 3, 1), "int32"))
+    with pytest.raises(ValueError, match="values"):
+        S.AttentionDecoder(TGT_V, E, H)(np.zeros((2, 3), "int32"), np.zeros((2, H), "float32"),
+                                        np.zeros((2, H), "float32"))
+    parts = S.build_seq2seq(SRC_V, TGT_V, embed_dim=E, units=H)
+    with pytest.raises(ValueError, match="source"):
+        S.make_step_fn(parts["encoder"], parts["decoder"], np.zeros(3, "int32"))
+    with pytest.raises(ValueError, match="target_tokens"):
+        S.Translator(parts["encoder"], parts["decoder"], ["", "[UNK]", "a"], ["a", "b"], max_len=3)
+
+
+def test_exact_match_and_token_accuracy():
+    from course_lib.metrics import exact_match, token_accuracy
+
+    refs = [["March", "3", ",", "2021"], ["May", "1", ",", "1999"]]
+    preds = [["March", "3", ",", "2021"], ["May", "1"]]
+    assert exact_match(preds, refs) == 0.5
+    assert token_accuracy(preds, refs) == pytest.approx(6 / 8)
+    assert token_accuracy(refs, refs) == 1.0 and exact_match(refs, refs) == 1.0
+    # a shifted prediction gets the later tokens wrong
+    assert token_accuracy([["x", "March", "3", ",", "2021"]], refs[:1]) == 0.0
+    with pytest.raises(ValueError, match="same"):
+        exact_match(preds, refs[:1])
+    with pytest.raises(TypeError, match="token lists"):
+        token_accuracy("abc", refs)
