@@ -418,7 +418,7 @@ def fit_resumable(
         model(xs[0][:1] if len(xs) == 1 else [a[:1] for a in xs])
     backup = ResumableBackup(
         run_dir, monitor=monitor, mode=mode,
-        config={"batch_size": batch_size, "seed": seed, "examples": int(n)},
+        config={"batch_size": batch_size, "seed": seed, "examples": int(n), "monitor": monitor},
     )
     done = backup.restore(model)
     run = TrainingRun(run_dir=backup.run_dir, initial_epoch=done)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import socket
 import tarfile
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from course_lib import env
 from course_lib.data import download
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DATA = b"id\tword\n1\thello\n2\tworld\n" * 50
 SHA = hashlib.sha256(DATA).hexdigest()
@@ -199,3 +203,24 @@ def test_fetch_and_extract_extracts_once_and_records_a_marker(tmp_path):
     (out / ".extracted-sha256").unlink()  # e.g. an extraction that was interrupted
     download.fetch_and_extract(archive.as_uri(), sha, cache=cache)
     assert (out / "corpus" / "a.txt").read_bytes() == b"A", "extracted again without a marker"
+
+
+UNSAFE_LOADS = re.compile(
+    r"pickle\.loads?\(|allow_pickle\s*=\s*True|safe_mode\s*=\s*False|joblib\.load|torch\.load|"
+    r"dill\.load|cloudpickle|pd\.read_pickle|\.extractall\("
+)
+
+
+def test_nothing_loads_pickles_disables_safe_mode_or_extracts_unchecked():
+    """Models are ``.keras`` files loaded with safe mode on; archives go through
+    ``safe_extract``; nothing unpickles data that could come from the network."""
+    files = [*ROOT.glob("course_lib/**/*.py"), *ROOT.glob("notebooks/*.py"), *ROOT.glob("tools/*.py")]
+    assert len(files) > 5
+    found = []
+    for path in files:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if UNSAFE_LOADS.search(line) and not line.lstrip().startswith("#"):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    allowed = {"course_lib/data/download.py"}  # safe_extract's own, after checking members
+    found = [f for f in found if f.split(":")[0] not in allowed]
+    assert not found, "unsafe loading:\n" + "\n".join(found)
