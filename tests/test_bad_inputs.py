@@ -436,3 +436,60 @@ def test_imdb_reader_refuses_missing_data_and_bad_splits(tmp_path):
         imdb.load_imdb(split="dev")
     with pytest.raises(TypeError):
         imdb.clean_review(5)
+
+
+# -- sequence metrics and seq2seq ------------------------------------------------------------
+
+
+@FAST
+@given(st.lists(st.lists(st.sampled_from("ab"), max_size=3), max_size=3),
+       st.lists(st.lists(st.sampled_from("ab"), max_size=3), max_size=3))
+def test_sequence_metrics_need_as_many_predictions_as_references(predictions, references):
+    if len(predictions) != len(references) or not references:
+        for fn in (metrics.exact_match, metrics.token_accuracy):
+            with pytest.raises(ValueError, match="predictions and references: expected the same"):
+                fn(predictions, references)
+    else:
+        assert 0.0 <= metrics.exact_match(predictions, references) <= 1.0
+        if any(references):
+            assert 0.0 <= metrics.token_accuracy(predictions, references) <= 1.0
+        else:
+            with pytest.raises(ValueError, match="references: expected at least one token"):
+                metrics.token_accuracy(predictions, references)
+
+
+def test_sequence_metrics_refuse_strings_and_arrays():
+    for bad in ("abc", np.array([[1, 2]]), [1, 2]):
+        with pytest.raises(TypeError, match="predictions: expected a list of token lists"):
+            metrics.exact_match(bad, [["a"]])
+
+
+@pytest.mark.parametrize(
+    ("weights", "truth", "match"),
+    [
+        (np.ones((2, 3)), np.zeros((2, 3), int), "weights: expected shape"),
+        (np.ones((2, 3, 4)), np.zeros((2, 2), int), "must agree on N and T"),
+        (np.ones((2, 3, 4)), np.full((2, 3), 4), "true_alignment: indices must be < S"),
+        (np.ones((2, 3, 4)), np.full((2, 3), -1), "true_alignment: expected at least one"),
+        (np.ones((2, 3, 4)), np.zeros((2, 3)), "true_alignment: expected a int array"),
+    ],
+)
+def test_alignment_accuracy_refuses_bad_maps(weights, truth, match):
+    with pytest.raises(CLEAR, match=match):
+        metrics.alignment_accuracy(weights, truth)
+
+
+def test_build_seq2seq_and_step_functions_refuse_bad_sizes_and_sources():
+    from course_lib import seq2seq
+
+    for kwargs, match in [({"source_vocab_size": 0}, "source_vocab_size"),
+                          ({"units": 2.5}, "units"), ({"embed_dim": 0}, "embed_dim")]:
+        args = {"source_vocab_size": 5, "target_vocab_size": 6, **kwargs}
+        with pytest.raises(CLEAR, match=match):
+            seq2seq.build_seq2seq(args.pop("source_vocab_size"), args.pop("target_vocab_size"),
+                                  **args)
+    parts = seq2seq.build_seq2seq(5, 6, embed_dim=4, units=8)
+    with pytest.raises(ValueError, match=r"source: expected shape \(batch, S\)"):
+        seq2seq.make_step_fn(parts["encoder"], parts["decoder"], np.array([1, 2]))
+    with pytest.raises(TypeError, match="source: expected a int array"):
+        seq2seq.make_step_fn(parts["encoder"], parts["decoder"], np.array([[1.0, 2.0]]))
