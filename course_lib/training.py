@@ -421,6 +421,11 @@ def fit_resumable(
         config={"batch_size": batch_size, "seed": seed, "examples": int(n), "monitor": monitor},
     )
     done = backup.restore(model)
+    if done > epochs:
+        raise ValueError(
+            f"epochs: {backup.run_dir} already holds {done} trained epochs, more than "
+            f"epochs={epochs}; ask for at least {done}, or use a new run_dir"
+        )
     run = TrainingRun(run_dir=backup.run_dir, initial_epoch=done)
     if done < epochs:
         steps = math.ceil(n / batch_size)
@@ -431,7 +436,7 @@ def fit_resumable(
             verbose=verbose,
         )
     state = backup.state or {}
-    run.history = {k: list(v)[:epochs] for k, v in state.get("history", {}).items()}
+    run.history = {k: list(v) for k, v in state.get("history", {}).items()}
     run.best = state.get("best")
     return run
 

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import keras
@@ -79,12 +80,15 @@ def test_a_killed_run_resumes_from_its_last_epoch_and_matches_an_uninterrupted_r
     work.mkdir()
     (work / "pause-once").touch()
     killed = _start(script, work)
+    guard = threading.Timer(240, killed.kill)  # never wait forever on a stuck child
+    guard.start()
     try:
         line = killed.stdout.readline()  # blocks until the run pauses mid-epoch (or dies)
         assert line.strip() == "paused", f"the run did not reach epoch 4: {line!r}"
         os.kill(killed.pid, signal.SIGKILL)
         killed.wait(timeout=30)
     finally:
+        guard.cancel()
         if killed.poll() is None:
             killed.kill()
         killed.stdout.close()
@@ -178,6 +182,8 @@ def test_resume_continues_the_history_and_a_finished_run_trains_nothing(run_copy
     assert done.initial_epoch == 3 and done.history == run.history
     for w1, w2 in zip(model.get_weights(), again.get_weights()):
         np.testing.assert_array_equal(w1, w2)  # restored, not trained further
+    with pytest.raises(ValueError, match="already holds 3 trained epochs, more than epochs=2"):
+        _fit(_model(), run_copy, epochs=2)
     assert done.best["epoch"] == int(np.argmin(run.history["val_loss"])) + 1
     best = training.load_best(run_copy)
     x, y = _data()
