@@ -1,0 +1,269 @@
+# %% [markdown]
+# # 07 · Sequence to sequence: the encoder–decoder
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/notebooks/07_seq2seq.ipynb)
+#
+# **Goals.** Translate dates written in Korean, French, German, Spanish, Japanese and
+# English into English with an RNN encoder–decoder: the encoder squeezes the whole input
+# into one context vector, the decoder writes the output one token at a time. Train it
+# with teacher forcing and a masked loss, decode it with greedy search and beam search,
+# and measure the weakness that motivates attention (lesson 08): one fixed-size vector
+# for the whole input gets worse as the input gets longer.
+#
+# **Covers:** many-to-many sequence models with different input and output lengths,
+# teacher forcing, `<start>`/`<end>` tokens and padding, greedy vs beam decoding, and the
+# context-vector bottleneck that Bahdanau et al. (2014) set out to remove.
+
+# %% tags=["parameters"]
+SCALE = "lesson"  # "lesson": small, offline, about a minute on a CPU. "full": real datasets, use a GPU.
+SEED = 0
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # Colab: install course_lib; TensorFlow is already there
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "course-lib @ git+https://github.com/seqmodels-course/sequence-models-keras@main"], check=True)
+
+from course_lib.env import setup_notebook
+
+info = setup_notebook(seed=SEED, scale=SCALE)
+SCALE = info.scale
+print(info)
+
+# %% [markdown]
+# ## 1. The task: dates in six languages, written in English
+#
+# The Unicode CLDR tables that `babel` ships know how every language writes a date: its
+# month names and its word order. Each example below is one (or a few) random dates
+# written in a random source language; the target is the same dates in English. The
+# source and target orders differ — Korean and Japanese put the year first, French,
+# German and Spanish the day first, English the month first — so the model has to
+# reorder, not just look words up.
+#
+# Longer inputs hold several dates joined by `;`. They let us measure, later, how
+# translation quality depends on the input's length.
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_lib.data import dates
+
+if SCALE == "full":  # more data, longer inputs, a bigger model: wants a GPU
+    N_TRAIN, MAX_DATES, STYLE, UNITS, EPOCHS, BATCH = 100_000, 5, "full", 256, 20, 128
+else:
+    N_TRAIN, MAX_DATES, STYLE, UNITS, EPOCHS, BATCH = 10_000, 3, "long", 64, 6, 128
+
+train = dates.make_date_pairs(N_TRAIN, n_dates=(1, MAX_DATES), style=STYLE, seed=SEED)
+test = dates.make_date_pairs(600, n_dates=(1, MAX_DATES), style=STYLE, seed=SEED + 1000)
+for lang in dates.LANGUAGES:
+    i = int(np.flatnonzero((train.lang == lang) & (train.n_dates == 1))[0])
+    print(f"{lang}: {train.source[i]:<32} -> {train.target[i]}")
+i = int(np.flatnonzero(train.n_dates == MAX_DATES)[0])
+print(f"\n{MAX_DATES} dates ({train.lang[i]}): {train.source[i]}\n  -> {train.target[i]}")
+
+# %% [markdown]
+# **Tokens and ids.** A token is a word, a number (Korean and Japanese number-plus-unit
+# pieces such as `2021년` or `3月` stay together) or a punctuation mark. Keras'
+# `StringLookup` layer maps tokens to integer ids; `course_lib.data.dates.Vocabulary`
+# wraps it with four reserved ids: 0 = padding, 1 = unknown, 2 = `<start>`, 3 = `<end>`.
+# The decoder reads `<start>` before its first word and must write `<end>` after its last
+# one; that is how an output's length is chosen by the model.
+
+# %%
+src_vocab, tgt_vocab = dates.vocabularies()
+print("source vocabulary:", len(src_vocab), "tokens   target vocabulary:", len(tgt_vocab), "tokens")
+example = train.target_tokens[0]
+ids = tgt_vocab.encode([example], end=True)
+print(example, "->", ids[0].tolist())
+assert tgt_vocab.decode(ids) == [example], "ids -> tokens must give the tokens back"
+assert dates.detokenize(example) == train.target[0], "tokens -> text must give the text back"
+assert all(tgt_vocab.decode(tgt_vocab.encode(train.target_tokens[:500], end=True))[k] == train.target_tokens[k] for k in range(500))
+
+tr = dates.encode_pairs(train, src_vocab, tgt_vocab)
+te = dates.encode_pairs(test, src_vocab, tgt_vocab)
+print({k: v.shape for k, v in tr.items()})
+
+# %% [markdown]
+# ## 2. The encoder–decoder
+#
+# * **Encoder**: an embedding and a GRU read the source ids. Its last hidden state is the
+#   **context vector** `c`: everything the decoder will ever know about the input.
+# * **Decoder**: another GRU, started from `s0 = c`, that reads the previous target token
+#   and, at every step, the same `c` again (as in Cho et al., 2014); a dense layer on
+#   `[s_t, c]` gives scores (logits) for the next token.
+#
+# Both live in `course_lib.seq2seq` because lesson 08 reuses them; here is their
+# forward pass:
+
+# %%
+import inspect
+
+import keras
+
+from course_lib import seq2seq
+
+print(inspect.getsource(seq2seq.Encoder.call))
+print(inspect.getsource(seq2seq.Decoder.call))
+
+parts = seq2seq.build_seq2seq(len(src_vocab), len(tgt_vocab), embed_dim=32, units=UNITS,
+                              source_len=tr["source"].shape[1], target_len=tr["target_in"].shape[1])
+model, encoder, decoder = parts["model"], parts["encoder"], parts["decoder"]
+outputs, context = encoder(tr["source"][:4])
+print("encoder outputs:", tuple(outputs.shape), " context c:", tuple(context.shape))
+logits = model([tr["source"][:4], tr["target_in"][:4]])
+print("logits:", tuple(logits.shape), "= (batch, target steps, target vocabulary)")
+assert tuple(context.shape) == (4, UNITS)
+assert tuple(logits.shape) == (4, tr["target_in"].shape[1], len(tgt_vocab))
+model.summary()
+
+# %% [markdown]
+# ## 3. Teacher forcing and a loss that ignores padding
+#
+# During training the decoder does not read its own guesses: at step t it reads the
+# *true* token t−1 (**teacher forcing**). So the decoder input is the target shifted right
+# by one, starting with `<start>`, and the thing to predict is the target followed by
+# `<end>`:
+
+# %%
+row = 0
+print("decoder input :", tgt_vocab.decode(te["target_in"][row : row + 1])[0], te["target_in"][row][:8].tolist(), "...")
+print("to predict    :", te["target_out"][row][:8].tolist(), "...  (3 = <end>, 0 = padding)")
+real = te["target_out"][row] > 0
+assert np.array_equal(te["target_in"][row][1 : real.sum()], te["target_out"][row][: real.sum() - 1])
+
+# %% [markdown]
+# Inputs of different lengths are padded with id 0 into one array. The padding positions
+# are not words: the loss must skip them, or a model would be rewarded for predicting
+# padding after the end. `masked_loss` averages the cross-entropy over the real tokens
+# only; Keras' `SparseCategoricalCrossentropy(ignore_class=0)` does the same. To see the
+# difference, make the untrained model say "padding" loudly at the padded positions: the
+# masked loss does not move, the unmasked one drops. (An untrained model is close to
+# guessing uniformly, so its masked loss starts near ln V.)
+
+# %%
+batch_out = te["target_out"][:256]
+logits = np.array(model([te["source"][:256], te["target_in"][:256]]))
+says_pad = logits.copy()
+says_pad[batch_out == 0, 0] += 10.0  # a large score for id 0 where the target is padding
+plain_ce = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+keras_masked = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+rows = {"untrained": logits, "says padding at padding": says_pad}
+for name, lg in rows.items():
+    print(f"{name:>24}: masked {float(seq2seq.masked_loss(batch_out, lg)):.3f}   "
+          f"Keras ignore_class=0 {float(keras_masked(batch_out, lg)):.3f}   counting padding {float(plain_ce(batch_out, lg)):.3f}")
+print(f"ln V = {np.log(len(tgt_vocab)):.3f}")
+masked = float(seq2seq.masked_loss(batch_out, logits))
+assert abs(masked - float(keras_masked(batch_out, logits))) < 1e-4
+assert abs(float(seq2seq.masked_loss(batch_out, says_pad)) - masked) < 1e-4, "padding does not count"
+assert float(plain_ce(batch_out, says_pad)) < float(plain_ce(batch_out, logits)) - 1.0, "unmasked, padding is rewarded"
+assert abs(masked - np.log(len(tgt_vocab))) < 0.3
+
+# %% [markdown]
+# ## 4. Training
+
+# %%
+model.compile(optimizer=keras.optimizers.Adam(1e-2, clipnorm=1.0),
+              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
+start = time.time()
+history = model.fit([tr["source"], tr["target_in"]], tr["target_out"], batch_size=BATCH,
+                    epochs=EPOCHS, verbose=0)
+losses = history.history["loss"]
+print(f"trained {EPOCHS} epochs in {time.time() - start:.0f} s; loss per epoch:", np.round(losses, 3))
+fig, ax = plt.subplots(figsize=(5, 3))
+ax.plot(range(1, EPOCHS + 1), losses, "o-")
+ax.set(xlabel="epoch", ylabel="masked cross-entropy", title="training loss")
+plt.show()
+assert losses[-1] < 0.3 * losses[0], "the model learns"
+
+# %% [markdown]
+# ## 5. Inference: greedy search and beam search
+#
+# At test time there is no true previous token: the decoder must read its own output.
+# So inference is a different loop from training. `make_step_fn` encodes the sources once
+# and returns a *step function*, `(previous tokens, state) -> (log-probabilities of the
+# next token, new state)`; `course_lib.decoding` turns step functions into sequences:
+#
+# * **greedy** — at each step take the most probable token;
+# * **beam search** — keep the `k` most probable partial translations (by the sum of
+#   their log-probabilities), extend each by every token, keep the best `k` again; a
+#   hypothesis that wrote `<end>` is finished and keeps its score.
+#
+# Greedy can lock itself into a prefix that looked best for one step; beam search looks
+# at more candidates, and on every test example here the sequence it returns has a total
+# log-probability at least as high as greedy's.
+
+# %%
+from course_lib.decoding import beam_search, greedy_decode
+from course_lib.metrics import exact_match, token_accuracy
+
+max_len = te["target_out"].shape[1]
+step_fn, state = seq2seq.make_step_fn(encoder, decoder, te["source"])
+greedy_ids, greedy_logp = greedy_decode(step_fn, state, start_id=2, end_id=3, max_len=max_len)
+step_fn, state = seq2seq.make_step_fn(encoder, decoder, te["source"])
+beam_ids, beam_logp = beam_search(step_fn, state, start_id=2, end_id=3, max_len=max_len, beam_width=4)
+greedy, beam = tgt_vocab.decode(greedy_ids), tgt_vocab.decode(beam_ids)
+for k in range(3):
+    print(f"{test.source[k]}\n   greedy: {dates.detokenize(greedy[k])}\n   beam  : {dates.detokenize(beam[k])}\n   truth : {test.target[k]}")
+better = beam_logp > greedy_logp + 1e-6
+print(f"\nbeam log-prob >= greedy's on {np.mean(beam_logp >= greedy_logp - 1e-6):.0%} of {len(test)} examples; strictly higher on {better.sum()}")
+print(f"exact match: greedy {exact_match(greedy, test.target_tokens):.3f}   beam {exact_match(beam, test.target_tokens):.3f}")
+assert np.all(beam_logp >= greedy_logp - 1e-6), "beam search never returns a less probable sequence than greedy here"
+
+# %% [markdown]
+# ## 6. The bottleneck: quality against input length
+#
+# The whole input has to fit in `c`, a vector of the same size however long the input is.
+# Score the greedy translations by how many dates the input holds: exact match (the whole
+# output right) and token accuracy (share of target tokens right at their position).
+
+# %%
+counts = np.arange(1, MAX_DATES + 1)
+em = np.array([exact_match([greedy[i] for i in np.flatnonzero(test.n_dates == k)],
+                           [test.target_tokens[i] for i in np.flatnonzero(test.n_dates == k)]) for k in counts])
+tok = np.array([token_accuracy([greedy[i] for i in np.flatnonzero(test.n_dates == k)],
+                               [test.target_tokens[i] for i in np.flatnonzero(test.n_dates == k)]) for k in counts])
+src_len = np.array([len(t) for t in test.source_tokens])
+for k, e, t in zip(counts, em, tok):
+    lengths = src_len[test.n_dates == k]
+    print(f"{k} date(s), {lengths.min()}-{lengths.max()} source tokens: exact match {e:.3f}   token accuracy {t:.3f}")
+
+fig, ax = plt.subplots(figsize=(5.5, 3.2))
+ax.plot(counts, em, "o-", label="exact match")
+ax.plot(counts, tok, "s--", label="token accuracy")
+ax.set(xlabel="dates in the input", ylabel="accuracy", xticks=counts, ylim=(-0.02, 1.02),
+       title="RNN encoder–decoder: longer inputs, worse translations")
+ax.legend()
+plt.show()
+
+assert em[0] >= 0.9, "short inputs (one date) are translated almost perfectly"
+assert em[-1] <= em[0] - 0.5, "the longest inputs are translated much worse"
+assert np.all(np.diff(tok) < 0), "token accuracy falls with every extra date"
+
+# %% [markdown]
+# ## Summary
+#
+# * An encoder–decoder maps a sequence to a sequence of a different length: the encoder's
+#   last state is a context vector `c`, the decoder writes one token per step from `c`
+#   and the previous token, and `<end>` tells it when to stop.
+# * Training uses teacher forcing (the decoder reads the true previous token) and a loss
+#   that ignores padding. Inference is a separate loop in which the decoder reads its own
+#   outputs: greedy or beam search over a step function.
+# * Beam search never did worse than greedy in log-probability here; greedy already gets
+#   most of the short inputs right.
+# * One fixed vector for the whole input is a bottleneck: one date is translated almost
+#   perfectly, three dates mostly wrong. Lesson 08 lets the decoder look back at every
+#   encoder state instead.
+#
+# ## Exercises
+#
+# 1. Double `UNITS`. Does the curve in section 6 move right? By how much, for what cost?
+# 2. Feed the source reversed (Sutskever et al., 2014). Which languages gain, and why?
+# 3. Replace teacher forcing by feeding the decoder its own greedy guesses during training
+#    for part of the batch (scheduled sampling). What happens to the loss and to accuracy?
+# 4. Try beam widths 1, 2, 4, 8. When does beam search change the translation, and does a
+#    higher log-probability always mean a correct date?
+# 5. Add a length penalty (divide the score by the length) to `beam_search` and compare.
