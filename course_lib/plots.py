@@ -166,3 +166,45 @@ def plot_image_attention(image, weights, ax=None, *, title: str | None = None, a
     if title is not None:
         ax.set_title(title, fontsize=9)
     return ax
+
+
+def plot_attention_heatmap(weights, source_labels, target_labels, ax=None, *, true_alignment=None,
+                           title: str | None = None):
+    """Attention weights of a translation as a grid: one row per target token.
+
+    Args:
+        weights: (T, S) attention weights; row t is what target token t attended to.
+        source_labels: S strings (columns); target_labels: T strings (rows).
+        true_alignment: optional (T,) int, the true source index of each target token
+            (-1: none); drawn as an outlined square on each true cell.
+        title: optional title.
+
+    Returns:
+        the ``Axes``.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from course_lib.checks import check_array
+
+    weights = check_array(weights, "weights", ("T", "S"), dtype="number").astype(float)
+    source_labels, target_labels = list(source_labels), list(target_labels)
+    if weights.shape != (len(target_labels), len(source_labels)):
+        raise ValueError(
+            f"weights: expected shape (len(target_labels), len(source_labels)) = "
+            f"{(len(target_labels), len(source_labels))}, got {weights.shape}"
+        )
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.45 * weights.shape[1] + 1.5, 0.35 * weights.shape[0] + 1.2))
+    ax.imshow(weights, cmap="Greys", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(source_labels)), source_labels, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(target_labels)), target_labels, fontsize=8)
+    ax.grid(False)
+    if true_alignment is not None:
+        true_alignment = check_array(true_alignment, "true_alignment", (len(target_labels),), dtype="int")
+        for t, s in enumerate(true_alignment):
+            if s >= 0:
+                ax.add_patch(Rectangle((s - 0.5, t - 0.5), 1, 1, fill=False, edgecolor="tab:red", lw=1.5))
+    if title is not None:
+        ax.set_title(title, fontsize=9)
+    return ax

@@ -147,3 +147,18 @@ def test_alignment_accuracy():
         alignment_accuracy(w, np.full((2, 3), 4))
     with pytest.raises(TypeError, match="int"):
         alignment_accuracy(w, truth.astype(float))
+
+
+def test_plot_attention_heatmap():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from course_lib.plots import plot_attention_heatmap
+
+    w = np.array([[0.1, 0.9, 0.0], [0.7, 0.2, 0.1]])
+    ax = plot_attention_heatmap(w, ["a", "b", "c"], ["B", "A"], true_alignment=np.array([1, 0]), title="t")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["B", "A"]
+    assert len(ax.patches) == 2 and ax.get_title() == "t"
+    with pytest.raises(ValueError, match="weights"):
+        plot_attention_heatmap(w, ["a", "b"], ["B", "A"])
