@@ -20,8 +20,9 @@ What the run directory holds::
     run_dir/backup/epoch-NNNN.rng.npz       random-generator states (dropout, noise)
     run_dir/best.keras                      the best model so far (``.keras`` format)
 
-Every file is written under a new name and ``state.json`` is replaced atomically last,
-so a kill at any moment leaves the previous complete state in place. A file that was
+Every file is written under a new name and ``state.json`` is replaced atomically last
+(a new ``best.keras`` is renamed into place just after), so a kill at any moment leaves
+the previous complete state in place. A file that was
 damaged afterwards (a half-synced Drive copy, a truncated upload) fails its SHA-256
 check and raises ``CheckpointError`` saying which file and what to do, instead of an
 error from deep inside h5py or Keras.
@@ -58,6 +59,7 @@ __all__ = [
 
 STATE_FILE = "state.json"
 BEST_FILE = "best.keras"
+BEST_TMP = ".best.tmp.keras"
 BACKUP_DIR = "backup"
 _FORMAT = 1
 
@@ -138,6 +140,22 @@ def _verified(run_dir: Path, state: dict, key: str) -> Path:
             f"it was written. Copy a complete version back, or delete {run_dir} to start over."
         )
     return path
+
+
+def _finish_best(run_dir: Path, state: dict | None) -> None:
+    """Move a new best model into place once ``state.json`` records its checksum.
+
+    Run again after a kill between writing the state and renaming the file, so
+    ``best.keras`` always matches the checksum in ``state.json``.
+    """
+    tmp = run_dir / BEST_TMP
+    best = (state or {}).get("best")
+    if not tmp.exists():
+        return
+    if best and _sha256(tmp) == best["sha256"]:
+        os.replace(tmp, run_dir / BEST_FILE)
+    else:  # written by an epoch that never completed
+        tmp.unlink()
 
 
 def _extra_variables(model) -> list:
@@ -228,6 +246,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         for var, value in zip(extra, arrays):
             var.assign(value)
         self.state = state
+        _finish_best(self.run_dir, state)
         return int(state["epoch"])
 
     def on_train_begin(self, logs=None):
@@ -262,12 +281,11 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
                 score < best["value"] if self.mode == "min" else score > best["value"]
             )
             if better and math.isfinite(score):
-                tmp = self.run_dir / ".best.tmp.keras"
+                # saved as .best.tmp.keras, renamed to best.keras once state.json names it
+                tmp = self.run_dir / BEST_TMP
                 self.model.save(tmp)
-                best_path = self.run_dir / BEST_FILE
-                os.replace(tmp, best_path)
                 best = {"monitor": self.monitor, "value": score, "epoch": done,
-                        "sha256": _sha256(best_path)}
+                        "sha256": _sha256(tmp)}
         backup = self.run_dir / BACKUP_DIR
         backup.mkdir(parents=True, exist_ok=True)
         weights = backup / f"epoch-{done:04d}.weights.h5"
@@ -289,6 +307,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         }
         _atomic_write_text(self.run_dir / STATE_FILE, json.dumps(state, indent=1))
         self.state = state
+        _finish_best(self.run_dir, state)
         keep = {weights.name, rng.name}
         for old in backup.iterdir():
             if old.name not in keep:
@@ -470,9 +489,10 @@ def load_best(run_dir, *, custom_objects: dict | None = None):
     """
     run_dir = _run_dir(run_dir)
     path = run_dir / BEST_FILE
+    state = read_run_state(run_dir)
+    _finish_best(run_dir, state)
     if not path.is_file():
         raise FileNotFoundError(f"no best model at {path}: train with fit_resumable first")
-    state = read_run_state(run_dir)
     best = (state or {}).get("best")
     if best and _sha256(path) != best["sha256"]:
         raise CheckpointError(

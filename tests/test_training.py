@@ -224,6 +224,21 @@ def test_a_partial_best_model_is_reported_clearly(run_copy, tmp_path):
         training.load_best(tmp_path / "elsewhere")
 
 
+def test_a_kill_around_saving_the_best_model_leaves_a_consistent_one(run_copy):
+    state = training.read_run_state(run_copy)
+    best, tmp = run_copy / "best.keras", run_copy / ".best.tmp.keras"
+    # killed after state.json recorded a new best model, before the rename
+    best.rename(tmp)
+    best.write_bytes(b"the previous best model")
+    model = training.load_best(run_copy)
+    assert not tmp.exists() and training._sha256(best) == state["best"]["sha256"]
+    assert isinstance(model, keras.Model)
+    # killed after saving a candidate, before state.json was written: it is dropped
+    tmp.write_bytes(b"a candidate from an epoch that never finished")
+    training.load_best(run_copy)
+    assert not tmp.exists() and training._sha256(best) == state["best"]["sha256"]
+
+
 def test_resuming_with_other_settings_or_another_model_is_refused(run_copy):
     x, y = _data()
     with pytest.raises(training.CheckpointError, match="batch_size"):
