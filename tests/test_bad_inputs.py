@@ -493,3 +493,93 @@ def test_build_seq2seq_and_step_functions_refuse_bad_sizes_and_sources():
         seq2seq.make_step_fn(parts["encoder"], parts["decoder"], np.array([1, 2]))
     with pytest.raises(TypeError, match="source: expected a int array"):
         seq2seq.make_step_fn(parts["encoder"], parts["decoder"], np.array([[1.0, 2.0]]))
+
+
+# -- plots -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda p: p.plot_learning_curves({"loss": [1, 2]}, metric="accuracy"), ValueError, "history"),
+        (lambda p: p.plot_learning_curves({"loss": []}), ValueError, "history"),
+        (lambda p: p.plot_learning_curves([1, 2, 3]), TypeError, "history"),
+        (lambda p: p.plot_gate_heatmap(np.ones(5)), ValueError, "values"),
+        (lambda p: p.plot_gate_heatmap(np.ones((0, 3))), ValueError, "values"),
+        (lambda p: p.plot_gradient_norms({}), TypeError, "curves"),
+        (lambda p: p.plot_gradient_norms({"a": [1.0, 2.0]}, x=[1, 2, 3]), ValueError, "x"),
+        (lambda p: p.plot_gradient_norms({"a": np.ones((2, 2))}), ValueError, "curves"),
+        (lambda p: p.plot_image_attention(np.ones((4, 4, 3)), np.ones(3)), ValueError, "weights"),
+        (lambda p: p.plot_image_attention(np.ones((4, 4, 3)), -np.ones((2, 2))), ValueError, "weights"),
+        (lambda p: p.plot_image_attention(np.ones((4, 4, 3)), np.ones((2, 2)), alpha=2), ValueError, "alpha"),
+        (lambda p: p.plot_attention_heatmap(np.ones((2, 3)), ["a", "b"], ["x", "y"]), ValueError, "weights"),
+        (lambda p: p.plot_attention_heatmap(np.ones(3), ["a", "b", "c"], ["x"]), ValueError, "weights"),
+        (lambda p: p.plot_attention_heatmap(np.ones((2, 3)), ["a", "b", "c"], ["x", "y"],
+                                            true_alignment=[0]), ValueError, "true_alignment"),
+    ],
+)
+def test_plots_refuse_bad_data_before_drawing(call, error, match):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from course_lib import plots
+
+    try:
+        with pytest.raises(error, match=match):
+            call(plots)
+    finally:
+        plt.close("all")
+
+
+# -- full-scale readers and generated scenes -------------------------------------------------
+
+
+def test_flickr8k_and_flowers_readers_fail_clearly_on_missing_or_truncated_files(tmp_path):
+    from course_lib.data import flickr8k, flowers
+
+    with pytest.raises(TypeError, match="caption"):
+        flickr8k.clean_caption(3)
+    with pytest.raises(FileNotFoundError, match="no Flickr8k file"):
+        flickr8k.parse_tokens(tmp_path / "missing.txt")
+    truncated = tmp_path / "Flickr8k.token.txt"
+    truncated.write_text("1000268201_693b08cb0e.jpg#0\tA child in a pink dress .\n"
+                         "1000268201_693b08cb0e.jpg#")  # the download stopped here
+    with pytest.raises(ValueError, match=r"Flickr8k.token.txt:2: expected"):
+        flickr8k.parse_tokens(truncated)
+    with pytest.raises(FileNotFoundError, match="no Flickr8k folder"):
+        flickr8k.load_flickr8k(tmp_path / "missing")
+    with pytest.raises(ValueError, match="size"):
+        flickr8k.load_images(tmp_path, ["x.jpg"], size=0)
+    with pytest.raises(FileNotFoundError):
+        flowers.list_images(tmp_path / "missing")
+    with pytest.raises(FileNotFoundError, match="flower_photos"):
+        flowers.list_images(tmp_path)
+    with pytest.raises(FileNotFoundError, match="no image at"):
+        flowers.load_images([tmp_path / "missing.jpg"])
+    with pytest.raises(ValueError, match="paths"):
+        flowers.load_images([])
+    with pytest.raises(ValueError, match="test_fraction"):
+        flowers.load_flowers(test_fraction=0, root=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"n": 0}, "n"), ({"n": 2, "image_size": 10}, "image_size"),
+     ({"n": 2, "max_objects": 4}, "max_objects"), ({"n": 2, "noise": -1.0}, "noise")],
+)
+def test_make_scenes_refuses_impossible_settings(kwargs, match):
+    from course_lib.data import scenes
+
+    with pytest.raises(CLEAR, match=rf"{match}: expected"):
+        scenes.make_scenes(**kwargs)
+
+
+def test_window_dataset_refuses_short_series_and_tables():
+    with pytest.raises(ValueError, match="series: expected at least"):
+        series.window_dataset(np.ones(3), 3)
+    with pytest.raises(ValueError, match="batch_size"):
+        series.window_dataset(np.ones(10), 3, batch_size=0)
+    with pytest.raises(ValueError, match=r"series: expected shape \(time,\)"):
+        series.window_dataset(np.ones((10, 2)), 3)
