@@ -9,8 +9,10 @@ needed to continue after the process dies::
     best = load_best(run.run_dir)
 
 Run the same cell again after a crash and training continues after the last completed
-epoch; on the same machine (CPU, same seed) it ends with the same weights and the same
-per-epoch metrics as a run that was never interrupted.
+epoch; on the same machine (CPU, same seed, deterministic ops as ``setup_notebook``
+sets them) it ends with the same weights and the same per-epoch metrics as a run that
+was never interrupted. On a GPU, or on another machine, the resumed run is a valid
+continuation but not bit-identical.
 
 What the run directory holds::
 
