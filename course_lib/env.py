@@ -17,6 +17,8 @@ import platform
 import socket
 import sys
 
+import numpy as np
+
 from course_lib.checks import check_choice
 
 __all__ = ["NotebookInfo", "block_network", "get_strategy", "in_colab", "scale", "setup_notebook"]
@@ -154,8 +156,9 @@ def setup_notebook(
     Returns:
         a ``NotebookInfo`` with versions, devices, Colab or not, scale and seed.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed: expected a non-negative int, got {seed!r}")
+    seed = int(seed)
     chosen_scale = _scale_fn(scale)
     # 3 hides TensorFlow's C++ log lines (INFO to ERROR), e.g. harmless graph-version
     # notices; Python exceptions are still raised as usual.
@@ -164,8 +167,6 @@ def setup_notebook(
     offline = os.environ.get("COURSE_OFFLINE") == "1" and chosen_scale == "lesson"
     if offline:
         block_network()
-
-    import numpy as np
 
     _setup_matplotlib()
     _set_threads(threads or os.cpu_count() or 1)

@@ -247,3 +247,9 @@ def test_upsample_refuses_bad_images_and_factors(images, factor):
     assume(not (good_images and good_factor))
     with pytest.raises((ValueError, TypeError), match="images: expected|factor: expected"):
         digits.upsample(images, factor)
+
+
+def test_split_by_class_refuses_labels_that_do_not_occur(small_digits):
+    x, y = small_digits
+    with pytest.raises(ValueError, match=r"\[11\] do not occur in y"):
+        digits.split_by_class(x, y, [11])

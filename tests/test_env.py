@@ -107,3 +107,8 @@ def test_in_colab_follows_the_runtime_marker(monkeypatch):
     assert env.in_colab() is False
     monkeypatch.setenv("COLAB_RELEASE_TAG", "release-colab_20250101-060000_RC00")
     assert env.in_colab() is True
+
+
+def test_setup_notebook_refuses_negative_numpy_seed():
+    with pytest.raises(ValueError, match="seed"):
+        env.setup_notebook(seed=np.int64(-1))

@@ -58,6 +58,9 @@ def split_by_class(x, y, classes):
     classes = list(classes)
     if not classes or len(set(classes)) != len(classes):
         raise ValueError(f"classes: expected distinct labels, got {classes}")
+    missing = [c for c in classes if not np.any(y == c)]
+    if missing:
+        raise ValueError(f"classes: {missing} do not occur in y (labels present: {sorted(set(y.tolist()))})")
     keep = np.isin(y, classes)
     lookup = {c: i for i, c in enumerate(classes)}
     return x[keep], np.array([lookup[int(v)] for v in y[keep]], dtype="int64")
