@@ -1,0 +1,349 @@
+# %% [markdown]
+# # 06 · Deep and bidirectional RNNs
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/notebooks/06_deep_and_bidirectional.ipynb)
+#
+# **Goals.** Stack recurrent layers and read off the shapes of their outputs and states;
+# build a bidirectional RNN and see on a tagging task why reading the future helps — and
+# why a language model cannot do it; classify real handwritten digits read row by row;
+# forecast the real sunspot series and beat the naive baselines on held-out years.
+# At full scale: IMDB movie-review sentiment with masking and a stacked bidirectional LSTM.
+#
+# **Covers:** multi-layer RNNs and the state-shape tables, bidirectional RNNs
+# (the "sequence modeling" chapter, the week-4 note), many-to-one and many-to-many uses
+# on real data, autoregressive models (EECS498 lecture 12).
+
+# %% tags=["parameters"]
+SCALE = "lesson"  # "lesson": small, offline, about a minute on a CPU. "full": real datasets, use a GPU.
+SEED = 0
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # Colab: install course_lib; TensorFlow is already there
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "course-lib @ git+https://github.com/seqmodels-course/sequence-models-keras@main"], check=True)
+
+from course_lib.env import setup_notebook
+
+info = setup_notebook(seed=SEED, scale=SCALE)
+SCALE = info.scale
+print(info)
+
+# %% [markdown]
+# ## 1. Stacking recurrent layers
+#
+# A deep RNN feeds the whole output sequence of one recurrent layer into the next, so
+# every layer but the last needs `return_sequences=True`. At each time step the input
+# goes up through the layers; along time each layer carries its own state. The output of
+# the stack is the top layer's sequence, `(batch, time, hidden)`; the states of all
+# layers together form a tensor of shape `(#layers, batch, hidden)` (for an LSTM, one
+# such tensor for `h` and one for `c`). We build three LSTM layers with
+# `return_state=True` and check those shapes, and that each layer has its own weights.
+
+# %%
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+N, T, D, H, LAYERS = 16, 10, 4, 8, 3
+rng = np.random.default_rng(SEED)
+x = rng.normal(size=(N, T, D)).astype("float32")  # x: (batch, time, features)
+
+inputs = keras.Input((T, D))
+seq, states_h, states_c = inputs, [], []
+for layer_index in range(LAYERS):
+    seq, h, c = keras.layers.LSTM(H, return_sequences=True, return_state=True, name=f"lstm_{layer_index}")(seq)
+    states_h.append(h)
+    states_c.append(c)
+deep = keras.Model(inputs, [seq, *states_h, *states_c])
+out, *states = deep(x)
+h_all = np.stack([np.asarray(s) for s in states[:LAYERS]])  # (#layers, batch, hidden)
+c_all = np.stack([np.asarray(s) for s in states[LAYERS:]])
+print("output", tuple(out.shape), " h of all layers", h_all.shape, " c of all layers", c_all.shape)
+assert tuple(out.shape) == (N, T, H)
+assert h_all.shape == c_all.shape == (LAYERS, N, H)
+assert np.allclose(h_all[-1], np.asarray(out)[:, -1])  # the top layer's last state is the last output
+
+lstm_layers = [deep.get_layer(f"lstm_{i}") for i in range(LAYERS)]
+kernels = [layer.cell.kernel for layer in lstm_layers]
+print("kernel shapes:", [tuple(k.shape) for k in kernels])
+assert len({id(k) for k in kernels}) == LAYERS  # three distinct variables
+assert tuple(kernels[0].shape) == (D, 4 * H) and tuple(kernels[1].shape) == (H, 4 * H)
+assert not np.allclose(np.asarray(kernels[1]), np.asarray(kernels[2]))
+assert deep.count_params() == sum(4 * (d + H + 1) * H for d in [D, H, H])
+
+# %% [markdown]
+# ## 2. Bidirectional: one RNN forward, one backward
+#
+# `keras.layers.Bidirectional(layer)` makes a copy of `layer` that reads the sequence
+# from the last step to the first (`go_backwards=True`), runs both, reverses the backward
+# outputs back into time order and concatenates the two at every step: the output is
+# `(batch, time, 2·hidden)`, and the two directions do **not** share weights. With
+# `return_state=True` it returns the states of both directions; over a stack of `L`
+# bidirectional layers the states form `(2·L, batch, hidden)`.
+
+# %%
+inputs = keras.Input((T, D))
+seq, bi_states = inputs, []
+for layer_index in range(LAYERS):
+    bi = keras.layers.Bidirectional(
+        keras.layers.LSTM(H, return_sequences=True, return_state=True), merge_mode="concat", name=f"bi_{layer_index}"
+    )
+    seq, h_fw, c_fw, h_bw, c_bw = bi(seq)
+    bi_states += [h_fw, h_bw]
+deep_bi = keras.Model(inputs, [seq, *bi_states])
+out_bi, *hs = deep_bi(x)
+h_bi = np.stack([np.asarray(h) for h in hs])  # (2·#layers, batch, hidden)
+print("bidirectional stack output", tuple(out_bi.shape), " h of all layers and directions", h_bi.shape)
+assert tuple(out_bi.shape) == (N, T, 2 * H)
+assert h_bi.shape == (2 * LAYERS, N, H)
+
+# What the backward half is: the backward layer run over the sequence in reverse order.
+bi0 = deep_bi.get_layer("bi_0")
+first_out = np.asarray(bi0(x)[0])
+backward_seq = np.asarray(bi0.backward_layer(x)[0])  # go_backwards=True: steps T-1 ... 0
+forward_seq = np.asarray(bi0.forward_layer(x)[0])
+assert np.allclose(first_out[..., :H], forward_seq, atol=1e-6)
+assert np.allclose(first_out[..., H:], backward_seq[:, ::-1], atol=1e-6)
+assert bi0.forward_layer.cell.kernel is not bi0.backward_layer.cell.kernel
+print("forward half = the LSTM read left to right; backward half = the LSTM read right to left, re-reversed")
+
+# %% [markdown]
+# ## 3. When the label depends on the future
+#
+# A many-to-many tagging task built so that the answer at step `t` needs a *later* input:
+# the input is a sequence of digits 0–9 and the tag at step `t` is 1 when the **next**
+# digit is larger than the current one (the last step, with no next digit, is tagged 0).
+#
+# A unidirectional RNN at step `t` has only seen `x_1 … x_t`. The best it can possibly do
+# is guess from the current digit: after a 2 the next digit is larger with probability
+# 7/10, so it says "1". Averaged over digits that ceiling is **75%** per step (a little
+# more, because the last step is always 0). A bidirectional RNN also sees `x_{t+1}` from
+# its backward half and can be right every time.
+
+# %%
+import tensorflow as tf
+
+
+def rising_tags(n, length, seed):
+    """x: (n, length) digits, y: (n, length) 1 where the next digit is larger."""
+    g = np.random.default_rng(seed)
+    digits = g.integers(0, 10, size=(n, length))
+    tags = np.zeros_like(digits)
+    tags[:, :-1] = digits[:, 1:] > digits[:, :-1]
+    return digits.astype("int32"), tags.astype("int32")
+
+
+T_TAG = 20
+x_tag, y_tag = rising_tags(6000, T_TAG, SEED)
+x_tag_test, y_tag_test = rising_tags(2000, T_TAG, SEED + 1)
+causal_ceiling = (0.75 * (T_TAG - 1) + 1.0) / T_TAG  # the best any left-to-right model can do
+
+
+def tagger(bidirectional):
+    keras.utils.set_random_seed(SEED)
+    rnn = keras.layers.GRU(32, return_sequences=True)
+    model = keras.Sequential([
+        keras.Input((T_TAG,), dtype="int32"),
+        keras.layers.Embedding(10, 8),
+        keras.layers.Bidirectional(rnn) if bidirectional else rnn,
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+    model.compile(keras.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
+    model.fit(x_tag, y_tag[..., None], batch_size=64, epochs=6, verbose=0)
+    return model.evaluate(x_tag_test, y_tag_test[..., None], batch_size=1000, verbose=0)[1]
+
+
+acc_uni, acc_bi = tagger(False), tagger(True)
+print(f"per-step accuracy: unidirectional {acc_uni:.3f} (ceiling {causal_ceiling:.3f}), bidirectional {acc_bi:.3f}")
+assert acc_bi > 0.97
+assert acc_uni < causal_ceiling + 0.02  # it cannot beat the ceiling ...
+assert acc_uni > causal_ceiling - 0.05  # ... and it learns what the past allows
+assert acc_bi - acc_uni > 0.15
+
+# %% [markdown]
+# **Why a language model cannot be bidirectional.** A language model is *autoregressive*:
+# it predicts `x_{t+1}` from `x_1 … x_t`, and when it generates text the future does not
+# exist yet — each new token is sampled and then fed back in. A backward RNN would have
+# to read tokens that have not been written. Trained bidirectionally on complete text,
+# the backward half would simply see the answer `x_{t+1}` and copy it (exactly what
+# happened above), so the model would learn nothing it could use for generation.
+# Bidirectional RNNs are for tasks where the whole input is available before any output
+# is needed: tagging, classification, the encoder of a translation model (lesson 07).
+
+# %% [markdown]
+# ## 4. Many-to-one on real data: handwritten digits read row by row
+#
+# scikit-learn ships 1,797 real 8×8 scans of handwritten digits. We read each image as a
+# sequence of 8 time steps, one pixel row (8 grey levels) per step, and classify the
+# digit from the final state of a GRU: the network must accumulate the strokes row after
+# row. The test set is a stratified quarter of the images that the model never sees.
+
+# %%
+from course_lib.data.digits import load_digits
+
+(xd_train, yd_train), (xd_test, yd_test) = load_digits(test_fraction=0.25, seed=SEED)
+print("train", xd_train.shape, "test", xd_test.shape, "(images, rows = time steps, pixels per row)")
+keras.utils.set_random_seed(SEED)
+digit_rnn = keras.Sequential([
+    keras.Input((8, 8)),
+    keras.layers.GRU(64),
+    keras.layers.Dense(10),
+])
+digit_rnn.compile(keras.optimizers.Adam(0.005), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+digit_history = digit_rnn.fit(xd_train, yd_train, batch_size=32, epochs=40, verbose=0,
+                              validation_data=(xd_test, yd_test))
+digit_acc = digit_rnn.evaluate(xd_test, yd_test, verbose=0)[1]
+print(f"test accuracy, digits read row by row: {digit_acc:.3f}")
+assert digit_acc >= 0.95
+
+# %%
+logits = digit_rnn.predict(xd_test[:12], verbose=0)
+fig, axes = plt.subplots(1, 12, figsize=(12, 1.6))
+for ax, image, label, guess in zip(axes, xd_test, yd_test, logits.argmax(axis=1)):
+    ax.imshow(image, cmap="gray_r")
+    ax.set_title(f"{guess}" + ("" if guess == label else f" ({label})"), fontsize=9)
+    ax.axis("off")
+plt.suptitle("GRU predictions on test digits (true label in brackets when wrong)", fontsize=9)
+plt.show()
+
+# %% [markdown]
+# ### Padding and masking, the tool for text
+#
+# Real text comes in different lengths. We pad with a reserved id 0 and let
+# `Embedding(mask_zero=True)` produce a mask: the recurrent layer then skips padded steps
+# (it carries its state over them unchanged), and `Bidirectional` makes the backward
+# direction start at the last *real* token. So a padded review gives exactly the same
+# output as the same review unpadded — we check it on a small stacked bidirectional LSTM,
+# the model used on IMDB at full scale.
+
+# %%
+def review_classifier(vocab_size, embed=32, units=32):
+    return keras.Sequential([
+        keras.layers.Embedding(vocab_size, embed, mask_zero=True),
+        keras.layers.Bidirectional(keras.layers.LSTM(units, return_sequences=True)),
+        keras.layers.Bidirectional(keras.layers.LSTM(units // 2)),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+
+
+keras.utils.set_random_seed(SEED)
+toy = review_classifier(50)
+review = np.array([[5, 17, 3, 42, 8]], "int32")
+padded = np.concatenate([review, np.zeros((1, 7), "int32")], axis=1)
+p_short, p_padded = float(toy(review)[0, 0]), float(toy(padded)[0, 0])
+unmasked = keras.Sequential([keras.layers.Embedding(50, 32)] + toy.layers[1:])
+p_unmasked = float(unmasked(padded)[0, 0])
+print(f"P(positive): unpadded {p_short:.6f}, padded+masked {p_padded:.6f}, padded without mask {p_unmasked:.6f}")
+assert abs(p_short - p_padded) < 1e-5
+assert abs(p_short - p_unmasked) > 1e-4
+
+# %%
+if SCALE == "full":
+    # IMDB: 25,000 training and 25,000 test reviews, downloaded once (84 MB, sha256 pinned).
+    from course_lib.data.imdb import load_imdb
+
+    train_texts, train_labels, _ = load_imdb("train")
+    test_texts, test_labels, _ = load_imdb("test")
+    vectorize = keras.layers.TextVectorization(max_tokens=20_000, output_sequence_length=300)
+    vectorize.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(512))
+    order = np.random.default_rng(SEED).permutation(len(train_texts))  # files come sorted neg, pos
+    ids_train = vectorize(np.array(train_texts)[order]).numpy()
+    train_labels = train_labels[order]
+    ids_test = vectorize(np.array(test_texts)).numpy()
+    keras.utils.set_random_seed(SEED)
+    imdb_model = review_classifier(20_000, embed=64, units=64)
+    imdb_model.compile(keras.optimizers.Adam(1e-3), "binary_crossentropy", metrics=["accuracy"])
+    imdb_model.fit(ids_train, train_labels, batch_size=64, epochs=3, validation_split=0.1, verbose=2)
+    imdb_acc = imdb_model.evaluate(ids_test, test_labels, batch_size=256, verbose=0)[1]
+    print(f"IMDB test accuracy: {imdb_acc:.3f}")
+    assert imdb_acc > 0.85
+
+# %% [markdown]
+# ## 5. Forecasting a real series: the sunspot cycle
+#
+# statsmodels ships the yearly mean sunspot number from 1700 to 2008. Solar activity
+# rises and falls with a cycle of roughly 11 years, but its length (9–14 years) and its
+# peaks vary. We forecast next year's value from the past `WINDOW` years, train on the
+# years up to 1968 and test on the 40 held-out years 1969–2008 (their inputs reach back
+# into the training years, but no test target was ever trained on).
+#
+# Two naive forecasts set the bar:
+# * **last value**: next year = this year;
+# * **seasonal**: next year = the value one cycle (11 years) earlier.
+#
+# The windows are cut by `course_lib.data.series.window_dataset`, a `tf.data` pipeline
+# (`Dataset.window` + `flat_map`).
+
+# %%
+from course_lib.data.series import load_sunspots, make_windows, window_dataset
+
+years, spots = load_sunspots()
+WINDOW, CYCLE, TEST_YEARS = 24, 11, 40
+split = len(spots) - TEST_YEARS
+scale = spots[:split].max()  # scale with training statistics only
+series = spots / scale
+
+train_ds = window_dataset(series[:split], WINDOW, batch_size=32, shuffle=True, seed=SEED)
+x_fc_test, y_fc_test = make_windows(series[split - WINDOW:], WINDOW)  # targets: the 40 test years
+assert len(y_fc_test) == TEST_YEARS and np.allclose(y_fc_test, series[split:])
+
+keras.utils.set_random_seed(SEED)
+forecaster = keras.Sequential([keras.Input((WINDOW, 1)), keras.layers.LSTM(32), keras.layers.Dense(1)])
+forecaster.compile(keras.optimizers.Adam(0.005), "mse")
+forecaster.fit(train_ds, epochs=60, shuffle=False, verbose=0)  # the dataset shuffles itself
+
+pred = forecaster.predict(x_fc_test, verbose=0)[:, 0] * scale
+truth = y_fc_test * scale
+last_value = x_fc_test[:, -1, 0] * scale
+seasonal = x_fc_test[:, -CYCLE, 0] * scale
+
+
+def rmse(a, b):
+    return float(np.sqrt(np.mean((a - b) ** 2)))
+
+
+rmse_lstm, rmse_last, rmse_season = rmse(pred, truth), rmse(last_value, truth), rmse(seasonal, truth)
+print(f"test RMSE 1969–2008: LSTM {rmse_lstm:.1f}, last value {rmse_last:.1f}, seasonal (11 y) {rmse_season:.1f}")
+
+fig, ax = plt.subplots(figsize=(9, 3.4))
+test_years = years[split:]
+ax.plot(years[split - 60:], spots[split - 60:], color="black", label="observed")
+ax.plot(test_years, pred, "o-", markersize=3, label=f"LSTM (RMSE {rmse_lstm:.1f})")
+ax.plot(test_years, last_value, "--", label=f"last value ({rmse_last:.1f})")
+ax.plot(test_years, seasonal, ":", label=f"11 years earlier ({rmse_season:.1f})")
+ax.axvline(years[split] - 0.5, color="grey")
+ax.set(xlabel="year", ylabel="sunspot number", title="One-year-ahead forecasts on held-out years")
+ax.legend(fontsize=8)
+plt.show()
+assert rmse_lstm < 0.85 * rmse_last
+assert rmse_lstm < 0.85 * rmse_season
+
+# %% [markdown]
+# ## Summary
+#
+# - A stacked RNN passes full sequences between layers (`return_sequences=True`); each
+#   layer has its own weights, and the states of an `L`-layer stack are
+#   `(L, batch, hidden)` — `(2·L, batch, hidden)` when bidirectional, with outputs
+#   `(batch, time, 2·hidden)` under concat merging.
+# - A bidirectional layer is two RNNs with separate weights, one reading backwards. It
+#   wins whenever the answer at step `t` depends on later inputs (here: per-step
+#   accuracy near 100% against a 76% ceiling for any left-to-right model), and it is
+#   ruled out for autoregressive models such as language models.
+# - A GRU reading 8×8 digits row by row classifies held-out scans with ≥ 95% accuracy;
+#   masking lets one model read padded text exactly as if it were unpadded.
+# - An LSTM forecaster beats both naive forecasts (last value, one cycle ago) of the
+#   sunspot series on 40 held-out years.
+#
+# ## Exercises
+#
+# 1. Read the digits column by column instead of row by row. Does the accuracy change?
+# 2. In the tagging task, tag step `t` with "the digit two steps *earlier* was larger".
+#    Which model wins now, and why?
+# 3. Use `merge_mode="sum"` in section 2: what are the output and state shapes now?
+# 4. Forecast 3 years ahead (`horizon=3` in `window_dataset`/`make_windows`). How do the
+#    baselines and the LSTM compare?
+# 5. At full scale, replace the stacked bidirectional LSTM by one unidirectional LSTM on
+#    IMDB. How much accuracy does reading backwards buy for sentiment?
