@@ -111,3 +111,29 @@ def test_split_and_normalize():
     assert T.normalize_text("a\r\nb\u00e9\x0c") == "a\nb??"
     with pytest.raises(ValueError, match="replacement"):
         T.normalize_text("x", "??")
+
+
+def test_tbptt_batches_continue_each_stream_across_batches():
+    ids = np.arange(101)
+    x, y = T.tbptt_batches(ids, batch_size=2, chunk_len=5)
+    # 2 streams of 50 ids each, 10 chunks of 5 per stream
+    assert x.shape == y.shape == (20, 5)
+    np.testing.assert_array_equal(x[0], [0, 1, 2, 3, 4])     # chunk 0, stream 0
+    np.testing.assert_array_equal(x[1], [50, 51, 52, 53, 54])  # chunk 0, stream 1
+    np.testing.assert_array_equal(x[2], [5, 6, 7, 8, 9])     # chunk 1, stream 0 continues
+    np.testing.assert_array_equal(y, x + 1)
+    with pytest.raises(ValueError, match="more than batch_size"):
+        T.tbptt_batches(np.arange(10), 4, 5)
+    with pytest.raises(ValueError, match=r"ids: expected shape \(L,\)"):
+        T.tbptt_batches(np.zeros((2, 50), int), 2, 5)
+
+
+def test_python_string_mask():
+    code = "x = 'ab' + f(\"\"\"doc\nmore\"\"\")\n# 'no'\n"
+    mask = T.python_string_mask(code)
+    marked = "".join(c for c, m in zip(code, mask) if m)
+    assert marked == "'ab'\"\"\"doc\nmore\"\"\""
+    assert not mask[code.index("# 'no'"):].any()  # a quote inside a comment is not a string
+    assert T.python_string_mask("s = 'ok'\nt = (1,\n").sum() == 4  # cut code: tail unmarked
+    with pytest.raises(TypeError):
+        T.python_string_mask(b"x")

@@ -28,9 +28,11 @@ __all__ = [
     "normalize_text",
     "one_hot",
     "python_docs_text",
+    "python_string_mask",
     "read_text_file",
     "split_text",
     "stdlib_source_text",
+    "tbptt_batches",
 ]
 
 # Karpathy's char-rnn corpus, 1,115,394 bytes. The SHA-256 is the one TensorFlow Datasets
@@ -224,3 +226,76 @@ def one_hot(ids, vocab_size: int) -> np.ndarray:
     V = check_positive_int(vocab_size, "vocab_size")
     ids = check_ids(ids, "ids", V)
     return np.eye(V)[ids]
+
+
+def python_string_mask(code: str) -> np.ndarray:
+    """Which characters of Python source lie inside a string literal (docstrings included).
+
+    Uses the standard library's ``tokenize``; if the code ends in the middle of a
+    statement (e.g. cut at a fixed length) the characters after the last complete token
+    are marked ``False``.
+
+    Args:
+        code: Python source, length L.
+
+    Returns:
+        ``mask: (L,)`` bool, True for the characters of every string token (quotes and
+        prefixes included).
+    """
+    import io
+    import tokenize
+
+    if not isinstance(code, str):
+        raise TypeError(f"code: expected a str, got {type(code).__name__}")
+    line_starts = np.cumsum([0] + [len(line) for line in code.splitlines(keepends=True)])
+    string_types = {tokenize.STRING}
+    for name in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END"):  # Python >= 3.12
+        if hasattr(tokenize, name):
+            string_types.add(getattr(tokenize, name))
+    mask = np.zeros(len(code), dtype=bool)
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.type in string_types:
+                start = line_starts[tok.start[0] - 1] + tok.start[1]
+                end = line_starts[tok.end[0] - 1] + tok.end[1]
+                mask[start:end] = True
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    return mask
+
+
+def tbptt_batches(ids, batch_size: int, chunk_len: int):
+    """Lay a long id sequence out for truncated BPTT with a carried (stateful) state.
+
+    The text is cut into ``batch_size`` equal, consecutive streams; batch ``k`` holds the
+    ``k``-th chunk of every stream, so row ``i`` of batch ``k + 1`` continues row ``i`` of
+    batch ``k`` and a stateful RNN can carry its state from one batch to the next.
+    Targets are the inputs shifted by one character.
+
+    Args:
+        ids: (L,) integer ids.
+        batch_size: B, the number of parallel streams.
+        chunk_len: the truncation length (time steps per chunk).
+
+    Returns:
+        ``(x, y)``, each ``(K * B, chunk_len)`` int64 with ``K`` chunks per stream;
+        ``x[k * B + i]`` is chunk ``k`` of stream ``i``. Feed them in order, unshuffled,
+        with batch size ``B``.
+    """
+    from course_lib.checks import check_array
+
+    ids = check_array(ids, "ids", ("L",), dtype="int")
+    B = check_positive_int(batch_size, "batch_size")
+    T = check_positive_int(chunk_len, "chunk_len")
+    per_stream = (ids.size - 1) // (B * T) * T
+    if per_stream == 0:
+        raise ValueError(
+            f"ids: expected more than batch_size * chunk_len = {B * T} ids, got {ids.size}"
+        )
+    x = ids[: B * per_stream].reshape(B, per_stream)
+    y = ids[1 : B * per_stream + 1].reshape(B, per_stream)
+
+    def lay_out(a):
+        return a.reshape(B, -1, T).transpose(1, 0, 2).reshape(-1, T).astype(np.int64)
+
+    return lay_out(x), lay_out(y)

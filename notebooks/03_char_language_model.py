@@ -1,0 +1,353 @@
+# %% [markdown]
+# # 03 · A character-level language model
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/notebooks/03_char_language_model.ipynb)
+#
+# **Goals.** Build a model that predicts the next character: first on the word "hello"
+# (one-hot inputs, targets shifted by one, and why an embedding is the same thing), then a
+# NumPy RNN trained on real English text, then a Keras model trained with truncated
+# backpropagation through time and a hidden state carried across chunks. Sample text
+# from it with a temperature, score it in bits per character against a baseline, and look
+# for a hidden unit that tracks the structure of Python code.
+#
+# **Covers:** the character-level language model (CS231n lecture 10's min-char-rnn, the
+# "hello" example and embeddings of EECS498 lecture 12), truncated BPTT and interpretable
+# hidden units (week-4 note).
+
+# %% tags=["parameters"]
+SCALE = "lesson"  # "lesson": small, offline, about a minute on a CPU. "full": real datasets, use a GPU.
+SEED = 0
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # Colab: install course_lib; TensorFlow is already there
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "course-lib @ git+https://github.com/seqmodels-course/sequence-models-keras@main"], check=True)
+
+from course_lib.env import setup_notebook
+
+info = setup_notebook(seed=SEED, scale=SCALE)
+SCALE = info.scale
+print(info)
+
+# %% [markdown]
+# ## 1. "hello": one-hot inputs, shifted targets
+#
+# The vocabulary of "hello" is four characters. Each input character is a one-hot vector
+# of length 4, and the target at every step is the *next* character: the model reads
+# "hell" and must output "ello". Note that the input "l" appears twice with two different
+# targets ("l", then "o"): a model that only sees the current character cannot get both
+# right; the hidden state has to remember what came before.
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from course_lib import numpy_rnn as nr
+from course_lib.data import text as textdata
+from course_lib.decoding import sample_next
+from course_lib.metrics import bits_per_char, perplexity
+
+hello = textdata.CharVocab("hello")
+inputs_h, targets_h = hello.encode("hell"), hello.encode("ello")
+print("vocabulary:", hello.chars)
+print("inputs  'hell' ->", inputs_h, "\n", textdata.one_hot(inputs_h, hello.size))
+print("targets 'ello' ->", targets_h)
+
+
+def adam_step(params, grads, state, lr, clip=5.0, beta1=0.9, beta2=0.999):
+    """One Adam update of a dict of NumPy arrays (gradients clipped element-wise)."""
+    state["t"] = state.get("t", 0) + 1
+    for k, g in grads.items():
+        g = np.clip(g, -clip, clip)
+        m = state.setdefault("m_" + k, np.zeros_like(g))
+        v = state.setdefault("v_" + k, np.zeros_like(g))
+        m[:] = beta1 * m + (1 - beta1) * g
+        v[:] = beta2 * v + (1 - beta2) * g * g
+        m_hat, v_hat = m / (1 - beta1 ** state["t"]), v / (1 - beta2 ** state["t"])
+        params[k] -= lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+
+
+# one-hot inputs: the embedding matrix is the identity and stays fixed
+p_hello = nr.init_rnn_lm(hello.size, hello.size, 8, seed=SEED)
+p_hello["W_embed"] = np.eye(hello.size)
+opt_state = {}
+for _ in range(300):
+    loss_h, grads_h, _ = nr.rnn_lm_loss(p_hello, inputs_h[None], targets_h[None])
+    grads_h["W_embed"][:] = 0.0
+    adam_step(p_hello, grads_h, opt_state, lr=0.05)
+
+emb, _ = nr.word_embedding_forward(inputs_h[None], p_hello["W_embed"])
+h_hello, _ = nr.rnn_forward(emb, np.zeros((1, 8)), p_hello["Wx"], p_hello["Wh"], p_hello["b"])
+scores_hello = h_hello[0] @ p_hello["W_out"] + p_hello["b_out"]
+predicted = hello.decode(scores_hello.argmax(axis=1))
+print(f"after 300 steps: loss {loss_h / 4:.4f} per char, 'hell' -> '{predicted}'")
+assert predicted == "ello", "the RNN tells the two l's apart from its hidden state"
+
+# %% [markdown]
+# **One-hot × matrix = embedding lookup.** Multiplying a one-hot vector by a matrix picks
+# one row of it, so an `Embedding` layer (a table of `V` learned vectors, looked up by
+# id) computes exactly `one_hot(x) @ W` without building the large sparse vectors.
+
+# %%
+import keras
+
+embedding = keras.layers.Embedding(hello.size, 3)
+looked_up = embedding(inputs_h[None]).numpy()[0]
+multiplied = textdata.one_hot(inputs_h, hello.size) @ embedding.embeddings.numpy()
+print("lookup:\n", looked_up.round(3), "\none_hot @ W:\n", multiplied.round(3))
+assert np.allclose(looked_up, multiplied, atol=1e-7)
+
+# %% [markdown]
+# ## 2. A NumPy character RNN on real text
+#
+# The corpus is the English reference documentation that ships with every Python
+# installation (`pydoc_data.topics`, about 460 k characters; at full scale, the tiny
+# Shakespeare corpus). The last 10 % is held out: the model never trains on it.
+#
+# The baseline to beat is the **unigram model**, which predicts every character with its
+# frequency in the training text and ignores context. We report losses as **bits per
+# character** (mean cross-entropy in nats / ln 2) and **perplexity** (`exp` of it: the
+# number of equally likely characters the model is, on average, choosing among).
+#
+# The NumPy model (`course_lib.numpy_rnn`: embedding → tanh RNN → affine → softmax, with
+# the hand-written BPTT of lesson 02) trains on 32 streams of the text at once, 25
+# characters per step, carrying its hidden state from one step to the next, with Adam.
+# It gets a fixed wall-clock budget, and we sample from it as it learns.
+
+# %%
+if SCALE == "full":
+    corpus = textdata.load_shakespeare()  # 1.1 M characters, checksum-verified download
+    N_CHARS, BUDGET_S, UNITS, EPOCHS = len(corpus), 300.0, 512, 20
+else:
+    corpus = textdata.python_docs_text()
+    N_CHARS, BUDGET_S, UNITS, EPOCHS = 300_000, 25.0, 128, 3
+
+vocab = textdata.CharVocab(corpus)
+train_text, val_text = textdata.split_text(corpus[:N_CHARS], val_fraction=0.1)
+train_ids, val_ids = vocab.encode(train_text), vocab.encode(val_text)
+unigram_nll = vocab.unigram_nll(train_ids, val_ids)
+print(f"vocabulary {vocab.size} characters; train {len(train_ids):,}, held out {len(val_ids):,}")
+print(f"uniform guess: {np.log2(vocab.size):.2f} bits/char   unigram baseline: {bits_per_char(unigram_nll):.2f} bits/char")
+print(train_text[:300])
+
+# %%
+def numpy_val_nll(params, ids, streams=64):
+    """Mean held-out cross-entropy (nats/char): `streams` long sequences, state carried."""
+    n = (len(ids) - 1) // streams
+    x, y = ids[: streams * n].reshape(streams, n), ids[1 : streams * n + 1].reshape(streams, n)
+    emb, _ = nr.word_embedding_forward(x, params["W_embed"])
+    h, _ = nr.rnn_forward(emb, np.zeros((streams, params["Wh"].shape[0])), params["Wx"], params["Wh"], params["b"])
+    scores, _ = nr.temporal_affine_forward(h, params["W_out"], params["b_out"])
+    return nr.temporal_softmax_loss(scores, y)[0] / n
+
+
+def sample_numpy(params, seed_text, n=120, temperature=0.7):
+    ids = nr.rnn_lm_sample(params, vocab.encode(seed_text), n, temperature=temperature,
+                           rng=np.random.default_rng(SEED))
+    return seed_text + vocab.decode(ids)
+
+
+N_STREAMS, T_NP, H_NP = 32, 25, 64
+np_params = nr.init_rnn_lm(vocab.size, 32, H_NP, seed=SEED)
+np_state, np_curve = {}, []
+per_stream = (len(train_ids) - 1) // N_STREAMS
+offsets = np.arange(N_STREAMS)[:, None] * per_stream + np.arange(T_NP)
+h_np, pos, steps = np.zeros((N_STREAMS, H_NP)), 0, 0
+show_at = [0.0, BUDGET_S / 3]
+with threadpool_limits(1):  # one BLAS thread: small matrices run faster without threading
+    start = time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < BUDGET_S:
+        if show_at and elapsed >= show_at[0]:
+            print(f"--- {elapsed:4.1f} s, {steps} steps:", repr(sample_numpy(np_params, "The ", 80)))
+            show_at.pop(0)
+            start += time.perf_counter() - start - elapsed  # sampling time does not count
+        if pos + T_NP >= per_stream:
+            pos, h_np = 0, np.zeros((N_STREAMS, H_NP))
+        x_b, y_b = train_ids[offsets + pos], train_ids[offsets + pos + 1]
+        loss, grads, h_np = nr.rnn_lm_loss(np_params, x_b, y_b, h_np)
+        adam_step(np_params, grads, np_state, lr=5e-3)
+        pos, steps = pos + T_NP, steps + 1
+        np_curve.append((time.perf_counter() - start, loss / T_NP))
+    numpy_seconds = time.perf_counter() - start
+    numpy_nll = numpy_val_nll(np_params, val_ids)
+print(f"--- {numpy_seconds:4.1f} s, {steps} steps:", repr(sample_numpy(np_params, "The ", 80)))
+print(f"NumPy RNN after {numpy_seconds:.0f} s: held-out {bits_per_char(numpy_nll):.2f} bits/char "
+      f"(unigram {bits_per_char(unigram_nll):.2f})")
+assert numpy_nll < 0.8 * unigram_nll, "the NumPy RNN has learned more than character frequencies"
+
+# %% [markdown]
+# ## 3. A Keras character LM with truncated BPTT
+#
+# Backpropagating through the whole text at once is impossible, so **truncated BPTT**
+# cuts it into consecutive chunks of `L` characters. `course_lib.data.text.tbptt_batches`
+# splits the text into `B` parallel streams and lays them out so that row `i` of batch
+# `k + 1` continues row `i` of batch `k`. A `stateful=True` recurrent layer then starts
+# each batch from the hidden state the previous batch ended with — context flows across
+# chunk boundaries in the forward pass — while gradients stop at the boundary, because
+# every batch is its own training step.
+#
+# The alternative is to reset the state to zero at every chunk (`stateful=False`). With
+# short chunks (`L = 16`) that model sees on average only 8 characters of context. We
+# train both with the same data, steps and seed and compare their held-out loss.
+
+# %%
+B, L = 64, 16
+x_tr, y_tr = textdata.tbptt_batches(train_ids, B, L)
+x_va, y_va = textdata.tbptt_batches(val_ids, B, L)
+print(f"{len(x_tr) // B} training batches of {B} streams x {L} characters")
+
+
+def reset_states(model):
+    for layer in model.layers:
+        if getattr(layer, "stateful", False):
+            layer.reset_state()
+
+
+def char_lm(stateful, batch_shape=(B, L)):
+    keras.utils.set_random_seed(SEED)
+    model = keras.Sequential([
+        keras.Input(batch_shape=batch_shape, dtype="int32"),
+        keras.layers.Embedding(vocab.size, 32),
+        keras.layers.GRU(UNITS, return_sequences=True, stateful=stateful),
+        keras.layers.Dense(vocab.size),
+    ])
+    model.compile(keras.optimizers.Adam(1e-2, global_clipnorm=1.0),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=False)
+    return model
+
+
+class TrainingClock(keras.callbacks.Callback):
+    """Resets carried state at each epoch, records (seconds, loss) per batch and stops
+    after `budget_s` seconds or `max_steps` batches."""
+
+    def __init__(self, budget_s=None, max_steps=None):
+        super().__init__()
+        self.budget_s, self.max_steps, self.curve = budget_s, max_steps, []
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        reset_states(self.model)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.curve.append((time.perf_counter() - self.start, float(logs["loss"])))
+        out_of_time = self.budget_s is not None and self.curve[-1][0] >= self.budget_s
+        if out_of_time or (self.max_steps is not None and len(self.curve) >= self.max_steps):
+            self.model.stop_training = True
+
+
+def held_out_nll(model):
+    reset_states(model)
+    return float(model.evaluate(x_va, y_va, batch_size=B, verbose=0))
+
+
+carried = char_lm(stateful=True)
+carried_clock = TrainingClock(budget_s=numpy_seconds)  # the NumPy RNN's wall-clock budget
+carried.fit(x_tr, y_tr, batch_size=B, epochs=EPOCHS, shuffle=False, verbose=0, callbacks=[carried_clock])
+keras_steps, keras_seconds = len(carried_clock.curve), carried_clock.curve[-1][0]
+carried_nll = held_out_nll(carried)
+
+reset = char_lm(stateful=False)
+reset_clock = TrainingClock(max_steps=keras_steps)
+reset.fit(x_tr, y_tr, batch_size=B, epochs=EPOCHS, shuffle=False, verbose=0, callbacks=[reset_clock])
+reset_nll = held_out_nll(reset)
+
+print(f"{keras_steps} steps each ({keras_seconds:.0f} s for the carried model)")
+print(f"state carried across chunks: held-out {carried_nll:.3f} nats/char = {bits_per_char(carried_nll):.2f} bits/char")
+print(f"state reset at every chunk : held-out {reset_nll:.3f} nats/char = {bits_per_char(reset_nll):.2f} bits/char")
+assert len(reset_clock.curve) == keras_steps
+assert carried_nll < reset_nll - 0.08, "carrying the state across chunks must help with short chunks"
+
+# %% [markdown]
+# ## 4. Bits per character and perplexity, against the baseline
+
+# %%
+rows = [("uniform guess", np.log(vocab.size)), ("unigram frequencies", unigram_nll),
+        ("NumPy RNN", numpy_nll), ("Keras GRU, state reset", reset_nll), ("Keras GRU, state carried", carried_nll)]
+print(f"{'model':26s} {'bits/char':>9s} {'perplexity':>10s}")
+for name, nll in rows:
+    print(f"{name:26s} {bits_per_char(nll):9.2f} {perplexity(nll):10.2f}")
+assert bits_per_char(carried_nll) < 0.6 * bits_per_char(unigram_nll), "far below the unigram baseline"
+assert perplexity(carried_nll) < 0.25 * perplexity(unigram_nll)
+
+# %% [markdown]
+# ## 5. Sampling with a temperature
+#
+# To generate, feed a seed string, then repeatedly draw the next character from the
+# softmax of the model's scores divided by a **temperature** `τ` and feed it back.
+# `τ < 1` sharpens the distribution (safer, more repetitive text), `τ > 1` flattens it
+# (more varied, more mistakes), and as `τ → 0` sampling becomes the argmax (greedy).
+# **Top-k** sampling draws only among the `k` most likely characters.
+# `course_lib.decoding.sample_next` implements both.
+#
+# The trained model expects batches of 64 chunks of 16 characters; for generation we copy
+# its weights into the same architecture with batch 1 and one character per call, keeping
+# the state between calls.
+
+# %%
+import tensorflow as tf
+
+sampler = char_lm(stateful=True, batch_shape=(1, 1))
+sampler.set_weights(carried.get_weights())
+next_logits = tf.function(lambda x: sampler(x, training=False)[:, -1])
+
+
+def generate(seed_text, n=200, temperature=1.0, top_k=None, seed=SEED):
+    rng = np.random.default_rng(seed)
+    reset_states(sampler)
+    for i in vocab.encode(seed_text[:-1]):
+        next_logits(tf.constant([[i]]))
+    out, current = [], int(vocab.encode(seed_text[-1])[0])
+    for _ in range(n):
+        logits = next_logits(tf.constant([[current]])).numpy()[0]
+        current = sample_next(logits, temperature=temperature, top_k=top_k, rng=rng)
+        out.append(current)
+    return seed_text + vocab.decode(out)
+
+
+for tau, k in [(0.0, None), (0.5, None), (1.0, None), (1.0, 5), (1.5, None)]:
+    print(f"--- temperature {tau}, top_k {k}:\n{generate('The ', 160, tau, k)}\n")
+
+# the temperature -> 0 limit is the argmax, on the model's real predictions
+logits_va = carried.predict(x_va[:B], batch_size=B, verbose=0).reshape(-1, vocab.size)
+greedy = logits_va.argmax(axis=1)
+assert np.array_equal(sample_next(logits_va, temperature=0.0), greedy)
+agreement = {tau: float(np.mean(sample_next(logits_va, temperature=tau, rng=np.random.default_rng(SEED)) == greedy))
+             for tau in (1.5, 1.0, 0.5, 0.1, 0.02)}
+print("share of sampled characters equal to the argmax:", {t: f"{a:.0%}" for t, a in agreement.items()})
+values = list(agreement.values())
+assert all(a <= b for a, b in zip(values, values[1:])) and values[0] < values[-1], "lower temperature, closer to greedy"
+assert agreement[0.02] > 0.97 and agreement[1.0] < 0.8
+
+# %% [markdown]
+# ## 6. Beating the NumPy RNN at equal wall-clock time
+#
+# The Keras model was stopped after the same number of seconds the NumPy RNN trained
+# for (or earlier, if its epochs ran out). It is a bigger model with a gated cell, runs
+# compiled kernels and processes more characters per second, so in the same time it
+# reaches a lower held-out loss.
+
+# %%
+np_t, np_loss = np.array(np_curve).T
+k_t, k_loss = np.array(carried_clock.curve).T
+window = 20
+fig, ax = plt.subplots()
+ax.plot(np_t, np.convolve(np_loss, np.ones(window) / window, "same") / np.log(2), label="NumPy RNN (64 units)")
+ax.plot(k_t, np.convolve(k_loss, np.ones(window) / window, "same") / np.log(2), label=f"Keras GRU ({UNITS} units)")
+ax.axhline(bits_per_char(unigram_nll), color="gray", ls=":", label="unigram baseline")
+ax.set_xlabel("wall-clock seconds of training")
+ax.set_ylabel("training bits/char (smoothed)")
+ax.set_ylim(1, 7)
+ax.legend()
+plt.show()
+
+print(f"NumPy RNN : {numpy_seconds:5.1f} s -> {bits_per_char(numpy_nll):.2f} bits/char held out")
+print(f"Keras GRU : {keras_seconds:5.1f} s -> {bits_per_char(carried_nll):.2f} bits/char held out")
+assert keras_seconds <= numpy_seconds + 2.0, "no more training time than the NumPy RNN had"
+assert carried_nll < numpy_nll - 0.05, "at equal wall-clock time the Keras model is better"
