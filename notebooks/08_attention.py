@@ -1,0 +1,354 @@
+# %% [markdown]
+# # 08 · Attention: a new context vector at every step
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/notebooks/08_attention.ipynb)
+#
+# **Goals.** Write Bahdanau (additive) attention from its equations and check it against
+# Keras' `AdditiveAttention`; give lesson 07's date translator an attention decoder; look
+# at the attention weights as heatmaps and score them against the true word alignment;
+# show that attention removes the fixed-vector bottleneck (quality no longer falls with
+# the input's length); save the trained translator as a `.keras` file and use it again.
+#
+# **Covers:** attention in sequence-to-sequence models (Bahdanau et al., 2014), alignment
+# heatmaps, why a single context vector limits long inputs, and the Keras layer that
+# implements the same score.
+
+# %% tags=["parameters"]
+SCALE = "lesson"  # "lesson": small, offline, about a minute on a CPU. "full": real datasets, use a GPU.
+SEED = 0
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # Colab: install course_lib; TensorFlow is already there
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "course-lib @ git+https://github.com/seqmodels-course/sequence-models-keras@main"], check=True)
+
+from course_lib.env import setup_notebook
+
+info = setup_notebook(seed=SEED, scale=SCALE)
+SCALE = info.scale
+print(info)
+
+# %% [markdown]
+# ## 1. The same task as lesson 07
+#
+# Dates in Korean, French, German, Spanish, Japanese and English, to be written in
+# English; one to three dates per input. Because each source and its target are written
+# from the same dates, we also know the **true alignment**: which source token each
+# English token translates (`March` ← `3월`, `2021` ← `2021년`). English commas have no
+# counterpart and are not scored.
+
+# %%
+import time
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_lib.data import dates
+
+if SCALE == "full":  # more data, longer inputs, a bigger model: wants a GPU
+    N_TRAIN, MAX_DATES, STYLE, UNITS, BATCH = 100_000, 5, "full", 256, 128
+    EPOCHS_PLAIN, EPOCHS_ATTENTION = 20, 10
+else:
+    N_TRAIN, MAX_DATES, STYLE, UNITS, BATCH = 10_000, 3, "long", 64, 128
+    EPOCHS_PLAIN, EPOCHS_ATTENTION = 6, 3
+
+train = dates.make_date_pairs(N_TRAIN, n_dates=(1, MAX_DATES), style=STYLE, seed=SEED)
+test = dates.make_date_pairs(600, n_dates=(1, MAX_DATES), style=STYLE, seed=SEED + 1000)
+src_vocab, tgt_vocab = dates.vocabularies()
+tr = dates.encode_pairs(train, src_vocab, tgt_vocab)
+te = dates.encode_pairs(test, src_vocab, tgt_vocab)
+k = int(np.flatnonzero(test.lang == "ko")[0])
+print(test.source_tokens[k], "->", test.target_tokens[k])
+print("true alignment (source index of each English token, -1 = none):", test.alignment[k].tolist())
+
+# %% [markdown]
+# ## 2. Bahdanau attention from its equations
+#
+# The decoder's previous state `s` (the **query**) scores every encoder state `h_i`
+# (the **values**) with a one-hidden-layer network, the scores become weights by a
+# softmax over the source positions, and the context is the weighted average:
+#
+# $$e_i = v^\top \tanh(W s + U h_i), \qquad \alpha_i = \frac{\exp e_i}{\sum_j \exp e_j}, \qquad c = \sum_i \alpha_i h_i .$$
+#
+# Padded source positions are not words: they get a score of −∞ before the softmax, so
+# their weight is exactly 0. First in NumPy, for a batch of random queries and values:
+
+# %%
+from course_lib.attention import BahdanauAttention
+
+rng = np.random.default_rng(SEED)
+batch, S, Dq, Dv, A = 3, 6, 5, 4, 8
+query = rng.normal(size=(batch, Dq)).astype("float32")
+values = rng.normal(size=(batch, S, Dv)).astype("float32")
+mask = np.arange(S)[None, :] < np.array([[6], [4], [2]])  # 6, 4 and 2 real positions
+layer = BahdanauAttention(A)
+context, weights = (np.asarray(a) for a in layer(query, values, values_mask=mask))
+
+W, U, v = (np.asarray(x) for x in (layer.W, layer.U, layer.v))
+e = np.tanh((query @ W)[:, None, :] + values @ U) @ v  # (batch, S) scores
+e = np.where(mask, e, -np.inf)
+alpha = np.exp(e - e.max(axis=1, keepdims=True))
+alpha /= alpha.sum(axis=1, keepdims=True)
+c = np.einsum("bs,bsd->bd", alpha, values)
+print("weights:\n", np.round(weights, 3))
+print("sum over positions:", weights.sum(axis=1))
+assert np.allclose(weights, alpha, atol=1e-6) and np.allclose(context, c, atol=1e-5), "layer = equations"
+assert np.allclose(weights.sum(axis=1), 1.0, atol=1e-6), "weights sum to 1"
+assert np.all(weights[~mask] == 0.0), "padded positions get exactly 0"
+
+# %% [markdown]
+# **The Keras layer.** `keras.layers.AdditiveAttention` computes
+# `sum(scale * tanh(query + key))`: the same score without the two projections. With
+# `W = U = I` (so the query and the values must have the same size) and `v = scale` the
+# two layers agree exactly, padding mask included.
+
+# %%
+dim = 6
+queries = rng.normal(size=(batch, 3, dim)).astype("float32")  # 3 queries per example
+vals = rng.normal(size=(batch, S, dim)).astype("float32")
+keras_att = keras.layers.AdditiveAttention(use_scale=True)
+k_context, k_weights = keras_att([queries, vals], mask=[None, mask], return_attention_scores=True)
+ours = BahdanauAttention(dim)
+ours(queries, vals)
+ours.set_weights([np.eye(dim), np.eye(dim), np.asarray(keras_att.scale)])
+o_context, o_weights = ours(queries, vals, values_mask=mask)
+gap = max(np.abs(np.asarray(k_context) - np.asarray(o_context)).max(), np.abs(np.asarray(k_weights) - np.asarray(o_weights)).max())
+print(f"largest difference from keras.layers.AdditiveAttention: {gap:.2e}")
+assert gap < 1e-5
+
+# %% [markdown]
+# ## 3. The attention decoder
+#
+# The decoder of lesson 07 read one fixed context `c` at every step. The attention
+# decoder computes a new one, `c_t`, from its previous state `s_{t-1}` and *all* the
+# encoder states, then reads `[embedding of y_{t-1}, c_t]`. The loop over target steps
+# runs inside the layer (`keras.ops.scan`), so the training model still takes the whole
+# teacher-forced target at once:
+
+# %%
+import inspect
+
+from course_lib import seq2seq
+
+print(inspect.getsource(seq2seq.AttentionDecoder.call))
+
+# %% [markdown]
+# We train it, and lesson 07's plain encoder–decoder with the same sizes, data and
+# recipe, on the same examples. The attention model gets half the epochs.
+
+# %%
+def train_model(attention, epochs):
+    keras.utils.set_random_seed(SEED)
+    parts = seq2seq.build_seq2seq(len(src_vocab), len(tgt_vocab), embed_dim=32, units=UNITS, attention=attention,
+                                  source_len=tr["source"].shape[1], target_len=tr["target_in"].shape[1])
+    parts["model"].compile(optimizer=keras.optimizers.Adam(1e-2, clipnorm=1.0),
+                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
+    start = time.time()
+    history = parts["model"].fit([tr["source"], tr["target_in"]], tr["target_out"], batch_size=BATCH,
+                                 epochs=epochs, verbose=0)
+    print(f"{'attention' if attention else 'plain'}: {epochs} epochs in {time.time() - start:.0f} s, "
+          f"loss per epoch {np.round(history.history['loss'], 3)}")
+    return parts, history.history["loss"]
+
+
+att, att_loss = train_model(True, EPOCHS_ATTENTION)
+plain, plain_loss = train_model(False, EPOCHS_PLAIN)
+fig, ax = plt.subplots(figsize=(5, 3))
+ax.plot(range(1, EPOCHS_PLAIN + 1), plain_loss, "o-", label="plain encoder–decoder")
+ax.plot(range(1, EPOCHS_ATTENTION + 1), att_loss, "s-", label="with attention")
+ax.set(xlabel="epoch", ylabel="masked cross-entropy", yscale="log", title="training loss")
+ax.legend()
+plt.show()
+assert att_loss[-1] < 0.2 * plain_loss[-1], "attention reaches a far lower loss in half the epochs"
+
+# %% [markdown]
+# ## 4. What the decoder looks at
+#
+# Each row of a heatmap is one English output token; its cells are the attention weights
+# over the source tokens while that token was produced (teacher-forced: the decoder read
+# the true previous tokens). Red squares mark the true alignment. (Korean and Japanese
+# number units are shown romanised — `년` *nyeon*, `월` *wol*, `일` *il*, `年` *nen*, `月`
+# *gatsu*, `日` *nichi* — because the plotting font has no Hangul or kanji.)
+
+# %%
+from course_lib.metrics import alignment_accuracy
+from course_lib.plots import plot_attention_heatmap
+
+ROMAN = {"년": "-nyeon", "월": "-wol", "일": "-il", "年": "-nen", "月": "-gatsu", "日": "-nichi"}
+
+
+def shown(token):
+    return "".join(ROMAN.get(ch, ch) for ch in token)
+
+
+att_weights = np.asarray(att["attention_model"].predict([te["source"], te["target_in"]], verbose=0))
+picks = [int(np.flatnonzero((test.lang == lang) & (test.n_dates == n))[0]) for lang, n in
+         (("ko", 1), ("ja", 1), ("de", 1), ("es", 2))]
+fig, axes = plt.subplots(1, 4, figsize=(13, 3.6), gridspec_kw={"width_ratios": [1, 1, 1, 2.2]})
+for ax, i in zip(axes, picks):
+    src, tgt = test.source_tokens[i], test.target_tokens[i] + ["<end>"]
+    plot_attention_heatmap(att_weights[i, : len(tgt), : len(src)], [shown(t) for t in src], tgt, ax,
+                           true_alignment=te["alignment"][i, : len(tgt)], title=test.lang[i])
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# The red squares show the reordering the model has to learn: for Korean and Japanese the
+# first English token (the month) comes from the second source token and the year from
+# the first; for German and Spanish the day and the month swap places. The dark cells
+# mostly sit on the red squares. Over the whole test set, score the **alignment
+# accuracy** — the share of English tokens whose most-attended source token is the true
+# one. For comparison, a monotone "diagonal" alignment (target position t looks at source
+# position t·S/T) is what a model that does not reorder would do.
+
+# %%
+aligned = alignment_accuracy(att_weights, te["alignment"])
+per_lang = {lang: alignment_accuracy(att_weights[test.lang == lang], te["alignment"][test.lang == lang])
+            for lang in dates.LANGUAGES}
+src_len = (te["source"] > 0).sum(1)
+tgt_len = (te["target_out"] > 0).sum(1)
+t_idx = np.arange(te["target_out"].shape[1])[None, :]
+diagonal = np.minimum((t_idx * src_len[:, None]) // tgt_len[:, None], src_len[:, None] - 1)
+diag_w = np.eye(te["source"].shape[1])[diagonal]  # one-hot "weights" of the diagonal guess
+diagonal_acc = alignment_accuracy(diag_w, te["alignment"])
+print(f"alignment accuracy: {aligned:.3f} (diagonal baseline {diagonal_acc:.3f})")
+print("per language:", {lang: round(a, 3) for lang, a in per_lang.items()})
+assert aligned >= 0.8, "attention finds the true source token for most English tokens"
+assert min(per_lang.values()) >= 0.7, "in every language"
+assert aligned >= diagonal_acc + 0.4, "far better than not reordering"
+
+# %% [markdown]
+# ## 5. Quality against length: the bottleneck is gone
+#
+# Decode the test set greedily with both models and score exact match by the number of
+# dates in the input, as in Bahdanau et al. (2014, Fig. 2): the plain encoder–decoder
+# (their *RNNencdec*) gets worse as inputs get longer, the attention model (*RNNsearch*)
+# does not.
+
+# %%
+from course_lib.decoding import greedy_decode
+from course_lib.metrics import exact_match, token_accuracy
+
+max_len = te["target_out"].shape[1]
+counts = np.arange(1, MAX_DATES + 1)
+scores = {}
+for name, parts in (("plain encoder–decoder", plain), ("with attention", att)):
+    step_fn, state = seq2seq.make_step_fn(parts["encoder"], parts["decoder"], te["source"])
+    ids, _ = greedy_decode(step_fn, state, start_id=2, end_id=3, max_len=max_len)
+    pred = tgt_vocab.decode(ids)
+    scores[name] = np.array([exact_match([pred[i] for i in np.flatnonzero(test.n_dates == n)],
+                                         [test.target_tokens[i] for i in np.flatnonzero(test.n_dates == n)])
+                             for n in counts])
+    tokens = token_accuracy(pred, test.target_tokens)
+    print(f"{name:>22}: exact match by number of dates {np.round(scores[name], 3)}, token accuracy {tokens:.3f}")
+
+fig, ax = plt.subplots(figsize=(5.5, 3.2))
+for (name, em), marker in zip(scores.items(), "os"):
+    ax.plot(counts, em, marker + "-", label=name)
+ax.set(xlabel="dates in the input", ylabel="exact match", xticks=counts, ylim=(-0.02, 1.02),
+       title="translation quality against input length")
+ax.legend(loc="lower left")
+plt.show()
+att_em, plain_em = scores["with attention"], scores["plain encoder–decoder"]
+assert att_em[-1] >= 0.9, "attention translates even the longest inputs"
+assert att_em[-1] >= plain_em[-1] + 0.5, "clearly above the plain model on the longest inputs"
+assert att_em[-1] >= att_em[0] - 0.1, "and hardly degrades with length"
+
+# %% [markdown]
+# ## 6. Save the translator, load it, translate a string
+#
+# `seq2seq.Translator` wraps the vocabularies (as `StringLookup` layers), the encoder and
+# the attention decoder in one Keras model whose call is the greedy loop: string tokens
+# in, string tokens out. It saves as a single `.keras` file; loading it with
+# `safe_mode=True` (the default) rebuilds it from its config — no Python code is
+# unpickled, which is why every course_lib layer is registered as serializable.
+
+# %%
+import tempfile
+from pathlib import Path
+
+translator = seq2seq.Translator(att["encoder"], att["decoder"], src_vocab.tokens, tgt_vocab.tokens, max_len=max_len)
+sample = [test.source_tokens[i] for i in range(50)]
+before = translator.translate(sample)  # the first call also builds the model
+path = Path(tempfile.mkdtemp()) / "date_translator.keras"
+translator.save(path)
+reloaded = keras.saving.load_model(path, safe_mode=True)
+print(f"saved {path.name}: {path.stat().st_size / 1024:.0f} KiB")
+
+sentences = ["2021년 3월 3일", "3 mars 2021", "3. März 2021", "3 de marzo de 2021", "2021年3月3日"]
+for sentence in sentences:
+    out = dates.detokenize(reloaded.translate([dates.tokenize(sentence)])[0])
+    print(f"{sentence:>22} -> {out}")
+    assert out == "March 3, 2021"
+assert reloaded.translate(sample) == before, "the reloaded model translates the same"
+assert exact_match(before, test.target_tokens[:50]) >= 0.9
+
+# %% [markdown]
+# ## 7. Full scale: English–Spanish sentences (Anki / Tatoeba)
+#
+# At `SCALE = "full"` the same models translate real Spanish sentences into English,
+# scored with BLEU (sacrebleu) on a held-out split. The file, `spa-eng.zip` from
+# https://www.manythings.org/anki/, is rebuilt from Tatoeba regularly, so it has no fixed
+# checksum to pin: download it yourself and set `ANKI_PATH` (optionally `ANKI_SHA256`,
+# the checksum of your copy, to make later runs check they read the same file).
+
+# %%
+if SCALE == "full":
+    import os
+
+    import sacrebleu
+
+    from course_lib.data import anki
+    from course_lib.data.download import cache_dir
+
+    pairs = anki.load_anki(os.environ.get("ANKI_PATH", cache_dir() / "spa-eng.zip"),
+                           sha256=os.environ.get("ANKI_SHA256"), limit=60_000)
+    order = np.random.default_rng(SEED).permutation(len(pairs))
+    src_tok = [anki.tokenize_sentence(pairs[i].other)[:20] for i in order]
+    tgt_tok = [anki.tokenize_sentence(pairs[i].english)[:20] for i in order]
+    split = int(0.9 * len(order))
+    a_src = dates.Vocabulary(t for s in src_tok[:split] for t in s)
+    a_tgt = dates.Vocabulary(t for s in tgt_tok[:split] for t in s)
+    x, y_in, y_out = a_src.encode(src_tok), a_tgt.encode(tgt_tok, start=True), a_tgt.encode(tgt_tok, end=True)
+    assert y_in.shape == y_out.shape
+    full = seq2seq.build_seq2seq(len(a_src), len(a_tgt), embed_dim=128, units=256, attention=True)
+    full["model"].compile(optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0),
+                          loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
+    full["model"].fit([x[:split], y_in[:split]], y_out[:split], batch_size=128, epochs=10,
+                      validation_split=0.05, verbose=2)
+    step_fn, state = seq2seq.make_step_fn(full["encoder"], full["decoder"], x[split:])
+    ids, _ = greedy_decode(step_fn, state, start_id=2, end_id=3, max_len=22)
+    hyps = [" ".join(t) for t in a_tgt.decode(ids)]
+    refs = [" ".join(t) for t in tgt_tok[split:]]
+    bleu = sacrebleu.corpus_bleu(hyps, [refs], tokenize="none")
+    print("BLEU on the held-out split:", bleu)
+    assert bleu.score > 10, "the attention model translates real sentences"
+
+# %% [markdown]
+# ## Summary
+#
+# * Bahdanau attention scores every encoder state against the decoder's previous state
+#   (`v·tanh(W s + U h_i)`), turns the scores into weights with a masked softmax (padding
+#   gets exactly 0) and hands the decoder a new weighted average `c_t` at every step.
+#   Keras' `AdditiveAttention` is the same score with `W = U = I`.
+# * Trained on the same data, the attention model's weights line up with the true word
+#   alignment — including the reorderings between languages — without ever being told it.
+# * The fixed-vector bottleneck is gone: translation quality no longer falls with the
+#   number of dates, where the plain encoder–decoder collapses.
+# * The trained translator is one `.keras` file, loaded in safe mode and used on raw text.
+#
+# ## Exercises
+#
+# 1. Make the encoder bidirectional (`keras.layers.Bidirectional`). Does alignment
+#    accuracy rise? Where were the remaining misalignments before?
+# 2. Replace the additive score by a dot product `s·h_i` (Luong et al., 2015). What changes
+#    in accuracy, speed and the heatmaps?
+# 3. Test both models on inputs with more dates than they were trained on. Which one
+#    generalises to longer inputs?
+# 4. Use the attention weights to copy numbers: when the most-attended source token is a
+#    number, output it directly. Which errors does that remove?
+# 5. With `SCALE = "full"`, plot heatmaps for Spanish sentences and find cases where one
+#    English word attends to two Spanish words.
