@@ -351,3 +351,38 @@ print(f"NumPy RNN : {numpy_seconds:5.1f} s -> {bits_per_char(numpy_nll):.2f} bit
 print(f"Keras GRU : {keras_seconds:5.1f} s -> {bits_per_char(carried_nll):.2f} bits/char held out")
 assert keras_seconds <= numpy_seconds + 2.0, "no more training time than the NumPy RNN had"
 assert carried_nll < numpy_nll - 0.05, "at equal wall-clock time the Keras model is better"
+
+# %% [markdown]
+# ## Summary
+#
+# - A character language model predicts the next character; its targets are the inputs
+#   shifted by one. On "hello" the hidden state was needed to tell the two `l`s apart.
+# - An embedding lookup is a one-hot vector times a matrix, computed without the matrix
+#   product.
+# - A NumPy RNN with hand-written BPTT learned real English text (far below the unigram
+#   baseline) in seconds; its samples went from noise to word-like text.
+# - Truncated BPTT: consecutive chunks, state carried across chunk boundaries, gradients
+#   stopped at them. With 16-character chunks, carrying the state gave a clearly lower
+#   held-out loss than resetting it at every chunk.
+# - Temperature trades safety for variety; `τ → 0` is greedy decoding; top-k cuts the
+#   unlikely tail. Bits per character and perplexity are the same cross-entropy in other
+#   units.
+# - In the same wall-clock time, the compiled Keras GRU reached a lower held-out loss
+#   than the NumPy RNN.
+#
+# ## Exercises
+#
+# 1. Train the Keras model with `L = 64` instead of 16. Does the gap between carried and
+#    reset state shrink? Why?
+# 2. Replace the GRU by an LSTM and by a `SimpleRNN` of the same number of parameters
+#    (lesson 05 shows how to count them) and compare bits per character at equal time.
+# 3. **Interpretable cells.** Train the model on Python source
+#    (`course_lib.data.text.stdlib_source_text(2_000_000)`, on a GPU) for a few epochs,
+#    run it over held-out code, and correlate every hidden unit with
+#    `python_bracket_depth(code)` and `python_string_mask(code)`. Pick the best unit on
+#    one half of the code and check its correlation on the other half; plot its
+#    activation along a snippet. (At lesson scale, on a CPU, a minute of training is not
+#    enough for such units to appear: the best unit's correlation with bracket depth was
+#    only about 0.4.)
+# 4. Sample from the NumPy RNN and the Keras model with the same seed string and
+#    temperature. Which mistakes does each make?

@@ -137,3 +137,14 @@ def test_python_string_mask():
     assert T.python_string_mask("s = 'ok'\nt = (1,\n").sum() == 4  # cut code: tail unmarked
     with pytest.raises(TypeError):
         T.python_string_mask(b"x")
+
+
+def test_python_bracket_depth_ignores_strings_and_comments():
+    code = "f(a, [b, '(' ], {c: (d)})  # (\nx = 1\n"
+    depth = T.python_bracket_depth(code)
+    got = {ch: int(depth[code.index(ch)]) for ch in "fa[b'cdx"}
+    assert got == {"f": 0, "a": 1, "[": 1, "b": 2, "'": 2, "c": 2, "d": 3, "x": 0}
+    assert depth[code.index("(d")] == 2
+    assert depth[code.index("#"):].max() == 0
+    assert depth[code.index(")  #")] == 0  # the closing bracket is outside its pair
+    assert T.python_bracket_depth(")))x").tolist() == [0, 0, 0, 0]  # clamped at zero

@@ -28,6 +28,7 @@ __all__ = [
     "normalize_text",
     "one_hot",
     "python_docs_text",
+    "python_bracket_depth",
     "python_string_mask",
     "read_text_file",
     "split_text",
@@ -228,6 +229,31 @@ def one_hot(ids, vocab_size: int) -> np.ndarray:
     return np.eye(V)[ids]
 
 
+def _token_masks(code: str):
+    """(string mask, comment mask), each (L,) bool, from the standard ``tokenize``."""
+    import io
+    import tokenize
+
+    if not isinstance(code, str):
+        raise TypeError(f"code: expected a str, got {type(code).__name__}")
+    line_starts = np.cumsum([0] + [len(line) for line in code.splitlines(keepends=True)])
+    string_types = {tokenize.STRING}
+    for name in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END"):  # Python >= 3.12
+        if hasattr(tokenize, name):
+            string_types.add(getattr(tokenize, name))
+    strings = np.zeros(len(code), dtype=bool)
+    comments = np.zeros(len(code), dtype=bool)
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.type in string_types or tok.type == tokenize.COMMENT:
+                start = line_starts[tok.start[0] - 1] + tok.start[1]
+                end = line_starts[tok.end[0] - 1] + tok.end[1]
+                (strings if tok.type in string_types else comments)[start:end] = True
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    return strings, comments
+
+
 def python_string_mask(code: str) -> np.ndarray:
     """Which characters of Python source lie inside a string literal (docstrings included).
 
@@ -242,26 +268,36 @@ def python_string_mask(code: str) -> np.ndarray:
         ``mask: (L,)`` bool, True for the characters of every string token (quotes and
         prefixes included).
     """
-    import io
-    import tokenize
+    return _token_masks(code)[0]
 
-    if not isinstance(code, str):
-        raise TypeError(f"code: expected a str, got {type(code).__name__}")
-    line_starts = np.cumsum([0] + [len(line) for line in code.splitlines(keepends=True)])
-    string_types = {tokenize.STRING}
-    for name in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END"):  # Python >= 3.12
-        if hasattr(tokenize, name):
-            string_types.add(getattr(tokenize, name))
-    mask = np.zeros(len(code), dtype=bool)
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
-            if tok.type in string_types:
-                start = line_starts[tok.start[0] - 1] + tok.start[1]
-                end = line_starts[tok.end[0] - 1] + tok.end[1]
-                mask[start:end] = True
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        pass
-    return mask
+
+def python_bracket_depth(code: str) -> np.ndarray:
+    """How many brackets ``( [ {`` enclose each character of Python source.
+
+    Brackets inside string literals and comments do not count. An opening bracket
+    itself is outside the pair it opens; a closing bracket is outside the pair it closes.
+
+    Args:
+        code: Python source, length L.
+
+    Returns:
+        ``depth: (L,)`` int64, >= 0.
+    """
+    strings, comments = _token_masks(code)
+    code_chars = ~(strings | comments)
+    chars = np.frombuffer(code.encode("utf-32-le"), dtype=np.uint32)
+    opens = np.isin(chars, [ord(c) for c in "([{"]) & code_chars
+    closes = np.isin(chars, [ord(c) for c in ")]}"]) & code_chars
+    depth = np.zeros(len(code), dtype=np.int64)
+    level = 0
+    for i in np.flatnonzero(opens | closes):  # walk only the brackets, clamp at zero
+        if opens[i]:
+            level += 1
+            depth[i + 1:] = level
+        else:
+            level = max(level - 1, 0)
+            depth[i:] = level
+    return depth
 
 
 def tbptt_batches(ids, batch_size: int, chunk_len: int):
