@@ -96,3 +96,66 @@ class BahdanauAttention(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units}
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class SpatialAttention(keras.layers.Layer):
+    """Attention over the cells of an image's feature grid ("Show, Attend and Tell").
+
+    The (h, w) grid is flattened into S = h·w positions and scored with the additive
+    ``BahdanauAttention`` above; the weights come back in the grid's shape so they can
+    be drawn over the image::
+
+        alpha = softmax over cells of v · tanh(W s + U g_ij),   context = sum alpha_ij g_ij
+
+    Args:
+        units: hidden size of the additive score.
+
+    Call args:
+        query: (batch, Dq) the decoder state.
+        grid: (batch, h, w, D) the feature grid.
+        projected_grid: optional (batch, h·w, units), ``project(grid)`` computed once.
+
+    Returns:
+        ``(context, weights)``: context (batch, D), weights (batch, h, w) summing to 1.
+    """
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.additive = BahdanauAttention(units, name="additive")
+
+    @staticmethod
+    def _cells(grid):
+        if len(grid.shape) != 4:
+            raise ValueError(
+                f"grid: expected shape (batch, height, width, channels), got {tuple(grid.shape)}"
+            )
+        h, w, d = grid.shape[1], grid.shape[2], grid.shape[3]
+        return ops.reshape(grid, (-1, h * w, d)), (h, w)
+
+    def build(self, query_shape, grid_shape=None):
+        if grid_shape is None or len(grid_shape) != 4:
+            raise ValueError(
+                f"grid: expected shape (batch, height, width, channels), got {grid_shape}"
+            )
+        if len(query_shape) != 2:
+            raise ValueError(f"query: expected shape (batch, Dq), got {tuple(query_shape)}")
+        cells = (grid_shape[0], grid_shape[1] * grid_shape[2], grid_shape[3])
+        self.additive.build(tuple(query_shape), cells)
+
+    def project(self, grid):
+        """grid (batch, h, w, D) -> projected cells (batch, h·w, units), once per image."""
+        cells, _ = self._cells(grid)
+        return self.additive.project_values(cells)
+
+    def call(self, query, grid, projected_grid=None):
+        cells, (h, w) = self._cells(grid)
+        context, weights = self.additive(query, cells, projected_values=projected_grid)
+        return context, ops.reshape(weights, (-1, h, w))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+__all__.append("SpatialAttention")

@@ -36,6 +36,83 @@ def bits_per_char(mean_nll):
     return check_positive(mean_nll, "mean_nll", allow_zero=True) / math.log(2)
 
 
+def bleu_scores(hypotheses, references, max_order: int = 4) -> dict:
+    """Corpus BLEU-1 … BLEU-``max_order`` against several references per example (sacrebleu).
+
+    BLEU-n is the brevity penalty times the geometric mean of the clipped 1..n-gram
+    precisions over the whole corpus, in percent (0–100), with sacrebleu's default
+    exponential smoothing of zero n-gram counts. Words are the space-separated tokens of
+    each caption (no further tokenisation).
+
+    Args:
+        hypotheses: N strings, one prediction per example.
+        references: N lists of reference strings (at least one each; the counts may differ).
+        max_order: largest n (1..4).
+
+    Returns:
+        ``{1: bleu1, …, max_order: bleuN}`` floats in [0, 100].
+    """
+    from course_lib.checks import check_choice
+
+    check_choice(max_order, "max_order", (1, 2, 3, 4))
+    if isinstance(hypotheses, str) or not all(isinstance(h, str) for h in hypotheses):
+        raise TypeError("hypotheses: expected a list of strings")
+    hypotheses = list(hypotheses)
+    references = list(references)
+    if len(hypotheses) != len(references):
+        raise ValueError(
+            f"hypotheses and references must have the same length, got {len(hypotheses)} and {len(references)}"
+        )
+    if not hypotheses:
+        raise ValueError("hypotheses: expected at least one example")
+    for i, refs in enumerate(references):
+        if isinstance(refs, str) or not refs or not all(isinstance(r, str) for r in refs):
+            raise TypeError(f"references[{i}]: expected a non-empty list of strings, got {refs!r}")
+    # sacrebleu wants equally many reference streams; repeating a reference changes
+    # nothing (clipping takes the max count over references, the brevity penalty the
+    # closest length), so shorter lists are padded with their own first reference.
+    k = max(len(r) for r in references)
+    streams = [[refs[j] if j < len(refs) else refs[0] for refs in references] for j in range(k)]
+    from sacrebleu.metrics import BLEU
+
+    return {
+        n: float(BLEU(tokenize="none", max_ngram_order=n).corpus_score(hypotheses, streams).score)
+        for n in range(1, max_order + 1)
+    }
+
+
+def attention_on_mask(weights, mask):
+    """Share of an attention map that falls on a pixel mask.
+
+    The (h, w) grid of weights is spread evenly over the pixels each cell covers
+    (the image side must be a multiple of the grid side), then summed over the mask.
+    Uniform attention gets exactly the mask's area share, ``mask.mean()``.
+
+    Args:
+        weights: (h, w) or (N, h, w) attention weights, each map summing to 1.
+        mask: (H, W) or (N, H, W) bool pixel masks, H = k·h and W = k'·w.
+
+    Returns:
+        a float in [0, 1], or (N,) floats.
+    """
+    from course_lib.checks import check_array
+
+    weights = check_array(weights, "weights", dtype="number").astype(float)
+    mask = check_array(mask, "mask")
+    if weights.ndim not in (2, 3) or mask.ndim != weights.ndim:
+        raise ValueError(
+            f"weights and mask: expected shapes (h, w) and (H, W), or (N, h, w) and (N, H, W); "
+            f"got {weights.shape} and {mask.shape}"
+        )
+    if weights.ndim == 3 and weights.shape[0] != mask.shape[0]:
+        raise ValueError(f"weights and mask must have the same N, got {weights.shape[0]} and {mask.shape[0]}")
+    (h, w), (H, W) = weights.shape[-2:], mask.shape[-2:]
+    if H % h or W % w:
+        raise ValueError(f"mask: its size {(H, W)} must be a multiple of the grid size {(h, w)}")
+    covered = mask.astype(float).reshape(*mask.shape[:-2], h, H // h, w, W // w).mean(axis=(-3, -1))
+    return (weights * covered).sum(axis=(-2, -1))
+
+
 def _token_lists(x, name):
     if isinstance(x, str) or not all(isinstance(t, (list, tuple)) for t in x):
         raise TypeError(f"{name}: expected a list of token lists")

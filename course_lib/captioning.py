@@ -1,0 +1,577 @@
+"""Image captioning: caption tokens, a CNN encoder with its head removed, and two decoders.
+
+* ``CaptionTokenizer`` turns captions into ``<start> w1 w2 … <end> <pad> …`` id rows and
+  back; an unknown word is an error, not a silent ``<unk>``.
+* ``small_cnn`` builds a small convolutional classifier (pretrained on a side task);
+  ``cnn_encoder`` removes its classifier head and returns the last convolutional grid
+  (``pooled=False``) or its average (``pooled=True``) — the transfer-learning pattern.
+  ``pretrained_encoder`` does the same with an ImageNet Keras application (full scale).
+* ``ShowAndTell``: a GRU language model whose initial state comes from the image vector,
+  which also enters every step (h_t = GRU([embed(w_t), W_v v], h_{t-1})).
+* ``ShowAttendTell``: at every step the decoder state scores every cell of the image's
+  feature grid (``course_lib.attention.SpatialAttention``), and the attention-weighted
+  context vector enters the recurrence.
+
+Both decoders expose ``initial_state(features)`` and ``step(tokens, state, features)``
+so greedy decoding and beam search (``course_lib.decoding``) drive them one word at a time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import keras
+import numpy as np
+
+from course_lib.checks import check_array, check_choice, check_ids, check_positive_int
+
+__all__ = [
+    "END",
+    "PAD",
+    "START",
+    "CaptionTokenizer",
+    "ShowAndTell",
+    "ShowAttendTell",
+    "caption_pairs",
+    "fit_captioner",
+    "generate_captions",
+    "cnn_encoder",
+    "pretrain_cnn",
+    "pretrained_encoder",
+    "small_cnn",
+]
+
+PAD, START, END = "<pad>", "<start>", "<end>"
+
+
+class CaptionTokenizer:
+    """Word-level vocabulary for captions with ``<pad>`` = 0, ``<start>`` = 1, ``<end>`` = 2.
+
+    Args:
+        captions: iterable of caption strings (words separated by spaces) to build the
+            vocabulary from; words are lower-cased.
+        min_count: keep words seen at least this often (rarer words are unknown).
+    """
+
+    def __init__(self, captions, min_count: int = 1):
+        min_count = check_positive_int(min_count, "min_count")
+        if isinstance(captions, str):
+            raise TypeError("captions: expected a list of caption strings, got one string")
+        counts = Counter(w for c in captions for w in self.split(c))
+        if not counts:
+            raise ValueError("captions: expected at least one non-empty caption")
+        words = sorted(w for w, n in counts.items() if n >= min_count)
+        self.words = [PAD, START, END, *words]
+        self.index = {w: i for i, w in enumerate(self.words)}
+
+    @staticmethod
+    def split(caption: str) -> list[str]:
+        """Lower-case and split a caption on whitespace."""
+        if not isinstance(caption, str):
+            raise TypeError(f"caption: expected a string, got {type(caption).__name__}")
+        return caption.lower().split()
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.words)
+
+    def encode(self, captions, max_len: int | None = None) -> np.ndarray:
+        """Captions → ids ``<start> w… <end>`` padded with 0.
+
+        Args:
+            captions: list of N caption strings.
+            max_len: row length T including ``<start>`` and ``<end>``; default: the
+                longest caption + 2. A longer caption raises ``ValueError``.
+
+        Returns:
+            (N, T) int32 ids.
+        """
+        if isinstance(captions, str):
+            raise TypeError("captions: expected a list of caption strings, got one string")
+        rows = []
+        for c in captions:
+            words = self.split(c)
+            unknown = [w for w in words if w not in self.index]
+            if unknown:
+                raise ValueError(f"unknown word(s) {unknown} in caption {c!r}; not in the vocabulary")
+            rows.append([1, *(self.index[w] for w in words), 2])
+        if not rows:
+            raise ValueError("captions: expected at least one caption")
+        longest = max(len(r) for r in rows)
+        max_len = longest if max_len is None else check_positive_int(max_len, "max_len", minimum=2)
+        if longest > max_len:
+            raise ValueError(f"max_len: a caption needs {longest} tokens, more than max_len={max_len}")
+        out = np.zeros((len(rows), max_len), "int32")
+        for i, r in enumerate(rows):
+            out[i, : len(r)] = r
+        return out
+
+    def decode(self, ids) -> str:
+        """One id row → caption text: skips ``<start>``/``<pad>``, stops at ``<end>``.
+
+        Args:
+            ids: (T,) ints in [0, vocab_size).
+        """
+        ids = check_ids(ids, "ids", self.vocab_size, ("time",), allow_empty=True)
+        words = []
+        for i in ids:
+            if i == 2:
+                break
+            if i > 2:
+                words.append(self.words[i])
+        return " ".join(words)
+
+    def decode_batch(self, ids) -> list[str]:
+        """(N, T) ids → N captions."""
+        ids = check_ids(ids, "ids", self.vocab_size, ("batch", "time"), allow_empty=True)
+        return [self.decode(row) for row in ids]
+
+
+def caption_pairs(features, captions, tokenizer: CaptionTokenizer, max_len: int | None = None):
+    """One training pair per (image, reference caption).
+
+    Args:
+        features: (N, ...) image features, one row per image.
+        captions: N lists of reference captions.
+        tokenizer: a ``CaptionTokenizer``.
+        max_len: as in ``CaptionTokenizer.encode``.
+
+    Returns:
+        ``(features_rep, tokens)`` with ``features_rep: (M, ...)`` (each image's features
+        repeated once per reference) and ``tokens: (M, T)`` ids; M = total references.
+    """
+    features = check_array(features, "features", dtype="number")
+    if len(captions) != len(features):
+        raise ValueError(f"features and captions must have the same length, got {len(features)} and {len(captions)}")
+    counts = np.array([len(c) for c in captions])
+    if (counts == 0).any():
+        raise ValueError("captions: every image needs at least one reference caption")
+    flat = [c for refs in captions for c in refs]
+    return np.repeat(features, counts, axis=0), tokenizer.encode(flat, max_len)
+
+
+# ----------------------------------------------------------------------------- encoders
+
+
+def small_cnn(image_size: int, n_labels: int, width: int = 32, name: str = "scene_cnn"):
+    """A small CNN classifier: 3 conv blocks (conv, batch norm, ReLU; two 2×2 poolings),
+    average pooling, a dense head.
+
+    Args:
+        image_size: side S of the square RGB input images.
+        n_labels: number of independent (sigmoid) outputs of the head.
+        width: channels of the first block (the others have 2·width).
+
+    Returns:
+        a ``keras.Model`` images (B, S, S, 3) → logits (B, n_labels); its layer named
+        ``"grid"`` outputs the (B, S/4, S/4, 2·width) feature grid.
+    """
+    image_size = check_positive_int(image_size, "image_size", minimum=8)
+    n_labels = check_positive_int(n_labels, "n_labels")
+    width = check_positive_int(width, "width")
+    L = keras.layers
+    inputs = keras.Input((image_size, image_size, 3), name="image")
+    x = inputs
+    for i, channels in enumerate((width, 2 * width, 2 * width)):
+        last = i == 2
+        x = L.Conv2D(channels, 3, padding="same", use_bias=False, name="grid_conv" if last else None)(x)
+        x = L.BatchNormalization(momentum=0.5)(x)
+        x = L.ReLU(name="grid" if last else None)(x)
+        if not last:
+            x = L.MaxPooling2D()(x)
+    x = L.GlobalAveragePooling2D(name="pool")(x)
+    outputs = L.Dense(n_labels, name="head")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def pretrain_cnn(cnn, images, labels, *, epochs: int = 5, batch_size: int = 32, learning_rate: float = 5e-3):
+    """Train a classifier from ``small_cnn`` on multi-label targets (sigmoid + cross-entropy).
+
+    Args:
+        cnn: the model, images (B, S, S, 3) → logits (B, K).
+        images: (N, S, S, 3) float images.
+        labels: (N, K) 0/1 targets.
+
+    Returns:
+        the Keras ``History``.
+    """
+    images = check_array(images, "images", ("n", "height", "width", 3), dtype="float")
+    labels = check_array(labels, "labels", ("n", cnn.output_shape[-1]), dtype="number")
+    if len(images) != len(labels):
+        raise ValueError(f"images and labels must have the same length, got {len(images)} and {len(labels)}")
+    cnn.compile(
+        keras.optimizers.Adam(learning_rate),
+        keras.losses.BinaryCrossentropy(from_logits=True),
+        metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="acc")],
+    )
+    return cnn.fit(images, labels, batch_size=batch_size, epochs=check_positive_int(epochs, "epochs"), verbose=0)
+
+
+def cnn_encoder(classifier, layer: str = "grid", pooled: bool = False):
+    """Remove a trained classifier's head: a model from its input to one inner layer.
+
+    Args:
+        classifier: a functional ``keras.Model`` (e.g. from ``small_cnn``).
+        layer: name of the convolutional layer whose output to keep.
+        pooled: also average over the grid's cells.
+
+    Returns:
+        a frozen ``keras.Model``: images (B, S, S, 3) → grid (B, h, w, C), or (B, C)
+        when ``pooled``.
+    """
+    if not isinstance(classifier, keras.Model):
+        raise TypeError(f"classifier: expected a keras.Model, got {type(classifier).__name__}")
+    names = [lay.name for lay in classifier.layers]
+    if layer not in names:
+        raise ValueError(f"layer: expected one of {names}, got {layer!r}")
+    out = classifier.get_layer(layer).output
+    if len(out.shape) != 4:
+        raise ValueError(f"layer {layer!r} outputs shape {tuple(out.shape)}, expected a grid (B, h, w, C)")
+    if pooled:
+        out = keras.layers.GlobalAveragePooling2D()(out)
+    encoder = keras.Model(classifier.inputs, out, name=f"{classifier.name}_encoder")
+    encoder.trainable = False
+    return encoder
+
+
+def pretrained_encoder(name: str = "mobilenet_v2", image_size: int = 224, pooled: bool = False):
+    """An ImageNet-pretrained Keras application without its classifier (needs network once).
+
+    Args:
+        name: ``"mobilenet_v2"`` or ``"efficientnet_b0"``.
+        image_size: input side (224 for both).
+        pooled: average the last grid into one vector.
+
+    Returns:
+        ``(encoder, preprocess)``: a frozen model images (B, S, S, 3) in [0, 255] →
+        (B, 7, 7, C) or (B, C), and the matching preprocessing function.
+    """
+    name = check_choice(name, "name", ("mobilenet_v2", "efficientnet_b0"))
+    image_size = check_positive_int(image_size, "image_size", minimum=32)
+    pooling = "avg" if pooled else None
+    shape = (image_size, image_size, 3)
+    if name == "mobilenet_v2":
+        base = keras.applications.MobileNetV2(input_shape=shape, include_top=False, weights="imagenet", pooling=pooling)
+        preprocess = keras.applications.mobilenet_v2.preprocess_input
+    else:
+        base = keras.applications.EfficientNetB0(input_shape=shape, include_top=False, weights="imagenet", pooling=pooling)
+        preprocess = keras.applications.efficientnet.preprocess_input
+    base.trainable = False
+    return base, preprocess
+
+
+# ----------------------------------------------------------------------------- decoders
+
+
+def _check_tokens(tokens, vocab_size):
+    if hasattr(tokens, "shape") and len(tokens.shape) != 2:
+        raise ValueError(f"tokens: expected shape (batch, time), got {tuple(tokens.shape)}")
+
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class ShowAndTell(keras.Model):
+    """CNN vector → GRU caption decoder (Vinyals et al., "Show and Tell").
+
+    h_0 = tanh(W_init v);  h_t = GRU([embed(w_t), W_v v], h_{t-1});  logits_t = W_out h_t.
+
+    Args:
+        vocab_size: V.
+        embed_dim: E, word-embedding size.
+        units: H, GRU state size.
+        feature_dim: projection size of the image vector fed at every step.
+
+    Call:
+        ``model((features, tokens))`` with ``features: (B, D)``, ``tokens: (B, T)``
+        → logits (B, T, V) for the next word at every position (teacher forcing).
+    """
+
+    def __init__(self, vocab_size, embed_dim=64, units=128, feature_dim=64, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size = check_positive_int(vocab_size, "vocab_size", minimum=4)
+        self.embed_dim = check_positive_int(embed_dim, "embed_dim")
+        self.units = check_positive_int(units, "units")
+        self.feature_dim = check_positive_int(feature_dim, "feature_dim")
+        L = keras.layers
+        self.embed = L.Embedding(self.vocab_size, self.embed_dim, name="embed")
+        self.init_h = L.Dense(self.units, activation="tanh", name="init_h")
+        self.project = L.Dense(self.feature_dim, activation="relu", name="project")
+        self.gru = L.GRU(self.units, return_sequences=True, return_state=True, name="gru")
+        self.out = L.Dense(self.vocab_size, name="logits")
+
+    def _check_features(self, features):
+        if len(features.shape) != 2:
+            raise ValueError(f"features: expected shape (batch, features), got {tuple(features.shape)}")
+
+    def initial_state(self, features):
+        """features: (B, D) → state h_0: (B, H)."""
+        self._check_features(features)
+        return self.init_h(features)
+
+    def call(self, inputs, training=False):
+        features, tokens = inputs
+        self._check_features(features)
+        _check_tokens(tokens, self.vocab_size)
+        T = keras.ops.shape(tokens)[1]
+        v = self.project(features)
+        x = keras.ops.concatenate(
+            [self.embed(tokens), keras.ops.repeat(v[:, None, :], T, axis=1)], axis=-1
+        )
+        h, _ = self.gru(x, initial_state=[self.init_h(features)], training=training)
+        return self.out(h)
+
+    def step(self, tokens, state, features):
+        """One decoding step.
+
+        Args:
+            tokens: (B,) ids of the previous words.
+            state: (B, H) decoder state.
+            features: (B, D) image vectors.
+
+        Returns:
+            ``(logits, state)``: (B, V) next-word logits and the new (B, H) state.
+        """
+        x = keras.ops.concatenate([self.embed(tokens), self.project(features)], axis=-1)
+        h, _ = self.gru.cell(x, [state])
+        return self.out(h), h
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "vocab_size": self.vocab_size,
+            "embed_dim": self.embed_dim,
+            "units": self.units,
+            "feature_dim": self.feature_dim,
+        }
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class ShowAttendTell(keras.Model):
+    """Feature grid → GRU decoder with spatial attention (Xu et al., "Show, Attend and Tell").
+
+    The grid's L = h·w cells are projected to D and given a learned position embedding
+    (so the decoder can tell left from right). Then at every step t:
+    α_t = softmax over cells of score(h_{t-1}, cell),  c_t = Σ α_t · cell,
+    h_t = GRU([embed(w_t), c_t], h_{t-1}),  logits_t = W_out [h_t, c_t].
+
+    Args:
+        vocab_size: V.
+        embed_dim: E.
+        units: H, GRU state size.
+        feature_dim: D, projected cell size.
+        attention_units: A, hidden size of the additive score.
+        init_state: ``"mean"``: h_0 = tanh(W_init · mean of the cells), as in the paper;
+            ``"zeros"``: h_0 = 0, so everything the decoder learns about the image has
+            to come through attention.
+
+    Call:
+        ``model((grid, tokens))`` with ``grid: (B, h, w, C)``, ``tokens: (B, T)`` →
+        logits (B, T, V). ``model.attend((grid, tokens))`` also returns the attention
+        weights (B, T, h, w).
+    """
+
+    def __init__(self, vocab_size, embed_dim=64, units=128, feature_dim=64, attention_units=64,
+                 init_state="mean", **kwargs):
+        super().__init__(**kwargs)
+        from course_lib.attention import SpatialAttention
+
+        self.init_state = check_choice(init_state, "init_state", ("mean", "zeros"))
+        self.vocab_size = check_positive_int(vocab_size, "vocab_size", minimum=4)
+        self.embed_dim = check_positive_int(embed_dim, "embed_dim")
+        self.units = check_positive_int(units, "units")
+        self.feature_dim = check_positive_int(feature_dim, "feature_dim")
+        self.attention_units = check_positive_int(attention_units, "attention_units")
+        L = keras.layers
+        self.embed = L.Embedding(self.vocab_size, self.embed_dim, name="embed")
+        self.project = L.Dense(self.feature_dim, activation="relu", name="project")
+        self.init_h = L.Dense(self.units, activation="tanh", name="init_h")
+        self.attention = SpatialAttention(self.attention_units, name="attention")
+        self.cell = L.GRUCell(self.units, name="gru_cell")
+        self.out = L.Dense(self.vocab_size, name="logits")
+
+    def build(self, input_shape):
+        grid_shape = input_shape[0] if isinstance(input_shape[0], (list, tuple)) else input_shape
+        if len(grid_shape) != 4:
+            raise ValueError(f"grid: expected shape (batch, height, width, channels), got {tuple(grid_shape)}")
+        h, w, c = (int(s) for s in grid_shape[1:])
+        self.grid_hw = (h, w)
+        D, H, E = self.feature_dim, self.units, self.embed_dim
+        self.position = self.add_weight(shape=(h, w, D), initializer="zeros", name="position")
+        self.embed.build((None, None))
+        self.project.build((None, h, w, c))
+        self.init_h.build((None, D))
+        self.attention.build((None, H), (None, h, w, D))
+        self.cell.build((None, E + D))
+        self.out.build((None, H + D))
+        self.built = True
+
+    def _check_grid(self, grid):
+        if len(grid.shape) != 4:
+            raise ValueError(f"grid: expected shape (batch, height, width, channels), got {tuple(grid.shape)}")
+        if self.built and tuple(int(s) for s in grid.shape[1:3]) != self.grid_hw:
+            raise ValueError(f"grid: expected a {self.grid_hw} grid, got {tuple(grid.shape[1:3])}")
+
+    def encode(self, grid):
+        """grid: (B, h, w, C) → projected cells with positions (B, h, w, D)."""
+        self._check_grid(grid)
+        if not self.built:
+            self.build((tuple(grid.shape), None))
+        return self.project(grid) + self.position
+
+    def initial_state(self, features):
+        """features: (B, h, w, D) projected cells (from ``encode``) → h_0: (B, H)."""
+        h0 = self.init_h(keras.ops.mean(features, axis=(1, 2)))
+        return h0 if self.init_state == "mean" else keras.ops.zeros_like(h0)
+
+    def step(self, tokens, state, features):
+        """One decoding step.
+
+        Args:
+            tokens: (B,) previous words.
+            state: (B, H).
+            features: (B, h, w, D) projected cells (from ``encode``).
+
+        Returns:
+            ``(logits, state)`` (B, V) and (B, H); ``self.last_alpha`` holds the step's
+            attention weights (B, h, w).
+        """
+        logits, h, alpha = self._step(self.embed(tokens), state, features, None)
+        self.last_alpha = alpha
+        return logits, h
+
+    def _step(self, emb, state, cells, keys):
+        context, alpha = self.attention(state, cells, projected_grid=keys)
+        h, _ = self.cell(keras.ops.concatenate([emb, context], axis=-1), [state])
+        logits = self.out(keras.ops.concatenate([h, context], axis=-1))
+        return logits, h, alpha
+
+    def attend(self, inputs, training=False):
+        """Teacher-forced pass returning ``(logits (B, T, V), alpha (B, T, h, w))``."""
+        grid, tokens = inputs
+        _check_tokens(tokens, self.vocab_size)
+        cells = self.encode(grid)
+        keys = self.attention.project(cells)  # (B, h·w, A), once per image
+        h0 = self.initial_state(cells)
+        T = tokens.shape[1]
+        if T is None:
+            raise ValueError("tokens: the caption length (axis 1) must be known when the model is traced")
+        emb = self.embed(tokens)  # (B, T, E)
+        h, logits, alphas = h0, [], []
+        for t in range(T):  # unrolled: T is small and fixed, and each step attends afresh
+            step_logits, h, alpha = self._step(emb[:, t], h, cells, keys)
+            logits.append(step_logits)
+            alphas.append(alpha)
+        return keras.ops.stack(logits, axis=1), keras.ops.stack(alphas, axis=1)
+
+    def call(self, inputs, training=False):
+        return self.attend(inputs, training=training)[0]
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "vocab_size": self.vocab_size,
+            "embed_dim": self.embed_dim,
+            "units": self.units,
+            "feature_dim": self.feature_dim,
+            "attention_units": self.attention_units,
+            "init_state": self.init_state,
+        }
+
+
+def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max_len: int, epochs: int = 5,
+                  batch_size: int = 128, learning_rate: float = 3e-3, seed: int = 0):
+    """Teacher-forced training with a masked loss: inputs ``<start> w…``, targets ``w… <end>``.
+
+    Padding positions (id 0) are left out of the loss (``ignore_class=0``).
+
+    Args:
+        model: a ``ShowAndTell`` or ``ShowAttendTell``.
+        features: (N, ...) cached CNN features of N images.
+        captions: N lists of reference captions (one training pair per reference).
+        tokenizer: the ``CaptionTokenizer``.
+        max_len: id row length T (``<start>`` and ``<end>`` included).
+
+    Returns:
+        the Keras ``History``.
+    """
+    epochs = check_positive_int(epochs, "epochs")
+    x, tokens = caption_pairs(features, captions, tokenizer, max_len)
+    model.compile(
+        keras.optimizers.Adam(learning_rate),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+    )
+    order = np.random.default_rng(seed).permutation(len(x))
+    x, tokens = x[order], tokens[order]
+    return model.fit((x, tokens[:, :-1]), tokens[:, 1:], batch_size=batch_size, epochs=epochs, verbose=0)
+
+
+# ----------------------------------------------------------------------------- decoding
+
+
+def _decoder_state(model, features):
+    """(h_0, features) as NumPy arrays: the state a decoding loop carries, batch first."""
+    if isinstance(model, ShowAttendTell):
+        features = model.encode(features)
+    elif not isinstance(model, ShowAndTell):
+        raise TypeError(f"model: expected ShowAndTell or ShowAttendTell, got {type(model).__name__}")
+    h0 = model.initial_state(features)
+    return (keras.ops.convert_to_numpy(h0), keras.ops.convert_to_numpy(features))
+
+
+def generate_captions(model, features, tokenizer: CaptionTokenizer, *, max_len: int = 20,
+                      beam_width: int = 1, return_attention: bool = False):
+    """Caption images with a trained decoder: greedy (``beam_width=1``) or beam search.
+
+    Uses ``course_lib.decoding.greedy_decode`` / ``beam_search`` with the model's
+    one-word ``step``; decoding starts at ``<start>`` and stops at ``<end>``.
+
+    Args:
+        model: a trained ``ShowAndTell`` (features (N, D)) or ``ShowAttendTell``
+            (features (N, h, w, C)).
+        features: the images' cached CNN features.
+        tokenizer: the ``CaptionTokenizer`` the model was trained with.
+        max_len: most words generated (``<end>`` included).
+        beam_width: 1 for greedy decoding, more for beam search.
+        return_attention: (greedy, ``ShowAttendTell`` only) also return the attention
+            map of every generated word.
+
+    Returns:
+        ``(captions, tokens)``: N strings and (N, max_len) ids; with
+        ``return_attention`` also ``alpha: (N, max_len, h, w)`` (the map used to
+        choose word t is ``alpha[:, t]``).
+    """
+    from course_lib.decoding import beam_search, greedy_decode
+
+    max_len = check_positive_int(max_len, "max_len")
+    beam_width = check_positive_int(beam_width, "beam_width")
+    if return_attention and not (isinstance(model, ShowAttendTell) and beam_width == 1):
+        raise ValueError("return_attention: needs a ShowAttendTell model and greedy decoding (beam_width=1)")
+    features = check_array(features, "features", dtype="float")
+    if isinstance(model, ShowAndTell) and features.ndim != 2:
+        raise ValueError(f"features: expected shape (N, D) for ShowAndTell, got {features.shape}")
+    if isinstance(model, ShowAttendTell) and features.ndim != 4:
+        raise ValueError(f"features: expected shape (N, h, w, C) for ShowAttendTell, got {features.shape}")
+    if model.vocab_size != tokenizer.vocab_size:
+        raise ValueError(f"model has {model.vocab_size} words, tokenizer {tokenizer.vocab_size}: not the same vocabulary")
+    alphas = []
+
+    def step_fn(tokens, state):
+        h, feats = state
+        logits, h = model.step(keras.ops.convert_to_tensor(tokens, "int32"), h, feats)
+        if return_attention:
+            alphas.append(keras.ops.convert_to_numpy(model.last_alpha))
+        log_probs = keras.ops.convert_to_numpy(keras.ops.log_softmax(logits, axis=-1))
+        return log_probs, (keras.ops.convert_to_numpy(h), feats)
+
+    state = _decoder_state(model, features)
+    kwargs = dict(start_id=1, end_id=2, max_len=max_len, pad_id=0)
+    if beam_width == 1:
+        tokens, _ = greedy_decode(step_fn, state, **kwargs)
+    else:
+        tokens, _ = beam_search(step_fn, state, beam_width=beam_width, **kwargs)
+    captions = tokenizer.decode_batch(tokens)
+    if not return_attention:
+        return captions, tokens
+    alpha = np.zeros((len(tokens), max_len, *alphas[0].shape[1:]), "float32")
+    alpha[:, : len(alphas)] = np.stack(alphas, axis=1)
+    return captions, tokens, alpha

@@ -1,0 +1,208 @@
+"""Captioning pieces: tokens, CNN encoder, both decoders, decoding, spatial attention,
+BLEU wrapper, attention-on-mask score and the image overlay plot."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from course_lib.attention import BahdanauAttention, SpatialAttention
+from course_lib.captioning import (
+    CaptionTokenizer,
+    ShowAndTell,
+    ShowAttendTell,
+    caption_pairs,
+    cnn_encoder,
+    fit_captioner,
+    generate_captions,
+    small_cnn,
+)
+from course_lib.metrics import attention_on_mask, bleu_scores
+
+CAPS = ["a red circle", "a big blue square left of a red circle"]
+
+
+# ----------------------------------------------------------------- tokens
+def test_tokenizer_round_trip_and_specials():
+    tok = CaptionTokenizer(CAPS)
+    assert tok.words[:3] == ["<pad>", "<start>", "<end>"]
+    ids = tok.encode(CAPS, max_len=12)
+    assert ids.shape == (2, 12) and ids.dtype == np.int32
+    assert ids[0, 0] == 1 and ids[0, 4] == 2 and (ids[0, 5:] == 0).all()
+    assert tok.decode_batch(ids) == CAPS
+    assert tok.decode([1, tok.index["red"], 2, tok.index["circle"]]) == "red"  # stops at <end>
+
+
+def test_tokenizer_errors():
+    tok = CaptionTokenizer(CAPS)
+    with pytest.raises(ValueError, match="unknown word"):
+        tok.encode(["a green circle"])
+    with pytest.raises(ValueError, match="max_len"):
+        tok.encode(CAPS, max_len=4)
+    with pytest.raises(TypeError):
+        tok.encode("a red circle")
+    with pytest.raises(ValueError, match="out-of-vocabulary"):
+        tok.decode([1, 99])
+    with pytest.raises(ValueError):
+        CaptionTokenizer([])
+
+
+def test_caption_pairs_repeats_features_per_reference():
+    tok = CaptionTokenizer(CAPS)
+    feats = np.arange(4, dtype="float32").reshape(2, 2)
+    x, ids = caption_pairs(feats, [[CAPS[0]], CAPS], tok)
+    assert x.shape == (3, 2) and ids.shape[0] == 3
+    assert (x[1] == feats[1]).all() and (x[2] == feats[1]).all()
+    with pytest.raises(ValueError, match="same length"):
+        caption_pairs(feats, [CAPS], tok)
+
+
+# ----------------------------------------------------------------- encoder
+def test_cnn_encoder_removes_the_head():
+    cnn = small_cnn(16, 5, width=4)
+    assert cnn.output_shape == (None, 5)
+    grid = cnn_encoder(cnn)
+    pooled = cnn_encoder(cnn, pooled=True)
+    x = np.random.default_rng(0).random((2, 16, 16, 3)).astype("float32")
+    assert grid(x).shape == (2, 4, 4, 8) and pooled(x).shape == (2, 8)
+    np.testing.assert_allclose(pooled(x), np.asarray(grid(x)).mean(axis=(1, 2)), atol=1e-5)
+    assert not grid.trainable
+    with pytest.raises(ValueError, match="layer"):
+        cnn_encoder(cnn, layer="nope")
+    with pytest.raises(ValueError, match="grid"):
+        cnn_encoder(cnn, layer="head")
+    with pytest.raises(TypeError):
+        cnn_encoder("cnn")
+    with pytest.raises(ValueError, match="image"):
+        cnn(np.zeros((1, 20, 20, 3), "float32"))  # wrong image shape
+
+
+# ----------------------------------------------------------------- decoders
+@pytest.fixture(scope="module")
+def toy():
+    """Two kinds of 'image' (feature patterns), each with one caption."""
+    keras.utils.set_random_seed(0)
+    caps = ["a red circle", "a blue square left of a red circle"]
+    tok = CaptionTokenizer(caps)
+    rng = np.random.default_rng(0)
+    kind = np.arange(64) % 2
+    grid = rng.normal(0, 0.1, (64, 2, 2, 3)).astype("float32")
+    grid[kind == 1, 0, 0] += 2.0
+    return tok, grid, kind, [[caps[k]] for k in kind]
+
+
+def test_show_and_tell_learns_and_decodes(toy, tmp_path):
+    tok, grid, kind, caps = toy
+    feats = grid.mean(axis=(1, 2))
+    model = ShowAndTell(tok.vocab_size, embed_dim=8, units=16, feature_dim=8)
+    fit_captioner(model, feats, caps, tok, max_len=10, epochs=60, batch_size=16, learning_rate=1e-2)
+    greedy, ids = generate_captions(model, feats, tok, max_len=10)
+    beam, _ = generate_captions(model, feats, tok, max_len=10, beam_width=3)
+    assert greedy == [c[0] for c in caps] and beam == greedy
+    assert ids.shape == (64, 10)
+    logits = model((feats[:2], tok.encode([c[0] for c in caps[:2]], max_len=10)))
+    assert logits.shape == (2, 10, tok.vocab_size)
+    path = tmp_path / "st.keras"
+    model.save(path)
+    again = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(again.predict((feats[:4], ids[:4]), verbose=0),
+                               model.predict((feats[:4], ids[:4]), verbose=0), atol=1e-5)
+    with pytest.raises(ValueError, match="features"):
+        generate_captions(model, grid, tok)
+
+
+def test_show_attend_tell_learns_attends_and_saves(toy, tmp_path):
+    tok, grid, kind, caps = toy
+    model = ShowAttendTell(tok.vocab_size, embed_dim=8, units=16, feature_dim=8, attention_units=8)
+    fit_captioner(model, grid, caps, tok, max_len=10, epochs=60, batch_size=16, learning_rate=1e-2)
+    captions, ids, alpha = generate_captions(model, grid, tok, max_len=10, return_attention=True)
+    assert captions == [c[0] for c in caps]
+    assert alpha.shape == (64, 10, 2, 2)
+    np.testing.assert_allclose(alpha[:, 0].sum(axis=(1, 2)), 1.0, atol=1e-5)
+    logits, weights = model.attend((grid[:3], ids[:3]))
+    assert logits.shape == (3, 10, tok.vocab_size) and weights.shape == (3, 10, 2, 2)
+    path = tmp_path / "sat.keras"
+    model.save(path)
+    again = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(again.predict((grid[:4], ids[:4]), verbose=0),
+                               model.predict((grid[:4], ids[:4]), verbose=0), atol=1e-5)
+    with pytest.raises(ValueError, match="grid"):
+        model((grid[:, :1], ids))  # a 1×2 grid instead of 2×2
+    with pytest.raises(ValueError, match="return_attention"):
+        generate_captions(model, grid, tok, beam_width=2, return_attention=True)
+    with pytest.raises(ValueError, match="vocabulary"):
+        generate_captions(model, grid, CaptionTokenizer(["one two"]))
+
+
+# ----------------------------------------------------------------- spatial attention
+def test_spatial_attention_is_bahdanau_over_flattened_cells():
+    rng = np.random.default_rng(1)
+    q = rng.normal(size=(2, 5)).astype("float32")
+    grid = rng.normal(size=(2, 3, 4, 6)).astype("float32")
+    spatial = SpatialAttention(7)
+    context, weights = spatial(q, grid)
+    assert context.shape == (2, 6) and weights.shape == (2, 3, 4)
+    np.testing.assert_allclose(np.asarray(weights).sum(axis=(1, 2)), 1.0, atol=1e-5)
+    assert isinstance(spatial.additive, BahdanauAttention)
+    c2, w2 = spatial.additive(q, grid.reshape(2, 12, 6))
+    np.testing.assert_allclose(context, c2, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(weights).reshape(2, 12), w2, atol=1e-6)
+    expected = (np.asarray(weights)[..., None] * grid).sum(axis=(1, 2))
+    np.testing.assert_allclose(context, expected, atol=1e-5)
+    with pytest.raises(ValueError, match="grid"):
+        spatial(q, grid.reshape(2, 12, 6))
+
+
+# ----------------------------------------------------------------- metrics and plots
+def test_bleu_scores():
+    perfect = bleu_scores(["a big red circle"], [["a big red circle", "a large red circle"]])
+    assert perfect == pytest.approx({1: 100.0, 2: 100.0, 3: 100.0, 4: 100.0})
+    # any reference counts: "large" matches the second one
+    other = bleu_scores(["a large red circle"], [["a big red circle", "a large red circle"]])
+    assert other[4] == pytest.approx(100.0)
+    wrong = bleu_scores(["a small blue square"], [["a big red circle"]])
+    # one word in four matches; higher orders have no match (sacrebleu smooths zero counts)
+    assert wrong[1] == pytest.approx(25.0) and wrong[4] < wrong[3] < wrong[2] < wrong[1]
+    # uneven numbers of references are allowed
+    mixed = bleu_scores(["x y", "a b"], [["x y"], ["a b", "a c"]], max_order=2)
+    assert set(mixed) == {1, 2} and mixed[2] == pytest.approx(100.0)
+    with pytest.raises(ValueError, match="same length"):
+        bleu_scores(["a"], [["a"], ["b"]])
+    with pytest.raises(TypeError):
+        bleu_scores(["a"], ["a"])
+    with pytest.raises(ValueError):
+        bleu_scores(["a"], [["a"]], max_order=5)
+
+
+def test_attention_on_mask():
+    w = np.zeros((2, 2))
+    w[0, 0] = 1.0
+    mask = np.zeros((4, 4), bool)
+    mask[:2, :2] = True
+    assert attention_on_mask(w, mask) == pytest.approx(1.0)
+    mask2 = np.zeros((4, 4), bool)
+    mask2[0, 0] = True
+    assert attention_on_mask(w, mask2) == pytest.approx(0.25)
+    uniform = np.full((2, 2), 0.25)
+    assert attention_on_mask(uniform, mask2) == pytest.approx(mask2.mean())
+    batch = attention_on_mask(np.stack([w, uniform]), np.stack([mask, mask]))
+    np.testing.assert_allclose(batch, [1.0, 0.25])
+    with pytest.raises(ValueError, match="multiple"):
+        attention_on_mask(w, np.zeros((5, 5), bool))
+    with pytest.raises(ValueError, match="shapes"):
+        attention_on_mask(w, np.zeros((2, 4, 4), bool))
+
+
+def test_plot_image_attention():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from course_lib.plots import plot_image_attention
+
+    ax = plot_image_attention(np.zeros((8, 8, 3)), np.full((2, 2), 0.25), title="red")
+    assert ax.get_title() == "red" and len(ax.images) == 2
+    with pytest.raises(ValueError, match="image"):
+        plot_image_attention(np.zeros((8, 8, 5)), np.ones((2, 2)))
+    with pytest.raises(ValueError, match="non-negative"):
+        plot_image_attention(np.zeros((8, 8, 3)), -np.ones((2, 2)))
