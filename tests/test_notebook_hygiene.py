@@ -72,6 +72,16 @@ class TestNotebook:
                 text = out.get("text", "") if out.output_type == "stream" else ""
                 assert "Traceback (most recent call last)" not in text, f"code cell {i + 1}"
 
+    def test_no_tensorflow_log_noise(self, path):
+        # setup_notebook hides TensorFlow's C++ log lines; a rendered notebook showing
+        # them was rendered before setup ran or with an old course_lib.
+        for i, cell in enumerate(code_cells(load(path))):
+            for out in cell.get("outputs", []):
+                text = out.get("text", "") if out.output_type == "stream" else ""
+                assert "absl::InitializeLog" not in text and "node_def_util.cc" not in text, (
+                    f"code cell {i + 1} stores TensorFlow log lines: re-render the notebook"
+                )
+
     def test_size_limit(self, path):
         size = path.stat().st_size
         assert size <= MAX_BYTES, f"{size / 1e6:.1f} MB > 3 MB"
