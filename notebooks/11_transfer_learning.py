@@ -1,0 +1,464 @@
+# %% [markdown]
+# # 11 · Transfer learning
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/notebooks/11_transfer_learning.ipynb)
+#
+# **Goals.** Reuse a network trained on a large source task for a new task with little
+# data, in the two classic ways — (a) as a frozen feature extractor with a linear
+# classifier on top, (b) fine-tuned end to end with a lower learning rate — and compare
+# both with (c) the same network trained from scratch, as the number of examples per
+# class grows. See why BatchNorm layers stay in inference mode (`training=False`) while
+# fine-tuning, and fill in the 2×2 table "similar / different domain × small / large
+# data" with measured numbers.
+#
+# **Covers:** transfer learning (removing the last layer, feature extraction, fine-tuning
+# with a smaller learning rate, when each works), CNN features reused by captioning
+# models (lessons 09–10).
+
+# %% tags=["parameters"]
+SCALE = "lesson"  # "lesson": small, offline, about a minute on a CPU. "full": real datasets, use a GPU.
+SEED = 0
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # Colab: install course_lib; TensorFlow is already there
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "course-lib @ git+https://github.com/seqmodels-course/sequence-models-keras@main"], check=True)
+
+from course_lib.env import setup_notebook
+
+info = setup_notebook(seed=SEED, scale=SCALE)
+SCALE = info.scale
+print(info)
+
+# %% [markdown]
+# ## 1. A source task and a target task
+#
+# Real scans of handwritten digits (scikit-learn's 8×8 digits), enlarged to 16×16 and
+# pasted at a random position on a 24×24 canvas — so a model must recognise a digit
+# wherever it is, which takes data to learn.
+#
+# - **Source task:** digits 0–4, each training image pasted at 8 random positions:
+#   5,400 images. This plays the role of ImageNet: large, and labelled.
+# - **Target task:** digits 5–9 — new classes, but the same kind of images (a *similar
+#   domain*). We pretend we can afford only k labelled examples per class, k = 1 … 50.
+#
+# The 5–9 test images (224) are never used for training.
+
+# %%
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+from course_lib.data.digits import load_digits, split_by_class, upsample
+from course_lib.data.scenes import SHAPES, make_scenes
+
+CANVAS = 24
+place_rng = np.random.default_rng(SEED + 99)
+
+
+def place_on_canvas(images, copies=1):
+    """images: (n, h, w) -> (n·copies, CANVAS, CANVAS, 1), each copy at a random offset."""
+    images = np.repeat(images, copies, axis=0)
+    n, h, w = images.shape
+    canvas = np.zeros((n, CANVAS, CANVAS), "float32")
+    oy = place_rng.integers(0, CANVAS - h + 1, n)
+    ox = place_rng.integers(0, CANVAS - w + 1, n)
+    rows = (oy[:, None] + np.arange(h))[:, :, None]  # (n, h, 1)
+    cols = (ox[:, None] + np.arange(w))[:, None, :]  # (n, 1, w)
+    canvas[np.arange(n)[:, None, None], rows, cols] = images
+    return canvas[..., None]
+
+
+(x_train, y_train), (x_test, y_test) = load_digits(seed=SEED)
+x_src, y_src = split_by_class(upsample(x_train, 2), y_train, range(5))
+x_src_te, y_src_te = split_by_class(upsample(x_test, 2), y_test, range(5))
+x_tgt, y_tgt = split_by_class(upsample(x_train, 2), y_train, range(5, 10))
+x_tgt_te, y_tgt_te = split_by_class(upsample(x_test, 2), y_test, range(5, 10))
+x_src, y_src = place_on_canvas(x_src, 8), np.repeat(y_src, 8)
+x_src_te, x_tgt, x_tgt_te = place_on_canvas(x_src_te), place_on_canvas(x_tgt), place_on_canvas(x_tgt_te)
+print("source train", x_src.shape, "source test", x_src_te.shape)
+print("target pool ", x_tgt.shape, "target test", x_tgt_te.shape, "(labels 0..4 stand for digits 5..9)")
+
+fig, axes = plt.subplots(1, 10, figsize=(10, 1.3))
+for ax, img, label in zip(axes, np.concatenate([x_src[:40:8], x_tgt[:5]]), [*y_src[:40:8], *(y_tgt[:5] + 5)]):
+    ax.imshow(img[..., 0], cmap="gray_r")
+    ax.set_title(str(label), fontsize=9)
+    ax.axis("off")
+plt.show()
+
+# %% [markdown]
+# ## 2. Pretrain on the source task
+#
+# A small CNN: three convolution blocks with BatchNorm, then global average pooling to a
+# 64-number feature vector (the *backbone*), and a last `Dense` layer that scores the 5
+# source classes. After pretraining we throw that last layer away and keep the backbone.
+
+# %%
+def make_backbone():
+    """x: (N, 24, 24, 1) -> features (N, 64)."""
+    inputs = keras.Input((CANVAS, CANVAS, 1))
+    h = inputs
+    for i, filters in enumerate((16, 32, 64)):
+        h = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(h)
+        h = keras.layers.BatchNormalization(momentum=0.9)(h)
+        h = keras.layers.ReLU()(h)
+        if i < 2:
+            h = keras.layers.MaxPooling2D()(h)
+    return keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(h), name="backbone")
+
+
+def cross_entropy():
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+keras.utils.set_random_seed(SEED)
+backbone = make_backbone()
+source_model = keras.Sequential([backbone, keras.layers.Dense(5)])
+source_model.compile(optimizer=keras.optimizers.Adam(3e-3), loss=cross_entropy(), metrics=["accuracy"])
+source_model.fit(x_src, y_src, batch_size=64, epochs=3 * (3 if SCALE == "full" else 1), verbose=0)
+source_acc = source_model.evaluate(x_src_te, y_src_te, verbose=0)[1]
+pretrained = backbone.get_weights()
+print(f"source test accuracy (digits 0–4): {source_acc:.3f}")
+assert source_acc > 0.9, "the backbone must first be good at its own task"
+
+# %% [markdown]
+# ## 3. Three ways to use k examples per class
+#
+# - **(a) feature extractor:** run the frozen backbone once over every image and fit a
+#   linear classifier (logistic regression) on the 64 features.
+# - **(b) fine-tuning:** backbone with the pretrained weights plus a fresh `Dense(5)`,
+#   all trained together with a small learning rate (1e-3), so the features are adjusted
+#   rather than overwritten. This is plain `fit`, so its BatchNorm layers run in
+#   training mode; section 4 compares it with keeping them in inference mode.
+# - **(c) from scratch:** the same architecture with random weights and a larger
+#   learning rate (3e-3), the best we found for it.
+#
+# (b) and (c) get the same budget: 60 steps of 32 images drawn from the k·5 examples. We
+# repeat every setting for several random draws of the examples and average, because
+# with one example per class the draw alone moves accuracy by ±10 points.
+#
+# To keep it fast, each Keras model is built and compiled once and *reset* before every
+# run (weights back to their starting values, optimizer state to zero): a new model per
+# run would spend most of its time tracing the same graph again.
+
+# %%
+STEPS, BATCH = 60 * (3 if SCALE == "full" else 1), 32
+
+
+def transfer_model(bn_inference=True, lr=1e-3):
+    """A backbone + Dense(5) head; returns (model, its backbone)."""
+    body = make_backbone()
+    for layer in body.layers:  # Keras 3: a BatchNormalization with trainable=False runs in inference mode
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = not bn_inference
+    inputs = keras.Input((CANVAS, CANVAS, 1))
+    features = body(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(5)(features))
+    model.compile(optimizer=keras.optimizers.Adam(lr), loss=cross_entropy(), metrics=["accuracy"])
+    return model, body
+
+
+def reset(model, body, start, backbone_weights=None):
+    """Weights back to ``start`` (optionally the pretrained backbone), optimizer state to zero."""
+    model.set_weights(start)
+    if backbone_weights is not None:
+        body.set_weights(backbone_weights)
+    for v in model.optimizer.variables:
+        if "learning_rate" not in v.path:
+            v.assign(keras.ops.zeros(v.shape, v.dtype))
+
+
+def train_and_score(model, x, y, x_eval, y_eval, rng):
+    pick = rng.choice(len(x), STEPS * BATCH)  # resample the few examples into fixed-size batches
+    model.fit(x[pick], y[pick], batch_size=BATCH, epochs=1, verbose=0)
+    return model.evaluate(x_eval, y_eval, verbose=0)[1]
+
+
+def linear_probe(f_train, y_train_, f_eval, y_eval):
+    return LogisticRegression(C=0.1, max_iter=3000).fit(f_train, y_train_).score(f_eval, y_eval)
+
+
+def sample_per_class(y, k, rng, n_classes=5):
+    return np.concatenate([rng.choice(np.flatnonzero(y == c), k, replace=False) for c in range(n_classes)])
+
+
+fine, fine_body = transfer_model(bn_inference=False, lr=1e-3)
+fine_bn_inf, fine_bn_inf_body = transfer_model(bn_inference=True, lr=1e-3)
+scratch, scratch_body = transfer_model(bn_inference=False, lr=3e-3)
+starts = {id(m): m.get_weights() for m in (fine, fine_bn_inf, scratch)}
+backbone.trainable = False
+feat_tgt, feat_tgt_te = backbone.predict(x_tgt, verbose=0), backbone.predict(x_tgt_te, verbose=0)
+
+rng = np.random.default_rng(SEED)
+KS, DRAWS = (1, 5, 50), 4
+rows = []
+for k in KS:
+    for draw in range(DRAWS):
+        idx = sample_per_class(y_tgt, k, rng)
+        row = {"k": k, "draw": draw}
+        row["(a) frozen + linear"] = linear_probe(feat_tgt[idx], y_tgt[idx], feat_tgt_te, y_tgt_te)
+        reset(fine, fine_body, starts[id(fine)], pretrained)
+        row["(b) fine-tune"] = train_and_score(fine, x_tgt[idx], y_tgt[idx], x_tgt_te, y_tgt_te, rng)
+        reset(scratch, scratch_body, starts[id(scratch)])
+        row["(c) scratch"] = train_and_score(scratch, x_tgt[idx], y_tgt[idx], x_tgt_te, y_tgt_te, rng)
+        if k == 1:  # for section 4: the same fine-tuning with BatchNorm in inference mode
+            reset(fine_bn_inf, fine_bn_inf_body, starts[id(fine_bn_inf)], pretrained)
+            row["(b) BN inference mode"] = train_and_score(fine_bn_inf, x_tgt[idx], y_tgt[idx], x_tgt_te, y_tgt_te, rng)
+        rows.append(row)
+results = pd.DataFrame(rows)
+curve = results.groupby("k").mean().drop(columns="draw")
+print(curve.to_string(float_format=lambda v: f"{v:.3f}"))
+
+# %%
+fig, ax = plt.subplots(figsize=(6.5, 3.6))
+for name, style in [("(a) frozen + linear", "o-"), ("(b) fine-tune", "s-"), ("(c) scratch", "^--")]:
+    ax.plot(curve.index, curve[name], style, label=name)
+ax.set(xscale="log", xlabel="examples per class (target task, digits 5–9)", ylabel="test accuracy",
+       title=f"transfer vs scratch (mean of {DRAWS} draws)", ylim=(0, 1))
+ax.set_xticks(KS, [str(k) for k in KS])
+ax.axhline(0.2, color="gray", lw=0.8, ls=":")
+ax.legend()
+plt.show()
+
+few = curve.loc[[1, 5]]
+best_transfer = few[["(a) frozen + linear", "(b) fine-tune"]].max(axis=1)
+print("advantage of the best transfer method over scratch:", np.round((best_transfer - few["(c) scratch"]).to_numpy(), 3))
+assert (best_transfer > few["(c) scratch"] + 0.08).all(), "with 1 or 5 examples per class, transfer wins clearly"
+assert curve.loc[50, "(b) fine-tune"] > curve.loc[50, "(a) frozen + linear"] + 0.1, (
+    "with more data, adjusting the features beats freezing them")
+
+# %% [markdown]
+# With one or five examples per class, both transfer methods are far ahead of training
+# from scratch: the backbone already knows how to find strokes anywhere on the canvas,
+# and the few examples only have to say which combination means "7". As k grows, the
+# scratch model catches up, and fine-tuning pulls away from the frozen features: with
+# enough data it pays to adapt the features to the new classes too.
+#
+# ## 4. BatchNorm while fine-tuning: keep it in inference mode
+#
+# A BatchNorm layer normalises with the statistics of the current batch while training
+# (and nudges its moving averages towards them), and with the stored moving averages
+# at inference. If the backbone's BatchNorm runs in training mode during fine-tuning:
+#
+# 1. the moving averages learned from 5,400 source images are replaced by averages
+#    over the handful of target images we resample again and again;
+# 2. every weight in the backbone was learned for inputs normalised by the old
+#    statistics; new statistics shift all the features at once, and the first steps of
+#    fine-tuning spend themselves repairing that instead of learning the new classes.
+#
+# Both effects can hurt most when data is scarce, so the usual advice is to fine-tune
+# with BatchNorm in inference mode. *How* depends on the
+# framework version, and this is worth checking rather than trusting. The usual recipe
+# is to call the backbone as `body(inputs, training=False)`; in Keras 3, however, `fit`
+# calls the whole model with `training=True` and that overrides the `False` given when
+# the graph was built (keras-team/keras issue #20285). What Keras 3 does guarantee is
+# that a `BatchNormalization` layer whose `trainable` is `False` runs in inference mode —
+# so the inference-mode variant sets `trainable = False` on the backbone's BatchNorm
+# layers (their scale and shift γ, β then stay as pretrained too) and trains everything
+# else. Below we check both routes on the moving statistics; then we look at what batch
+# statistics do to predictions, and compare the two modes' accuracy with one example
+# per class.
+
+# %%
+def moving_stats(body):
+    return np.concatenate([keras.ops.convert_to_numpy(v).ravel() for layer in body.layers
+                           if isinstance(layer, keras.layers.BatchNormalization)
+                           for v in (layer.moving_mean, layer.moving_variance)])
+
+
+pretrained_stats = moving_stats(backbone)
+drift_inference = np.abs(moving_stats(fine_bn_inf_body) - pretrained_stats).max()
+drift_training = np.abs(moving_stats(fine_body) - pretrained_stats).max()
+
+# the other route: training=False at call time, BatchNorm layers left trainable
+body_call = make_backbone()
+inputs = keras.Input((CANVAS, CANVAS, 1))
+call_model = keras.Model(inputs, keras.layers.Dense(5)(body_call(inputs, training=False)))
+call_model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=cross_entropy())
+body_call.set_weights(pretrained)
+call_model.fit(x_tgt[:64], y_tgt[:64], batch_size=32, epochs=1, verbose=0)  # two steps
+drift_call = np.abs(moving_stats(body_call) - pretrained_stats).max()
+one_shot = curve.loc[1, ["(b) BN inference mode", "(b) fine-tune"]]
+print("largest change of a BatchNorm moving statistic after fine-tuning:")
+print(f"  BatchNorm trainable=False  {drift_inference:.2e}")
+print(f"  BatchNorm in training mode {drift_training:.3f}")
+print(f"  body(x, training=False), 2 steps of fit: {drift_call:.3f}  (the call-time flag was overridden)")
+print(f"1 example per class, test accuracy: BatchNorm inference mode {one_shot.iloc[0]:.3f}, "
+      f"training mode {one_shot.iloc[1]:.3f}")
+print(results.loc[results.k == 1, ["draw", "(b) BN inference mode", "(b) fine-tune"]].to_string(index=False))
+draw_spread = results.loc[results.k == 1, ["(b) BN inference mode", "(b) fine-tune"]].agg(np.ptp).max()
+assert drift_inference == 0.0 and drift_training > 0.05, "inference mode keeps the pretrained statistics"
+assert drift_call > 0.05, "in Keras 3, fit overrides a call-time training=False"
+assert abs(one_shot.iloc[0] - one_shot.iloc[1]) < draw_spread, "here the accuracy gap is within the draw noise"
+
+# %% [markdown]
+# The moving statistics behave as promised: inference mode leaves them exactly as
+# pretrained, training mode rewrites them, and the call-time `training=False` did not
+# protect them. The accuracy with one example per class, on the other hand, differs
+# between the two modes by less than it differs from one draw of examples to the next:
+# here source and target images are alike (same pen, same canvas), so the target's
+# statistics are close to the source's and rewriting them costs little. Report what you
+# measure — the rule is a safeguard, and its payoff grows with the gap between the
+# statistics of the old and the new data.
+#
+# Why are a handful of images a poor source of statistics? In training mode, BatchNorm
+# normalises each image with the mean and variance of *the batch it arrived in*, so its
+# prediction depends on its neighbours. Take the fine-tuned model, cut the test images
+# into batches of 5 (the size of a one-example-per-class training set) twice, in two
+# different random orders, and count how many predictions change.
+
+# %%
+def predict_in_batches(model, x, order, training, size=5):
+    logits = np.zeros((len(x), 5), "float32")
+    for start in range(0, len(x), size):
+        part = order[start : start + size]
+        logits[part] = keras.ops.convert_to_numpy(model(x[part], training=training))
+    return logits.argmax(-1)
+
+
+orders = [rng.permutation(len(x_tgt_te)) for _ in range(2)]
+changed_train = np.mean(predict_in_batches(fine, x_tgt_te, orders[0], True)
+                        != predict_in_batches(fine, x_tgt_te, orders[1], True))
+changed_inf = np.mean(predict_in_batches(fine, x_tgt_te, orders[0], False)
+                      != predict_in_batches(fine, x_tgt_te, orders[1], False))
+print(f"predictions that change with the batch: training mode {changed_train:.1%}, inference mode {changed_inf:.1%}")
+assert changed_inf == 0.0 and changed_train > 0.05, "batch statistics of 5 images make predictions batch-dependent"
+
+# %% [markdown]
+# ## 5. The 2×2 table: similar or different domain, small or large data
+#
+# How well transfer works depends on how much data you have *and* on how similar the new
+# images are to the source images. For a **different domain** we use the generated
+# scenes of lessons 09–10 — a circle, square or triangle of random colour and size,
+# converted to grey levels — and classify the shape (3 classes): flat geometric shapes
+# instead of pen strokes. Small = 5 examples per class, large = 50 (two draws each). The similar-domain numbers come from section 3.
+
+# %%
+scenes = make_scenes(1200, image_size=CANVAS, max_objects=1, seed=SEED + 5)
+x_shapes = scenes.images.mean(axis=-1, keepdims=True)  # (1200, 24, 24, 1) grey
+y_shapes = scenes.shape[:, 0]  # (1200,) 0..2 = circle, square, triangle
+x_sh, y_sh, x_sh_te, y_sh_te = x_shapes[:900], y_shapes[:900], x_shapes[900:], y_shapes[900:]
+feat_sh, feat_sh_te = backbone.predict(x_sh, verbose=0), backbone.predict(x_sh_te, verbose=0)
+
+fig, axes = plt.subplots(1, 6, figsize=(7, 1.4))
+for ax, img, label in zip(axes, x_sh, y_sh):
+    ax.imshow(img[..., 0], cmap="gray_r")
+    ax.set_title(SHAPES[label], fontsize=9)
+    ax.axis("off")
+plt.show()
+
+rows_sh = []
+for k in (5, 50):
+    for _ in range(2):
+        idx = sample_per_class(y_sh, k, rng, n_classes=3)
+        row = {"k": k, "(a) frozen + linear": linear_probe(feat_sh[idx], y_sh[idx], feat_sh_te, y_sh_te)}
+        reset(fine, fine_body, starts[id(fine)], pretrained)
+        row["(b) fine-tune"] = train_and_score(fine, x_sh[idx], y_sh[idx], x_sh_te, y_sh_te, rng)
+        reset(scratch, scratch_body, starts[id(scratch)])
+        row["(c) scratch"] = train_and_score(scratch, x_sh[idx], y_sh[idx], x_sh_te, y_sh_te, rng)
+        rows_sh.append(row)
+shapes_curve = pd.DataFrame(rows_sh).groupby("k").mean()
+
+table = pd.DataFrame(
+    {
+        ("similar (digits 5–9)", "small (5/class)"): curve.loc[5, shapes_curve.columns],
+        ("similar (digits 5–9)", "large (50/class)"): curve.loc[50, shapes_curve.columns],
+        ("different (shapes)", "small (5/class)"): shapes_curve.loc[5],
+        ("different (shapes)", "large (50/class)"): shapes_curve.loc[50],
+    }
+).T
+table["chance"] = [0.2, 0.2, 1 / 3, 1 / 3]
+print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+similar_gain = table.iloc[0][["(a) frozen + linear", "(b) fine-tune"]].max() - table.iloc[0]["(c) scratch"]
+different_gain = table.iloc[2][["(a) frozen + linear", "(b) fine-tune"]].max() - table.iloc[2]["(c) scratch"]
+frozen_lift = (table["(a) frozen + linear"] - table["chance"]) / (1 - table["chance"])  # 0 = chance, 1 = perfect
+print(f"best transfer − scratch with 5 examples per class: similar {similar_gain:+.3f}, different {different_gain:+.3f}")
+print("frozen features, share of the way from chance to perfect:", np.round(frozen_lift.to_numpy(), 2))
+assert similar_gain > 0.1 and different_gain < similar_gain - 0.1, "transfer helps far less across domains"
+assert frozen_lift.iloc[2] < 0.5 * frozen_lift.iloc[0], "stroke features describe shapes poorly"
+different_large_gain = table.iloc[3][["(a) frozen + linear", "(b) fine-tune"]].max() - table.iloc[3]["(c) scratch"]
+assert different_large_gain < 0.05, "no edge for transfer across domains with more data either"
+
+# %% [markdown]
+# Reading the table the way the 2×2 rule of thumb does:
+#
+# | | small data | large data |
+# |---|---|---|
+# | **similar domain** | a linear classifier on frozen features, or careful fine-tuning: far above scratch | fine-tune: the best, and scratch is catching up |
+# | **different domain** | the risky corner: features made for pen strokes barely separate flat shapes, and transfer loses its edge over scratch | still no edge for transfer; a new domain needs its own data and more training than our 60 steps (see the exercises) |
+#
+# Transfer is not magic: it works when what the source taught is useful for the target.
+# ImageNet is so varied that its features help for most photographs, which is why
+# captioning models (lessons 09–10) start from an ImageNet CNN.
+#
+# ## 6. Full scale: an ImageNet backbone on real flower photos
+#
+# At `SCALE = "full"` (on a GPU) the same two steps run on real data: MobileNetV2
+# pretrained on ImageNet (from `keras.applications`; Keras downloads and caches its
+# weights) on the tf_flowers photos (3,670 images, 5 classes), downloaded by
+# `course_lib.data.flowers.load_flowers` and checked against the archive's published
+# SHA-256. First a linear classifier on the frozen backbone (feature extraction), then
+# fine-tuning of the top layers with a 10× smaller learning rate, with the backbone's
+# BatchNorm layers kept in inference mode (`trainable = False`). At lesson scale this
+# cell does nothing.
+
+# %%
+if SCALE == "full":
+    from course_lib.data.flowers import CLASSES, load_flowers
+
+    (xf_tr, yf_tr), (xf_te, yf_te) = load_flowers(size=160, seed=SEED)
+    base = keras.applications.MobileNetV2(input_shape=(160, 160, 3), include_top=False, weights="imagenet")
+    base.trainable = False
+    inputs = keras.Input((160, 160, 3))
+    h = keras.applications.mobilenet_v2.preprocess_input(keras.ops.cast(inputs, "float32"))
+    h = keras.layers.GlobalAveragePooling2D()(base(h))
+    flowers_model = keras.Model(inputs, keras.layers.Dense(len(CLASSES))(keras.layers.Dropout(0.2)(h)))
+    flowers_model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=cross_entropy(), metrics=["accuracy"])
+    flowers_model.fit(xf_tr, yf_tr, batch_size=32, epochs=5, validation_split=0.1, verbose=2)
+    frozen_acc = flowers_model.evaluate(xf_te, yf_te, verbose=0)[1]
+
+    base.trainable = True
+    for layer in base.layers[:100]:  # keep the early, generic layers frozen
+        layer.trainable = False
+    for layer in base.layers:  # BatchNorm in inference mode (Keras 3: trainable=False)
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+    flowers_model.compile(optimizer=keras.optimizers.Adam(1e-4), loss=cross_entropy(), metrics=["accuracy"])
+    flowers_model.fit(xf_tr, yf_tr, batch_size=32, epochs=5, validation_split=0.1, verbose=2)
+    tuned_acc = flowers_model.evaluate(xf_te, yf_te, verbose=0)[1]
+    print(f"tf_flowers test accuracy: frozen MobileNetV2 + linear {frozen_acc:.3f}, fine-tuned {tuned_acc:.3f}")
+    assert frozen_acc > 0.8 and tuned_acc > frozen_acc - 0.01
+
+# %% [markdown]
+# ## Summary
+#
+# - A network trained on a large source task, minus its last layer, is a feature
+#   extractor. With 1–5 examples per class, (a) a linear classifier on its frozen
+#   features or (b) fine-tuning it beat (c) the same network trained from scratch by a
+#   wide margin; with 50 examples per class fine-tuning was best and scratch had caught
+#   up with the frozen features.
+# - Fine-tune with a smaller learning rate than you would train from scratch with: the
+#   point is to adjust good features, not to overwrite them.
+# - BatchNorm in training mode rewrites the pretrained statistics and makes predictions
+#   depend on the batch; keep it in inference mode while fine-tuning. In Keras 3 that
+#   means `trainable = False` on the BatchNorm layers — a call-time `training=False` is
+#   overridden by `fit` (measured above).
+# - Transfer pays when the domains are similar; from pen strokes to flat shapes, frozen
+#   features were close to useless and scratch won.
+#
+# ## Exercises
+#
+# 1. Pretrain on only 500 source images instead of 5,400. How much of transfer's
+#    advantage at 5 examples per class is left?
+# 2. Fine-tune with the scratch learning rate (3e-3) instead of 1e-3. What happens with
+#    one example per class, and why?
+# 3. Do the "linear first, then fine-tune" recipe: train only the new `Dense` layer for
+#    30 steps with the backbone frozen, then unfreeze and fine-tune. Compare with (b).
+# 4. Pretrain the backbone on the shapes instead and transfer to digits. Is the 2×2
+#    table symmetric?
+# 5. Give the shapes models 300 steps instead of 60. Which method gains most from the
+#    extra training in the different domain?
