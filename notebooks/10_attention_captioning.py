@@ -57,8 +57,10 @@ cnn = small_cnn(IMAGE, train.labels().shape[1], width=24)
 t0 = time.perf_counter()
 pretrain_cnn(cnn, train.images, train.labels(), epochs=5)
 label_acc = float(((cnn.predict(test.images, verbose=0) > 0) == (test.labels() > 0.5)).mean())
-print(f"CNN pretraining {time.perf_counter() - t0:.1f} s, held-out label accuracy {label_acc:.3f}")
-assert label_acc > 0.9
+base_acc = float(np.maximum(test.labels().mean(0), 1 - test.labels().mean(0)).mean())
+print(f"CNN pretraining {time.perf_counter() - t0:.1f} s, held-out label accuracy {label_acc:.3f} "
+      f"(majority guess: {base_acc:.3f})")
+assert label_acc > base_acc + 0.06
 
 grid_encoder = cnn_encoder(cnn)  # head removed, grid kept
 g_train = grid_encoder.predict(train.images, batch_size=256, verbose=0)
