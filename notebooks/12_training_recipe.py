@@ -321,20 +321,24 @@ plt.tight_layout()
 plt.show()
 
 # %%
-L, VA, A = med["loss"], med["val_accuracy"], med["accuracy"]
+L, VL, VA, A = med["loss"], med["val_loss"], med["val_accuracy"], med["accuracy"]
+loss_ratio = VL[:, -1] / L[:, -1]  # validation loss / training loss at the end
 plateau_const, plateau_decay = L[2, -5:].mean(), L[3, -5:].mean()
 gap = A[:, -1] - VA[:, -1]
 print(f"bad init: loss after 3 epochs {L[1, 2]:.2f} (good run {L[0, 2]:.2f}), after {E}: {L[1, -1]:.3f}")
 print(f"LR too high: last-5-epoch train loss {plateau_const:.3f} constant vs {plateau_decay:.4f} decayed")
 print(f"decay too early: final train loss {L[4, -1]:.3f} vs good {L[0, -1]:.3f}")
 print(f"train−validation accuracy gap: good {gap[0]:.3f}, overfitting {gap[5]:.3f}, underfitting {gap[6]:.3f}")
+print(f"validation loss / training loss: good {loss_ratio[0]:.2f}, overfitting {loss_ratio[5]:.1f}, "
+      f"underfitting {loss_ratio[6]:.2f}")
 print(f"training accuracy: good {A[0, -1]:.3f}, underfitting {A[6, -1]:.3f}")
 assert L[1, 2] > 0.95 * np.log(C) and L[0, 2] < 0.6 * np.log(C), "bad init: a flat start"
 assert L[1, -1] < 0.3 * np.log(C), "... and it does learn later"
 assert plateau_decay < 0.65 * plateau_const, "decaying the high rate breaks through the plateau"
 assert L[4, -1] > 5 * L[0, -1], "decaying too early stalls training"
 assert gap[5] > 0.08 and gap[5] > 2 * gap[0], "overfitting: a large train/validation gap"
-assert abs(gap[6]) < 0.025 and A[6, -1] < A[0, -1] - 0.03, "underfitting: no gap, lower accuracy"
+assert loss_ratio[5] > 3 * loss_ratio[0], "overfitting: validation loss far above training loss"
+assert loss_ratio[6] < 1.2 and A[6, -1] < A[0, -1] - 0.03, "underfitting: no gap, lower accuracy"
 
 # %% [markdown]
 # ## 7. The last points: ensembles, snapshots and weight averaging
@@ -436,6 +440,13 @@ summary = pd.DataFrame(
            "raw weights, lr 0.2", "EMA weights, lr 0.2"],
 )
 print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
+
+# %% [markdown]
+# Read the table as measurements, not as a ranking carved in stone: the asserts above
+# only promise that each average is not worse than its typical member. Whether the
+# snapshot ensemble beats its own *last* snapshot depends on how good the early
+# snapshots are — they were taken after less training — and on a problem this small a
+# few test images decide it. Compare the rows on your own runs with other seeds.
 
 # %% [markdown]
 # ## Summary
