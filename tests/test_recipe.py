@@ -189,3 +189,18 @@ def test_parallel_mlps_are_independent_and_learn():
         recipe.train_parallel_mlps(x, y, x, y, np.ones((3, 7)), epochs=5)
     with pytest.raises(ValueError, match="example_mask"):
         recipe.train_parallel_mlps(x, y, x, y, lr, example_mask=np.zeros((3, 128)))
+
+
+def test_plot_learning_curves_draws_train_and_validation():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from course_lib.plots import plot_learning_curves
+
+    ax = plot_learning_curves({"loss": [2.0, 1.0, 0.5], "val_loss": [2.1, 1.2, 0.9]}, title="run")
+    assert [line.get_label() for line in ax.get_lines()] == ["train loss", "val loss"]
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), [2.1, 1.2, 0.9])
+    with pytest.raises(ValueError, match="accuracy"):
+        plot_learning_curves({"loss": [1.0]}, metric="accuracy")
+    with pytest.raises(TypeError):
+        plot_learning_curves([1.0, 2.0])
