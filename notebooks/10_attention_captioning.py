@@ -130,10 +130,10 @@ from course_lib.captioning import ShowAndTell, ShowAttendTell, fit_captioner
 train_refs = train.captions  # every image with its four references
 t0 = time.perf_counter()
 tell = ShowAndTell(tokenizer.vocab_size, embed_dim=32, units=96, feature_dim=32)
-h_tell = fit_captioner(tell, v_train, train_refs, tokenizer, max_len=MAX_LEN, epochs=5, seed=SEED)
+h_tell = fit_captioner(tell, v_train, train_refs, tokenizer, max_len=MAX_LEN, epochs=4, seed=SEED)
 t1 = time.perf_counter()
 attend = ShowAttendTell(tokenizer.vocab_size, embed_dim=32, units=96, feature_dim=32, attention_units=32)
-h_attend = fit_captioner(attend, g_train, train_refs, tokenizer, max_len=MAX_LEN, epochs=5, seed=SEED)
+h_attend = fit_captioner(attend, g_train, train_refs, tokenizer, max_len=MAX_LEN, epochs=4, seed=SEED)
 t2 = time.perf_counter()
 print(f"Show and Tell {t1 - t0:.1f} s, Show Attend and Tell {t2 - t1:.1f} s")
 
