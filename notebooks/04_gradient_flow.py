@@ -131,9 +131,17 @@ assert n12sat[40] < 1e-2 * n12[40] and n12sat[40] < 1, "saturation makes it vani
 #
 # An RNN with ReLU units and an identity recurrent matrix (the "IRNN") is a natural
 # integrator — a good start for a task like *output the scaled mean of 50 random inputs*.
-# But a ReLU does not saturate, so nothing caps the products of section 2: on some
-# batches the gradient is enormous, one plain SGD step throws the weights far away, and
-# the loss becomes huge or NaN.
+# But a ReLU does not saturate, so nothing caps the products of section 2, and here the
+# trouble starts at once: at initialisation the gradient norm ‖g‖ is already in the
+# hundreds (an identity `W_hh` passes every one of the 50 steps' gradients back undamped
+# and they add up). The largest gradients of the whole run come in its first steps, not
+# on some unlucky batch later. A plain SGD step of length `lr · ‖g‖` (several units)
+# pushes `W_hh`'s largest singular value far above 1, and then the forward pass itself
+# explodes like `ρ^t` along the 50 steps (section 2, in the forward direction): on the
+# next batch the loss is astronomically large or overflows to `inf`, and from there on
+# it is huge or NaN. The right panel shows this forward explosion: the mean ‖h_t‖ along a validation
+# batch with the weights after one step (the clipped and the initial curve lie almost on
+# top of each other).
 #
 # **Clipping by global norm** rescales the whole gradient when its norm `‖g‖` (over all
 # variables together) exceeds a threshold `c`: `g ← g · c / ‖g‖`. The direction is kept,
@@ -202,22 +210,73 @@ def val_mse(model):
 plain, loss_plain, gnorm_plain = train()
 clipped, loss_clip, gnorm_clip = train(clip=CLIP)
 mse_plain, mse_clip = val_mse(plain), val_mse(clipped)
+diverged = ~np.isfinite(loss_plain) | (loss_plain > 1e3 * baseline)  # inf, NaN or astronomically large
+first_bad = int(np.argmax(diverged))  # the first such step
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.4))
-plot_gradient_norms({"no clipping": gnorm_plain, f"clipped at {CLIP}": gnorm_clip}, ax=ax1,
-                    xlabel="SGD step", ylabel="‖g‖ before clipping", title="gradient norm")
-plot_gradient_norms({"no clipping": loss_plain, f"clipped at {CLIP}": loss_clip}, ax=ax2,
-                    xlabel="SGD step", ylabel="training MSE", title="loss")
-ax2.axhline(baseline, color="gray", ls=":", label="predict the mean")
-ax2.legend(fontsize=8)
+
+def hidden_norms(model, x):
+    """‖h_t‖ averaged over a batch, t = 1..T, computed step by step in float32 as Keras does."""
+    Wx_, Wh_, b_ = model.layers[0].get_weights()
+    h = np.zeros((x.shape[0], Wh_.shape[0]), np.float32)
+    out = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(x.shape[1]):
+            h = np.maximum(x[:, t] @ Wx_ + h @ Wh_ + b_, 0)
+            out.append(np.linalg.norm(h, axis=1).mean())
+    return np.array(out)
+
+
+one_plain, _, _ = train(steps=1)  # the weights after a single SGD step
+one_clip, _, _ = train(clip=CLIP, steps=1)
+after_one = {"no clipping": one_plain, "clipped": one_clip, "initial weights": make_irnn()}
+rho = {name: np.linalg.svd(m.layers[0].get_weights()[1], compute_uv=False).max() for name, m in after_one.items()}
+h_norms = {name: hidden_norms(m, x_va[:64]) for name, m in after_one.items()}
+
+fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
+for ax, (plain_curve, clip_curve, ylabel, title) in zip(axes, [
+        (gnorm_plain, gnorm_clip, "‖g‖ before clipping", "gradient norm"),
+        (loss_plain, loss_clip, "training MSE", "loss")]):
+    finite = np.isfinite(plain_curve)
+    ax.plot(np.flatnonzero(finite), plain_curve[finite], "o-", ms=4, color="C0", label="no clipping")
+    ax.plot(clip_curve, color="C1", label=f"clipped at {CLIP}")
+    top = 10 * np.max(np.concatenate([plain_curve[finite], clip_curve]))
+    mark = plain_curve[first_bad] if finite[first_bad] else top  # a non-finite value is drawn at the top
+    what = "huge" if finite[first_bad] else "inf/NaN, drawn at the top"
+    ax.plot([first_bad], [mark], "X", color="red", ms=10, label=f"no clipping, step {first_bad}: {what}")
+    ax.set_yscale("log")
+    ax.set_xlabel("SGD step")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+axes[1].axhline(baseline, color="gray", ls=":", label="predict the mean")
+for ax in axes[:2]:
+    ax.legend(fontsize=7)
+plot_gradient_norms({f"{name}: σ_max(W_hh) = {rho[name]:.2f}": v for name, v in h_norms.items()}, ax=axes[2],
+                    x=np.arange(1, T_TASK + 1), xlabel="time step t", ylabel="mean ‖h_t‖ (float32)",
+                    title="forward pass after ONE SGD step")
+overflow_t = np.flatnonzero(~np.isfinite(h_norms["no clipping"]))
+if overflow_t.size:
+    axes[2].axvline(overflow_t[0] + 1, color="red", ls="--", lw=1)
+    axes[2].text(overflow_t[0] + 1, 1, f" overflow at t={overflow_t[0] + 1}", color="red", fontsize=8)
+plt.tight_layout()
 plt.show()
 
 print(f"baseline MSE {baseline:.3f}")
-print(f"no clipping : validation MSE {mse_plain:.3g}, largest ‖g‖ {np.nanmax(gnorm_plain):.3g}")
-print(f"clipping    : validation MSE {mse_clip:.3g}, largest ‖g‖ before clipping {gnorm_clip.max():.3g}")
+print(f"no clipping : ‖g‖ at step 0 = {gnorm_plain[0]:.3g}; loss {loss_plain[:first_bad + 2]} at steps "
+      f"0..{first_bad + 1}; validation MSE {mse_plain:.3g}")
+print(f"clipping    : validation MSE {mse_clip:.3g}; largest ‖g‖ before clipping {gnorm_clip.max():.3g} "
+      f"at step {gnorm_clip.argmax()}, median over the run {np.median(gnorm_clip):.3g}")
+print("σ_max(W_hh): " + ", ".join(f"{k} {v:.2f}" for k, v in rho.items()))
+print("mean ‖h_50‖ after one step: " + ", ".join(f"{k} {v[-1]:.3g}" for k, v in h_norms.items()))
 assert not np.isfinite(mse_plain) or mse_plain > 100 * baseline, "without clipping the run diverges"
+assert diverged.any() and 1 <= first_bad <= 5, "it blows up within a few steps"
+assert not diverged[:first_bad].any() and loss_plain[0] < 10 * baseline, "it started out finite and sane"
 assert np.isfinite(mse_clip) and mse_clip < 0.5 * baseline, "with clipping it learns the task"
 assert gnorm_clip.max() > 10 * CLIP, "clipping did have large gradients to cap"
+assert gnorm_plain[0] == gnorm_clip[0] and np.argmax(gnorm_clip) < 3, "the largest gradient comes at the start"
+assert rho["no clipping"] > 2 and abs(rho["clipped"] - 1) < 0.1 and abs(rho["initial weights"] - 1) < 1e-6
+h_plain, h_clip, h_init = h_norms.values()
+assert not np.all(np.isfinite(h_plain)) or h_plain[-1] > 1e6 * h_clip[-1], "one plain step: the forward pass explodes"
+assert np.all(np.isfinite(h_clip)) and h_clip[-1] < 10 * h_init[-1], "one clipped step: it stays bounded"
 
 # %% [markdown]
 # Keras' `global_clipnorm` is the same rescale. Train 30 steps both ways from the same
@@ -244,9 +303,16 @@ assert weight_gap < 1e-4 and moved > 1e-3
 # (32 units, Keras' default initialisation) and measure `‖∂L/∂x_t‖`, how much gradient
 # reaches the input at step `t` from a loss on the last hidden state. We also try an
 # LSTM whose forget bias starts at 3 (`f ≈ 0.95`) to show that the forget gate sets the
-# rate. A GRU's carry path is multiplied by its update gate, which starts near 0.5: at
-# initialisation its gradient vanishes fast too, and it needs training (or a bias) to
-# open its highway.
+# rate.
+#
+# The GRU needs a word of warning, because lesson 05 shows it solving 100-step tasks. Its
+# carry path `h_t = z ⊙ h_{t-1} + (1 − z) ⊙ h̃_t` is multiplied by the update gate `z`,
+# and Keras initialises the GRU's biases to 0, so at the start `z ≈ σ(0) = 0.5`: each
+# step halves what is carried (`0.5^100 ≈ 10^-30`), and an *untrained* GRU passes even
+# less gradient to t = 0 than a `SimpleRNN`. The highway is there, but closed. Training
+# opens it: the gradient pushes the update gate of the units that must remember towards
+# `z ≈ 1`, which is how the GRU of lesson 05 learns the long tasks. We imitate a trained
+# gate by setting the update-gate bias to 3 (`z ≈ σ(3) ≈ 0.95`) in a fifth layer.
 
 # %%
 T_LONG, N_SEQ, D_IN, UNITS = 100, 16, 8, 32
@@ -260,11 +326,18 @@ bias = lstm_fb3.cell.bias.numpy()  # Keras' gate order: input, forget, cell, out
 bias[UNITS:2 * UNITS] = 3.0
 lstm_fb3.cell.bias.assign(bias)
 
+gru_zb3 = keras.layers.GRU(UNITS)
+gru_zb3.build((None, None, D_IN))
+bias = gru_zb3.cell.bias.numpy()  # shape (2, 3·units): input and recurrent biases, gate order z, r, h̃
+bias[0, :UNITS] = 3.0
+gru_zb3.cell.bias.assign(bias)
+
 layers = {
     "SimpleRNN": keras.layers.SimpleRNN(UNITS),
     "LSTM (forget bias 1, default)": keras.layers.LSTM(UNITS),
     "LSTM (forget bias 3)": lstm_fb3,
     "GRU": keras.layers.GRU(UNITS),
+    "GRU (update bias 3)": gru_zb3,
 }
 input_grads = {}
 for name, layer in layers.items():
@@ -283,6 +356,7 @@ for name, value in g.items():
 assert g["LSTM (forget bias 1, default)"] > 1e3 * g["SimpleRNN"], "LSTM: orders of magnitude more gradient at t=0"
 assert g["LSTM (forget bias 3)"] > 1e3 * g["LSTM (forget bias 1, default)"], "a more open forget gate carries more"
 assert g["GRU"] < 1e-2 * g["LSTM (forget bias 1, default)"], "an untrained GRU's update gate (≈0.5) does not carry far"
+assert g["GRU (update bias 3)"] > 1e6 * g["GRU"] and g["GRU (update bias 3)"] > 1e3 * g["SimpleRNN"], "an open update gate carries"
 
 # %% [markdown]
 # ## Summary
@@ -293,10 +367,15 @@ assert g["GRU"] < 1e-2 * g["LSTM (forget bias 1, default)"], "an untrained GRU's
 #   always below the bound `σ_max(W_hh)^(T−t)`.
 # - `tanh' ≤ 1` and `σ' ≤ ¼`; saturated units made the gradient vanish even with
 #   `ρ = 1.2`.
-# - A ReLU RNN trained with plain SGD diverged; clipping the global gradient norm to 1
-#   (`g ← g·c/‖g‖`, Keras' `global_clipnorm`) let the same run learn the task.
+# - A ReLU RNN trained with plain SGD diverged after its very first step (‖g‖ ≈ 400 at
+#   initialisation pushed `σ_max(W_hh)` far above 1, and the forward pass overflowed);
+#   clipping the global gradient norm to 1 (`g ← g·c/‖g‖`, Keras' `global_clipnorm`) let
+#   the same run learn the task.
 # - An LSTM's additive cell state let orders of magnitude more gradient reach the start of
 #   a 100-step sequence than a `SimpleRNN`, and the forget-gate bias sets how much.
+# - An untrained GRU (`z ≈ 0.5`) carried even less than a `SimpleRNN`; with its update
+#   gate open (`z ≈ 0.95`, what training learns for units that must remember) it carried
+#   many orders of magnitude more.
 #
 # ## Exercises
 #
@@ -305,7 +384,8 @@ assert g["GRU"] < 1e-2 * g["LSTM (forget bias 1, default)"], "an untrained GRU's
 # 2. Repeat the clipping experiment with `clipnorm=1.0` (per variable) instead of
 #    `global_clipnorm`. Does it still train? How do the two differ when one layer's
 #    gradient is much larger than the others'?
-# 3. Set the GRU's update-gate bias to −3 or +3 (find which sign makes it keep the old
-#    state in Keras' convention `h = z ⊙ h_prev + (1 − z) ⊙ h̃`) and measure again.
+# 3. Set the GRU's update-gate bias to −3 instead of +3 and predict the curve before
+#    measuring it. Then train a GRU on lesson 05's adding task and print the mean of
+#    `σ(update-gate bias)` before and after: did training open the gate?
 # 4. Train the `SimpleRNN` of section 4 with Adam and no clipping on the task of section
 #    3. Why is Adam less prone to a single catastrophic step than plain SGD?
