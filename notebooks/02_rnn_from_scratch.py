@@ -76,8 +76,10 @@ assert h1.shape == (N, H) and rel_error(h1, h1_columns) < 1e-12
 # ## 2. The unrolled graph and weight sharing
 #
 # Unrolling the loop over time turns the RNN into a deep feed-forward graph with one
-# layer per step. Every layer uses **the same** `Wx`, `Wh`, `b` (drawn once, on the left);
-# only `x_t` and `h_t` change.
+# layer per step. Every layer uses **the same** `Wx`, `Wh`, `b` (and the output layer the
+# same `Why`): the figure writes the same name on the arrows of every step because they
+# are one array each, not one per step. Only `x_t` and `h_t` change; the zero initial
+# state `h_0` on the left is the only box without an input.
 
 # %%
 def draw_unrolled(ax, steps=4):
@@ -111,15 +113,23 @@ plt.show()
 # %% [markdown]
 # Because the weights do not depend on `t`, the same three arrays process a sequence of
 # any length: the number of parameters is `D·H + H·H + H` whether `T` is 3 or 500.
-# `rnn_forward` is literally the step function called `T` times with the same arrays.
+# `rnn_forward` is literally the step function called `T` times with the same arrays. We
+# count the parameters the forward pass *actually used*: the distinct weight arrays stored
+# in the caches of all `T` steps, and the size of the gradient BPTT returns for them.
 
 # %%
 n_params = Wx.size + Wh.size + b.size
 for length in (3, 50, 500):
     xs = rng.normal(size=(2, length, D))
-    hs, _ = nr.rnn_forward(xs, np.zeros((2, H)), Wx, Wh, b)
-    print(f"T={length:4d}: hidden states {hs.shape}, parameters {n_params}")
+    hs, caches = nr.rnn_forward(xs, np.zeros((2, H)), Wx, Wh, b)
+    used = {id(arr): arr for step in caches for arr in step[2:4]}  # each step's cache: (x, h_prev, Wx, Wh, h)
+    grads = nr.rnn_backward(np.ones_like(hs), caches)[2:]
+    used_params = sum(arr.size for arr in used.values()) + b.size
+    print(f"T={length:4d}: hidden states {hs.shape}, distinct weight arrays used {len(used)} + b, "
+          f"parameters {used_params}, gradient entries {sum(g.size for g in grads)}")
     assert hs.shape == (2, length, H)
+    assert len(used) == 2 and used_params == n_params == D * H + H * H + H, "the parameter count does not grow with T"
+    assert sum(g.size for g in grads) == n_params
 
 h_all, cache = nr.rnn_forward(x, h0, Wx, Wh, b)
 prev = h0
@@ -229,6 +239,39 @@ print({k: f"{v:.1e}" for k, v in lm_errors.items()})
 assert max(lm_errors.values()) < 1e-7
 
 # %% [markdown]
+# **Sequences of different lengths: the mask.** A batch holds sequences of different
+# lengths padded to a common `T`. The loss must ignore the padded steps, so
+# `temporal_softmax_loss` takes a mask `(N, T)` and sums `−log p(target)` only where it
+# is true (then divides by `N`):
+
+# %%
+print(inspect.getsource(nr.temporal_softmax_loss).split('"""')[-1])
+
+lengths = np.array([10, 7, 4, 1])  # real steps per sequence; the rest is padding
+mask = np.arange(T_lm)[None, :] < lengths[:, None]  # (N, T) True on real steps
+padded_in, padded_tg = inputs.copy(), targets.copy()
+other_in, other_tg = inputs.copy(), targets.copy()
+other_in[~mask] = rng.integers(V, size=(~mask).sum())  # change only what lies in the padding
+other_tg[~mask] = rng.integers(V, size=(~mask).sum())
+loss_m, grads_m, _ = nr.rnn_lm_loss(params, padded_in, padded_tg, mask=mask)
+loss_o, grads_o, _ = nr.rnn_lm_loss(params, other_in, other_tg, mask=mask)
+# the same loss computed sequence by sequence on the unpadded pieces
+per_seq = [nr.rnn_lm_loss(params, inputs[i:i + 1, :L], targets[i:i + 1, :L])[0] for i, L in enumerate(lengths)]
+grad_gap = max(rel_error(grads_m[k], grads_o[k]) for k in params)
+unmasked_gap = nr.rnn_lm_loss(params, padded_in, padded_tg)[0] - loss_m  # what the padded steps would add
+print(f"masked loss {loss_m:.6f}, after changing the padding {loss_o:.6f}, "
+      f"sum of unpadded losses / N {sum(per_seq) / N_lm:.6f}")
+print(f"gradient change from the padding: {grad_gap:.1e};  without the mask the {(~mask).sum()} padded steps "
+      f"would add {unmasked_gap:.2f} to the loss")
+assert abs(loss_m - loss_o) < 1e-12 and grad_gap < 1e-12, "padded steps change neither the loss nor its gradient"
+assert abs(loss_m - sum(per_seq) / N_lm) < 1e-10, "the masked loss is the loss of the real steps only"
+assert unmasked_gap > 0.5 * (~mask).sum() * np.log(V) / N_lm, "without the mask the padding would leak into the loss"
+mask_errors = {name: rel_error(grads_m[name], numeric_gradient(
+    lambda: nr.rnn_lm_loss(params, padded_in, padded_tg, mask=mask)[0], p_)) for name, p_ in params.items()}
+print("masked gradient check:", {k: f"{v:.1e}" for k, v in mask_errors.items()})
+assert max(mask_errors.values()) < 1e-7
+
+# %% [markdown]
 # ## 6. Parity with Keras `SimpleRNN`
 #
 # Keras stores a `SimpleRNN`'s weights as `[kernel, recurrent_kernel, bias]` with shapes
@@ -273,6 +316,8 @@ assert grad_gap <= 1e-5, "and TensorFlow's autodiff agrees with our BPTT"
 #   `h_t` add up, and the shared weights collect the sum of every step's gradient.
 # - The numeric gradient check agreed to < 1e-7 and caught a missing BPTT term; the
 #   initial loss of a small language model was `log V`.
+# - A mask makes the loss skip padded steps: changing the padding changed neither the
+#   loss nor its gradient, and the masked loss equalled the loss of the unpadded pieces.
 # - Keras' `SimpleRNN` uses the same weight layout (`kernel = W_xhᵀ`) and matched our
 #   NumPy forward and backward to float32 precision.
 #
