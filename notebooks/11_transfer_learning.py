@@ -380,8 +380,9 @@ print(f"best transfer − scratch with 5 examples per class: similar {similar_ga
 print("frozen features, share of the way from chance to perfect:", np.round(frozen_lift.to_numpy(), 2))
 assert similar_gain > 0.1 and different_gain < similar_gain - 0.1, "transfer helps far less across domains"
 assert frozen_lift.iloc[2] < 0.5 * frozen_lift.iloc[0], "stroke features describe shapes poorly"
-different_large_gain = table.iloc[3][["(a) frozen + linear", "(b) fine-tune"]].max() - table.iloc[3]["(c) scratch"]
-assert different_large_gain < 0.05, "no edge for transfer across domains with more data either"
+tuned_vs_scratch_large = table.iloc[3]["(b) fine-tune"] - table.iloc[3]["(c) scratch"]
+print(f"different domain, 50 per class: fine-tune − scratch {tuned_vs_scratch_large:+.3f}")
+assert tuned_vs_scratch_large > -0.08, "with more data, fine-tuning is no worse a start than random weights"
 
 # %% [markdown]
 # Reading the table the way the 2×2 rule of thumb does:
@@ -389,7 +390,7 @@ assert different_large_gain < 0.05, "no edge for transfer across domains with mo
 # | | small data | large data |
 # |---|---|---|
 # | **similar domain** | a linear classifier on frozen features, or careful fine-tuning: far above scratch | fine-tune: the best, and scratch is catching up |
-# | **different domain** | the risky corner: features made for pen strokes barely separate flat shapes, and transfer loses its edge over scratch | still no edge for transfer; a new domain needs its own data and more training than our 60 steps (see the exercises) |
+# | **different domain** | the risky corner: features made for pen strokes barely separate flat shapes, and transfer loses its edge over scratch | fine-tune: the pretrained weights are at least as good a start as random ones (how much better varies from seed to seed here), but frozen features stay weak, and a new domain needs more training than our 60 steps (see the exercises) |
 #
 # Transfer is not magic: it works when what the source taught is useful for the target.
 # ImageNet is so varied that its features help for most photographs, which is why
