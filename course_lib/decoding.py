@@ -50,7 +50,10 @@ def sample_next(logits, temperature=1.0, top_k=None, rng=None):
         z = z - z.max(axis=1, keepdims=True)
         p = np.exp(z)
         p /= p.sum(axis=1, keepdims=True)
-        rng = rng if rng is not None else np.random.default_rng()
+        if rng is None:
+            rng = np.random.default_rng()
+        elif not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
         u = rng.random((N, 1))
         ids = np.minimum((np.cumsum(p, axis=1) < u).sum(axis=1), V - 1)
     ids = ids.astype(np.int64)
@@ -99,6 +102,14 @@ def _log_probs(step_output, rows):
     return log_probs.astype("float64"), new_state
 
 
+def _check_step_fn(step_fn):
+    if not callable(step_fn):
+        raise TypeError(
+            "step_fn: expected a function step_fn(tokens, state) -> (log_probs, new_state), "
+            f"got {type(step_fn).__name__}"
+        )
+
+
 def _check_ids(start_id, end_id, pad_id):
     for value, name in ((start_id, "start_id"), (end_id, "end_id"), (pad_id, "pad_id")):
         check_positive_int(value, name, minimum=0)
@@ -125,6 +136,7 @@ def greedy_decode(step_fn, initial_state, *, start_id, end_id, max_len, pad_id=0
         ``(tokens, log_prob)``: tokens (batch, max_len) int64, padded with ``pad_id``
         after ``<end>``; log_prob (batch,) the sum of the chosen tokens' log-probs.
     """
+    _check_step_fn(step_fn)
     _check_ids(start_id, end_id, pad_id)
     max_len = check_positive_int(max_len, "max_len")
     batch = _batch_size(initial_state, batch_size)
@@ -180,6 +192,7 @@ def beam_search(
         int64 and log_prob (batch,). With ``return_all``: tokens
         (batch, beam_width, max_len) and log_prob (batch, beam_width), best first.
     """
+    _check_step_fn(step_fn)
     _check_ids(start_id, end_id, pad_id)
     max_len = check_positive_int(max_len, "max_len")
     k = check_positive_int(beam_width, "beam_width")

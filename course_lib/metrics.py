@@ -17,7 +17,8 @@ def perplexity(mean_nll):
 
     from course_lib.checks import check_positive
 
-    return math.exp(check_positive(mean_nll, "mean_nll", allow_zero=True))
+    nll = check_positive(mean_nll, "mean_nll", allow_zero=True)
+    return math.exp(nll) if nll < 700 else math.inf  # exp overflows a float past ~709
 
 
 def bits_per_char(mean_nll):
@@ -177,9 +178,9 @@ def alignment_accuracy(weights, true_alignment):
     Returns:
         a float in [0, 1] over the scored steps.
     """
-    from course_lib.checks import check_array
+    from course_lib.checks import check_array, check_finite
 
-    weights = check_array(weights, "weights", ("N", "T", "S"), dtype="number")
+    weights = check_finite(check_array(weights, "weights", ("N", "T", "S"), dtype="number"), "weights")
     true_alignment = check_array(true_alignment, "true_alignment", ("N", "T"), dtype="int")
     if weights.shape[:2] != true_alignment.shape:
         raise ValueError(

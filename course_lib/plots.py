@@ -74,7 +74,10 @@ def plot_gate_heatmap(values, ax=None, *, title: str | None = None, marks=None,
         _, ax = plt.subplots()
     image = ax.imshow(values.T, aspect="auto", origin="lower", interpolation="nearest",
                       vmin=vmin, vmax=vmax, cmap=cmap)
-    for t in [] if marks is None else np.atleast_1d(marks):
+    marks = [] if marks is None else np.atleast_1d(marks)
+    if len(marks) and (np.min(marks) < 0 or np.max(marks) >= values.shape[0]):
+        raise ValueError(f"marks: expected time steps in [0, {values.shape[0]}), got {list(marks)}")
+    for t in marks:
         ax.axvline(float(t), color="white", linestyle="--", linewidth=1)
     ax.set_xlabel("time step")
     ax.set_ylabel("unit")
@@ -111,6 +114,8 @@ def plot_gradient_norms(curves, ax=None, *, x=None, xlabel: str = "time step t",
     for label, norms in curves.items():
         norms = check_array(norms, f"curves[{label!r}]", ("K",), dtype="number").astype(float)
         xs = np.arange(norms.size) if x is None else check_array(x, "x", (norms.size,), dtype="number")
+        if (norms < 0).any():
+            raise ValueError(f"curves[{label!r}]: expected norms >= 0, got {norms.min()}")
         ok = np.isfinite(norms) & (norms > 0)
         ax.plot(np.asarray(xs)[ok], norms[ok], label=str(label))
     ax.set_yscale("log")
@@ -202,6 +207,11 @@ def plot_attention_heatmap(weights, source_labels, target_labels, ax=None, *, tr
     ax.grid(False)
     if true_alignment is not None:
         true_alignment = check_array(true_alignment, "true_alignment", (len(target_labels),), dtype="int")
+        if true_alignment.max() >= weights.shape[1]:
+            raise ValueError(
+                f"true_alignment: expected source indices < S = {weights.shape[1]} (or -1), "
+                f"got {int(true_alignment.max())}"
+            )
         for t, s in enumerate(true_alignment):
             if s >= 0:
                 ax.add_patch(Rectangle((s - 0.5, t - 0.5), 1, 1, fill=False, edgecolor="tab:red", lw=1.5))

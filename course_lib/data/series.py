@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.checks import check_array, check_positive_int
+from course_lib.checks import check_array, check_finite, check_positive_int
 
 __all__ = ["load_co2", "load_sunspots", "make_windows", "window_dataset"]
 
@@ -44,7 +44,7 @@ def load_co2():
 
 
 def _check_window_args(series, window, horizon):
-    series = check_array(series, "series", ("time",), dtype="number")
+    series = check_finite(check_array(series, "series", ("time",), dtype="number"), "series")
     window = check_positive_int(window, "window")
     horizon = check_positive_int(horizon, "horizon")
     if series.shape[0] < window + horizon:
