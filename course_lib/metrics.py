@@ -193,3 +193,33 @@ def alignment_accuracy(weights, true_alignment):
     if true_alignment.max() >= weights.shape[2]:
         raise ValueError(f"true_alignment: indices must be < S = {weights.shape[2]}")
     return float((weights.argmax(axis=-1) == true_alignment)[scored].mean())
+
+
+def score_by_group(metric, predictions, references, groups):
+    """A metric computed separately on each group of examples (e.g. by input length).
+
+    Args:
+        metric: ``metric(predictions, references) -> float``, e.g. ``exact_match``.
+        predictions, references: N items each (e.g. token lists).
+        groups: N hashable, sortable group keys (e.g. the number of dates in each input).
+
+    Returns:
+        ``(keys, scores)``: keys (G,) the distinct groups in sorted order, scores (G,)
+        floats, ``metric`` on the examples of each group.
+    """
+    import numpy as np
+
+    if not callable(metric):
+        raise TypeError(f"metric: expected a function (predictions, references) -> float, got {metric!r}")
+    predictions, references, groups = list(predictions), list(references), list(np.asarray(groups).tolist())
+    if not (len(predictions) == len(references) == len(groups)) or not groups:
+        raise ValueError(
+            f"predictions, references and groups: expected the same non-zero length, "
+            f"got {len(predictions)}, {len(references)} and {len(groups)}"
+        )
+    keys = sorted(set(groups))
+    scores = []
+    for key in keys:
+        idx = [i for i, g in enumerate(groups) if g == key]
+        scores.append(float(metric([predictions[i] for i in idx], [references[i] for i in idx])))
+    return np.array(keys), np.array(scores)

@@ -7,6 +7,8 @@ Shapes: source ids (batch, S), target ids (batch, T), 0 = padding everywhere.
 
 from __future__ import annotations
 
+import dataclasses
+
 import keras
 import numpy as np
 from keras import ops
@@ -18,8 +20,12 @@ __all__ = [
     "AttentionDecoder",
     "Decoder",
     "Encoder",
+    "RECIPES",
+    "Recipe",
     "Translator",
     "build_seq2seq",
+    "fit_seq2seq",
+    "greedy_translate",
     "make_step_fn",
     "masked_loss",
 ]
@@ -208,7 +214,7 @@ def masked_loss(target_out, logits):
 
 
 def build_seq2seq(source_vocab_size, target_vocab_size, *, embed_dim=32, units=128, attention=False,
-                  source_len=None, target_len=None):
+                  source_len=None, target_len=None, seed=None):
     """The encoder, the decoder and the teacher-forcing training model.
 
     Args:
@@ -218,6 +224,8 @@ def build_seq2seq(source_vocab_size, target_vocab_size, *, embed_dim=32, units=1
         source_len, target_len: fixed lengths S and T of the training inputs (``None``:
             any length). Fixed lengths let the recurrent layers unroll their loops,
             which trains faster on a CPU for short sequences.
+        seed: if given, ``keras.utils.set_random_seed(seed)`` first, so two models built
+            with the same seed start from the same weights.
 
     Returns:
         a dict with ``encoder``, ``decoder``, ``model`` (inputs ``[source (batch, S),
@@ -226,6 +234,8 @@ def build_seq2seq(source_vocab_size, target_vocab_size, *, embed_dim=32, units=1
     """
     _check_sizes(source_vocab_size=source_vocab_size, target_vocab_size=target_vocab_size,
                  embed_dim=embed_dim, units=units)
+    if seed is not None:
+        keras.utils.set_random_seed(check_positive_int(seed, "seed", minimum=0))
     encoder = Encoder(source_vocab_size, embed_dim, units, name="encoder")
     source = keras.Input((source_len,), dtype="int32", name="source")
     target_in = keras.Input((target_len,), dtype="int32", name="target_in")
@@ -242,6 +252,84 @@ def build_seq2seq(source_vocab_size, target_vocab_size, *, embed_dim=32, units=1
     parts["decoder"] = decoder
     parts["model"] = keras.Model([source, target_in], logits, name="seq2seq")
     return parts
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """Model sizes and training settings of a translation model.
+
+    Attributes:
+        embed_dim: embedding size; units: GRU size of the encoder and the decoder.
+        epochs, batch_size: passes over the training pairs, pairs per step.
+        learning_rate, clipnorm: Adam's step size and gradient-norm clipping.
+    """
+
+    embed_dim: int = 32
+    units: int = 64
+    epochs: int = 6
+    batch_size: int = 128
+    learning_rate: float = 1e-2
+    clipnorm: float = 1.0
+
+
+#: the recipe lessons 07 and 08 train both encoder-decoders with, at each scale
+RECIPES = {"lesson": Recipe(), "full": Recipe(units=256, epochs=20)}
+
+
+def fit_seq2seq(model, arrays, recipe, *, epochs=None, verbose=0):
+    """Compile ``model`` with ``recipe`` and train it with teacher forcing.
+
+    Loss: cross-entropy over the real target tokens (``ignore_class=0`` skips padding);
+    optimizer: Adam with ``recipe.learning_rate`` and ``recipe.clipnorm``.
+
+    Args:
+        model: a training model from ``build_seq2seq`` (inputs ``[source, target_in]``).
+        arrays: a dict with ``source`` (n, S), ``target_in`` (n, T), ``target_out``
+            (n, T) int ids, as from ``course_lib.data.dates.encode_pairs``.
+        recipe: a ``Recipe``.
+        epochs: override ``recipe.epochs``.
+
+    Returns:
+        the mean training loss of each epoch, a list of floats.
+    """
+    if not isinstance(recipe, Recipe):
+        raise TypeError(f"recipe: expected a Recipe, got {type(recipe).__name__}")
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model: expected a keras.Model, got {type(model).__name__}")
+    if not isinstance(arrays, dict) or not {"source", "target_in", "target_out"} <= set(arrays):
+        raise ValueError("arrays: expected a dict with 'source', 'target_in' and 'target_out'")
+    source = check_array(arrays["source"], "arrays['source']", ("n", "S"), dtype="int")
+    target_in = check_array(arrays["target_in"], "arrays['target_in']", ("n", "T"), dtype="int")
+    target_out = check_array(arrays["target_out"], "arrays['target_out']", ("n", "T"), dtype="int")
+    if target_in.shape != target_out.shape or len(source) != len(target_in):
+        raise ValueError(
+            f"arrays: expected source (n, S) and target_in, target_out (n, T), got "
+            f"{source.shape}, {target_in.shape} and {target_out.shape}"
+        )
+    epochs = check_positive_int(recipe.epochs if epochs is None else epochs, "epochs")
+    model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate, clipnorm=recipe.clipnorm),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
+    history = model.fit([source, target_in], target_out, batch_size=recipe.batch_size, epochs=epochs,
+                        verbose=verbose)
+    return [float(x) for x in history.history["loss"]]
+
+
+def greedy_translate(encoder, decoder, source, max_len):
+    """Greedy decoding of a batch of sources (``course_lib.decoding.greedy_decode``).
+
+    Args:
+        encoder, decoder: as for ``make_step_fn``.
+        source: (batch, S) int source ids.
+        max_len: the most tokens to write.
+
+    Returns:
+        ``(ids, log_probs)``: ids (batch, max_len) int, ``<end>`` (3) then 0 after the
+        end; log_probs (batch,) the log-probability of each output.
+    """
+    from course_lib.decoding import greedy_decode
+
+    step_fn, state = make_step_fn(encoder, decoder, source)
+    return greedy_decode(step_fn, state, start_id=2, end_id=3, max_len=check_positive_int(max_len, "max_len"))
 
 
 def make_step_fn(encoder, decoder, source):

@@ -155,3 +155,31 @@ def test_bad_inputs():
         src_vocab.decode(np.array([1, 2]))
     with pytest.raises(TypeError, match="pairs"):
         D.encode_pairs([], src_vocab, src_vocab)
+
+
+def test_load_task_splits_vocabularies_and_arrays():
+    task = D.load_task("lesson", seed=3, n_train=60, n_test=25)
+    assert len(task.train) == 60 and len(task.test) == 25 and task.max_dates == D.TASK_SIZES["lesson"]["max_dates"]
+    assert set(task.train.n_dates) <= {1, 2, 3} and set(task.test.n_dates) <= {1, 2, 3}
+    # the same draws as make_date_pairs with the documented seeds (test = seed + 1000)
+    again = D.make_date_pairs(25, n_dates=(1, 3), style="long", seed=1003)
+    assert task.test.source == again.source and task.test.target == again.target
+    assert task.train.source != task.test.source[:25]
+    tr, te = task.train_arrays, task.test_arrays
+    # test arrays are padded at least to the training lengths, so one model takes both
+    assert te["source"].shape[1] >= tr["source"].shape[1]
+    assert te["target_out"].shape[1] >= tr["target_out"].shape[1]
+    assert task.target_vocab.decode(te["target_out"]) == task.test.target_tokens
+    assert task.source_vocab.decode(te["source"]) == task.test.source_tokens
+    assert te["target_in"].shape == te["target_out"].shape == te["alignment"].shape
+    # the same seed gives the same task
+    assert D.load_task("lesson", seed=3, n_train=60, n_test=25).train.source == task.train.source
+
+
+def test_load_task_bad_inputs():
+    with pytest.raises(ValueError, match="scale"):
+        D.load_task("huge")
+    with pytest.raises(ValueError, match="seed"):
+        D.load_task("lesson", seed=-1)
+    with pytest.raises(TypeError, match="n_train"):
+        D.load_task("lesson", n_train=2.5)

@@ -151,3 +151,54 @@ def test_exact_match_and_token_accuracy():
         exact_match(preds, refs[:1])
     with pytest.raises(TypeError, match="token lists"):
         token_accuracy("abc", refs)
+
+
+def test_score_by_group():
+    from course_lib.metrics import exact_match, score_by_group, token_accuracy
+
+    refs = [["a"], ["b", "c"], ["d"], ["e", "f"], ["g", "h", "i"]]
+    preds = [["a"], ["b", "x"], ["z"], ["e", "f"], ["g", "h", "i"]]
+    groups = np.array([1, 2, 1, 2, 3])
+    keys, scores = score_by_group(exact_match, preds, refs, groups)
+    assert keys.tolist() == [1, 2, 3]
+    np.testing.assert_allclose(scores, [0.5, 0.5, 1.0])
+    keys, scores = score_by_group(token_accuracy, preds, refs, ["b", "a", "b", "a", "c"])
+    assert keys.tolist() == ["a", "b", "c"]
+    np.testing.assert_allclose(scores, [3 / 4, 1 / 2, 1.0])
+    # one group = the metric on everything
+    assert score_by_group(exact_match, preds, refs, [0] * 5)[1][0] == exact_match(preds, refs)
+    with pytest.raises(ValueError, match="same non-zero length"):
+        score_by_group(exact_match, preds, refs, groups[:3])
+    with pytest.raises(TypeError, match="metric"):
+        score_by_group("exact", preds, refs, groups)
+
+
+def test_fit_seq2seq_and_greedy_translate():
+    rng = np.random.default_rng(5)
+    src = rng.integers(4, SRC_V, size=(64, 5)).astype("int32")
+    body = src[:, :3] % (TGT_V - 4) + 4  # a learnable copy task
+    target_out = np.concatenate([body, np.full((64, 1), 3, "int32")], axis=1).astype("int32")
+    target_in = np.concatenate([np.full((64, 1), 2, "int32"), body], axis=1).astype("int32")
+    arrays = {"source": src, "target_in": target_in, "target_out": target_out}
+    recipe = S.Recipe(embed_dim=E, units=H, epochs=3, batch_size=16)
+    runs = []
+    for _ in range(2):
+        parts = S.build_seq2seq(SRC_V, TGT_V, embed_dim=E, units=H, seed=7)
+        runs.append(S.fit_seq2seq(parts["model"], arrays, recipe))
+    assert len(runs[0]) == 3 and runs[0][-1] < runs[0][0]
+    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-5)  # same seed, same recipe: same run
+    assert len(S.fit_seq2seq(parts["model"], arrays, recipe, epochs=1)) == 1
+    ids, logp = S.greedy_translate(parts["encoder"], parts["decoder"], src[:6], max_len=5)
+    step_fn, state = S.make_step_fn(parts["encoder"], parts["decoder"], src[:6])
+    ids2, logp2 = greedy_decode(step_fn, state, start_id=2, end_id=3, max_len=5)
+    np.testing.assert_array_equal(ids, ids2)
+    np.testing.assert_allclose(logp, logp2, atol=1e-6)
+    assert S.RECIPES["lesson"] == S.Recipe()
+    with pytest.raises(TypeError, match="recipe"):
+        S.fit_seq2seq(parts["model"], arrays, {"epochs": 1})
+    with pytest.raises(ValueError, match="arrays"):
+        S.fit_seq2seq(parts["model"], {"source": src}, recipe)
+    with pytest.raises(ValueError, match="arrays"):
+        S.fit_seq2seq(parts["model"], {**arrays, "target_in": target_in[:, :2]}, recipe)
+    with pytest.raises(TypeError, match="model"):
+        S.fit_seq2seq(parts["encoder"], arrays, recipe)

@@ -34,10 +34,13 @@ __all__ = [
     "STYLES",
     "SEPARATOR",
     "DatePairs",
+    "DateTask",
+    "TASK_SIZES",
     "Vocabulary",
     "detokenize",
     "encode_pairs",
     "format_date_fields",
+    "load_task",
     "make_date_pairs",
     "tokenize",
     "vocabularies",
@@ -386,3 +389,66 @@ def encode_pairs(pairs: DatePairs, source_vocab: Vocabulary, target_vocab: Vocab
     for i, a in enumerate(pairs.alignment):
         alignment[i, : len(a)] = a
     return {"source": source, "target_in": target_in, "target_out": target_out, "alignment": alignment}
+
+
+#: the translation task of lessons 07 and 08 at each scale: training pairs, test pairs,
+#: the most dates in one input, and the date style
+TASK_SIZES = {
+    "lesson": {"n_train": 10_000, "n_test": 600, "max_dates": 3, "style": "long"},
+    "full": {"n_train": 100_000, "n_test": 2_000, "max_dates": 5, "style": "full"},
+}
+
+
+@dataclasses.dataclass
+class DateTask:
+    """Everything a date-translation lesson trains and tests on.
+
+    Attributes:
+        train, test: the ``DatePairs`` (1 to ``max_dates`` dates per pair).
+        source_vocab, target_vocab: the ``Vocabulary`` of each side.
+        train_arrays, test_arrays: ``encode_pairs`` of each split: ``source`` (n, S),
+            ``target_in`` and ``target_out`` (n, T), ``alignment`` (n, T); the test
+            arrays are padded to the training lengths S and T.
+        max_dates: the most dates in one input.
+    """
+
+    train: DatePairs
+    test: DatePairs
+    source_vocab: Vocabulary
+    target_vocab: Vocabulary
+    train_arrays: dict
+    test_arrays: dict
+    max_dates: int
+
+
+def load_task(scale: str = "lesson", *, seed: int = 0, n_train: int | None = None,
+              n_test: int | None = None) -> DateTask:
+    """The date-translation task shared by lessons 07 and 08, at ``scale``.
+
+    Training pairs are drawn with ``seed``, test pairs with ``seed + 1000``, each with
+    1 to ``TASK_SIZES[scale]["max_dates"]`` dates, in every language of ``LANGUAGES``.
+
+    Args:
+        scale: ``"lesson"`` or ``"full"`` (sizes in ``TASK_SIZES``).
+        seed: seed of the training draw (a non-negative int).
+        n_train, n_test: override the number of pairs.
+
+    Returns:
+        a ``DateTask``.
+    """
+    check_choice(scale, "scale", tuple(TASK_SIZES))
+    seed = check_positive_int(seed, "seed", minimum=0)
+    sizes = TASK_SIZES[scale]
+    n_train = check_positive_int(sizes["n_train"] if n_train is None else n_train, "n_train")
+    n_test = check_positive_int(sizes["n_test"] if n_test is None else n_test, "n_test")
+    span = (1, sizes["max_dates"])
+    train = make_date_pairs(n_train, n_dates=span, style=sizes["style"], seed=seed)
+    test = make_date_pairs(n_test, n_dates=span, style=sizes["style"], seed=seed + 1000)
+    source_vocab, target_vocab = vocabularies()
+    train_arrays = encode_pairs(train, source_vocab, target_vocab)
+    source_len, target_len = train_arrays["source"].shape[1], train_arrays["target_out"].shape[1]
+    longest_source = max(len(t) for t in test.source_tokens)
+    longest_target = max(len(t) for t in test.target_tokens) + 1
+    test_arrays = encode_pairs(test, source_vocab, target_vocab, max(source_len, longest_source),
+                               max(target_len, longest_target))
+    return DateTask(train, test, source_vocab, target_vocab, train_arrays, test_arrays, sizes["max_dates"])
