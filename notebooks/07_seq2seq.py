@@ -42,7 +42,8 @@ print(info)
 # reorder, not just look words up.
 #
 # Longer inputs hold several dates joined by `;`. They let us measure, later, how
-# translation quality depends on the input's length.
+# translation quality depends on the input's length. `dates.load_task` draws the
+# training and test pairs and builds the vocabularies; lesson 08 loads the same task.
 
 # %%
 import time
@@ -52,13 +53,9 @@ import numpy as np
 
 from course_lib.data import dates
 
-if SCALE == "full":  # more data, longer inputs, a bigger model: wants a GPU
-    N_TRAIN, MAX_DATES, STYLE, UNITS, EPOCHS, BATCH = 100_000, 5, "full", 256, 20, 128
-else:
-    N_TRAIN, MAX_DATES, STYLE, UNITS, EPOCHS, BATCH = 10_000, 3, "long", 64, 6, 128
-
-train = dates.make_date_pairs(N_TRAIN, n_dates=(1, MAX_DATES), style=STYLE, seed=SEED)
-test = dates.make_date_pairs(600, n_dates=(1, MAX_DATES), style=STYLE, seed=SEED + 1000)
+task = dates.load_task(SCALE, seed=SEED)  # "full": more pairs, up to 5 dates, with weekdays
+train, test, MAX_DATES = task.train, task.test, task.max_dates
+print(f"{len(train)} training pairs, {len(test)} test pairs, 1 to {MAX_DATES} dates each")
 for lang in dates.LANGUAGES:
     i = int(np.flatnonzero((train.lang == lang) & (train.n_dates == 1))[0])
     print(f"{lang}: {train.source[i]:<32} -> {train.target[i]}")
@@ -74,7 +71,7 @@ print(f"\n{MAX_DATES} dates ({train.lang[i]}): {train.source[i]}\n  -> {train.ta
 # one; that is how an output's length is chosen by the model.
 
 # %%
-src_vocab, tgt_vocab = dates.vocabularies()
+src_vocab, tgt_vocab = task.source_vocab, task.target_vocab
 print("source vocabulary:", len(src_vocab), "tokens   target vocabulary:", len(tgt_vocab), "tokens")
 example = train.target_tokens[0]
 ids = tgt_vocab.encode([example], end=True)
@@ -83,8 +80,7 @@ assert tgt_vocab.decode(ids) == [example], "ids -> tokens must give the tokens b
 assert dates.detokenize(example) == train.target[0], "tokens -> text must give the text back"
 assert all(tgt_vocab.decode(tgt_vocab.encode(train.target_tokens[:500], end=True))[k] == train.target_tokens[k] for k in range(500))
 
-tr = dates.encode_pairs(train, src_vocab, tgt_vocab)
-te = dates.encode_pairs(test, src_vocab, tgt_vocab)
+tr, te = task.train_arrays, task.test_arrays  # dates.encode_pairs of each split
 print({k: v.shape for k, v in tr.items()})
 
 # %% [markdown]
@@ -97,7 +93,8 @@ print({k: v.shape for k, v in tr.items()})
 #   `[s_t, c]` gives scores (logits) for the next token.
 #
 # Both live in `course_lib.seq2seq` because lesson 08 reuses them; here is their
-# forward pass:
+# forward pass. The sizes and training settings are the course's `Recipe` for this
+# task, which lesson 08 uses too, so the two lessons' plain models are the same model.
 
 # %%
 import inspect
@@ -109,14 +106,16 @@ from course_lib import seq2seq
 print(inspect.getsource(seq2seq.Encoder.call))
 print(inspect.getsource(seq2seq.Decoder.call))
 
-parts = seq2seq.build_seq2seq(len(src_vocab), len(tgt_vocab), embed_dim=32, units=UNITS,
+R = seq2seq.RECIPES[SCALE]
+print(R)
+parts = seq2seq.build_seq2seq(len(src_vocab), len(tgt_vocab), embed_dim=R.embed_dim, units=R.units, seed=SEED,
                               source_len=tr["source"].shape[1], target_len=tr["target_in"].shape[1])
 model, encoder, decoder = parts["model"], parts["encoder"], parts["decoder"]
 outputs, context = encoder(tr["source"][:4])
 print("encoder outputs:", tuple(outputs.shape), " context c:", tuple(context.shape))
 logits = model([tr["source"][:4], tr["target_in"][:4]])
 print("logits:", tuple(logits.shape), "= (batch, target steps, target vocabulary)")
-assert tuple(context.shape) == (4, UNITS)
+assert tuple(context.shape) == (4, R.units)
 assert tuple(logits.shape) == (4, tr["target_in"].shape[1], len(tgt_vocab))
 model.summary()
 
@@ -164,17 +163,18 @@ assert abs(masked - np.log(len(tgt_vocab))) < 0.3
 
 # %% [markdown]
 # ## 4. Training
+#
+# `seq2seq.fit_seq2seq` compiles the model with the recipe's optimizer and Keras' masked
+# cross-entropy, then calls `model.fit` on the teacher-forced arrays:
 
 # %%
-model.compile(optimizer=keras.optimizers.Adam(1e-2, clipnorm=1.0),
-              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
+source = inspect.getsource(seq2seq.fit_seq2seq)
+print(source[source.index("    model.compile") :])
 start = time.time()
-history = model.fit([tr["source"], tr["target_in"]], tr["target_out"], batch_size=BATCH,
-                    epochs=EPOCHS, verbose=0)
-losses = history.history["loss"]
-print(f"trained {EPOCHS} epochs in {time.time() - start:.0f} s; loss per epoch:", np.round(losses, 3))
+losses = seq2seq.fit_seq2seq(model, tr, R)
+print(f"trained {R.epochs} epochs in {time.time() - start:.0f} s; loss per epoch:", np.round(losses, 3))
 fig, ax = plt.subplots(figsize=(5, 3))
-ax.plot(range(1, EPOCHS + 1), losses, "o-")
+ax.plot(range(1, R.epochs + 1), losses, "o-")
 ax.set(xlabel="epoch", ylabel="masked cross-entropy", title="training loss")
 plt.show()
 assert losses[-1] < 0.3 * losses[0], "the model learns"
@@ -200,7 +200,7 @@ assert losses[-1] < 0.3 * losses[0], "the model learns"
 
 # %%
 from course_lib.decoding import beam_search, greedy_decode
-from course_lib.metrics import exact_match, token_accuracy
+from course_lib.metrics import exact_match, score_by_group, token_accuracy
 
 max_len = te["target_out"].shape[1]
 step_fn, state = seq2seq.make_step_fn(encoder, decoder, te["source"])
@@ -227,13 +227,12 @@ assert beam_logp.mean() > greedy_logp.mean()
 # The whole input has to fit in `c`, a vector of the same size however long the input is.
 # Score the greedy translations by how many dates the input holds: exact match (the whole
 # output right) and token accuracy (share of target tokens right at their position).
+# `metrics.score_by_group` computes a metric separately on each group of examples.
 
 # %%
-counts = np.arange(1, MAX_DATES + 1)
-em = np.array([exact_match([greedy[i] for i in np.flatnonzero(test.n_dates == k)],
-                           [test.target_tokens[i] for i in np.flatnonzero(test.n_dates == k)]) for k in counts])
-tok = np.array([token_accuracy([greedy[i] for i in np.flatnonzero(test.n_dates == k)],
-                               [test.target_tokens[i] for i in np.flatnonzero(test.n_dates == k)]) for k in counts])
+counts, em = score_by_group(exact_match, greedy, test.target_tokens, test.n_dates)
+_, tok = score_by_group(token_accuracy, greedy, test.target_tokens, test.n_dates)
+assert counts.tolist() == list(range(1, MAX_DATES + 1))
 src_len = np.array([len(t) for t in test.source_tokens])
 for k, e, t in zip(counts, em, tok):
     lengths = src_len[test.n_dates == k]
@@ -252,6 +251,73 @@ assert em[-1] <= em[0] - 0.5, "the longest inputs are translated much worse"
 assert np.all(np.diff(tok) < 0), "token accuracy falls with every extra date"
 
 # %% [markdown]
+# ## 7. Is it the bottleneck?
+#
+# Section 6 fits the bottleneck story, but other things also make long inputs look worse:
+#
+# * **Length of the output.** Exact match needs every token right, and a three-date
+#   output has three times as many tokens: with the same error rate per token it would
+#   fall anyway.
+# * **Compounding errors.** In greedy decoding the decoder reads its own outputs, so one
+#   early mistake can derail everything after it, and long outputs give it more room.
+# * **Short training.** The model had 6 epochs and its loss was still falling. Long
+#   inputs might just need more training, or a larger model.
+# * **Generalisation.** It might have learnt the long training pairs but not new ones.
+#
+# A test that removes the first two: score only the **first date** of each output. It is
+# the same job in every input (the same four tokens), and it is written first, so there
+# are no earlier mistakes to compound. What changes with more dates is only how much else
+# the encoder's last state must carry: after reading the first date it reads one or two
+# more. And to rule out the fourth, score the *training* pairs too, with teacher forcing
+# (the decoder reads the true previous tokens), and their loss by number of dates.
+
+# %%
+def first_date(tokens):
+    return tokens[: tokens.index(";")] if ";" in tokens else tokens
+
+
+_, first_em = score_by_group(exact_match, [first_date(g) for g in greedy],
+                             [first_date(t) for t in test.target_tokens], test.n_dates)
+
+n_check = 3000  # training pairs, teacher-forced
+out, groups = tr["target_out"][:n_check], train.n_dates[:n_check]
+tf_logits = model.predict([tr["source"][:n_check], tr["target_in"][:n_check]], batch_size=500, verbose=0)
+guess = tf_logits.argmax(-1)
+first_len = [len(first_date(t)) for t in train.target_tokens[:n_check]]
+first_right = np.array([np.array_equal(guess[i, :n], out[i, :n]) for i, n in enumerate(first_len)])
+tf_first = np.array([first_right[groups == k].mean() for k in counts])
+train_loss = np.array([float(seq2seq.masked_loss(out[groups == k], tf_logits[groups == k])) for k in counts])
+for k, a, b, c in zip(counts, first_em, tf_first, train_loss):
+    print(f"{k} date(s): first date right {a:.3f} (test, greedy)   {b:.3f} (training, teacher-forced)   "
+          f"training loss {c:.3f}")
+
+fig, ax = plt.subplots(figsize=(5.5, 3.2))
+ax.plot(counts, first_em, "o-", label="test pairs, greedy")
+ax.plot(counts, tf_first, "s--", label="training pairs, teacher-forced")
+ax.set(xlabel="dates in the input", ylabel="first date exactly right", xticks=counts, ylim=(-0.02, 1.02),
+       title="the same first date, more dates after it")
+ax.legend(loc="lower left")
+plt.show()
+
+assert first_em[0] >= 0.9 and first_em[-1] <= first_em[0] - 0.4, "the first date suffers from the dates after it"
+assert first_em[-1] < 0.5, "right for only a minority of the longest inputs"
+assert losses[-1] < losses[-2], "the training loss was still falling"
+assert tf_first[-1] <= tf_first[0] - 0.4, "on training pairs too, with teacher forcing"
+assert train_loss[-1] >= train_loss[0] + 0.3, "long training pairs are not fitted"
+
+# %% [markdown]
+# The first date, the same four tokens written first, is right for almost every one-date
+# input and for only a minority of three-date inputs; on the training pairs, with
+# teacher forcing, it is the same picture, and the loss on long training pairs stays far
+# above the loss on short ones. So neither the output's length, nor compounding errors,
+# nor a gap between training and test explains the decline: the later dates push the
+# first one out of the fixed-size state. What this experiment cannot exclude is the third
+# point: a larger state or longer training would raise these curves (exercise 1); the
+# limit is that one vector of fixed size must hold an input of any length. Lesson 08
+# trains the same recipe with an attention decoder, for fewer epochs, and it fits every
+# length.
+
+# %% [markdown]
 # ## Summary
 #
 # * An encoder–decoder maps a sequence to a sequence of a different length: the encoder's
@@ -264,12 +330,14 @@ assert np.all(np.diff(tok) < 0), "token accuracy falls with every extra date"
 #   probable ones on almost none; it is not guaranteed to beat greedy, because the greedy
 #   path can drop out of the beam. Greedy already gets the short inputs right.
 # * One fixed vector for the whole input is a bottleneck: one date is translated almost
-#   perfectly, three dates mostly wrong. Lesson 08 lets the decoder look back at every
-#   encoder state instead.
+#   perfectly, three dates mostly wrong, and even the first date of a long input, written
+#   before any other, goes wrong when more dates follow it, on training pairs too. Lesson
+#   08 lets the decoder look back at every encoder state instead.
 #
 # ## Exercises
 #
-# 1. Double `UNITS`. Does the curve in section 6 move right? By how much, for what cost?
+# 1. Double the units (`R = dataclasses.replace(R, units=128)` before building). Do the
+#    curves of sections 6 and 7 move right? By how much, for what cost?
 # 2. Feed the source reversed (Sutskever et al., 2014). Which languages gain, and why?
 # 3. Replace teacher forcing by feeding the decoder its own greedy guesses during training
 #    for part of the batch (scheduled sampling). What happens to the loss and to accuracy?
