@@ -378,8 +378,10 @@ different_gain = table.iloc[2][["(a) frozen + linear", "(b) fine-tune"]].max() -
 frozen_lift = (table["(a) frozen + linear"] - table["chance"]) / (1 - table["chance"])  # 0 = chance, 1 = perfect
 print(f"best transfer − scratch with 5 examples per class: similar {similar_gain:+.3f}, different {different_gain:+.3f}")
 print("frozen features, share of the way from chance to perfect:", np.round(frozen_lift.to_numpy(), 2))
-assert similar_gain > 0.1 and different_gain < similar_gain - 0.1, "transfer helps far less across domains"
-assert frozen_lift.iloc[2] < 0.5 * frozen_lift.iloc[0], "stroke features describe shapes poorly"
+frozen_over_chance = table["(a) frozen + linear"] - table["chance"]
+print("frozen features + linear, accuracy above chance:", np.round(frozen_over_chance.to_numpy(), 3))
+assert frozen_over_chance.iloc[0] > 0.2 and frozen_over_chance.iloc[2] < 0.05, (
+    "stroke features separate new digits, but barely separate flat shapes")
 tuned_vs_scratch_large = table.iloc[3]["(b) fine-tune"] - table.iloc[3]["(c) scratch"]
 print(f"different domain, 50 per class: fine-tune − scratch {tuned_vs_scratch_large:+.3f}")
 assert tuned_vs_scratch_large > -0.08, "with more data, fine-tuning is no worse a start than random weights"
@@ -390,7 +392,7 @@ assert tuned_vs_scratch_large > -0.08, "with more data, fine-tuning is no worse 
 # | | small data | large data |
 # |---|---|---|
 # | **similar domain** | a linear classifier on frozen features, or careful fine-tuning: far above scratch | fine-tune: the best, and scratch is catching up |
-# | **different domain** | the risky corner: features made for pen strokes barely separate flat shapes, and transfer loses its edge over scratch | fine-tune: the pretrained weights are at least as good a start as random ones (how much better varies from seed to seed here), but frozen features stay weak, and a new domain needs more training than our 60 steps (see the exercises) |
+# | **different domain** | the risky corner: features made for pen strokes barely separate flat shapes — a linear classifier on them is near chance; fine-tuning (changing the features) recovers some of the benefit on some seeds and none on others | fine-tune: the pretrained weights are at least as good a start as random ones (how much better varies from seed to seed here), but frozen features stay weak, and a new domain needs more training than our 60 steps (see the exercises) |
 #
 # Transfer is not magic: it works when what the source taught is useful for the target.
 # ImageNet is so varied that its features help for most photographs, which is why
@@ -449,7 +451,8 @@ if SCALE == "full":
 #   means `trainable = False` on the BatchNorm layers — a call-time `training=False` is
 #   overridden by `fit` (measured above).
 # - Transfer pays when the domains are similar; from pen strokes to flat shapes, frozen
-#   features were close to useless and scratch won.
+#   features were close to useless (a linear classifier on them was near chance), and
+#   whatever transfer still gave came from fine-tuning.
 #
 # ## Exercises
 #
