@@ -265,7 +265,7 @@ assert np.all(np.diff(tok) < 0), "token accuracy falls with every extra date"
 # * **Generalisation.** It might have learnt the long training pairs but not new ones.
 #
 # A test that removes the first two: score only the **first date** of each output. It is
-# the same job in every input (the same four tokens), and it is written first, so there
+# the same job in every input (the same few tokens), and it is written first, so there
 # are no earlier mistakes to compound. What changes with more dates is only how much else
 # the encoder's last state must carry: after reading the first date it reads one or two
 # more. And to rule out the fourth, score the *training* pairs too, with teacher forcing
@@ -306,7 +306,7 @@ assert tf_first[-1] <= tf_first[0] - 0.4, "on training pairs too, with teacher f
 assert train_loss[-1] >= train_loss[0] + 0.3, "long training pairs are not fitted"
 
 # %% [markdown]
-# The first date, the same four tokens written first, is right for almost every one-date
+# The first date, the same few tokens written first, is right for almost every one-date
 # input and for only a minority of three-date inputs; on the training pairs, with
 # teacher forcing, it is the same picture, and the loss on long training pairs stays far
 # above the loss on short ones. So neither the output's length, nor compounding errors,
