@@ -185,7 +185,7 @@ many_to_one = keras.Sequential(
     name="many_to_one",
 )
 many_to_one.compile(keras.optimizers.Adam(1e-2), "binary_crossentropy", metrics=["accuracy"])
-many_to_one.fit(xs_train, ylast_train, epochs=8, batch_size=64, verbose=0)
+many_to_one.fit(xs_train, ylast_train, epochs=6, batch_size=128, verbose=0)
 _, acc_m2o = many_to_one.evaluate(xs_test, ylast_test, verbose=0)
 print("input", many_to_one.input_shape, "-> output", many_to_one.output_shape, f"  test accuracy {acc_m2o:.3f}")
 assert many_to_one.output_shape == (None, 1)
@@ -208,7 +208,7 @@ many_to_many = keras.Sequential(
     name="many_to_many",
 )
 many_to_many.compile(keras.optimizers.Adam(1e-2), "binary_crossentropy")
-many_to_many.fit(xs_train, ysteps_train[..., None], epochs=8, batch_size=64, verbose=0)
+many_to_many.fit(xs_train, ysteps_train[..., None], epochs=6, batch_size=128, verbose=0)
 
 p_steps = many_to_many.predict(xs_test, verbose=0)[..., 0]  # (n, time)
 acc_m2m = np.mean((p_steps > 0.5)[mask_test] == ysteps_test[mask_test].astype(bool))
