@@ -179,11 +179,14 @@ class GRUCell(_CellBase):
 
     ``z = σ(x W_z + h U_z + b_z)``, ``r = σ(x W_r + h U_r + b_r)``;
     candidate with ``reset_after=False`` (Cho et al., 2014): ``h̃ = tanh(x W_h + (r⊙h) U_h + b_h)``;
-    with ``reset_after=True`` (Keras' default, cuDNN-compatible):
-    ``h̃ = tanh(x W_h + b_h + r⊙(h U_h + b'_h))``; then ``h_t = z⊙h_{t-1} + (1-z)⊙h̃``.
+    with ``reset_after=True`` (Keras' default, cuDNN-compatible) every gate has an
+    input-side and a recurrent-side bias: ``z = σ(x W_z + b_z + h U_z + b'_z)``, likewise
+    ``r``, and ``h̃ = tanh(x W_h + b_h + r⊙(h U_h + b'_h))``; then
+    ``h_t = z⊙h_{t-1} + (1-z)⊙h̃``.
 
     Weights: ``W: (D, 3H)``, ``U: (H, 3H)``, ``b: (3H,)`` or, with ``reset_after``,
-    ``b: (2, 3H)`` (input bias, recurrent bias). State: ``h: (N, H)``.
+    ``b: (2, 3H)`` (row 0 input-side biases, row 1 recurrent-side biases of z, r, h̃).
+    State: ``h: (N, H)``.
     """
 
     def __init__(self, units: int, reset_after: bool = True, **kwargs):
@@ -309,8 +312,8 @@ def lstm_gates(cell, x, initial_state=None) -> dict:
 def rnn_param_count(kind: str, input_dim: int, units: int, reset_after: bool = True) -> int:
     """Trainable parameters of one recurrent layer: ``gates · (D + H + 1) · H``.
 
-    ``kind`` is ``"rnn"`` (1 block), ``"gru"`` (3 blocks; ``reset_after`` adds a second
-    bias, ``+3H``) or ``"lstm"`` (4 blocks).
+    ``kind`` is ``"rnn"`` (1 block), ``"gru"`` (3 blocks; ``reset_after`` gives each of
+    the three gates a second, recurrent-side bias: ``+3H``) or ``"lstm"`` (4 blocks).
     """
     D = check_positive_int(input_dim, "input_dim")
     H = check_positive_int(units, "units")

@@ -5,9 +5,9 @@
 #
 # **Goals.** Build the LSTM, the peephole LSTM and the GRU from their equations as Keras
 # cells, prove they compute exactly what `keras.layers.LSTM` and `keras.layers.GRU`
-# compute, count their parameters, watch the gates of a trained LSTM open and close, and
-# measure on the adding problem how far back each kind of recurrent network can
-# remember.
+# compute, count their parameters, measure on the adding problem and the recall task how
+# far back each kind of recurrent network can remember, and watch the gates of a trained
+# LSTM open and close.
 #
 # **Covers:** LSTM gates and the cell state (CS231n lecture 10, the RNN/LSTM/GRU study
 # note, the week-4 note), peephole connections (Gers & Schmidhuber), GRU update and reset
@@ -178,8 +178,12 @@ assert err_peep <= 1e-5 and err_zero <= 1e-5
 #
 # * `reset_after=False` (the original paper): `h̃ = tanh(x W_h + (r ⊙ h_{t-1}) U_h + b_h)`;
 # * `reset_after=True` (Keras' default, the variant cuDNN implements):
-#   `h̃ = tanh(x W_h + b_h + r ⊙ (h_{t-1} U_h + b'_h))` — the reset multiplies the result
-#   of the matrix product, which needs a second bias `b'_h`.
+#   `h̃ = tanh(x W_h + b_h + r ⊙ (h_{t-1} U_h + b'_h))` — the reset multiplies the whole
+#   recurrent term, bias included, so that term needs a bias of its own, `b'_h`. Keras
+#   does this for every gate: each of `z`, `r`, `h̃` has an input-side bias and a
+#   recurrent-side bias (`z = σ(x W_z + b_z + h_{t-1} U_z + b'_z)`, likewise `r`), so its
+#   bias has shape `(2, 3H)`. For `z` and `r` the two biases simply add up; only inside
+#   the candidate does the second one change what the cell can compute.
 #
 # Both variants of `course_lib.cells.GRUCell` must match `keras.layers.GRU`, and so must
 # the Elman cell match `SimpleRNN`:
@@ -205,27 +209,36 @@ for name, keras_layer, cell in [
 # Every gate (and the candidate) is one affine map of `[x_t, h_{t-1}]`, which costs
 # `(D + H + 1)·H` parameters. A vanilla RNN has one such block, a GRU three (`z`, `r`,
 # `h̃`), an LSTM four (`i`, `f`, `g`, `o`). Keras' default GRU (`reset_after=True`)
-# adds the second bias of the candidate, `3H` more. The peephole LSTM adds `3H` peephole
-# weights.
+# keeps a second, recurrent-side bias for each of its three gates (bias shape `(2, 3H)`,
+# section 4): `3H` more. With `reset_after=False` it is exactly three blocks. The
+# peephole LSTM adds `3H` peephole weights. We check these formulas against Keras'
+# `count_params()`, then check that the library helper `rnn_param_count` agrees.
 
 # %%
 D_count, H_count = 8, 32
 block = (D_count + H_count + 1) * H_count
+layers = {
+    "rnn": keras.layers.SimpleRNN(H_count),
+    "gru": keras.layers.GRU(H_count),
+    "gru_reset_before": keras.layers.GRU(H_count, reset_after=False),
+    "lstm": keras.layers.LSTM(H_count),
+    "peephole": keras.layers.RNN(PeepholeLSTMCell(H_count)),
+}
 counts = {}
-for kind, layer in [
-    ("rnn", keras.layers.SimpleRNN(H_count)),
-    ("gru", keras.layers.GRU(H_count)),
-    ("lstm", keras.layers.LSTM(H_count)),
-]:
-    model = keras.Sequential([keras.Input((None, D_count)), layer])
-    counts[kind] = model.count_params()
-    print(f"{kind:>4}: {counts[kind]:6d} parameters = {counts[kind] / block:.2f} × (D+H+1)·H")
-    assert counts[kind] == rnn_param_count(kind, D_count, H_count)
-peephole_count = keras.Sequential([keras.Input((None, D_count)), keras.layers.RNN(PeepholeLSTMCell(H_count))]).count_params()
-assert counts["rnn"] == block and counts["lstm"] == 4 * block
+for kind, layer in layers.items():
+    counts[kind] = keras.Sequential([keras.Input((None, D_count)), layer]).count_params()
+    print(f"{kind:>16}: {counts[kind]:6d} parameters = {counts[kind] / block:.2f} × (D+H+1)·H")
+# The formulas of the text, checked against Keras' own count:
+assert counts["rnn"] == block
+assert counts["gru_reset_before"] == 3 * block
 assert counts["gru"] == 3 * block + 3 * H_count
-assert peephole_count == 4 * block + 3 * H_count
-print(f"peephole LSTM: {peephole_count} = 4 blocks + 3H")
+assert tuple(layers["gru"].cell.bias.shape) == (2, 3 * H_count)  # input-side and recurrent-side bias per gate
+assert counts["lstm"] == 4 * block
+assert counts["peephole"] == 4 * block + 3 * H_count
+# The library helper used elsewhere in the course gives the same numbers:
+for kind, reset_after in [("rnn", True), ("gru", True), ("lstm", True)]:
+    assert rnn_param_count(kind, D_count, H_count, reset_after=reset_after) == counts[kind]
+assert rnn_param_count("gru", D_count, H_count, reset_after=False) == counts["gru_reset_before"]
 
 # %% [markdown]
 # ## 6. The adding problem: remembering one number for T steps
@@ -239,8 +252,9 @@ print(f"peephole LSTM: {peephole_count} = 4 blocks + 3H")
 #
 # Same budget for all three models: hidden size 32, Adam with learning rate 0.02 and
 # gradient clipping (`clipnorm=1`, see lesson 04), batches of 128, at most `MAX_STEPS`
-# updates, checked every 100 updates and stopped early once the training MSE is below
-# 0.01 (so solved runs cost less). Keras' own `SimpleRNN`, `GRU` and `LSTM` layers run
+# updates, checked every 50 updates and stopped early once the training MSE is below
+# 0.01 (so solved runs cost less). We train at a short length (T = 10) and a long one
+# (T = 100). Keras' own `SimpleRNN`, `GRU` and `LSTM` layers run
 # the sweep; sections 2 and 4 showed that they compute exactly what our cells compute.
 
 # %%
@@ -251,8 +265,8 @@ import tensorflow as tf
 from course_lib.data.tasks import ADDING_BASELINE_MSE, adding_problem
 
 HIDDEN, BATCH, LR = 32, 128, 0.02
-LENGTHS = [10, 40, 100]  # the adding problem's T
-MAX_STEPS = 1200
+LENGTHS = [10, 100]  # the adding problem's T
+MAX_STEPS, CHECK_EVERY = 1200, 50
 if SCALE == "full":
     LENGTHS, MAX_STEPS = [10, 25, 50, 100, 200], 4000
 RECURRENT = {"SimpleRNN": keras.layers.SimpleRNN, "GRU": keras.layers.GRU, "LSTM": keras.layers.LSTM}
@@ -271,25 +285,28 @@ class StopWhenSolved(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def train_on_task(kind, x, y, head, loss, stop, metrics=()):
-    """Fit RECURRENT[kind] + head on (x, y) for at most MAX_STEPS updates; return the model and #steps."""
+def train_on_task(kind, x, y, head, loss, stop, metrics=(), max_steps=None, prepare=None):
+    """Fit the layers head(kind) on (x, y) for at most max_steps updates; return the model and #steps."""
+    max_steps = max_steps or MAX_STEPS
     keras.utils.set_random_seed(SEED)  # every model starts from the same seed
     model = keras.Sequential([keras.Input(x.shape[1:], dtype=x.dtype), *head(kind)])
+    if prepare is not None:
+        prepare(model)
     model.compile(keras.optimizers.Adam(LR, clipnorm=1.0), loss, metrics=list(metrics))
     # The examples are independent random draws, so consecutive slices are random batches:
     # cut them once (cheap) instead of shuffling example by example.
     n = len(x) // BATCH
     batches = (x[: n * BATCH].reshape(n, BATCH, *x.shape[1:]), y[: n * BATCH].reshape(n, BATCH, *y.shape[1:]))
     data = tf.data.Dataset.from_tensor_slices(batches).repeat()
-    history = model.fit(data, epochs=MAX_STEPS // 100, steps_per_epoch=100, shuffle=False, verbose=0, callbacks=[stop])
-    return model, 100 * len(history.history["loss"])
+    history = model.fit(data, epochs=max_steps // CHECK_EVERY, steps_per_epoch=CHECK_EVERY, shuffle=False, verbose=0, callbacks=[stop])
+    return model, CHECK_EVERY * len(history.history["loss"])
 
 
 adding_mse, adding_models = {}, {}
 start = time.perf_counter()
 for T in LENGTHS:
     x_train, y_train = adding_problem(min(BATCH * MAX_STEPS, 64_000), T, seed=SEED)
-    x_test, y_test = adding_problem(2000, T, seed=SEED + 1)
+    x_test, y_test = adding_problem(1000, T, seed=SEED + 1)
     for kind in RECURRENT:
         model, steps = train_on_task(
             kind, x_train, y_train,
@@ -303,14 +320,6 @@ for T in LENGTHS:
 print(f"adding-problem sweep: {time.perf_counter() - start:.0f} s")
 
 # %%
-fig, ax = plt.subplots()
-for kind in RECURRENT:
-    ax.plot(LENGTHS, [adding_mse[kind, T] for T in LENGTHS], "o-", label=kind)
-ax.axhline(ADDING_BASELINE_MSE, color="grey", linestyle="--", label="predict the mean (1/6)")
-ax.set(xlabel="sequence length T", ylabel="test MSE", yscale="log", title="The adding problem, same budget")
-ax.legend(fontsize=8)
-plt.show()
-
 T_long = LENGTHS[-1]
 print({kind: round(adding_mse[kind, T_long] / ADDING_BASELINE_MSE, 4) for kind in RECURRENT}, "(fraction of 1/6 at the longest T)")
 # At the longest T the gated networks solve the task, the vanilla RNN stays at the baseline.
@@ -321,7 +330,80 @@ assert adding_mse["SimpleRNN", T_long] > 0.7 * ADDING_BASELINE_MSE
 assert adding_mse["SimpleRNN", LENGTHS[0]] < 0.3 * ADDING_BASELINE_MSE
 
 # %% [markdown]
-# ## 7. Looking inside: the gates of the trained LSTM
+# ## 7. The recall task: keep one symbol safe from overwriting
+#
+# The adding problem has a numeric target; the recall task asks for a symbol. Each
+# sequence is `T = 60` symbols drawn at random from an alphabet of 4. One step in the
+# first half is *marked* (its id is shifted by 4, so the input vocabulary has 8 ids), and
+# after the last step the network must name the marked symbol, which lies 30 to 60 steps
+# back. Every other step is a random symbol from the *same* alphabet: a network that
+# keeps writing its input into its state overwrites the answer. Guessing is right 1/4 of
+# the time.
+#
+# The models: an `Embedding(8, 8)`, the recurrent layer (hidden size 32) and `Dense(4)`
+# logits, the same optimizer and batches as above, at most `RECALL_STEPS` updates,
+# stopped early once the training accuracy passes 99%. One change for the LSTM: its
+# forget-gate bias starts at 5 instead of Keras' default 1 (`unit_forget_bias=True`). At
+# the start of training `f = σ(1) ≈ 0.73` keeps only `0.73^45 ≈ 10⁻⁶` of a stored value
+# after 45 steps, so almost no gradient reaches the marked step; `f = σ(5) ≈ 0.993` keeps
+# `0.993^45 ≈ 0.74` of it: the cell-state highway of section 1 is open from the first
+# update, and training only has to learn when to write. (Exercise 1 asks what the default
+# does.)
+
+# %%
+from course_lib.data.tasks import recall_chance_accuracy, recall_task
+
+RECALL_T, RECALL_SYMBOLS, RECALL_STEPS = 60, 4, 800
+RECALL_CHANCE = recall_chance_accuracy(RECALL_SYMBOLS)
+
+
+def open_forget_gate(model, value=5.0):
+    """Set the forget-gate bias of every keras.layers.LSTM in the model (gate order i, f, g, o)."""
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.LSTM):
+            b = np.asarray(layer.cell.bias).copy()
+            units = b.shape[0] // 4
+            b[units : 2 * units] = value
+            layer.cell.bias.assign(b)
+
+
+x_rtrain, y_rtrain = recall_task(64_000, RECALL_T, RECALL_SYMBOLS, seed=SEED, marked=True)  # x: (n, T) ids
+x_rtest, y_rtest = recall_task(2000, RECALL_T, RECALL_SYMBOLS, seed=SEED + 1, marked=True)
+recall_acc = {}
+start = time.perf_counter()
+for kind in RECURRENT:
+    model, steps = train_on_task(
+        kind, x_rtrain, y_rtrain,
+        head=lambda k: [keras.layers.Embedding(2 * RECALL_SYMBOLS, 8), RECURRENT[k](HIDDEN), keras.layers.Dense(RECALL_SYMBOLS)],
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=[keras.metrics.SparseCategoricalAccuracy("acc")],
+        stop=StopWhenSolved("acc", 0.99, higher_is_better=True),
+        max_steps=RECALL_STEPS, prepare=open_forget_gate,
+    )
+    recall_acc[kind] = model.evaluate(x_rtest, y_rtest, batch_size=1000, verbose=0)[1]
+    print(f"recall T={RECALL_T} {kind:>9}: test accuracy {recall_acc[kind]:.3f} (chance {RECALL_CHANCE:.2f}) after {steps:4d} updates")
+print(f"recall task: {time.perf_counter() - start:.0f} s")
+
+# %%
+fig, (ax_add, ax_rec) = plt.subplots(1, 2, figsize=(10, 3.6))
+for kind in RECURRENT:
+    ax_add.plot(LENGTHS, [adding_mse[kind, T] for T in LENGTHS], "o-", label=kind)
+ax_add.axhline(ADDING_BASELINE_MSE, color="grey", linestyle="--", label="predict the mean (1/6)")
+ax_add.set(xlabel="sequence length T", ylabel="test MSE", yscale="log", title="Adding problem, same budget")
+ax_add.legend(fontsize=8)
+ax_rec.bar(list(RECURRENT), [recall_acc[k] for k in RECURRENT], color=["C0", "C1", "C2"])
+ax_rec.axhline(RECALL_CHANCE, color="grey", linestyle="--", label="chance (1/4)")
+ax_rec.set(ylim=(0, 1.05), ylabel="test accuracy", title=f"Recall of the marked symbol, T = {RECALL_T}")
+ax_rec.legend(fontsize=8)
+plt.tight_layout()
+plt.show()
+
+# The gated networks recall the marked symbol; the vanilla RNN is no better than guessing.
+assert recall_acc["LSTM"] > 0.95 and recall_acc["GRU"] > 0.95
+assert recall_acc["SimpleRNN"] < RECALL_CHANCE + 0.1
+
+# %% [markdown]
+# ## 8. Looking inside: the gates of the trained LSTM
 #
 # We copy the trained `keras.layers.LSTM` from the longest adding problem into our
 # `LSTMCell` and run `lstm_gates`, which keeps `i`, `f`, `o` and `c` at every step. The
@@ -363,23 +445,26 @@ assert write_ratio > 3, "the trained LSTM should write to its memory mostly at t
 # - Parameters: vanilla 1×, GRU 3× (+3H with `reset_after`), LSTM 4× of `(D+H+1)·H`.
 # - On the adding problem, with the same budget, the gated networks remember across the
 #   longest distance we tried (T = 100) while the vanilla RNN's error stays at the level
-#   of guessing; at T = 10 the vanilla RNN learns it too. The trained LSTM writes to its
-#   memory at the marked steps and leaves it alone in between.
+#   of guessing; at T = 10 the vanilla RNN learns it too.
+# - On the recall task (T = 60, a marked symbol hidden among random symbols of the same
+#   alphabet) the GRU and the LSTM (forget-gate bias started at 5) name the symbol almost
+#   always, the vanilla RNN no better than chance.
+# - The trained LSTM writes to its memory at the marked steps and leaves it alone in
+#   between.
 #
 # ## Exercises
 #
-# 1. Set the forget-gate bias of the adding-problem LSTM to 0 instead of 1
-#    (`unit_forget_bias=False`). How many more updates does it need at `T = 100`?
+# 1. Train the recall-task LSTM without `open_forget_gate` (Keras' default forget-gate
+#    bias of 1) and then with 0 (`unit_forget_bias=False`). Does it leave chance level
+#    within `RECALL_STEPS` updates? How many updates does the adding problem need at
+#    `T = 100` with a bias of 0?
 # 2. Train the `PeepholeLSTMCell` (wrapped in `keras.layers.RNN`) on the adding problem.
 #    Do the peepholes help here? Plot its gates.
 # 3. Extend `LENGTHS` to 200 (set `SCALE = "full"` on a GPU). Where does the GRU start
 #    to need more updates than the LSTM?
-# 4. Which heatmap in section 7 changes most at the marked steps? Explain it with the
+# 4. Which heatmap in section 8 changes most at the marked steps? Explain it with the
 #    equations of section 1.
-# 5. The recall task: `course_lib.data.tasks.recall_task(n, T, marked=True)` hides one
-#    marked symbol (ids 8–15) in the first half of `T` random symbols; the answer is that
-#    symbol. Train the three models on it with `train_on_task` (an `Embedding(16, 8)`
-#    before the recurrent layer, `Dense(8)` logits after it). Which learns it within
-#    `MAX_STEPS` updates at `T = 60`, and does the LSTM catch up with more updates? Then try
-#    `marked=False` (recall the *first* symbol): why is that version easy even for the
-#    vanilla RNN?
+# 5. Recall the *first* symbol instead (`recall_task(n, T, marked=False)`: no mark, the
+#    answer is always at step 0, followed by random symbols). Is the vanilla RNN still at
+#    chance at `T = 60`? If not, how can a `tanh` network hold a symbol it never has to
+#    find? (Hint: it only has to ignore everything after step 0.)
