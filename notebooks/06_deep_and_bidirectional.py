@@ -243,7 +243,9 @@ assert abs(p_short - p_unmasked) > 1e-4
 # %%
 if SCALE == "full":
     # IMDB: 25,000 training and 25,000 test reviews, downloaded once (84 MB, sha256 pinned).
+    from course_lib.data.download import cache_dir
     from course_lib.data.imdb import load_imdb
+    from course_lib.training import fit_resumable
 
     train_texts, train_labels, _ = load_imdb("train")
     test_texts, test_labels, _ = load_imdb("test")
@@ -256,7 +258,12 @@ if SCALE == "full":
     keras.utils.set_random_seed(SEED)
     imdb_model = review_classifier(20_000, embed=64, units=64)
     imdb_model.compile(keras.optimizers.Adam(1e-3), "binary_crossentropy", metrics=["accuracy"])
-    imdb_model.fit(ids_train, train_labels, batch_size=64, epochs=3, validation_split=0.1, verbose=2)
+    # A run directory under the data cache (on Colab, set COURSE_DATA_DIR to a Drive
+    # folder): if the session disconnects, running this cell again resumes the run.
+    n_val = len(ids_train) // 10
+    fit_resumable(imdb_model, ids_train[n_val:], train_labels[n_val:], run_dir=cache_dir() / "runs" / "06_imdb",
+                  epochs=3, batch_size=64, validation_data=(ids_train[:n_val], train_labels[:n_val]),
+                  seed=SEED, verbose=2)
     imdb_acc = imdb_model.evaluate(ids_test, test_labels, batch_size=256, verbose=0)[1]
     print(f"IMDB test accuracy: {imdb_acc:.3f}")
     assert imdb_acc > 0.85

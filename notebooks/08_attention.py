@@ -312,6 +312,7 @@ if SCALE == "full":
 
     from course_lib.data import anki
     from course_lib.data.download import cache_dir
+    from course_lib.training import fit_resumable
 
     pairs = anki.load_anki(os.environ.get("ANKI_PATH", cache_dir() / "spa-eng.zip"),
                            sha256=os.environ.get("ANKI_SHA256"), limit=60_000)
@@ -326,8 +327,10 @@ if SCALE == "full":
     full = seq2seq.build_seq2seq(len(a_src), len(a_tgt), embed_dim=128, units=256, attention=True)
     full["model"].compile(optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0),
                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
-    full["model"].fit([x[:split], y_in[:split]], y_out[:split], batch_size=128, epochs=10,
-                      validation_split=0.05, verbose=2)
+    n_val = split // 20  # resumable run (see lesson 06): re-running the cell continues it
+    fit_resumable(full["model"], [x[n_val:split], y_in[n_val:split]], y_out[n_val:split],
+                  run_dir=cache_dir() / "runs" / "08_anki", epochs=10, batch_size=128, seed=SEED,
+                  validation_data=([x[:n_val], y_in[:n_val]], y_out[:n_val]), verbose=2)
     ids, _ = seq2seq.greedy_translate(full["encoder"], full["decoder"], x[split:], max_len=22)
     hyps = [" ".join(t) for t in a_tgt.decode(ids)]
     refs = [" ".join(t) for t in tgt_tok[split:]]
