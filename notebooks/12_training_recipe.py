@@ -173,7 +173,7 @@ assert acc_best > results_lr["÷100"][2] + 0.1 and acc_best > results_lr["×100"
 # %% [markdown]
 # ## 4–5. Coarse-to-fine search: grid versus random
 #
-# Two hyperparameters matter for plain SGD with momentum: the learning rate and the
+# Two hyperparameters matter for SGD with momentum: the learning rate and the
 # weight decay (an L2 penalty). Both are *scale* parameters, so we search them in log
 # space: learning rate in [1e-4, 1], weight decay in [1e-6, 1e-2]. With a budget of 16
 # trials, a **grid** tries 4 values of each; a **random search** draws 16 independent
@@ -220,11 +220,14 @@ plt.show()
 # %% [markdown]
 # How important is each hyperparameter? On the grid, average the accuracy over one axis
 # and look at how much the averages vary along the other: that is each hyperparameter's
-# main effect. Then count how many different learning rates each search actually tried,
-# and compare the best trial of the grid with the best trial of each random search. The
-# grid wins only when one of its four rates happens to sit near the best rate; random
-# search does about as well on average without that luck, and its 16 rates map the
-# accuracy-vs-learning-rate curve (right panel) far better.
+# main effect. Then look at the band of learning rates that work (trials within 0.03 of
+# the best of all six searches) and count how many *distinct* rates each search tried
+# inside it: the grid can put at most one or two of its four rates there, random search
+# typically several. Finally compare the best trial of the grid with the best trial of
+# each random search. The grid does well when one of its four rates happens to sit near
+# the best rate; random search needs no such luck: on average it does about as well, it
+# matches or beats the grid in most searches but not all (on seeds 0, 1, 2: 4, 5 and 2 of
+# 5), and its 16 rates map the accuracy-vs-learning-rate curve (right panel) far better.
 
 # %%
 table = grid_df.pivot_table(index="weight_decay", columns="lr", values="val_accuracy")
@@ -236,8 +239,14 @@ print(f"spread of mean accuracy along the learning rate {effect_lr:.3f}, along t
 print(f"distinct learning rates tried: grid {n_lr_grid}, random {n_lr_random}")
 print(f"best grid trial {best_grid:.3f}; best of each random search {np.round(best_random.to_numpy(), 3)}"
       f" ({(best_random >= best_grid).sum()} of {REPEATS} at least as good)")
+# the rates that work: within 0.03 of the best trial of all six searches
+good = trials[trials.val_accuracy >= trials.val_accuracy.max() - 0.03]
+good_lr = good.groupby("search").lr.apply(lambda v: v.round(12).nunique()).reindex(trials.search.unique(), fill_value=0)
+good_random = good_lr.drop("grid")
+print(f"good learning rates: {good.lr.min():.3g} .. {good.lr.max():.3g}; distinct ones tried there: "
+      f"grid {good_lr['grid']}, random searches {good_random.to_numpy()}")
 assert effect_lr > 5 * effect_wd, "the learning rate is the important hyperparameter here"
-assert n_lr_random == BUDGET and n_lr_grid == 4
+assert good_random.mean() > 1.5 * good_lr["grid"], "random search tries more distinct rates where the rates are good"
 assert best_random.mean() >= best_grid - 0.015, "random search does about as well on average"
 
 # %% [markdown]
@@ -430,6 +439,12 @@ print(f"EMA weights      : test loss {ema_loss:.3f} accuracy {ema_acc:.3f}")
 assert max_diff < 1e-4, "the optimizer's EMA is the moving average written out by hand"
 assert ema_loss < raw_loss, "averaging the noisy weights lowers the test loss"
 
+# %% [markdown]
+# The averaged weights have the lower test loss, but the margin is thin and seed-dependent:
+# on seed 1, for example, 0.099 against 0.110 for the raw weights, with the same accuracy.
+# Averaging removes the bounce of the last steps; it cannot make up for a model that has
+# little left to learn.
+
 # %%
 summary = pd.DataFrame(
     {
@@ -456,12 +471,15 @@ print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
 # - The range test finds a good learning rate in one short run; training confirms it
 #   beats rates 100× smaller or larger.
 # - With the same budget, random search tries 16 values of the important hyperparameter
-#   where a grid tries 4; coarse-to-fine then concentrates the trials where it pays.
+#   where a grid tries 4, and several of them inside the band of good rates, where the
+#   grid had one; its best trial is about as good as the grid's on average, better more
+#   often than not. Coarse-to-fine then concentrates the trials where it pays.
 # - Learning curves diagnose: a flat start (initialisation), a plateau (decay the rate),
 #   a stall (decayed too early), a growing gap (overfitting), no gap (underfitting).
 # - Averaging predictions (ensembles, snapshots from one cyclic run) or weights (EMA)
 #   gives a model at least as good as a typical member, measured on data nothing was
-#   tuned on — usually by a point or so, sometimes by nothing: report what you measure.
+#   tuned on — here by a few tenths of a point (about 0.3 for the ensemble of 8),
+#   sometimes by nothing, and EMA's gain in test loss is small: report what you measure.
 #
 # ## Exercises
 #
