@@ -36,6 +36,8 @@ __all__ = [
     "fit_captioner",
     "generate_captions",
     "cnn_encoder",
+    "extract_features",
+    "label_accuracy",
     "pretrain_cnn",
     "pretrained_encoder",
     "small_cnn",
@@ -205,6 +207,84 @@ def pretrain_cnn(cnn, images, labels, *, epochs: int = 5, batch_size: int = 32, 
         metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="acc")],
     )
     return cnn.fit(images, labels, batch_size=batch_size, epochs=check_positive_int(epochs, "epochs"), verbose=0)
+
+
+def label_accuracy(logits, labels):
+    """Per-label accuracy of a multi-label classifier, next to its trivial baseline.
+
+    Args:
+        logits: (N, K) scores; a label is predicted present when its logit is > 0.
+        labels: (N, K) 0/1 targets.
+
+    Returns:
+        ``(accuracy, majority)``: the fraction of the N·K labels predicted right, and
+        what always guessing each label's more common value (over these N rows) scores —
+        with mostly-absent labels, predicting "nothing" is already right most of the time.
+    """
+    logits = check_array(logits, "logits", ("n", "labels"), dtype="number")
+    labels = check_array(labels, "labels", ("n", "labels"), dtype="number")
+    if logits.shape != labels.shape:
+        raise ValueError(f"logits and labels must have the same shape, got {logits.shape} and {labels.shape}")
+    truth = labels > 0.5
+    accuracy = float(((logits > 0) == truth).mean())
+    share = truth.mean(axis=0)
+    return accuracy, float(np.maximum(share, 1 - share).mean())
+
+
+def extract_features(images, backbone, *, pooled: bool = False, chunk: int = 256, load=None,
+                     preprocess=None, dtype: str = "float32"):
+    """Run a frozen encoder over many images a chunk at a time and cache the result.
+
+    Only one chunk of images (and its features) is in memory besides the output array,
+    so thousands of photos can be encoded without holding them all.
+
+    Args:
+        images: (N, S, S, 3) images, or, with ``load``, a list of N items (e.g. file
+            names) that ``load`` turns into images.
+        backbone: a ``keras.Model`` images (B, S, S, 3) → grid (B, h, w, C) or vector (B, C)
+            (e.g. from ``cnn_encoder`` or ``pretrained_encoder``).
+        pooled: average a grid output over its h·w cells → (N, C); False keeps the
+            backbone's output as it is.
+        chunk: images per chunk.
+        load: optional function, list of items → (n, S, S, 3) images.
+        preprocess: optional function applied to each chunk of images before the backbone.
+        dtype: dtype of the returned array (e.g. ``"float16"`` to halve big grids).
+
+    Returns:
+        (N, h, w, C) grids, or (N, C) vectors when ``pooled`` (or the backbone pools).
+    """
+    if not isinstance(backbone, keras.Model):
+        raise TypeError(f"backbone: expected a keras.Model, got {type(backbone).__name__}")
+    chunk = check_positive_int(chunk, "chunk")
+    if load is None:
+        if isinstance(images, (list, tuple)):
+            raise TypeError("images: got a list; pass load= to turn its items into images, or pass an array")
+        images = check_array(images, "images", ("n", "height", "width", 3), dtype="number")
+    elif not callable(load):
+        raise TypeError(f"load: expected a function, got {type(load).__name__}")
+    if len(images) == 0:
+        raise ValueError("images: expected at least one image")
+    expected = tuple(backbone.input_shape[1:])
+    out = None
+    for start in range(0, len(images), chunk):
+        batch = images[start:start + chunk]
+        if load is not None:
+            batch = check_array(load(batch), "load(items)", ("n", "height", "width", 3), dtype="number")
+            if len(batch) != len(images[start:start + chunk]):
+                raise ValueError(f"load: returned {len(batch)} images for {len(images[start:start + chunk])} items")
+        if any(e is not None and e != s for e, s in zip(expected, batch.shape[1:])):
+            raise ValueError(f"images: the backbone expects images of shape {expected}, got {batch.shape[1:]}")
+        if preprocess is not None:
+            batch = preprocess(batch)
+        feats = np.asarray(backbone.predict(batch, batch_size=min(chunk, 256), verbose=0))
+        if pooled:
+            if feats.ndim != 4:
+                raise ValueError(f"pooled: the backbone outputs shape {feats.shape[1:]}, not a grid (h, w, C)")
+            feats = feats.mean(axis=(1, 2))
+        if out is None:
+            out = np.empty((len(images), *feats.shape[1:]), dtype)
+        out[start:start + len(feats)] = feats
+    return out
 
 
 def cnn_encoder(classifier, layer: str = "grid", pooled: bool = False):

@@ -78,14 +78,19 @@ print("all references of the first scene:", *train.captions[0], sep="\n  ")
 # %%
 import keras
 
-from course_lib.captioning import cnn_encoder, pretrain_cnn, small_cnn
+from course_lib.captioning import (
+    cnn_encoder,
+    extract_features,
+    label_accuracy,
+    pretrain_cnn,
+    small_cnn,
+)
 
 cnn = small_cnn(IMAGE, train.labels().shape[1], width=24)
 t0 = time.perf_counter()
 history = pretrain_cnn(cnn, train.images, train.labels(), epochs=5)
 logits = cnn.predict(test.images, verbose=0)
-label_acc = float(((logits > 0) == (test.labels() > 0.5)).mean())
-base_acc = float(np.maximum(test.labels().mean(0), 1 - test.labels().mean(0)).mean())
+label_acc, base_acc = label_accuracy(logits, test.labels())
 print(f"CNN pretraining {time.perf_counter() - t0:.1f} s; held-out label accuracy {label_acc:.3f} "
       f"(always guessing each label's majority: {base_acc:.3f})")
 exact = float(((logits > 0) == (test.labels() > 0.5)).all(axis=1).mean())
@@ -93,8 +98,7 @@ print(f"scenes with every label right: {exact:.1%}")
 assert label_acc > base_acc + 0.06, "the CNN learned to name the objects"
 
 encoder = cnn_encoder(cnn, pooled=True)  # the classifier head is gone
-f_train = encoder.predict(train.images, batch_size=256, verbose=0)
-f_test = encoder.predict(test.images, batch_size=256, verbose=0)
+f_train, f_test = extract_features(train.images, encoder), extract_features(test.images, encoder)
 print("cached features:", f_train.shape, f_test.shape)
 
 # %% [markdown]
@@ -310,14 +314,13 @@ if SCALE == "full":
 
     root = os.environ.get("COURSE_FLICKR8K_DIR", "Flickr8k")
     data = load_flickr8k(root)
-    backbone, preprocess = pretrained_encoder("mobilenet_v2", pooled=True)
+    backbone, preprocess = pretrained_encoder("mobilenet_v2")  # 7×7×1280 grid, pooled below
 
-    def encode(names, chunk=256):  # a few hundred photos at a time keeps memory small
-        parts = [backbone.predict(preprocess(load_images(root, names[i:i + chunk], size=224) * 255.0), verbose=0)
-                 for i in range(0, len(names), chunk)]
-        return np.concatenate(parts)
+    def load(names):  # photos in [0, 255], read a chunk at a time
+        return load_images(root, names, size=224) * 255.0
 
-    feats = {split: encode(data[split]["images"]) for split in ("train", "test")}
+    feats = {split: extract_features(data[split]["images"], backbone, pooled=True, load=load, preprocess=preprocess)
+             for split in ("train", "test")}
     full_tok = CaptionTokenizer([c for refs in data["train"]["captions"] for c in refs], min_count=5)
     known = set(full_tok.words)
     clean = [[" ".join([w for w in full_tok.split(c) if w in known][:38]) for c in refs]

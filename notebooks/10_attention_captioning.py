@@ -35,8 +35,9 @@ print(info)
 #
 # Same scenes and the same transfer recipe as lesson 09: a small CNN is trained to name
 # the objects in a scene, then its head is removed. This time we keep its last
-# convolutional map, an 8×8 grid of 48-channel cells, each describing one 4×4-pixel patch
-# of the 32×32 image. The pooled vector lesson 09 used is just this grid averaged, so we
+# convolutional map, an 8×8 grid of 48-channel cells. Neighbouring cells sit 4 pixels apart
+# (the CNN pools twice), but each cell *sees* more than its 4×4 patch: through three 3×3
+# convolutions and two poolings its receptive field is 18×18 pixels of the 32×32 image. The pooled vector lesson 09 used is just this grid averaged, so we
 # cache both and train both decoders on exactly the same features.
 
 # %%
@@ -46,7 +47,14 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib.captioning import CaptionTokenizer, cnn_encoder, pretrain_cnn, small_cnn
+from course_lib.captioning import (
+    CaptionTokenizer,
+    cnn_encoder,
+    extract_features,
+    label_accuracy,
+    pretrain_cnn,
+    small_cnn,
+)
 from course_lib.data.scenes import make_scenes
 
 N_TRAIN, N_TEST, IMAGE, MAX_LEN = 2000, 400, 32, 21
@@ -56,15 +64,13 @@ test = make_scenes(N_TEST, image_size=IMAGE, seed=SEED + 1000)
 cnn = small_cnn(IMAGE, train.labels().shape[1], width=24)
 t0 = time.perf_counter()
 pretrain_cnn(cnn, train.images, train.labels(), epochs=5)
-label_acc = float(((cnn.predict(test.images, verbose=0) > 0) == (test.labels() > 0.5)).mean())
-base_acc = float(np.maximum(test.labels().mean(0), 1 - test.labels().mean(0)).mean())
+label_acc, base_acc = label_accuracy(cnn.predict(test.images, verbose=0), test.labels())
 print(f"CNN pretraining {time.perf_counter() - t0:.1f} s, held-out label accuracy {label_acc:.3f} "
-      f"(majority guess: {base_acc:.3f})")
-assert label_acc > base_acc + 0.06
+      f"(always guessing each label's majority: {base_acc:.3f})")
+assert label_acc > base_acc + 0.06, "the CNN learned to name the objects, beyond the majority guess"
 
 grid_encoder = cnn_encoder(cnn)  # head removed, grid kept
-g_train = grid_encoder.predict(train.images, batch_size=256, verbose=0)
-g_test = grid_encoder.predict(test.images, batch_size=256, verbose=0)
+g_train, g_test = extract_features(train.images, grid_encoder), extract_features(test.images, grid_encoder)
 v_train, v_test = g_train.mean(axis=(1, 2)), g_test.mean(axis=(1, 2))  # lesson 09's vectors
 print("grid features:", g_train.shape, " pooled vectors:", v_train.shape)
 tokenizer = CaptionTokenizer([c for refs in train.captions for c in refs])
@@ -117,12 +123,18 @@ assert np.allclose(np.asarray(alpha_k).reshape(2, 8, 8), alpha_np, atol=1e-5)
 #
 # `course_lib.captioning.ShowAttendTell` runs the step above inside the recurrence:
 # $\alpha_t$ from $s_{t-1}$, then $s_t = \mathrm{GRU}([E w_t, c_t], s_{t-1})$ and the
-# next-word logits from $[s_t, c_t]$. Before attending, each cell is projected and gets a
-# learned *position embedding* — averaged-away position information is exactly what
-# lesson 09's model lacked. As in the paper, the initial state comes from the mean of the
-# cells. We also
-# retrain lesson 09's Show-and-Tell decoder on the pooled vectors with the same sizes and
-# epochs, so the comparison is like for like.
+# next-word logits from $[s_t, c_t]$. As in the paper, the initial state comes from the
+# mean of the cells.
+#
+# **An addition of this course, not part of Show, Attend and Tell:** before attending, each
+# cell is projected and gets a learned *position embedding*, one vector per grid cell. The
+# paper feeds the decoder the CNN's features and nothing else. Our small CNN's cells say
+# *what* is in their part of the image but carry little of *where* that part is, and the
+# captions need the left-to-right order; the embedding gives each cell its place.
+# (Exercise 2 removes it.)
+#
+# We also retrain lesson 09's Show-and-Tell decoder on the pooled vectors with the same
+# sizes and epochs, so the comparison is like for like.
 
 # %%
 from course_lib.captioning import ShowAndTell, ShowAttendTell, fit_captioner
@@ -144,6 +156,8 @@ ax.set_xlabel("epoch")
 ax.set_ylabel("training loss")
 ax.legend()
 plt.show()
+print(f"final training loss: Show and Tell {h_tell.history['loss'][-1]:.3f}, "
+      f"Show, Attend and Tell {h_attend.history['loss'][-1]:.3f}")
 assert h_attend.history["loss"][-1] < h_tell.history["loss"][-1], "the grid model fits better"
 
 # %% [markdown]
@@ -222,7 +236,7 @@ print(f"most-attended cell touches the named object: {np.mean(peak_hit):.0%} of 
 assert len(mass) > 300
 assert mass.mean() > 2.5 * share.mean(), "attention lands on the named object"
 assert (mass > share).mean() > 0.9
-assert np.mean(peak_hit) > 3 * np.mean(chance_hit) and np.mean(peak_hit) > 0.4
+assert np.mean(peak_hit) > 3 * np.mean(chance_hit) and 0.4 < np.mean(peak_hit) < 0.7, "about half the words"
 
 fig, ax = plt.subplots(figsize=(5, 3))
 ax.hist(mass / share, bins=30)
@@ -238,6 +252,11 @@ plt.show()
 # Same CNN, same data, same decoder size, same epochs; the only difference is a grid with
 # attention instead of the pooled vector. The gap should grow with the number of objects,
 # because that is where *where* matters: order and which colour belongs to which shape.
+# With a single object there is no order to get right and the pooled vector already says
+# which colour and shape are present, so attention has nothing to add there: its one-object
+# score is about the same as Show and Tell's, and in this run slightly *lower* (see the
+# table) — the attention model spends its capacity on a harder mechanism that pays off
+# only in busier scenes.
 
 # %%
 from course_lib.metrics import bleu_scores
@@ -257,6 +276,7 @@ assert att_r["3 obj"] > tell_r["3 obj"] + 10, "and clearly better on the busiest
 gap = {k: att_r[f"{k} obj"] - tell_r[f"{k} obj"] for k in (1, 2, 3)}
 print("gain by number of objects:", {k: round(g, 1) for k, g in gap.items()})
 assert gap[3] > gap[1], "the gain grows with the number of objects"
+assert abs(gap[1]) < 6, "on one-object scenes the two are about the same"
 
 # %% [markdown]
 # ## 7. Full scale: Flickr8k with a MobileNetV2 grid
@@ -275,14 +295,14 @@ if SCALE == "full":
 
     root = os.environ.get("COURSE_FLICKR8K_DIR", "Flickr8k")
     data = load_flickr8k(root)
-    backbone, preprocess = pretrained_encoder("mobilenet_v2", pooled=False)
+    backbone, preprocess = pretrained_encoder("mobilenet_v2")
 
-    def encode(names, chunk=256):  # a few hundred photos at a time keeps memory small
-        parts = [backbone.predict(preprocess(load_images(root, names[i:i + chunk], size=224) * 255.0), verbose=0)
-                 for i in range(0, len(names), chunk)]
-        return np.concatenate(parts).astype("float16")  # 6,000 × 7 × 7 × 1280 grids
+    def load(names):  # photos in [0, 255], read a chunk at a time
+        return load_images(root, names, size=224) * 255.0
 
-    grids = {split: encode(data[split]["images"]) for split in ("train", "test")}
+    grids = {split: extract_features(data[split]["images"], backbone, load=load, preprocess=preprocess,
+                                     dtype="float16")  # 6,000 × 7 × 7 × 1280 grids in half precision
+             for split in ("train", "test")}
     full_tok = CaptionTokenizer([c for refs in data["train"]["captions"] for c in refs], min_count=5)
     known = set(full_tok.words)
     clean = [[" ".join([w for w in full_tok.split(c) if w in known][:38]) for c in refs[:3]]
@@ -302,9 +322,11 @@ if SCALE == "full":
 #   of the source words (and Keras's `AdditiveAttention` computes the same weights).
 # - The maps are interpretable and checkable: for colour and shape words, several times
 #   more attention falls on the named object than uniform attention would put there, and
-#   the most-attended cell usually touches it.
+#   the single most-attended cell touches it for only about half of the words (still
+#   several times a random cell's rate).
 # - On the same held-out scenes, attention is at least as good as lesson 09's pooled
-#   vector overall and much better on scenes with three objects.
+#   vector overall and much better on scenes with three objects; on one-object scenes
+#   it is no better (in this run slightly worse).
 #
 # ## Exercises
 #

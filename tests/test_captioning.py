@@ -14,8 +14,10 @@ from course_lib.captioning import (
     ShowAttendTell,
     caption_pairs,
     cnn_encoder,
+    extract_features,
     fit_captioner,
     generate_captions,
+    label_accuracy,
     small_cnn,
 )
 from course_lib.metrics import attention_on_mask, bleu_scores
@@ -78,61 +80,134 @@ def test_cnn_encoder_removes_the_head():
         cnn(np.zeros((1, 20, 20, 3), "float32"))  # wrong image shape
 
 
+def test_label_accuracy_and_its_majority_baseline():
+    labels = np.array([[1, 0, 0], [0, 0, 0], [1, 0, 1], [1, 0, 0]], "float32")
+    logits = np.array([[2, -1, -1], [-3, -1, 1], [1, -2, 3], [-1, -1, -1]], "float32")
+    acc, majority = label_accuracy(logits, labels)
+    assert acc == pytest.approx(10 / 12)  # two wrong: row 1 label 2, row 3 label 0
+    assert majority == pytest.approx((3 / 4 + 1 + 3 / 4) / 3)
+    assert label_accuracy(labels * 2 - 1, labels)[0] == 1.0
+    with pytest.raises(ValueError, match="same shape"):
+        label_accuracy(logits[:, :2], labels)
+
+
+def _fake_backbone():
+    """(B, 8, 8, 3) → (B, 4, 4, 3): 2×2 average pooling, a backbone with known output."""
+    return keras.Sequential([keras.Input((8, 8, 3)), keras.layers.AveragePooling2D(2)])
+
+
+def test_extract_features_in_chunks():
+    backbone = _fake_backbone()
+    images = np.random.default_rng(0).random((10, 8, 8, 3)).astype("float32")
+    expected = images.reshape(10, 4, 2, 4, 2, 3).mean(axis=(2, 4))
+    grid = extract_features(images, backbone, chunk=3)  # chunks of 3, 3, 3, 1
+    assert grid.shape == (10, 4, 4, 3) and grid.dtype == np.float32
+    np.testing.assert_allclose(grid, expected, atol=1e-6)
+    pooled = extract_features(images, backbone, pooled=True, chunk=4, dtype="float16")
+    assert pooled.shape == (10, 3) and pooled.dtype == np.float16
+    np.testing.assert_allclose(pooled, expected.mean(axis=(1, 2)), atol=2e-3)
+    # items loaded a chunk at a time (e.g. file names), then preprocessed
+    loaded = []
+
+    def load(names):
+        loaded.append(len(names))
+        return images[[int(n[3:]) for n in names]]
+
+    names = [f"img{i}" for i in range(10)]
+    via_load = extract_features(names, backbone, chunk=4, load=load, preprocess=lambda x: 2 * x)
+    assert loaded == [4, 4, 2]
+    np.testing.assert_allclose(via_load, 2 * expected, atol=1e-5)
+
+
+def test_extract_features_errors():
+    backbone = _fake_backbone()
+    images = np.zeros((2, 8, 8, 3), "float32")
+    with pytest.raises(ValueError, match="backbone expects"):
+        extract_features(np.zeros((2, 16, 16, 3), "float32"), backbone)
+    with pytest.raises(ValueError, match="images"):
+        extract_features(np.zeros((2, 8, 8), "float32"), backbone)
+    with pytest.raises(TypeError, match="load"):
+        extract_features(["a.jpg"], backbone)
+    with pytest.raises(ValueError, match="returned 1 images for 2"):
+        extract_features(["a", "b"], backbone, load=lambda names: images[:1])
+    with pytest.raises(ValueError, match="chunk"):
+        extract_features(images, backbone, chunk=0)
+    with pytest.raises(TypeError, match="backbone"):
+        extract_features(images, lambda x: x)
+    vector = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.GlobalAveragePooling2D()])
+    assert extract_features(images, vector).shape == (2, 3)
+    with pytest.raises(ValueError, match="not a grid"):
+        extract_features(images, vector, pooled=True)
+
+
 # ----------------------------------------------------------------- decoders
+# Kept small so both decoder tests take a few seconds: 8 "images" (random 2×2×3 grids),
+# each with its own caption of at most 4 words, tiled 16 times; the decoders must
+# memorise all 8 captions exactly (an easy target that a broken decoder misses).
+TOY_CAPS = ["a red circle", "a blue square", "a red square", "a blue circle",
+            "a big red circle", "a small blue square", "red left of blue", "blue left of red"]
+TOY_LEN = 6  # <start> + at most 4 words + <end>
+
+
 @pytest.fixture(scope="module")
 def toy():
-    """Two kinds of 'image' (feature patterns), each with one caption."""
+    """Eight distinct image grids (8, 2, 2, 3), one caption each, tiled to 128 rows."""
     keras.utils.set_random_seed(0)
-    caps = ["a red circle", "a blue square left of a red circle"]
-    tok = CaptionTokenizer(caps)
-    rng = np.random.default_rng(0)
-    kind = np.arange(64) % 2
-    grid = rng.normal(0, 0.1, (64, 2, 2, 3)).astype("float32")
-    grid[kind == 1, 0, 0] += 2.0
-    return tok, grid, kind, [[caps[k]] for k in kind]
+    tok = CaptionTokenizer(TOY_CAPS)
+    grid8 = np.random.default_rng(0).normal(0, 1, (8, 2, 2, 3)).astype("float32")
+    grid = np.tile(grid8, (16, 1, 1, 1))
+    caps = [[c] for c in TOY_CAPS] * 16
+    return tok, grid8, grid, caps
 
 
 def test_show_and_tell_learns_and_decodes(toy, tmp_path):
-    tok, grid, kind, caps = toy
-    feats = grid.mean(axis=(1, 2))
+    tok, grid8, grid, caps = toy
+    feats, feats8 = grid.mean(axis=(1, 2)), grid8.mean(axis=(1, 2))
     model = ShowAndTell(tok.vocab_size, embed_dim=8, units=16, feature_dim=8)
-    fit_captioner(model, feats, caps, tok, max_len=10, epochs=60, batch_size=16, learning_rate=1e-2)
-    greedy, ids = generate_captions(model, feats, tok, max_len=10)
-    beam, _ = generate_captions(model, feats, tok, max_len=10, beam_width=3)
-    assert greedy == [c[0] for c in caps] and beam == greedy
-    assert ids.shape == (64, 10)
-    logits = model((feats[:2], tok.encode([c[0] for c in caps[:2]], max_len=10)))
-    assert logits.shape == (2, 10, tok.vocab_size)
+    hist = fit_captioner(model, feats, caps, tok, max_len=TOY_LEN, epochs=20, batch_size=32, learning_rate=3e-2)
+    assert hist.history["loss"][-1] < 0.05 * hist.history["loss"][0]
+    greedy, ids = generate_captions(model, feats8, tok, max_len=TOY_LEN)
+    beam, _ = generate_captions(model, feats8, tok, max_len=TOY_LEN, beam_width=3)
+    assert greedy == TOY_CAPS and beam == TOY_CAPS
+    assert ids.shape == (8, TOY_LEN)
+    inputs = tok.encode(TOY_CAPS, max_len=TOY_LEN)
+    logits = model((feats8, inputs))
+    assert logits.shape == (8, TOY_LEN, tok.vocab_size)
     path = tmp_path / "st.keras"
     model.save(path)
     again = keras.saving.load_model(path, safe_mode=True)
-    np.testing.assert_allclose(again.predict((feats[:4], ids[:4]), verbose=0),
-                               model.predict((feats[:4], ids[:4]), verbose=0), atol=1e-5)
+    assert isinstance(again, ShowAndTell) and again.units == 16
+    np.testing.assert_allclose(again((feats8, inputs)), logits, atol=1e-5)
     with pytest.raises(ValueError, match="features"):
-        generate_captions(model, grid, tok)
+        generate_captions(model, grid8, tok)
 
 
 def test_show_attend_tell_learns_attends_and_saves(toy, tmp_path):
-    tok, grid, kind, caps = toy
-    model = ShowAttendTell(tok.vocab_size, embed_dim=8, units=16, feature_dim=8, attention_units=8)
-    fit_captioner(model, grid, caps, tok, max_len=10, epochs=60, batch_size=16, learning_rate=1e-2)
-    captions, ids, alpha = generate_captions(model, grid, tok, max_len=10, return_attention=True)
-    assert captions == [c[0] for c in caps]
-    assert alpha.shape == (64, 10, 2, 2)
+    tok, grid8, grid, caps = toy
+    # h_0 = 0: all the decoder knows about the image has to come through attention
+    model = ShowAttendTell(tok.vocab_size, embed_dim=8, units=16, feature_dim=8, attention_units=8,
+                           init_state="zeros")
+    hist = fit_captioner(model, grid, caps, tok, max_len=TOY_LEN, epochs=20, batch_size=32, learning_rate=3e-2)
+    assert hist.history["loss"][-1] < 0.05 * hist.history["loss"][0]
+    captions, ids, alpha = generate_captions(model, grid8, tok, max_len=TOY_LEN, return_attention=True)
+    assert captions == TOY_CAPS
+    assert alpha.shape == (8, TOY_LEN, 2, 2)
     np.testing.assert_allclose(alpha[:, 0].sum(axis=(1, 2)), 1.0, atol=1e-5)
-    logits, weights = model.attend((grid[:3], ids[:3]))
-    assert logits.shape == (3, 10, tok.vocab_size) and weights.shape == (3, 10, 2, 2)
+    logits, weights = model.attend((grid8[:3], ids[:3]))
+    assert logits.shape == (3, TOY_LEN, tok.vocab_size) and weights.shape == (3, TOY_LEN, 2, 2)
+    # the maps drawn while decoding are the ones a teacher-forced pass computes
+    np.testing.assert_allclose(np.asarray(weights)[:, 0], alpha[:3, 0], atol=1e-5)
     path = tmp_path / "sat.keras"
     model.save(path)
     again = keras.saving.load_model(path, safe_mode=True)
-    np.testing.assert_allclose(again.predict((grid[:4], ids[:4]), verbose=0),
-                               model.predict((grid[:4], ids[:4]), verbose=0), atol=1e-5)
+    assert isinstance(again, ShowAttendTell) and again.init_state == "zeros"
+    np.testing.assert_allclose(again((grid8[:4], ids[:4])), model((grid8[:4], ids[:4])), atol=1e-5)
     with pytest.raises(ValueError, match="grid"):
-        model((grid[:, :1], ids))  # a 1×2 grid instead of 2×2
+        model((grid8[:, :1], ids))  # a 1×2 grid instead of 2×2
     with pytest.raises(ValueError, match="return_attention"):
-        generate_captions(model, grid, tok, beam_width=2, return_attention=True)
+        generate_captions(model, grid8, tok, beam_width=2, return_attention=True)
     with pytest.raises(ValueError, match="vocabulary"):
-        generate_captions(model, grid, CaptionTokenizer(["one two"]))
+        generate_captions(model, grid8, CaptionTokenizer(["one two"]))
 
 
 # ----------------------------------------------------------------- spatial attention
