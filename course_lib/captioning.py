@@ -532,16 +532,18 @@ class ShowAttendTell(keras.Model):
         cells = self.encode(grid)
         keys = self.attention.project(cells)  # (B, h·w, A), once per image
         h0 = self.initial_state(cells)
-        T = tokens.shape[1]
-        if T is None:
-            raise ValueError("tokens: the caption length (axis 1) must be known when the model is traced")
-        emb = self.embed(tokens)  # (B, T, E)
-        h, logits, alphas = h0, [], []
-        for t in range(T):  # unrolled: T is small and fixed, and each step attends afresh
-            step_logits, h, alpha = self._step(emb[:, t], h, cells, keys)
-            logits.append(step_logits)
-            alphas.append(alpha)
-        return keras.ops.stack(logits, axis=1), keras.ops.stack(alphas, axis=1)
+        emb = keras.ops.transpose(self.embed(tokens), (1, 0, 2))  # (T, B, E), time first for scan
+        B = keras.ops.shape(h0)[0]
+        # carry = (state, last logits, last alpha); scan stacks every step's carry over time.
+        # One loop in the graph instead of T unrolled copies: much cheaper to trace.
+        init = (h0, keras.ops.zeros((B, self.vocab_size), h0.dtype), keras.ops.zeros((B, *self.grid_hw), h0.dtype))
+
+        def one_step(carry, emb_t):
+            logits, h, alpha = self._step(emb_t, carry[0], cells, keys)
+            return (h, logits, alpha), (h, logits, alpha)
+
+        _, (_, logits, alphas) = keras.ops.scan(one_step, init, emb)
+        return keras.ops.transpose(logits, (1, 0, 2)), keras.ops.transpose(alphas, (1, 0, 2, 3))
 
     def call(self, inputs, training=False):
         return self.attend(inputs, training=training)[0]
