@@ -339,7 +339,7 @@ assert changed_inf == 0.0 and changed_train > 0.05, "batch statistics of 5 image
 # images are to the source images. For a **different domain** we use the generated
 # scenes of lessons 09–10 — a circle, square or triangle of random colour and size,
 # converted to grey levels — and classify the shape (3 classes): flat geometric shapes
-# instead of pen strokes. Small = 5 examples per class (two draws), large = 50 (three draws). The similar-domain numbers come from section 3.
+# instead of pen strokes. Small = 5 examples per class, large = 50 (two draws each). The similar-domain numbers come from section 3.
 
 # %%
 scenes = make_scenes(1200, image_size=CANVAS, max_objects=1, seed=SEED + 5)
@@ -357,7 +357,7 @@ plt.show()
 
 rows_sh = []
 for k in (5, 50):
-    for _ in range(2 if k == 5 else 3):
+    for _ in range(2):
         idx = sample_per_class(y_sh, k, rng, n_classes=3)
         row = {"k": k, "(a) frozen + linear": linear_probe(feat_sh[idx], y_sh[idx], feat_sh_te, y_sh_te)}
         reset(fine, fine_body, starts[id(fine)], pretrained)
