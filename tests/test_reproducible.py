@@ -56,4 +56,6 @@ def test_lesson_00_prints_the_same_numbers_twice(monkeypatch):
     numbers = NUMBER.findall("".join(a))
     assert len(numbers) >= 3, f"the lesson should print its measured numbers, got {a}"
     assert any("RNN test MSE" in t for t in a), "the sanity fit's result is among the outputs"
-    assert a == b, "two runs with the same seed printed different outputs"
+    # Compare the text, not the list of outputs: how a kernel splits one cell's stdout
+    # into stream messages depends on timing, the printed characters do not.
+    assert "".join(a) == "".join(b), "two runs with the same seed printed different outputs"
