@@ -20,14 +20,14 @@ lab: setup
 
 # Lint, the unit tests, then every notebook executed by nbval.
 test: setup
-	$(BIN)/ruff check course_lib tests tools notebooks
+	$(BIN)/ruff check conftest.py course_lib tests tools notebooks
 	$(BIN)/python -m pytest
 
 unit: setup
 	$(BIN)/python -m pytest tests
 
 lint: setup
-	$(BIN)/ruff check course_lib tests tools notebooks
+	$(BIN)/ruff check conftest.py course_lib tests tools notebooks
 
 # Rebuild notebooks from their py:percent twins and execute them: make render [NB="03 05"]
 render: setup
