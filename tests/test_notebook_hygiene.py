@@ -122,3 +122,14 @@ class TestNotebook:
                     continue
                 for word in banned:
                     assert word not in line, f"{word!r} at lesson scale: {line.strip()}"
+
+
+def test_readme_table_lists_every_lesson_with_its_badge_and_time():
+    readme = (NOTEBOOKS.parent / "README.md").read_text()
+    table = readme[readme.index("<!-- lesson-table -->") : readme.index("<!-- /lesson-table -->")]
+    for path in PATHS:
+        row = next((r for r in table.splitlines() if r.startswith(f"| {path.name[:2]} |")), None)
+        assert row, f"README lesson table has no row for {path.name}"
+        assert f"(notebooks/{path.name})" in row
+        assert course_lib.colab_url(f"notebooks/{path.name}") in row
+        assert re.search(r"\| \d+ \|$", row.strip()), f"{path.name}: measured seconds in the last column"
