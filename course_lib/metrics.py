@@ -120,6 +120,17 @@ def _token_lists(x, name):
     return [list(t) for t in x]
 
 
+def _paired_token_lists(predictions, references):
+    predictions = _token_lists(predictions, "predictions")
+    references = _token_lists(references, "references")
+    if len(predictions) != len(references) or not references:
+        raise ValueError(
+            f"predictions and references: expected the same non-zero number of examples, "
+            f"got {len(predictions)} and {len(references)}"
+        )
+    return predictions, references
+
+
 def exact_match(predictions, references):
     """Share of examples whose predicted token list equals the reference exactly.
 
@@ -130,13 +141,7 @@ def exact_match(predictions, references):
     Returns:
         a float in [0, 1].
     """
-    predictions = _token_lists(predictions, "predictions")
-    references = _token_lists(references, "references")
-    if len(predictions) != len(references) or not references:
-        raise ValueError(
-            f"predictions and references: expected the same non-zero number of examples, "
-            f"got {len(predictions)} and {len(references)}"
-        )
+    predictions, references = _paired_token_lists(predictions, references)
     return sum(p == r for p, r in zip(predictions, references)) / len(references)
 
 
@@ -153,13 +158,7 @@ def token_accuracy(predictions, references):
     Returns:
         a float in [0, 1].
     """
-    predictions = _token_lists(predictions, "predictions")
-    references = _token_lists(references, "references")
-    if len(predictions) != len(references) or not references:
-        raise ValueError(
-            f"predictions and references: expected the same non-zero number of examples, "
-            f"got {len(predictions)} and {len(references)}"
-        )
+    predictions, references = _paired_token_lists(predictions, references)
     total = sum(len(r) for r in references)
     if total == 0:
         raise ValueError("references: expected at least one token")
