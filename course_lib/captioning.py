@@ -561,7 +561,7 @@ class ShowAttendTell(keras.Model):
 
 
 def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max_len: int, epochs: int = 5,
-                  batch_size: int = 128, learning_rate: float = 3e-3, seed: int = 0):
+                  batch_size: int = 128, learning_rate: float = 3e-3, seed: int = 0, run_dir=None):
     """Teacher-forced training with a masked loss: inputs ``<start> w…``, targets ``w… <end>``.
 
     Padding positions (id 0) are left out of the loss (``ignore_class=0``).
@@ -572,9 +572,13 @@ def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max
         captions: N lists of reference captions (one training pair per reference).
         tokenizer: the ``CaptionTokenizer``.
         max_len: id row length T (``<start>`` and ``<end>`` included).
+        run_dir: ``None`` to train in memory; or a directory (on Colab, on Google Drive)
+            where ``course_lib.training.fit_resumable`` keeps a backup after every epoch,
+            so running the same call again after a disconnect continues the run.
 
     Returns:
-        the Keras ``History``.
+        the Keras ``History``, or with ``run_dir`` the ``TrainingRun``; both have a
+        ``history`` dict with one loss per epoch.
     """
     epochs = check_positive_int(epochs, "epochs")
     x, tokens = caption_pairs(features, captions, tokenizer, max_len)
@@ -582,6 +586,11 @@ def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max
         keras.optimizers.Adam(learning_rate),
         keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
     )
+    if run_dir is not None:
+        from course_lib.training import fit_resumable
+
+        return fit_resumable(model, (x, tokens[:, :-1]), tokens[:, 1:], run_dir=run_dir, epochs=epochs,
+                             batch_size=batch_size, seed=seed)
     order = np.random.default_rng(seed).permutation(len(x))
     x, tokens = x[order], tokens[order]
     return model.fit((x, tokens[:, :-1]), tokens[:, 1:], batch_size=batch_size, epochs=epochs, verbose=0)

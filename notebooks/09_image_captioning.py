@@ -303,13 +303,17 @@ plt.show()
 # captions each) with features from MobileNetV2 pretrained on ImageNet (pooled to a
 # 1280-number vector, computed once). Flickr8k is distributed by its authors on request,
 # so the course reads an extracted copy: set `COURSE_FLICKR8K_DIR` to the folder holding
-# `Flickr8k.token.txt`, the split files and the `Flicker8k_Dataset/` images.
+# `Flickr8k.token.txt`, the split files and the `Flicker8k_Dataset/` images. Training
+# keeps a backup after every epoch in the data cache (`runs/09_flickr8k`, see the
+# README's Colab section), so after a disconnect running the cell again continues from the
+# last completed epoch.
 
 # %%
 if SCALE == "full":
     import os
 
     from course_lib.captioning import pretrained_encoder
+    from course_lib.data.download import cache_dir
     from course_lib.data.flickr8k import load_flickr8k, load_images
 
     root = os.environ.get("COURSE_FLICKR8K_DIR", "Flickr8k")
@@ -326,7 +330,9 @@ if SCALE == "full":
     clean = [[" ".join([w for w in full_tok.split(c) if w in known][:38]) for c in refs]
              for refs in data["train"]["captions"]]
     full_model = ShowAndTell(full_tok.vocab_size, embed_dim=256, units=512, feature_dim=256)
-    fit_captioner(full_model, feats["train"], clean, full_tok, max_len=40, epochs=10, seed=SEED)
+    # a backup after every epoch: after a disconnect, run this cell again to continue
+    fit_captioner(full_model, feats["train"], clean, full_tok, max_len=40, epochs=10, seed=SEED,
+                  run_dir=cache_dir() / "runs" / "09_flickr8k")
     hyp, _ = generate_captions(full_model, feats["test"], full_tok, max_len=40, beam_width=3)
     print(bleu_scores(hyp, data["test"]["captions"]))
 

@@ -284,13 +284,16 @@ assert abs(gap[1]) < 6, "on one-object scenes the two are about the same"
 # With `SCALE = "full"`, MobileNetV2 (ImageNet weights, head removed) turns each 224×224
 # photo into a 7×7×1280 grid, cached once; the same `ShowAttendTell` decoder is trained
 # on Flickr8k's captions (see lesson 09 for where the data comes from:
-# `COURSE_FLICKR8K_DIR` points at the extracted folder).
+# `COURSE_FLICKR8K_DIR` points at the extracted folder). As in lesson 09, training keeps
+# a backup after every epoch (`runs/10_flickr8k` in the data cache) and continues from it
+# when the cell runs again.
 
 # %%
 if SCALE == "full":
     import os
 
     from course_lib.captioning import pretrained_encoder
+    from course_lib.data.download import cache_dir
     from course_lib.data.flickr8k import load_flickr8k, load_images
 
     root = os.environ.get("COURSE_FLICKR8K_DIR", "Flickr8k")
@@ -308,7 +311,9 @@ if SCALE == "full":
     clean = [[" ".join([w for w in full_tok.split(c) if w in known][:38]) for c in refs[:3]]
              for refs in data["train"]["captions"]]  # 3 of the 5 captions: one grid copy per pair
     full_model = ShowAttendTell(full_tok.vocab_size, embed_dim=256, units=512, feature_dim=256, attention_units=256)
-    fit_captioner(full_model, grids["train"], clean, full_tok, max_len=40, epochs=10, seed=SEED)
+    # a backup after every epoch: after a disconnect, run this cell again to continue
+    fit_captioner(full_model, grids["train"], clean, full_tok, max_len=40, epochs=10, seed=SEED,
+                  run_dir=cache_dir() / "runs" / "10_flickr8k")
     hyp, _, full_alpha = generate_captions(full_model, grids["test"], full_tok, max_len=40, return_attention=True)
     print(bleu_scores(hyp, data["test"]["captions"]))
 

@@ -281,3 +281,25 @@ def test_plot_image_attention():
         plot_image_attention(np.zeros((8, 8, 5)), np.ones((2, 2)))
     with pytest.raises(ValueError, match="non-negative"):
         plot_image_attention(np.zeros((8, 8, 3)), -np.ones((2, 2)))
+
+
+def test_fit_captioner_with_a_run_dir_resumes_where_it_stopped(toy, tmp_path):
+    tok, grid8, grid, caps = toy
+    feats = grid.mean(axis=(1, 2))
+
+    def train(epochs, run_dir):
+        keras.utils.set_random_seed(1)
+        model = ShowAndTell(tok.vocab_size, embed_dim=8, units=16, feature_dim=8)
+        run = fit_captioner(model, feats, caps, tok, max_len=TOY_LEN, epochs=epochs, batch_size=32,
+                            learning_rate=3e-2, run_dir=run_dir)
+        return model, run
+
+    whole, whole_run = train(3, tmp_path / "whole")
+    train(2, tmp_path / "split")  # the session ends after two epochs
+    resumed, resumed_run = train(3, tmp_path / "split")  # the same cell, run again
+    assert whole_run.initial_epoch == 0 and resumed_run.initial_epoch == 2
+    assert len(resumed_run.history["loss"]) == 3
+    np.testing.assert_allclose(resumed_run.history["loss"], whole_run.history["loss"], rtol=1e-5)
+    for a, b in zip(whole.get_weights(), resumed.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert whole_run.history["loss"][-1] < whole_run.history["loss"][0]
