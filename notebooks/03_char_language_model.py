@@ -419,8 +419,9 @@ assert carried_nll < numpy_nll - 0.05, "at equal wall-clock time the Keras model
 # computed exactly. Every Python installation ships real code: the standard library's
 # `.py` files (`textdata.stdlib_source_text`). We train a fresh model on them (an LSTM
 # with 128 units, truncated BPTT with 32-character chunks and carried state, a fixed
-# 800 steps), run it over the last 10 % of the code, which it never trained on, and
-# correlate every hidden unit with two features computed by Python's own tokenizer:
+# 800 steps at lesson scale, about 25 s here), run it over the last 10 % of the code,
+# which it never trained on, and correlate every hidden unit with two features computed
+# by Python's own tokenizer:
 #
 # - **bracket depth**: how many `(`, `[`, `{` enclose the character
 #   (`python_bracket_depth`; brackets inside strings and comments do not count);

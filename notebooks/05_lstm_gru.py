@@ -266,7 +266,7 @@ from course_lib.data.tasks import ADDING_BASELINE_MSE, adding_problem
 
 HIDDEN, BATCH, LR = 32, 128, 0.02
 LENGTHS = [10, 100]  # the adding problem's T
-MAX_STEPS, CHECK_EVERY = 1200, 50
+MAX_STEPS, CHECK_EVERY = 800, 50
 if SCALE == "full":
     LENGTHS, MAX_STEPS = [10, 25, 50, 100, 200], 4000
 RECURRENT = {"SimpleRNN": keras.layers.SimpleRNN, "GRU": keras.layers.GRU, "LSTM": keras.layers.LSTM}
