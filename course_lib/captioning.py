@@ -6,6 +6,8 @@
   ``cnn_encoder`` removes its classifier head and returns the last convolutional grid
   (``pooled=False``) or its average (``pooled=True``) — the transfer-learning pattern.
   ``pretrained_encoder`` does the same with an ImageNet Keras application (full scale).
+  ``pretrained_scene_cnn`` trains the small CNN once and caches it, so lessons 09 and 10
+  share one encoder.
 * ``ShowAndTell``: a GRU language model whose initial state comes from the image vector,
   which also enters every step (h_t = GRU([embed(w_t), W_v v], h_{t-1})).
 * ``ShowAttendTell``: at every step the decoder state scores every cell of the image's
@@ -40,6 +42,7 @@ __all__ = [
     "label_accuracy",
     "pretrain_cnn",
     "pretrained_encoder",
+    "pretrained_scene_cnn",
     "small_cnn",
 ]
 
@@ -207,6 +210,80 @@ def pretrain_cnn(cnn, images, labels, *, epochs: int = 5, batch_size: int = 32, 
         metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="acc")],
     )
     return cnn.fit(images, labels, batch_size=batch_size, epochs=check_positive_int(epochs, "epochs"), verbose=0)
+
+
+def _scene_cnn_cache_path(images, labels, width: int, epochs: int, seed: int):
+    """Where ``pretrained_scene_cnn`` keeps the CNN trained on these inputs."""
+    import hashlib
+    import inspect
+
+    from course_lib.data.download import cache_dir
+
+    digest = hashlib.sha256()
+    for part in (np.ascontiguousarray(images, "float32"), np.ascontiguousarray(labels, "float32")):
+        digest.update(str(part.shape).encode())
+        digest.update(part.tobytes())
+    digest.update(f"{width} {epochs} {seed} keras {keras.__version__}".encode())
+    digest.update((inspect.getsource(small_cnn) + inspect.getsource(pretrain_cnn)).encode())
+    return cache_dir() / "models" / f"scene_cnn-{digest.hexdigest()[:16]}.keras"
+
+
+def pretrained_scene_cnn(images, labels, *, width: int = 24, epochs: int = 5, seed: int = 0,
+                         cache: bool = True):
+    """``small_cnn`` trained by ``pretrain_cnn``, trained once and then loaded from the cache.
+
+    The trained model is saved as ``.keras`` in ``course_lib.data.download.cache_dir()``
+    under ``models/``, named by a SHA-256 of everything that decides the result: the
+    images and labels, ``width``, ``epochs``, ``seed``, the code of ``small_cnn`` and
+    ``pretrain_cnn`` and the Keras version. A later call with the same inputs (lesson 10
+    after lesson 09, or a second run) loads it with safe mode on instead of training
+    again; on the same machine that gives the same model training would (training is
+    seeded and deterministic). A cached file that cannot be read is trained again.
+    Either way the call leaves the global random generators (Keras, NumPy, Python) seeded
+    with ``seed``, so the rest of a lesson does not depend on whether the cache was used.
+
+    Args:
+        images: (N, S, S, 3) float images.
+        labels: (N, K) 0/1 targets.
+        width: channels of the CNN's first block.
+        epochs: epochs of ``pretrain_cnn``.
+        seed: seeds Keras before the model is built, so the result depends on it alone.
+        cache: ``False`` to train without reading or writing the cache.
+
+    Returns:
+        ``(cnn, trained)``: the classifier, and ``True`` if it was trained by this call
+        (``False`` if it came from the cache).
+    """
+    import os
+
+    images = check_array(images, "images", ("n", "size", "size", 3), dtype="float")
+    if images.shape[1] != images.shape[2]:
+        raise ValueError(f"images: expected square images (N, S, S, 3), got shape {images.shape}")
+    labels = check_array(labels, "labels", ("n", "k"), dtype="number")
+    if len(images) != len(labels):
+        raise ValueError(f"images and labels must have the same length, got {len(images)} and {len(labels)}")
+    width, epochs = check_positive_int(width, "width"), check_positive_int(epochs, "epochs")
+    seed = check_positive_int(seed, "seed", minimum=0)
+    path = _scene_cnn_cache_path(images, labels, width, epochs, seed) if cache else None
+    if path is not None:
+        if path.is_file():
+            try:
+                cnn = keras.saving.load_model(path, safe_mode=True)
+            except Exception as err:  # a damaged cache file is rebuilt, not trusted
+                print(f"{path} could not be read ({type(err).__name__}); training the CNN again")
+            else:
+                keras.utils.set_random_seed(seed)  # the same random state as after training
+                return cnn, False
+    keras.utils.set_random_seed(seed)
+    cnn = small_cnn(images.shape[1], labels.shape[1], width=width)
+    pretrain_cnn(cnn, images, labels, epochs=epochs)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
+        cnn.save(tmp)
+        os.replace(tmp, path)  # readers see the old file or the complete new one
+    keras.utils.set_random_seed(seed)  # what follows does not depend on whether it trained
+    return cnn, True
 
 
 def label_accuracy(logits, labels):

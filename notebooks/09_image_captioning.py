@@ -74,6 +74,11 @@ print("all references of the first scene:", *train.captions[0], sep="\n  ")
 # pooling and a dense head. After training we keep everything up to the pooled
 # 48-number vector and throw the head away. The CNN is frozen from now on; its features
 # are computed once and cached.
+#
+# `pretrained_scene_cnn` builds the CNN with `small_cnn` and trains it with `pretrain_cnn`
+# (five epochs of sigmoid cross-entropy, one output per label). It also saves the trained
+# model in the course's cache, named by a hash of the data, the settings and the code, so
+# lesson 10 (and a second run of this one) loads it instead of training it again.
 
 # %%
 import keras
@@ -82,17 +87,15 @@ from course_lib.captioning import (
     cnn_encoder,
     extract_features,
     label_accuracy,
-    pretrain_cnn,
-    small_cnn,
+    pretrained_scene_cnn,
 )
 
-cnn = small_cnn(IMAGE, train.labels().shape[1], width=24)
 t0 = time.perf_counter()
-history = pretrain_cnn(cnn, train.images, train.labels(), epochs=5)
+cnn, trained_now = pretrained_scene_cnn(train.images, train.labels(), width=24, epochs=5, seed=SEED)
 logits = cnn.predict(test.images, verbose=0)
 label_acc, base_acc = label_accuracy(logits, test.labels())
-print(f"CNN pretraining {time.perf_counter() - t0:.1f} s; held-out label accuracy {label_acc:.3f} "
-      f"(always guessing each label's majority: {base_acc:.3f})")
+print(f"CNN {'trained' if trained_now else 'loaded from the cache'} in {time.perf_counter() - t0:.1f} s; "
+      f"held-out label accuracy {label_acc:.3f} (always guessing each label's majority: {base_acc:.3f})")
 exact = float(((logits > 0) == (test.labels() > 0.5)).all(axis=1).mean())
 print(f"scenes with every label right: {exact:.1%}")
 assert label_acc > base_acc + 0.06, "the CNN learned to name the objects"
@@ -305,7 +308,7 @@ plt.show()
 # so the course reads an extracted copy: set `COURSE_FLICKR8K_DIR` to the folder holding
 # `Flickr8k.token.txt`, the split files and the `Flicker8k_Dataset/` images. Training
 # keeps a backup after every epoch in the data cache (`runs/09_flickr8k`, see the
-# README's Colab section), so after a disconnect running the cell again continues from the
+# README's Colab section), so after a disconnect, running the cell again continues from the
 # last completed epoch.
 
 # %%

@@ -33,12 +33,15 @@ print(info)
 # %% [markdown]
 # ## 1. Scenes, the CNN, and features kept as a grid
 #
-# Same scenes and the same transfer recipe as lesson 09: a small CNN is trained to name
-# the objects in a scene, then its head is removed. This time we keep its last
-# convolutional map, an 8×8 grid of 48-channel cells. Neighbouring cells sit 4 pixels apart
-# (the CNN pools twice), but each cell *sees* more than its 4×4 patch: through three 3×3
-# convolutions and two poolings its receptive field is 18×18 pixels of the 32×32 image. The pooled vector lesson 09 used is just this grid averaged, so we
-# cache both and train both decoders on exactly the same features.
+# Same scenes and the same CNN as lesson 09, trained to name the objects in a scene, with
+# its head removed. `pretrained_scene_cnn` kept the trained model in the course's cache
+# when lesson 09 ran, so here it is loaded instead of trained again (if lesson 09 has not
+# run on this machine, it is trained now, with the same seed and the same result). This
+# time we keep its last convolutional map, an 8×8 grid of 48-channel cells. Neighbouring
+# cells sit 4 pixels apart (the CNN pools twice), but each cell *sees* more than its 4×4
+# patch: through three 3×3 convolutions and two poolings its receptive field is 18×18
+# pixels of the 32×32 image. The pooled vector lesson 09 used is just this grid averaged,
+# so we cache both and train both decoders on exactly the same features.
 
 # %%
 import time
@@ -52,8 +55,7 @@ from course_lib.captioning import (
     cnn_encoder,
     extract_features,
     label_accuracy,
-    pretrain_cnn,
-    small_cnn,
+    pretrained_scene_cnn,
 )
 from course_lib.data.scenes import make_scenes
 
@@ -61,12 +63,11 @@ N_TRAIN, N_TEST, IMAGE, MAX_LEN = 2000, 400, 32, 21
 train = make_scenes(N_TRAIN, image_size=IMAGE, seed=SEED)
 test = make_scenes(N_TEST, image_size=IMAGE, seed=SEED + 1000)
 
-cnn = small_cnn(IMAGE, train.labels().shape[1], width=24)
 t0 = time.perf_counter()
-pretrain_cnn(cnn, train.images, train.labels(), epochs=5)
+cnn, trained_now = pretrained_scene_cnn(train.images, train.labels(), width=24, epochs=5, seed=SEED)
 label_acc, base_acc = label_accuracy(cnn.predict(test.images, verbose=0), test.labels())
-print(f"CNN pretraining {time.perf_counter() - t0:.1f} s, held-out label accuracy {label_acc:.3f} "
-      f"(always guessing each label's majority: {base_acc:.3f})")
+print(f"lesson 09's CNN {'trained' if trained_now else 'loaded from the cache'} in {time.perf_counter() - t0:.1f} s; "
+      f"held-out label accuracy {label_acc:.3f} (always guessing each label's majority: {base_acc:.3f})")
 assert label_acc > base_acc + 0.06, "the CNN learned to name the objects, beyond the majority guess"
 
 grid_encoder = cnn_encoder(cnn)  # head removed, grid kept
@@ -254,9 +255,9 @@ plt.show()
 # because that is where *where* matters: order and which colour belongs to which shape.
 # With a single object there is no order to get right and the pooled vector already says
 # which colour and shape are present, so attention has nothing to add there: its one-object
-# score is about the same as Show and Tell's, and with seed 0 slightly *lower* (see the
-# table) — the attention model spends its capacity on a harder mechanism that pays off
-# only in busier scenes.
+# score is about the same as Show and Tell's (in some runs slightly *lower*) — the
+# attention model spends its capacity on a harder mechanism that pays off only in busier
+# scenes.
 
 # %%
 from course_lib.metrics import bleu_scores
@@ -331,7 +332,7 @@ if SCALE == "full":
 #   words (still several times a random cell's rate).
 # - On the same held-out scenes, attention is at least as good as lesson 09's pooled
 #   vector overall and much better on scenes with three objects; on one-object scenes
-#   it is no better (with seed 0 slightly worse).
+#   it is no better.
 #
 # ## Exercises
 #

@@ -413,8 +413,9 @@ assert tuned_vs_scratch_large > -0.08, "with more data, fine-tuning is no worse 
 # BatchNorm layers kept in inference mode (`trainable = False`). Both phases train with
 # `course_lib.training.fit_resumable`, which keeps a backup after every epoch in the data
 # cache (`runs/11_flowers_frozen`, `runs/11_flowers_tuned`): after a disconnect, run the
-# cell again and it continues from the last completed epoch. At lesson scale this cell
-# does nothing.
+# cell again and it continues from the last completed epoch (on Colab, put
+# `COURSE_DATA_DIR` on Google Drive as the README shows, or the backups go with the
+# machine). At lesson scale this cell does nothing.
 
 # %%
 if SCALE == "full":

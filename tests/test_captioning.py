@@ -18,6 +18,7 @@ from course_lib.captioning import (
     fit_captioner,
     generate_captions,
     label_accuracy,
+    pretrained_scene_cnn,
     small_cnn,
 )
 from course_lib.metrics import attention_on_mask, bleu_scores
@@ -284,22 +285,62 @@ def test_plot_image_attention():
 
 
 def test_fit_captioner_with_a_run_dir_resumes_where_it_stopped(toy, tmp_path):
+    # ShowAttendTell: fit_resumable builds it from a list (grids, tokens) before restoring
     tok, grid8, grid, caps = toy
-    feats = grid.mean(axis=(1, 2))
+    feats = grid
 
     def train(epochs, run_dir):
         keras.utils.set_random_seed(1)
-        model = ShowAndTell(tok.vocab_size, embed_dim=8, units=16, feature_dim=8)
+        model = ShowAttendTell(tok.vocab_size, embed_dim=8, units=16, feature_dim=8, attention_units=8)
         run = fit_captioner(model, feats, caps, tok, max_len=TOY_LEN, epochs=epochs, batch_size=32,
                             learning_rate=3e-2, run_dir=run_dir)
         return model, run
 
-    whole, whole_run = train(3, tmp_path / "whole")
-    train(2, tmp_path / "split")  # the session ends after two epochs
-    resumed, resumed_run = train(3, tmp_path / "split")  # the same cell, run again
-    assert whole_run.initial_epoch == 0 and resumed_run.initial_epoch == 2
-    assert len(resumed_run.history["loss"]) == 3
+    whole, whole_run = train(2, tmp_path / "whole")
+    train(1, tmp_path / "split")  # the session ends after one epoch
+    resumed, resumed_run = train(2, tmp_path / "split")  # the same cell, run again
+    assert whole_run.initial_epoch == 0 and resumed_run.initial_epoch == 1
+    assert len(resumed_run.history["loss"]) == 2
     np.testing.assert_allclose(resumed_run.history["loss"], whole_run.history["loss"], rtol=1e-5)
     for a, b in zip(whole.get_weights(), resumed.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert whole_run.history["loss"][-1] < whole_run.history["loss"][0]
+
+
+def test_pretrained_scene_cnn_trains_once_then_loads_the_same_model(tmp_path, monkeypatch):
+    from course_lib.captioning import _scene_cnn_cache_path
+
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    rng = np.random.default_rng(0)
+    images = rng.random((16, 8, 8, 3)).astype("float32")
+    labels = (rng.random((16, 3)) > 0.5).astype("float32")
+    first, trained = pretrained_scene_cnn(images, labels, width=4, epochs=1, seed=3)
+    after_training = np.random.random(3)  # noqa: NPY002 (the global state is what is checked)
+    assert trained
+    (saved,) = (tmp_path / "models").glob("scene_cnn-*.keras")
+    assert saved == _scene_cnn_cache_path(images, labels, 4, 1, 3)
+    again, trained_again = pretrained_scene_cnn(images, labels, width=4, epochs=1, seed=3)
+    assert not trained_again
+    np.testing.assert_array_equal(np.random.random(3), after_training)  # noqa: NPY002 (same state either way)
+    np.testing.assert_array_equal(again.predict(images, verbose=0), first.predict(images, verbose=0))
+    # anything that changes the result names a different file
+    others = {_scene_cnn_cache_path(images, labels, 4, 1, 4), _scene_cnn_cache_path(images, labels, 4, 2, 3),
+              _scene_cnn_cache_path(images, labels, 5, 1, 3), _scene_cnn_cache_path(images, 1.0 - labels, 4, 1, 3),
+              _scene_cnn_cache_path(images[::-1], labels, 4, 1, 3)}
+    assert saved not in others and len(others) == 5
+    # a damaged cache file is trained again and replaced, not trusted
+    saved.write_bytes(saved.read_bytes()[:100])
+    rebuilt, retrained = pretrained_scene_cnn(images, labels, width=4, epochs=1, seed=3)
+    assert retrained
+    np.testing.assert_allclose(rebuilt.predict(images, verbose=0), first.predict(images, verbose=0), atol=1e-5)
+    assert pretrained_scene_cnn(images, labels, width=4, epochs=1, seed=3)[1] is False
+
+
+def test_pretrained_scene_cnn_refuses_bad_images():
+    labels = np.zeros((4, 3), "float32")
+    with pytest.raises(ValueError, match="square"):
+        pretrained_scene_cnn(np.zeros((4, 8, 9, 3), "float32"), labels, cache=False)
+    with pytest.raises(ValueError, match="same length"):
+        pretrained_scene_cnn(np.zeros((5, 8, 8, 3), "float32"), labels, cache=False)
+    with pytest.raises(TypeError, match="float"):
+        pretrained_scene_cnn(np.zeros((4, 8, 8, 3), "uint8"), labels, cache=False)
