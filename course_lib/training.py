@@ -370,6 +370,12 @@ def _epoch_dataset(x, y, n: int, batch_size: int, seed: int, first: int, epochs:
     return ds.map(gather).prefetch(2)
 
 
+def _optimizer_settings(optimizer) -> dict:
+    """The optimizer's class and learning rate (or schedule): a resumed run must use the same."""
+    learning_rate = optimizer.get_config().get("learning_rate")
+    return {"class": type(optimizer).__name__, "learning_rate": _jsonable(learning_rate)}
+
+
 def fit_resumable(
     model,
     x,
@@ -439,7 +445,8 @@ def fit_resumable(
         model(xs[0][:1] if len(xs) == 1 else [a[:1] for a in xs])
     backup = ResumableBackup(
         run_dir, monitor=monitor, mode=mode,
-        config={"batch_size": batch_size, "seed": seed, "examples": int(n), "monitor": monitor},
+        config={"batch_size": batch_size, "seed": seed, "examples": int(n), "monitor": monitor,
+                "optimizer": _optimizer_settings(model.optimizer)},
     )
     done = backup.restore(model)
     if done > epochs:

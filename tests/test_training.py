@@ -245,6 +245,14 @@ def test_resuming_with_other_settings_or_another_model_is_refused(run_copy):
         training.fit_resumable(_model(), x, y, run_dir=run_copy, epochs=2, batch_size=8)
     with pytest.raises(training.CheckpointError, match="different architecture"):
         _fit(_model(units=5), run_copy, epochs=2)
+    other_rate = _model()
+    other_rate.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    with pytest.raises(training.CheckpointError, match="learning_rate"):
+        _fit(other_rate, run_copy, epochs=2)
+    other_optimizer = _model()
+    other_optimizer.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+    with pytest.raises(training.CheckpointError, match="SGD"):
+        _fit(other_optimizer, run_copy, epochs=2)
     with pytest.raises(training.CheckpointError, match="random-generator states"):
         _fit(_model(dropout=0.0), run_copy, epochs=2)  # Dropout(0) keeps its generator
     without = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4), keras.layers.Dense(1)])
