@@ -1,22 +1,32 @@
 # Sequence models course: `make lab` to learn, `make test` to check every lesson.
-PYTHON ?= python3
-VENV   ?= .venv
-BIN     = $(VENV)/bin
-STAMP   = $(VENV)/.installed
+#   make lab PYTHON=python3.12             build .venv with another Python (3.10-3.12)
+#   make lab LAB_ARGS="--no-browser --port 8890"   options passed to JupyterLab
+PYTHON   ?= python3
+VENV     ?= .venv
+BIN       = $(VENV)/bin
+STAMP     = $(VENV)/.installed
+LAB_ARGS ?=
+# JupyterLab refuses to start as root (Docker, many cloud VMs) unless told it may.
+ROOT_ARG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: setup lab test unit lint render clean
+.PHONY: setup lab test unit lint render lock clean
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+# Exact versions from requirements.lock (what make test and CI use); the ranges in
+# requirements.txt say what is compatible (Colab installs course_lib without them).
+$(STAMP): requirements.txt requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -r requirements.txt
+	$(BIN)/python -m pip install -r requirements.txt -c requirements.lock
 	$(BIN)/python -m pip install --no-deps -e .
 	touch $(STAMP)
 
+# Serves the repository root (README, course_lib/, notebooks/) and opens the lessons.
+# The terminal stays busy while JupyterLab runs: stop it with Ctrl-C.
 lab: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+	  --LabApp.default_url=/lab/tree/notebooks $(ROOT_ARG) $(LAB_ARGS)
 
 # Lint, the unit tests, then every notebook executed by nbval.
 test: setup
@@ -32,6 +42,16 @@ lint: setup
 # Rebuild notebooks from their py:percent twins and execute them: make render [NB="03 05"]
 render: setup
 	$(BIN)/python tools/render.py $(NB)
+
+# Re-resolve requirements.txt in a scratch venv and write the exact versions to
+# requirements.lock (then `make setup` installs them). Run after changing a range.
+lock:
+	rm -rf build/lock-venv
+	$(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/python -m pip install --upgrade pip
+	build/lock-venv/bin/python -m pip install -r requirements.txt
+	build/lock-venv/bin/python tools/write_lock.py > requirements.lock
+	rm -rf build/lock-venv
 
 clean:
 	rm -rf build .pytest_cache

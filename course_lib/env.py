@@ -11,19 +11,100 @@ and the thread pools can only be set before TensorFlow starts.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import platform
+import re
 import socket
 import sys
+import tempfile
+import warnings
 
 import numpy as np
 
 from course_lib.checks import check_choice
 
-__all__ = ["NotebookInfo", "block_network", "get_strategy", "in_colab", "scale", "setup_notebook"]
+__all__ = [
+    "TESTED_VERSIONS",
+    "NotebookInfo",
+    "block_network",
+    "get_strategy",
+    "in_colab",
+    "is_tensorflow_startup_noise",
+    "quiet_native_stderr",
+    "scale",
+    "setup_notebook",
+]
 
 SCALES = ("lesson", "full")
+
+#: The TensorFlow and Keras releases (major.minor) the course is tested with. Colab may
+#: ship others; ``setup_notebook`` then warns, since a lesson's numbers can move.
+TESTED_VERSIONS = {"tensorflow": "2.21", "keras": "3.15"}
+
+# TensorFlow's C++ start-up writes these straight to file descriptor 2, whatever
+# TF_CPP_MIN_LOG_LEVEL says: the absl pre-initialisation notice and glog-style lines
+# ("I0000 00:00:1796113121.271238    2306 port.cc:153] oneDNN custom operations are on").
+_ABSL_NOTICE = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
+_GLOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w./-]+:\d+\] ")
+# Error-level start-up lines that are known to be harmless (CUDA plugin registration).
+_HARMLESS_ERRORS = ("Unable to register", "has already been registered", "computation placer")
+
+
+def is_tensorflow_startup_noise(line: str) -> bool:
+    """True for a line TensorFlow's native start-up prints to stderr that carries no news.
+
+    Info and warning lines in glog format, the absl pre-initialisation notice, and the
+    known CUDA-plugin registration errors; anything else (a real error) is kept.
+    """
+    if not isinstance(line, str):
+        raise TypeError(f"line: expected a str, got {type(line).__name__}")
+    line = line.rstrip("\n")
+    if line.strip() == _ABSL_NOTICE:
+        return True
+    if _GLOG_LINE.match(line):
+        return line[0] in "IW" or (line[0] == "E" and any(s in line for s in _HARMLESS_ERRORS))
+    return False
+
+
+def _flush_c_stdio() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError, TypeError):  # no C library to call (e.g. Windows)
+        pass
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Capture what native code writes to file descriptor 2; re-emit all but start-up noise.
+
+    Python-level ``sys.stderr`` is untouched; only C/C++ writes to the descriptor are
+    caught (in Jupyter these would otherwise appear as a red stderr block). Lines that
+    ``is_tensorflow_startup_noise`` recognises are dropped, every other line is written
+    to ``sys.stderr`` when the block ends, so a real native error is never hidden.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no descriptor 2 (embedded interpreters)
+        yield
+        return
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            _flush_c_stdio()  # native loggers may buffer; flush while fd 2 is the capture
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            text = capture.read().decode("utf-8", errors="replace")
+            kept = [ln for ln in text.splitlines() if ln.strip() and not is_tensorflow_startup_noise(ln)]
+            if kept:
+                sys.stderr.write("\n".join(kept) + "\n")
 
 
 def in_colab() -> bool:
@@ -51,6 +132,7 @@ class NotebookInfo:
     colab: bool
     device: str
     gpus: tuple[str, ...]
+    deterministic: bool
     python: str
     tensorflow: str
     keras: str
@@ -59,7 +141,7 @@ class NotebookInfo:
 
     def __str__(self) -> str:
         rows = [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
-        return "\n".join(f"{k:>10}: {v}" for k, v in rows)
+        return "\n".join(f"{k:>13}: {v}" for k, v in rows)
 
 
 _ALLOWED_HOSTS = {"localhost", "127.0.0.1", "::1", ""}
@@ -107,7 +189,7 @@ def block_network() -> None:
 
 
 def _set_threads(n: int) -> None:
-    import tensorflow as tf
+    import tensorflow as tf  # first import: setup_notebook captures its start-up lines
 
     try:
         tf.config.threading.set_intra_op_parallelism_threads(n)
@@ -136,12 +218,23 @@ def _setup_matplotlib() -> None:
     )
 
 
+def _check_versions(tf_version: str, keras_version: str) -> None:
+    found = {"tensorflow": tf_version, "keras": keras_version}
+    for name, tested in TESTED_VERSIONS.items():
+        if ".".join(found[name].split(".")[:2]) != tested:
+            warnings.warn(
+                f"{name} {found[name]} is not the tested {tested}.x: the lessons should run, "
+                "but their numbers may differ from the rendered ones (and a margin may fail)",
+                stacklevel=3,
+            )
+
+
 def setup_notebook(
     seed: int = 0,
     scale: str | None = None,
     *,
     threads: int | None = None,
-    deterministic: bool = True,
+    deterministic: bool | None = None,
 ) -> NotebookInfo:
     """Prepare a lesson: quiet logs, seeds, threads, plotting style, scale, devices.
 
@@ -149,17 +242,30 @@ def setup_notebook(
         seed: seeds Python's ``random``, NumPy and TensorFlow (``keras.utils.set_random_seed``).
         scale: the notebook's ``SCALE`` (``"lesson"`` or ``"full"``); ``COURSE_SCALE``
             in the environment overrides it.
-        threads: CPU threads for TensorFlow's op pools (default: every core).
+        threads: CPU threads for TensorFlow's op pools (default: ``$COURSE_THREADS``, else
+            every core).
         deterministic: ask TensorFlow for deterministic ops, so two runs with the same
-            seed give the same numbers on the same machine (CPU).
+            seed give the same numbers on the same machine. Default: on, except at full
+            scale on a GPU, where deterministic kernels are slower and switch off Keras'
+            automatic XLA compilation (pass ``True`` to have reproducibility anyway).
 
     Returns:
-        a ``NotebookInfo`` with versions, devices, Colab or not, scale and seed.
+        a ``NotebookInfo`` with versions, devices, Colab or not, scale, seed and whether
+        ops are deterministic.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed: expected a non-negative int, got {seed!r}")
+    if deterministic is not None and not isinstance(deterministic, bool):
+        raise TypeError(f"deterministic: expected True, False or None, got {deterministic!r}")
     seed = int(seed)
     chosen_scale = _scale_fn(scale)
+    if threads is None and os.environ.get("COURSE_THREADS"):
+        threads = os.environ["COURSE_THREADS"]
+        if not threads.isdigit() or int(threads) < 1:
+            raise ValueError(f"COURSE_THREADS: expected a positive integer, got {threads!r}")
+        threads = int(threads)
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1):
+        raise ValueError(f"threads: expected a positive int, got {threads!r}")
     # 3 hides TensorFlow's C++ log lines (INFO to ERROR), e.g. harmless graph-version
     # notices; Python exceptions are still raised as usual.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -169,28 +275,38 @@ def setup_notebook(
         block_network()
 
     _setup_matplotlib()
-    _set_threads(threads or os.cpu_count() or 1)
+    # TensorFlow's native start-up lines are printed before any log level applies:
+    # import it, size its thread pools and start its runtime with descriptor 2 captured.
+    with quiet_native_stderr():
+        _set_threads(int(threads or os.cpu_count() or 1))
+        import keras
+        import tensorflow as tf
 
-    import keras
-    import tensorflow as tf
-
-    tf.get_logger().setLevel("ERROR")
-    keras.utils.set_random_seed(seed)
-    if deterministic:
-        tf.config.experimental.enable_op_determinism()
+        gpus = tuple(d.name for d in tf.config.list_physical_devices("GPU"))
+        if deterministic is None:
+            deterministic = not (gpus and chosen_scale == "full")
+        tf.get_logger().setLevel("ERROR")
+        keras.utils.set_random_seed(seed)
+        if deterministic:
+            tf.config.experimental.enable_op_determinism()
+        # TF32 matmuls (default on Ampere and newer GPUs) keep 10 mantissa bits: the
+        # lessons' float32 parity checks (1e-5) need full float32.
+        tf.config.experimental.enable_tensor_float_32_execution(False)
+        tf.constant(0.0).numpy()  # start the runtime now, inside the capture
     try:
         import absl.logging
 
         absl.logging.set_verbosity(absl.logging.ERROR)
     except ImportError:
         pass
-    gpus = tuple(d.name for d in tf.config.list_physical_devices("GPU"))
+    _check_versions(tf.__version__, keras.__version__)
     return NotebookInfo(
         seed=seed,
         scale=chosen_scale,
         colab=in_colab(),
         device=f"{len(gpus)} GPU(s)" if gpus else f"CPU ({platform.processor() or platform.machine()})",
         gpus=gpus,
+        deterministic=bool(deterministic),
         python=platform.python_version(),
         tensorflow=tf.__version__,
         keras=keras.__version__,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -112,3 +116,99 @@ def test_in_colab_follows_the_runtime_marker(monkeypatch):
 def test_setup_notebook_refuses_negative_numpy_seed():
     with pytest.raises(ValueError, match="seed"):
         env.setup_notebook(seed=np.int64(-1))
+
+
+TF_NOISE = [
+    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+    "I0000 00:00:1796113263.422647    2627 port.cc:153] oneDNN custom operations are on. "
+    "You may see slightly different numerical results.",
+    "I0000 00:00:1796113197.209113    2562 cpu_feature_guard.cc:227] This TensorFlow binary "
+    "is optimized to use available CPU instructions",
+    "E0000 00:00:1721.123  12 cuda_dnn.cc:8310] Unable to register cuDNN factory",
+    "W1201 08:16:47.123456  77 device_compiler.h:186] Compiled cluster using XLA!",
+]
+NOT_NOISE = [
+    "E0000 00:00:1721.123  12 op_kernel.cc:1830] OP_REQUIRES failed: out of memory",
+    "F0000 00:00:1721.123  12 check.cc:1] Check failed: x == y",
+    "Traceback (most recent call last):",
+    "RNN test MSE 0.012",
+    "",
+]
+
+
+@pytest.mark.parametrize("line", TF_NOISE)
+def test_tensorflow_startup_lines_are_recognised(line):
+    assert env.is_tensorflow_startup_noise(line)
+    assert env.is_tensorflow_startup_noise(line + "\n")
+
+
+@pytest.mark.parametrize("line", NOT_NOISE)
+def test_real_errors_and_other_text_are_not_noise(line):
+    assert not env.is_tensorflow_startup_noise(line)
+
+
+def test_startup_noise_refuses_non_text():
+    with pytest.raises(TypeError, match="line: expected a str"):
+        env.is_tensorflow_startup_noise(b"I0000")
+
+
+def _run_python(code: str) -> subprocess.CompletedProcess:
+    environ = dict(os.environ)
+    environ.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the worst case: nothing set by the user
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environ, timeout=120
+    )
+
+
+def test_native_stderr_is_filtered_but_real_lines_pass_through():
+    code = (
+        "import os\n"
+        "from course_lib.env import quiet_native_stderr\n"
+        "with quiet_native_stderr():\n"
+        "    os.write(2, b'I0000 00:00:1796113263.422647  1 port.cc:153] oneDNN on\\n')\n"
+        "    os.write(2, b'a real native error\\n')\n"
+        "print('done')\n"
+    )
+    result = _run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "done"
+    assert result.stderr == "a real native error\n"
+
+
+def test_setup_notebook_prints_no_tensorflow_startup_lines():
+    # A fresh interpreter, as a student's kernel: TensorFlow's start-up (import, thread
+    # pools, runtime) and a first training step write nothing to stderr.
+    code = (
+        "from course_lib.env import setup_notebook\n"
+        "info = setup_notebook(seed=0, scale='lesson')\n"
+        "import keras, numpy as np\n"
+        "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+        "m.compile('sgd', 'mse')\n"
+        "m.fit(np.zeros((4, 3)), np.zeros((4, 1)), verbose=0)\n"
+        "print(info.deterministic)\n"
+    )
+    result = _run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("True")
+    assert result.stderr == "", f"stderr not empty: {result.stderr[:500]!r}"
+
+
+def test_untested_versions_warn():
+    with pytest.warns(UserWarning, match="tensorflow 2.99.0 is not the tested"):
+        env._check_versions("2.99.0", env.TESTED_VERSIONS["keras"] + ".0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        env._check_versions(env.TESTED_VERSIONS["tensorflow"] + ".3", env.TESTED_VERSIONS["keras"] + ".1")
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, 0.0])
+def test_setup_notebook_refuses_a_bad_deterministic(bad):
+    with pytest.raises(TypeError, match="deterministic: expected True, False or None"):
+        env.setup_notebook(seed=0, deterministic=bad)
+
+
+@pytest.mark.parametrize("bad", ["0", "two", "-1"])
+def test_a_bad_course_threads_variable_is_refused(monkeypatch, bad):
+    monkeypatch.setenv("COURSE_THREADS", bad)
+    with pytest.raises(ValueError, match="COURSE_THREADS: expected a positive integer"):
+        env.setup_notebook(seed=0)

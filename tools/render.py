@@ -44,10 +44,19 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def render(twin: Path, timeout: int) -> tuple[float, float, bool]:
+#: Notebook metadata Colab reads: open the lesson on a GPU runtime (a T4 is enough).
+COLAB_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
+
+
+def render(twin: Path, timeout: int, out: Path | None = None) -> tuple[float, float, bool]:
+    """Build ``twin``'s notebook, execute it, write it to ``out`` (default: beside the twin).
+
+    Returns (wall seconds, kernel CPU seconds, whether every cell ran without error).
+    """
     nb = jupytext.read(twin)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata.update(COLAB_METADATA)
     nb.metadata.pop("jupytext", None)
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
@@ -60,7 +69,10 @@ def render(twin: Path, timeout: int) -> tuple[float, float, bool]:
         ok = False
         print(str(err)[-3000:], file=sys.stderr)
     seconds = time.perf_counter() - start
-    nbformat.write(nb, twin.with_suffix(".ipynb"))
+    nbformat.write(nb, out or twin.with_suffix(".ipynb"))
+    # Jupytext's pairing (jupytext.toml) refuses to open a notebook whose .ipynb is newer
+    # than its twin: keep the twin the newer of the two.
+    os.utime(twin)
     # The kernel is a child process; once it has shut down, its CPU time is counted
     # here. CPU seconds barely change when other programs compete for the cores, so
     # they estimate the quiet-machine wall clock when the measured one is inflated.
