@@ -6,6 +6,9 @@ VENV     ?= .venv
 BIN       = $(VENV)/bin
 STAMP     = $(VENV)/.installed
 LAB_ARGS ?=
+# pytest-xdist workers for `make test`: one per core, at most 4 (each notebook kernel
+# then gets its share of the cores, see conftest.py). JOBS=0 runs everything in one process.
+JOBS     ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 # JupyterLab refuses to start as root (Docker, many cloud VMs) unless told it may.
 ROOT_ARG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
@@ -31,7 +34,7 @@ lab: setup
 # Lint, the unit tests, then every notebook executed by nbval.
 test: setup
 	$(BIN)/ruff check conftest.py course_lib tests tools notebooks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 unit: setup
 	$(BIN)/python -m pytest tests

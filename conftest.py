@@ -19,6 +19,15 @@ def pytest_configure(config):
     os.environ["COURSE_OFFLINE"] = "1"
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.pop("COURSE_SCALE", None)
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        # pytest-xdist (`make test` runs one worker per core): split the cores between
+        # the workers, so TensorFlow in a worker and in the notebook kernels it starts
+        # (setup_notebook reads COURSE_THREADS) does not oversubscribe the machine.
+        threads = str(max(1, (os.cpu_count() or 1) // int(workerinput["workercount"])))
+        for name in ("COURSE_THREADS", "TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS"):
+            os.environ.setdefault(name, threads)
+        os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 
 def pytest_runtest_logreport(report):

@@ -39,12 +39,13 @@ print(info)
 # 3. a **setup cell** — on Colab it installs `course_lib` (the small library shared by the
 #    lessons) without touching Colab's TensorFlow; everywhere it calls `setup_notebook`,
 #    which silences TensorFlow's start-up chatter, seeds Python, NumPy and TensorFlow,
-#    asks for deterministic kernels, and sets the plotting style.
+#    asks for deterministic kernels (except at full scale on a GPU, where they cost
+#    speed; `deterministic=True` asks for them anyway), and sets the plotting style.
 #
 # | where | how |
 # |---|---|
 # | laptop | `make lab` once (creates `.venv`, opens JupyterLab), then *Run → Run All Cells* |
-# | Colab | click the badge, *Runtime → Change runtime type → GPU*, set `SCALE = "full"`, *Run all* |
+# | Colab | click the badge (the notebook asks for a GPU runtime; check *Runtime → Change runtime type*), set `SCALE = "full"`, *Run all* |
 # | instructor | `make test` runs the unit tests and executes every notebook; green = every lesson still shows its point |
 #
 # Every claim a lesson makes in words is also checked by an `assert` in the notebook, so
@@ -109,7 +110,7 @@ assert test_mse < 0.05 * baseline_mse, "the RNN should learn to count far better
 # | 02 | RNN from scratch | Elman RNN in NumPy, weight sharing, backpropagation through time, gradient check, parity with `SimpleRNN` | RNN equations, BPTT |
 # | 03 | character language model | the "hello" model, embeddings, a NumPy char-RNN, truncated BPTT, sampling with temperature, bits per character, a hidden unit that tracks code structure | min-char-rnn, interpretable cells |
 # | 04 | gradient flow | ‖∂h_T/∂h_t‖ vs. distance, singular values of W_hh, tanh/sigmoid derivatives, exploding gradients and clipping | vanishing / exploding gradients |
-# | 05 | LSTM and GRU | cells from scratch with parity to Keras, gates over time, parameter counts, the adding and copy tasks vs. length | LSTM, GRU, peepholes |
+# | 05 | LSTM and GRU | cells from scratch with parity to Keras, gates over time, parameter counts, the adding and recall tasks vs. length | LSTM, GRU, peepholes |
 # | 06 | deep and bidirectional | stacked RNNs and their state shapes, bidirectional tagging, digits read row by row, sunspot forecasting | multi-layer and bidirectional RNNs |
 # | 07 | seq2seq | encoder–decoder translation of dates between languages, teacher forcing, greedy and beam search, the bottleneck | sequence-to-sequence |
 # | 08 | attention | Bahdanau attention from scratch, alignment heatmaps checked against the truth, quality vs. length | attention in seq2seq |
@@ -172,5 +173,7 @@ assert test_mse < 0.05 * baseline_mse, "the RNN should learn to count far better
 #    answer in mind for lesson 04.
 # 2. Replace `SimpleRNN(16)` by `Dense(16)` applied to `bits[:, -1]`. What is the best
 #    test MSE it can reach, and why?
-# 3. Run `COURSE_SCALE=full jupyter lab` and check that `info.scale` follows the
-#    environment variable.
+# 3. Stop JupyterLab, start it again from the repository root with
+#    `COURSE_SCALE=full make lab` (or `COURSE_SCALE=full .venv/bin/jupyter lab`), rerun
+#    this notebook's setup cell and check that `info.scale` is now `"full"` although the
+#    parameters cell still says `"lesson"`.

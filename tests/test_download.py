@@ -38,7 +38,7 @@ def test_file_url_is_fetched_into_the_cache(source, cache):
     path = download.fetch(source.as_uri(), SHA, cache=cache)
     assert path == cache / "words.tsv" and path.read_bytes() == DATA
     assert download.sha256_file(path) == SHA
-    assert sorted(p.name for p in cache.iterdir()) == ["words.tsv"]
+    assert sorted(p.name for p in cache.iterdir()) == [".locks", "words.tsv"]
 
 
 def test_a_cache_hit_does_not_read_the_source_again(source, cache):
@@ -58,13 +58,13 @@ def test_a_file_with_the_wrong_checksum_is_not_cached(source, cache):
     source.write_bytes(DATA + b"changed upstream")
     with pytest.raises(download.ChecksumError, match=f"expected {SHA}.*nothing was cached"):
         download.fetch(source.as_uri(), SHA, cache=cache)
-    assert list(cache.iterdir()) == []
+    assert [p.name for p in cache.iterdir()] == [".locks"], "nothing but the lock folder"
 
 
 def test_a_missing_source_raises_download_error(tmp_path, cache):
     with pytest.raises(download.DownloadError, match="could not download"):
         download.fetch((tmp_path / "nope.bin").as_uri(), SHA, cache=cache)
-    assert list(cache.iterdir()) == []
+    assert [p.name for p in cache.iterdir()] == [".locks"], "nothing but the lock folder"
 
 
 def test_without_network_the_error_says_what_to_download_and_where(monkeypatch, cache):
@@ -79,7 +79,7 @@ def test_without_network_the_error_says_what_to_download_and_where(monkeypatch, 
     assert url in text, "names what to download"
     assert str(cache / "words.tsv") in text, "names where to put it"
     assert SHA in text and "another machine" in text
-    assert list(cache.iterdir()) == []
+    assert [p.name for p in cache.iterdir()] == [".locks"], "nothing but the lock folder"
 
 
 def test_cache_dir_follows_course_data_dir(monkeypatch, tmp_path):
@@ -91,12 +91,12 @@ def test_cache_dir_follows_course_data_dir(monkeypatch, tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"url": "https://h/x.bin", "sha256": "abc"}, "sha256: expected 64 hex digits"),
-        ({"url": "https://h/x.bin", "sha256": "g" * 64}, "sha256: expected 64 hex digits"),
-        ({"url": "https://h/x.bin", "sha256": 123}, "sha256: expected 64 hex digits"),
-        ({"url": "x.bin", "sha256": SHA}, "url: expected an address"),
-        ({"url": "https://h/", "sha256": SHA}, "filename: expected a plain file name"),
-        ({"url": "https://h/x", "sha256": SHA, "filename": "../x"}, "filename: expected a plain"),
+        ({"url": "https://h/x.bin", "checksum": "abc"}, "checksum: expected .sha256:<64 hex digits>."),
+        ({"url": "https://h/x.bin", "checksum": "g" * 64}, "checksum: expected .sha256:<64 hex digits>."),
+        ({"url": "https://h/x.bin", "checksum": 123}, "checksum: expected .sha256:<64 hex digits>."),
+        ({"url": "x.bin", "checksum": SHA}, "url: expected an address"),
+        ({"url": "https://h/", "checksum": SHA}, "filename: expected a plain file name"),
+        ({"url": "https://h/x", "checksum": SHA, "filename": "../x"}, "filename: expected a plain"),
     ],
 )
 def test_bad_arguments_name_what_was_expected(kwargs, match, cache):
@@ -224,3 +224,44 @@ def test_nothing_loads_pickles_disables_safe_mode_or_extracts_unchecked():
     allowed = {"course_lib/data/download.py"}  # safe_extract's own, after checking members
     found = [f for f in found if f.split(":")[0] not in allowed]
     assert not found, "unsafe loading:\n" + "\n".join(found)
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_duplicate_member_names_are_refused(tmp_path):
+    archive = _zip(tmp_path / "dup.zip", [("d/a.txt", b"first"), ("d/a.txt", b"second")])
+    with pytest.raises(download.UnsafeArchiveError, match="appears twice"):
+        download.safe_extract(archive, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_archive_that_expands_too_much_is_refused(tmp_path):
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("zeros.bin", bytes(3 << 20))
+    assert archive.stat().st_size < 100_000  # zeros compress very well
+    with pytest.raises(download.UnsafeArchiveError, match="decompression bomb"):
+        download.safe_extract(archive, tmp_path / "out")
+    assert download.safe_extract(archive, tmp_path / "ok", max_bytes=4 << 20).is_dir()
+
+
+def test_keep_extracts_only_the_members_it_accepts(tmp_path):
+    archive = _tar(tmp_path / "x.tar", [(_tarinfo("a/keep.txt"), b"K"), (_tarinfo("unsup/skip.txt"), b"S")])
+    out = download.safe_extract(archive, tmp_path / "out", keep=lambda name: not name.startswith("unsup/"))
+    assert (out / "a" / "keep.txt").read_bytes() == b"K" and not (out / "unsup").exists()
+    with pytest.raises(TypeError, match="keep: expected a function"):
+        download.safe_extract(archive, tmp_path / "out2", keep="unsup")
+
+
+@pytest.mark.parametrize(("checksum", "expected"), [
+    ("md5:" + "A" * 32, ("md5", "a" * 32)),
+    ("sha256:" + "b" * 64, ("sha256", "b" * 64)),
+    ("c" * 64, ("sha256", "c" * 64)),
+])
+def test_parse_checksum_names_the_algorithm(checksum, expected):
+    assert download.parse_checksum(checksum) == expected
+
+
+@pytest.mark.parametrize("bad", ["md5:" + "a" * 31, "sha1:" + "a" * 40, "md5:" + "a" * 64, None, 5])
+def test_parse_checksum_refuses_other_forms(bad):
+    with pytest.raises(ValueError, match="checksum: expected"):
+        download.parse_checksum(bad)

@@ -8,11 +8,15 @@ file or nothing: never a wrong or partial file, never a leftover ``.part``.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import http.server
 import socket
 import struct
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 
@@ -21,6 +25,10 @@ from course_lib.data import download
 PAYLOAD = bytes(range(256)) * 64  # 16 KiB
 SHA = hashlib.sha256(PAYLOAD).hexdigest()
 HALF = len(PAYLOAD) // 2
+
+
+MD5 = hashlib.md5(PAYLOAD).hexdigest()
+REQUESTS: collections.Counter = collections.Counter()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -32,7 +40,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 (the name http.server expects)
         name = self.path.rsplit("/", 1)[-1]
-        if name == "good.bin":
+        REQUESTS[name] += 1
+        if name in ("trickle.bin", "slow.bin"):  # 1 KiB at a time, slowly
+            self._headers(len(PAYLOAD))
+            pause = 0.2 if name == "trickle.bin" else 0.05
+            for i in range(0, len(PAYLOAD), 1024):
+                self.wfile.write(PAYLOAD[i : i + 1024])
+                self.wfile.flush()
+                time.sleep(pause)
+        elif name == "good.bin":
             self._headers(len(PAYLOAD))
             self.wfile.write(PAYLOAD)
         elif name == "truncated.bin":  # promises more than it sends, then closes
@@ -90,7 +106,7 @@ def server():
 
 
 def _cache_is_correct_or_absent(cache, name="data.bin"):
-    files = sorted(p.name for p in cache.iterdir())
+    files = sorted(p.name for p in cache.iterdir() if p.name != ".locks")
     assert not [f for f in files if f.endswith(".part")], f"a partial download was left: {files}"
     target = cache / name
     if target.exists():
@@ -142,3 +158,62 @@ def test_the_download_error_says_what_to_fetch_and_where_to_put_it(server, tmp_p
     assert f"{server}/missing.bin" in text
     assert str(tmp_path / "data.bin") in text
     assert SHA in text
+
+
+def test_a_trickling_server_is_stopped_by_the_overall_deadline(server, tmp_path):
+    # 1 KiB every 0.2 s never trips the per-read timeout; the deadline ends it
+    start = time.monotonic()
+    with pytest.raises(download.DownloadError, match="deadline of 1 s"):
+        download.fetch(f"{server}/trickle.bin", SHA, "data.bin", cache=tmp_path, timeout=1, deadline=1)
+    assert time.monotonic() - start < 3
+    assert not _cache_is_correct_or_absent(tmp_path)
+
+
+def test_a_published_md5_is_checked_and_the_sha256_recorded_on_first_use(server, tmp_path):
+    path = download.fetch(f"{server}/good.bin", f"md5:{MD5}", "data.bin", cache=tmp_path)
+    assert _cache_is_correct_or_absent(tmp_path)
+    assert (tmp_path / "data.bin.sha256").read_text().strip() == SHA
+    with pytest.raises(download.ChecksumError, match=f"expected {MD5[:8]}"):
+        download.fetch(f"{server}/wrong.bin", f"md5:{MD5}", "other.bin", cache=tmp_path)
+    assert not (tmp_path / "other.bin").exists() and not (tmp_path / "other.bin.sha256").exists()
+    assert download.fetch(f"{server}/missing.bin", f"md5:{MD5}", "data.bin", cache=tmp_path) == path
+
+
+def test_a_size_pinned_file_is_trusted_on_first_use_then_checked(server, tmp_path, capsys):
+    url = f"{server}/good.bin"
+    path = download.fetch(url, None, "data.bin", size=len(PAYLOAD), cache=tmp_path)
+    assert (tmp_path / "data.bin.sha256").read_text().strip() == SHA
+    with pytest.raises(download.ChecksumError, match=f"expected {len(PAYLOAD) + 1}"):
+        download.fetch(url, None, "again.bin", size=len(PAYLOAD) + 1, cache=tmp_path)
+    # same size, other bytes: the recorded SHA-256 notices, and the file is fetched again
+    path.write_bytes(PAYLOAD[::-1])
+    assert download.fetch(url, None, "data.bin", size=len(PAYLOAD), cache=tmp_path) == path
+    assert "another SHA-256 than the" in capsys.readouterr().out
+    assert _cache_is_correct_or_absent(tmp_path)
+    with pytest.raises(ValueError, match="size: a file without a checksum"):
+        download.fetch(url, None, "data.bin", cache=tmp_path)
+
+
+def test_a_download_shows_its_progress(server, tmp_path, capsys):
+    download.fetch(f"{server}/good.bin", SHA, "data.bin", cache=tmp_path)
+    out = capsys.readouterr().out
+    assert "downloading good.bin:" in out and "(100%)" in out and "MB/s" in out
+
+
+def test_two_processes_fetching_one_file_both_succeed_with_one_download(server, tmp_path):
+    REQUESTS["slow.bin"] = 0
+    code = (
+        "import sys\n"
+        "from course_lib.data import download\n"
+        "p = download.fetch(sys.argv[1], sys.argv[2], 'data.bin', cache=sys.argv[3], progress=False)\n"
+        "print(p.read_bytes() == bytes(range(256)) * 64)\n"
+    )
+    args = [f"{server}/slow.bin", SHA, str(tmp_path)]
+    procs = [subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [p.communicate(timeout=60) for p in procs]
+    for proc, (out, err) in zip(procs, results, strict=True):
+        assert proc.returncode == 0, err
+        assert out.strip() == "True"
+    assert REQUESTS["slow.bin"] == 1, "the second process waited and used the first one's file"
+    assert _cache_is_correct_or_absent(tmp_path)

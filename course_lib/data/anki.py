@@ -1,17 +1,18 @@
 """The Anki / Tatoeba English–Spanish sentence pairs (full scale of lessons 07–08).
 
-manythings.org publishes ``spa-eng.zip`` (https://www.manythings.org/anki/), a zip with
-``spa.txt`` and ``_about.txt``. Every line of ``spa.txt`` is tab-separated::
+Two copies of the file exist, both called ``spa-eng.zip``, and both are read:
 
-    English sentence <TAB> Spanish sentence <TAB> CC-BY 2.0 (France) Attribution: tatoeba.org #… (user) & #… (user)
-
-The third column credits the Tatoeba contributors and must be kept with the data.
-
-The file is rebuilt from Tatoeba regularly, so it has no fixed published SHA-256 to pin
-and this module does not download it. Download it by hand (in a browser, or
-``wget https://www.manythings.org/anki/spa-eng.zip``), then pass its path to
-``load_anki``; pass the SHA-256 you recorded for your copy to make later runs check
-that they see the same file.
+* **TensorFlow's fixed mirror** (``TF_MIRROR_URL``, the file the TensorFlow and keras-io
+  translation tutorials use): member ``spa-eng/spa.txt``, two tab-separated columns,
+  ``English <TAB> Spanish``. It never changes, but no checksum is published for it, so
+  the course pins its size (``TF_MIRROR_SIZE`` bytes), records its SHA-256 on the first
+  download and checks that on every later use (trust on first use). ``locate_anki``
+  downloads it when no file is given.
+* **manythings.org's current file** (``MANYTHINGS_URL``): member ``spa.txt``, a third
+  column crediting the Tatoeba contributors (``CC-BY 2.0 (France) Attribution:
+  tatoeba.org #… (user) & #… (user)``), kept with the data. It is rebuilt from Tatoeba
+  regularly, so it has no fixed checksum: download it yourself and pass its path (and,
+  to make later runs check they read the same file, the SHA-256 you recorded).
 """
 
 from __future__ import annotations
@@ -24,18 +25,31 @@ from pathlib import Path
 
 from course_lib.checks import check_positive_int
 
-__all__ = ["AnkiPair", "load_anki", "parse_anki", "tokenize_sentence"]
+__all__ = [
+    "MANYTHINGS_URL",
+    "TF_MIRROR_SIZE",
+    "TF_MIRROR_URL",
+    "AnkiPair",
+    "load_anki",
+    "locate_anki",
+    "parse_anki",
+    "tokenize_sentence",
+]
 
-ANKI_URL = "https://www.manythings.org/anki/spa-eng.zip"
+TF_MIRROR_URL = "http://storage.googleapis.com/download.tensorflow.org/data/spa-eng.zip"
+TF_MIRROR_SIZE = 2_638_744
+MANYTHINGS_URL = "https://www.manythings.org/anki/spa-eng.zip"
+ANKI_URL = MANYTHINGS_URL  # the name older code used
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\w\s]")
 
 
 class AnkiPair(tuple):
-    """``(english, other, attribution)``: one line of an Anki file."""
+    """``(english, other, attribution)``: one line of an Anki file (attribution ``""``
+    in the two-column mirror)."""
 
     __slots__ = ()
 
-    def __new__(cls, english, other, attribution):
+    def __new__(cls, english, other, attribution=""):
         return super().__new__(cls, (english, other, attribution))
 
     english = property(lambda self: self[0])
@@ -44,29 +58,32 @@ class AnkiPair(tuple):
 
 
 def parse_anki(text: str) -> list[AnkiPair]:
-    """Parse the text of an Anki ``xxx.txt`` file.
+    """Parse the text of an Anki ``xxx.txt`` file, two or three columns.
 
     Args:
-        text: the file's contents (UTF-8 decoded).
+        text: the file's contents (UTF-8 decoded): ``english<TAB>other`` (TensorFlow's
+            mirror) or ``english<TAB>other<TAB>attribution`` (manythings.org) on every line.
 
     Returns:
         one ``AnkiPair(english, other, attribution)`` per non-empty line.
 
     Raises:
-        ValueError: a line does not have exactly three tab-separated, non-empty columns
-            (the message gives its line number).
+        ValueError: a line has another number of columns than the first line (2 or 3),
+            or an empty column (the message gives its line number).
     """
     if not isinstance(text, str):
         raise TypeError(f"text: expected a str, got {type(text).__name__}")
-    pairs = []
+    pairs, width = [], None
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         cols = line.split("\t")
-        if len(cols) != 3 or not all(c.strip() for c in cols):
+        width = width or (len(cols) if len(cols) in (2, 3) else None)
+        if width is None or len(cols) != width or not all(c.strip() for c in cols):
+            expected = f"{width}" if width else "2 or 3"
             raise ValueError(
-                f"line {number}: expected 3 tab-separated columns "
-                f"(english, translation, attribution), got {len(cols)}: {line[:80]!r}"
+                f"line {number}: expected {expected} tab-separated columns (english, "
+                f"translation[, attribution]) like the file's first line, got {len(cols)}: {line[:80]!r}"
             )
         pairs.append(AnkiPair(*(c.strip() for c in cols)))
     if not pairs:
@@ -74,14 +91,49 @@ def parse_anki(text: str) -> list[AnkiPair]:
     return pairs
 
 
-def load_anki(path: str | os.PathLike, sha256: str | None = None, *, member: str = "spa.txt",
-              limit: int | None = None) -> list[AnkiPair]:
-    """Read sentence pairs from a downloaded ``spa-eng.zip`` (or the extracted ``spa.txt``).
+def locate_anki(path: str | os.PathLike | None = None, *, cache=None, timeout: float = 60.0) -> Path:
+    """The Anki file to read: ``path`` if given, else TensorFlow's mirror, downloaded once.
+
+    Lessons call this in their first cells (``ANKI_PATH`` in the parameters cell), so a
+    missing file stops the notebook before any training.
 
     Args:
-        path: the zip or the text file.
+        path: a downloaded ``spa-eng.zip`` or ``spa.txt`` (either copy), or ``None``.
+        cache: download cache (default ``course_lib.data.download.cache_dir()``).
+        timeout: seconds per network read.
+
+    Returns:
+        the path of the zip or text file.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist, or the mirror could not be downloaded;
+            the message names ``ANKI_PATH`` and both addresses.
+    """
+    from course_lib.data.download import DownloadError, fetch
+
+    advice = (
+        f"download {TF_MIRROR_URL} (or {MANYTHINGS_URL}) on a machine with network and set "
+        "ANKI_PATH in the parameters cell (or the ANKI_PATH environment variable) to the file"
+    )
+    if path is not None:
+        path = Path(os.fspath(path)).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"ANKI_PATH: no Anki file at {path}: {advice}")
+        return path
+    try:
+        return fetch(TF_MIRROR_URL, None, "spa-eng.zip", size=TF_MIRROR_SIZE, cache=cache, timeout=timeout)
+    except DownloadError as err:
+        raise FileNotFoundError(f"no Anki file: {err}\nOr {advice}.") from err
+
+
+def load_anki(path: str | os.PathLike, sha256: str | None = None, *, member: str = "spa.txt",
+              limit: int | None = None) -> list[AnkiPair]:
+    """Read sentence pairs from a ``spa-eng.zip`` (either copy) or an extracted ``spa.txt``.
+
+    Args:
+        path: the zip or the text file (``locate_anki`` finds or downloads one).
         sha256: optional hex SHA-256 the file must have (``ChecksumError`` otherwise).
-        member: the text file inside the zip.
+        member: the text file inside the zip (``spa.txt`` or ``spa-eng/spa.txt``).
         limit: keep only the first ``limit`` pairs (the file is sorted short to long).
 
     Returns:
@@ -92,7 +144,7 @@ def load_anki(path: str | os.PathLike, sha256: str | None = None, *, member: str
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(
-            f"no Anki file at {path}: download {ANKI_URL} by hand and pass its path"
+            f"no Anki file at {path}: download {TF_MIRROR_URL} or {MANYTHINGS_URL} and pass its path"
         )
     if sha256 is not None and sha256_file(path) != sha256.lower():
         raise ChecksumError(f"{path}: SHA-256 is not the expected {sha256}")
@@ -101,9 +153,15 @@ def load_anki(path: str | os.PathLike, sha256: str | None = None, *, member: str
             names = [n for n in zf.namelist() if n == member or n.endswith("/" + member)]
             if not names:
                 raise ValueError(f"{path}: no {member} in the zip (members: {zf.namelist()})")
-            text = io.TextIOWrapper(zf.open(names[0]), encoding="utf-8").read()
+            try:
+                text = io.TextIOWrapper(zf.open(names[0]), encoding="utf-8").read()
+            except UnicodeDecodeError as err:
+                raise ValueError(f"{path}: {names[0]} is not UTF-8 text ({err})") from err
     else:
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            raise ValueError(f"{path}: not a zip and not UTF-8 text ({err})") from err
     pairs = parse_anki(text)
     if limit is not None:
         pairs = pairs[: check_positive_int(limit, "limit")]

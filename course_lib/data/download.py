@@ -1,9 +1,20 @@
 """Checksummed, cached downloads and safe archive extraction (full scale only).
 
 Lesson scale never calls this module. At full scale a dataset is fetched once into the
-cache directory, verified against a pinned SHA-256, and reused; a corrupted cached file
-is detected and fetched again. A download is written to a ``.part`` file and renamed
-only after its checksum matched, so the cache holds either the right file or nothing.
+cache directory, verified, and reused; a corrupted cached file is detected and fetched
+again. A download is written to a temporary file of its own (unique per process, under a
+lock, so two notebooks fetching one file do not collide) and renamed into place only after
+it was verified, so the cache holds either the right file or nothing.
+
+What "verified" means depends on what the publisher gives (``fetch``'s ``checksum``):
+
+* ``"sha256:<hex>"`` (or 64 bare hex digits): the file's SHA-256, pinned in the course;
+* ``"md5:<hex>"``: a published MD5 (e.g. the Flickr8k release mirror). MD5 is not
+  collision-resistant, so the file's SHA-256 is also recorded on first download, in
+  ``<name>.sha256`` next to it, and every later use checks that;
+* ``None`` with ``size=``: a fixed file with no published checksum (TensorFlow's
+  ``spa-eng.zip``): its size is pinned, its SHA-256 recorded on first download and
+  checked on every later use ("trust on first use").
 
 Cache directory: ``$COURSE_DATA_DIR`` if set (on Colab, point it at a Google Drive
 folder to keep downloads across sessions), else ``~/.cache/course_lib``.
@@ -11,12 +22,16 @@ folder to keep downloads across sessions), else ``~/.cache/course_lib``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import os
+import re
 import shutil
+import sys
 import tarfile
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -29,9 +44,14 @@ __all__ = [
     "cache_dir",
     "fetch",
     "fetch_and_extract",
+    "parse_checksum",
     "safe_extract",
     "sha256_file",
 ]
+
+#: Seconds a whole download may take before it is abandoned (per call: ``deadline=``).
+DEFAULT_DEADLINE = 3600.0
+_HEX = {"sha256": 64, "md5": 32}
 
 
 class DownloadError(RuntimeError):
@@ -39,7 +59,7 @@ class DownloadError(RuntimeError):
 
 
 class ChecksumError(ValueError):
-    """A file's SHA-256 is not the pinned one."""
+    """A file's checksum (or size) is not the pinned or recorded one."""
 
 
 class UnsafeArchiveError(ValueError):
@@ -54,94 +74,208 @@ def cache_dir(path: str | os.PathLike | None = None) -> Path:
     return root
 
 
-def sha256_file(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no file at {path}")
-    digest = hashlib.sha256()
+def _hash_file(path: Path, algorithm: str, chunk_size: int = 1 << 20) -> str:
+    digest = hashlib.new(algorithm)
     with path.open("rb") as fh:
         while chunk := fh.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def _check_sha256(sha256: str) -> str:
-    if not isinstance(sha256, str) or len(sha256) != 64 or not all(
-        c in "0123456789abcdef" for c in sha256.lower()
-    ):
-        raise ValueError(f"sha256: expected 64 hex digits, got {sha256!r}")
-    return sha256.lower()
+def sha256_file(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no file at {path}")
+    return _hash_file(path, "sha256", chunk_size)
+
+
+def parse_checksum(checksum: str) -> tuple[str, str]:
+    """``"md5:ab12…"`` -> ``("md5", "ab12…")``; 64 bare hex digits mean SHA-256.
+
+    Raises:
+        ValueError: not ``sha256:<64 hex>``, ``md5:<32 hex>`` or 64 bare hex digits.
+    """
+    if isinstance(checksum, str):
+        algorithm, sep, digest = checksum.partition(":")
+        if not sep:
+            algorithm, digest = "sha256", checksum
+        algorithm, digest = algorithm.lower(), digest.lower()
+        if algorithm in _HEX and re.fullmatch(f"[0-9a-f]{{{_HEX[algorithm]}}}", digest):
+            return algorithm, digest
+    raise ValueError(
+        "checksum: expected 'sha256:<64 hex digits>', 'md5:<32 hex digits>' or 64 hex digits "
+        f"(a SHA-256), got {checksum!r}"
+    )
+
+
+def _lock_path(root: Path, name: str) -> Path:
+    """Where the lock of ``name`` lives: ``<cache>/.locks/<name>.lock``."""
+    folder = root / ".locks"
+    folder.mkdir(exist_ok=True)
+    return folder / (name + ".lock")
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock on ``path`` (a ``.lock`` file) while the block runs."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; unique temporary files still apply
+        yield
+        return
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class _Progress:
+    """One self-overwriting line: bytes so far, total, percentage, rate."""
+
+    def __init__(self, name: str, total: int | None, enabled: bool):
+        self.name, self.total, self.enabled = name, total, enabled
+        self.start = self.last = time.monotonic()
+        self.done = 0
+
+    def update(self, n: int, final: bool = False) -> None:
+        self.done += n
+        now = time.monotonic()
+        if not self.enabled or (not final and now - self.last < 0.5):
+            return
+        self.last = now
+        rate = self.done / max(now - self.start, 1e-6) / 1e6
+        part = f"{self.done / 1e6:.1f} MB"
+        if self.total:
+            part += f" of {self.total / 1e6:.1f} MB ({100 * self.done / self.total:3.0f}%)"
+        print(f"\rdownloading {self.name}: {part} at {rate:.1f} MB/s", end="\n" if final else "",
+              file=sys.stdout, flush=True)
+
+
+def _download(url: str, tmp: Path, *, timeout: float, deadline: float, progress: bool) -> None:
+    started = time.monotonic()
+    with urllib.request.urlopen(url, timeout=timeout) as response, tmp.open("wb") as out:
+        length = response.headers.get("Content-Length") if hasattr(response, "headers") else None
+        expected = int(length) if length is not None and length.isdigit() else None
+        bar = _Progress(PurePosixPath(urllib.request.urlparse(url).path).name, expected, progress)
+        read = getattr(response, "read1", response.read)  # read1: what has arrived, no waiting for more
+        while chunk := read(1 << 16):
+            out.write(chunk)
+            bar.update(len(chunk))
+            if time.monotonic() - started > deadline:
+                raise DownloadError(
+                    f"download of {url} took longer than its deadline of {deadline:.0f} s "
+                    f"({bar.done} bytes so far): the server is too slow; try again later"
+                )
+        bar.update(0, final=True)
+    if expected is not None and tmp.stat().st_size != expected:
+        raise DownloadError(f"download of {url} was cut off: got {tmp.stat().st_size} of {expected} bytes")
+
+
+def _recorded(target: Path) -> Path:
+    return target.with_name(target.name + ".sha256")
+
+
+def _verify(path: Path, algorithm: str | None, digest: str | None, size: int | None,
+            recorded: Path) -> str | None:
+    """None if ``path`` is the pinned file, else the reason it is not."""
+    if size is not None and path.stat().st_size != size:
+        return f"has {path.stat().st_size} bytes, expected {size}"
+    if algorithm is not None and _hash_file(path, algorithm) != digest:
+        return f"has {algorithm} {_hash_file(path, algorithm)}, expected {digest}"
+    if algorithm != "sha256" and recorded.is_file():
+        first = recorded.read_text().strip()
+        if sha256_file(path) != first:
+            return f"has another SHA-256 than the {first} recorded on its first download"
+    return None
 
 
 def fetch(
     url: str,
-    sha256: str,
+    checksum: str | None,
     filename: str | None = None,
     *,
+    size: int | None = None,
     cache: str | os.PathLike | None = None,
     timeout: float = 60.0,
+    deadline: float = DEFAULT_DEADLINE,
+    progress: bool = True,
 ) -> Path:
     """Return the path of ``url``'s file in the cache, downloading it if needed.
 
     Args:
         url: ``http(s)://`` or ``file://`` address.
-        sha256: the pinned hex SHA-256 of the file.
+        checksum: ``"sha256:<hex>"`` (or bare SHA-256 hex), ``"md5:<hex>"``, or ``None``
+            for a file that has no published checksum (then ``size`` is required).
         filename: name in the cache (default: the URL's last path component).
+        size: the file's pinned size in bytes (optional with a checksum).
         cache: cache directory (default ``cache_dir()``).
-        timeout: seconds to wait for the server before giving up.
+        timeout: seconds to wait for each network read before giving up.
+        deadline: seconds the whole download may take.
+        progress: print a progress line (size, percentage, rate) while downloading.
 
     Returns:
-        path of the verified file.
+        path of the verified file. Without a SHA-256 pin, its SHA-256 is recorded in
+        ``<file>.sha256`` on first download and checked on every later call.
 
     Raises:
-        DownloadError: the file could not be fetched; the message says what to download
-            and where to put it by hand.
+        DownloadError: the file could not be fetched (or not within ``deadline``); the
+            message says what to download and where to put it by hand.
         ChecksumError: the downloaded bytes are not the pinned file (nothing is cached).
     """
-    sha256 = _check_sha256(sha256)
+    algorithm, digest = parse_checksum(checksum) if checksum is not None else (None, None)
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+        raise ValueError(f"size: expected a positive number of bytes, got {size!r}")
+    if algorithm is None and size is None:
+        raise ValueError("size: a file without a checksum needs its pinned size in bytes")
+    for name, value in (("timeout", timeout), ("deadline", deadline)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+            raise ValueError(f"{name}: expected a positive number of seconds, got {value!r}")
     if not isinstance(url, str) or "://" not in url:
         raise ValueError(f"url: expected an address like https://host/file, got {url!r}")
     name = filename or PurePosixPath(urllib.request.urlparse(url).path).name
     if not name or "/" in name or name in {".", ".."}:
         raise ValueError(f"filename: expected a plain file name, got {name!r}")
-    target = cache_dir(cache) / name
-    if target.exists():
-        if sha256_file(target) == sha256:
-            return target
-        print(f"cached {target} is corrupted (checksum mismatch): fetching it again")
-        target.unlink()
-
-    tmp = target.with_name(target.name + ".part")
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, tmp.open("wb") as out:
-            expected_len = response.headers.get("Content-Length") if hasattr(response, "headers") else None
-            shutil.copyfileobj(response, out, length=1 << 20)
-        if expected_len is not None and tmp.stat().st_size != int(expected_len):
+    root = cache_dir(cache)
+    target, recorded = root / name, _recorded(root / name)
+    pin = f"{algorithm} {digest}" if algorithm else f"size {size} bytes"
+    with _locked(_lock_path(root, name)):  # a second process waits, then finds the file
+        if target.exists():
+            reason = _verify(target, algorithm, digest, size, recorded)
+            if reason is None:
+                return target
+            print(f"cached {target} {reason}: fetching it again")
+            target.unlink()
+            recorded.unlink(missing_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=name + ".", suffix=".part", dir=root)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            _download(url, tmp, timeout=timeout, deadline=deadline, progress=progress)
+            reason = _verify(tmp, algorithm, digest, size, recorded)
+            if reason is not None:
+                raise ChecksumError(
+                    f"{url} {reason}: the file changed upstream or the transfer was "
+                    "corrupted; nothing was cached"
+                )
+            if algorithm != "sha256":
+                recorded.write_text(sha256_file(tmp) + "\n")
+            os.replace(tmp, target)
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as err:
+            # HTTPException: e.g. IncompleteRead when a chunked transfer is cut
+            tmp.unlink(missing_ok=True)
+            if isinstance(err, (DownloadError, ChecksumError)):
+                raise
             raise DownloadError(
-                f"download of {url} was cut off: got {tmp.stat().st_size} of {expected_len} bytes"
-            )
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as err:
-        # HTTPException: e.g. IncompleteRead when a chunked transfer is cut
-        tmp.unlink(missing_ok=True)
-        if isinstance(err, DownloadError):
+                f"could not download {url} ({err}).\n"
+                f"Without network: download it on another machine and copy it to\n  {target}\n"
+                f"(expected {pin}); the course then uses the copy."
+            ) from err
+        except BaseException:
+            tmp.unlink(missing_ok=True)
             raise
-        raise DownloadError(
-            f"could not download {url} ({err}).\n"
-            f"Without network: download it on another machine and copy it to\n  {target}\n"
-            f"(expected sha256 {sha256}); the course then uses the copy."
-        ) from err
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    got = sha256_file(tmp)
-    if got != sha256:
-        tmp.unlink(missing_ok=True)
-        raise ChecksumError(
-            f"{url} has sha256 {got}, expected {sha256}: the file changed upstream or the "
-            "transfer was corrupted; nothing was cached"
-        )
-    os.replace(tmp, target)
     return target
 
 
@@ -157,13 +291,42 @@ def _member_target(dest: Path, name: str) -> Path:
     return target
 
 
-def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike) -> Path:
+#: Largest ratio of extracted bytes to archive bytes ``safe_extract`` accepts by default
+#: (real datasets are below 10; a decompression bomb is far above).
+MAX_EXPANSION = 100
+
+
+def _check_members(work: Path, names: list[str], sizes: list[int], archive: Path,
+                   max_bytes: int) -> None:
+    seen = set()
+    for name in names:
+        _member_target(work, name)
+        key = PurePosixPath(name.replace("\\", "/")).as_posix().rstrip("/")
+        if key in seen:
+            raise UnsafeArchiveError(f"archive member {name!r} appears twice in {archive}")
+        seen.add(key)
+    if sum(sizes) > max_bytes:
+        raise UnsafeArchiveError(
+            f"{archive} would extract to {sum(sizes)} bytes, more than the limit of {max_bytes} "
+            f"(max_bytes): refusing a possible decompression bomb"
+        )
+
+
+def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike, *, keep=None,
+                 max_bytes: int | None = None) -> Path:
     """Extract a ``.zip`` or ``.tar[.gz|.bz2|.xz]`` into ``dest``, refusing unsafe members.
 
     Every member is checked before anything is written: absolute paths, ``..``
-    components, links and device files are refused with ``UnsafeArchiveError``. The
-    archive is unpacked into a temporary directory next to ``dest`` and moved into place
-    only when complete, so an interrupted extraction leaves no half-filled ``dest``.
+    components, links, device files and duplicate names are refused with
+    ``UnsafeArchiveError``, and so is an archive whose members add up to more than
+    ``max_bytes`` (default ``MAX_EXPANSION`` times the archive's size). The archive is
+    unpacked into a temporary directory next to ``dest`` and moved into place only when
+    complete, so an interrupted extraction leaves no half-filled ``dest``.
+
+    Args:
+        archive: the archive file; dest: the folder to create.
+        keep: optional ``keep(member_name) -> bool``; members it rejects are skipped.
+        max_bytes: the most bytes the extracted members may hold.
 
     Returns:
         ``dest`` as a ``Path``.
@@ -171,22 +334,28 @@ def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike) -> Path:
     archive, dest = Path(archive), Path(dest)
     if not archive.is_file():
         raise FileNotFoundError(f"no archive at {archive}")
+    if keep is not None and not callable(keep):
+        raise TypeError(f"keep: expected a function of a member name, got {type(keep).__name__}")
+    if max_bytes is None:
+        max_bytes = max(MAX_EXPANSION * archive.stat().st_size, 1 << 20)
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as zf:
-                for info in zf.infolist():
-                    _member_target(work, info.filename)
-                    mode = (info.external_attr >> 16) & 0o170000
-                    if mode == 0o120000:
+                infos = [i for i in zf.infolist() if keep is None or keep(i.filename)]
+                _check_members(work, [i.filename for i in infos], [i.file_size for i in infos],
+                               archive, max_bytes)
+                for info in infos:
+                    if ((info.external_attr >> 16) & 0o170000) == 0o120000:
                         raise UnsafeArchiveError(f"archive member {info.filename!r} is a symlink")
-                zf.extractall(work)
+                zf.extractall(work, members=infos)
         elif tarfile.is_tarfile(archive):
             with tarfile.open(archive) as tf:
-                members = tf.getmembers()
+                members = [m for m in tf.getmembers() if keep is None or keep(m.name)]
+                _check_members(work, [m.name for m in members], [m.size for m in members],
+                               archive, max_bytes)
                 for m in members:
-                    _member_target(work, m.name)
                     if not (m.isfile() or m.isdir()):
                         raise UnsafeArchiveError(
                             f"archive member {m.name!r} is a link or special file"
@@ -204,18 +373,32 @@ def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike) -> Path:
 
 
 def fetch_and_extract(
-    url: str, sha256: str, filename: str | None = None, *, cache: str | os.PathLike | None = None
+    url: str,
+    checksum: str | None,
+    filename: str | None = None,
+    *,
+    size: int | None = None,
+    cache: str | os.PathLike | None = None,
+    keep=None,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> Path:
     """``fetch`` an archive and extract it once next to it; return the extracted directory.
 
+    Args:
+        url, checksum, filename, size, cache, deadline: as for ``fetch``.
+        keep: optional ``keep(member_name) -> bool``: extract only the members it accepts
+            (e.g. IMDB without its 50,000 unlabelled reviews).
+
     The directory ``<archive name>.d`` is reused when it holds a marker recording the
-    archive's checksum; otherwise the archive is (re-)extracted.
+    archive's SHA-256; otherwise the archive is (re-)extracted.
     """
-    archive = fetch(url, sha256, filename, cache=cache)
+    archive = fetch(url, checksum, filename, size=size, cache=cache, deadline=deadline)
     out = archive.with_name(archive.name + ".d")
     marker = out / ".extracted-sha256"
-    if marker.is_file() and marker.read_text().strip() == sha256.lower():
-        return out
-    safe_extract(archive, out)
-    marker.write_text(sha256.lower())
+    with _locked(_lock_path(archive.parent, archive.name + ".d")):
+        archive_sha = sha256_file(archive)
+        if marker.is_file() and marker.read_text().strip() == archive_sha:
+            return out
+        safe_extract(archive, out, keep=keep)
+        marker.write_text(archive_sha)
     return out
