@@ -265,3 +265,18 @@ def test_parse_checksum_names_the_algorithm(checksum, expected):
 def test_parse_checksum_refuses_other_forms(bad):
     with pytest.raises(ValueError, match="checksum: expected"):
         download.parse_checksum(bad)
+
+
+def test_a_mirror_manifest_replaces_address_and_checksum(tmp_path, monkeypatch, source):
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(
+        '{"https://example.org/words.tsv": {"url": "%s", "checksum": "sha256:%s"}}' % (source.as_uri(), SHA)
+    )
+    monkeypatch.setenv("COURSE_MIRROR", str(manifest))
+    path = download.fetch("https://example.org/words.tsv", "0" * 64, cache=tmp_path / "c", progress=False)
+    assert path.name == "words.tsv" and path.read_bytes() == DATA
+    with pytest.raises(download.DownloadError, match="no entry .* for https://example.org/other"):
+        download.fetch("https://example.org/other.tsv", SHA, cache=tmp_path / "c")
+    monkeypatch.setenv("COURSE_MIRROR", str(tmp_path / "missing.json"))
+    with pytest.raises(FileNotFoundError, match="COURSE_MIRROR: cannot read the manifest"):
+        download.fetch("https://example.org/words.tsv", SHA, cache=tmp_path / "c")

@@ -59,3 +59,89 @@ def test_bad_inputs(tmp_path):
         flickr8k.load_images(tmp_path, ["a.jpg"])
     with pytest.raises(FileNotFoundError, match="no image"):
         flickr8k.load_images(FIXTURE, ["absent.jpg"])
+
+
+KAGGLE = Path(__file__).parent / "fixtures" / "flickr8k_kaggle"
+
+
+def test_kaggle_layout_reads_the_quoted_csv_and_makes_the_documented_split():
+    data = flickr8k.load_flickr8k(KAGGLE)
+    assert data["layout"] == "kaggle"
+    names = sorted(data[s]["images"][i] for s in ("train", "dev", "test") for i in range(len(data[s]["images"])))
+    assert names == sorted(p.name for p in (KAGGLE / "Images").iterdir())
+    assert [len(data[s]["images"]) for s in ("train", "dev", "test")] == [1, 1, 1]
+    caps = flickr8k.parse_captions_csv(KAGGLE / "captions.txt", clean=False)
+    assert caps["1000268201_693b08cb0e.jpg"][1] == "A little girl, in pink, going into a wooden building ."
+    assert all(len(c) == 5 for c in caps.values())
+    assert flickr8k.load_images(KAGGLE, data["train"]["images"], size=8).shape == (1, 8, 8, 3)
+
+
+def test_kaggle_split_is_6000_1000_1000_and_deterministic():
+    names = [f"{i:05d}.jpg" for i in range(8091)]
+    split = flickr8k.kaggle_split(names[::-1])
+    assert [len(split[s]) for s in ("train", "dev", "test")] == [6000, 1000, 1000]
+    assert split == flickr8k.kaggle_split(names), "the order of the input does not matter"
+    assert not set(split["train"]) & set(split["test"])
+    with pytest.raises(ValueError, match="at least 3"):
+        flickr8k.kaggle_split(["a.jpg"])
+
+
+def test_a_kaggle_csv_without_its_header_is_refused(tmp_path):
+    (tmp_path / "captions.txt").write_text("a.jpg,a dog\n")
+    with pytest.raises(ValueError, match="header 'image,caption'"):
+        flickr8k.load_flickr8k(tmp_path)
+
+
+def test_release_layout_with_crlf_and_side_by_side_folders(tmp_path):
+    # the two release archives extracted side by side, the token file with CRLF ends
+    text, images = tmp_path / "text", tmp_path / "images"
+    text.mkdir()
+    for name in [flickr8k.TOKEN_FILE, *flickr8k.SPLIT_FILES.values()]:
+        raw = (FIXTURE / name).read_text()
+        (text / name).write_bytes(raw.replace("\n", "\r\n").encode())
+    (images / "Flicker8k_Dataset").mkdir(parents=True)
+    for jpg in (FIXTURE / "Flicker8k_Dataset").iterdir():
+        (images / "Flicker8k_Dataset" / jpg.name).write_bytes(jpg.read_bytes())
+    data = flickr8k.load_flickr8k(tmp_path)
+    assert data["layout"] == "release"
+    assert data == {**flickr8k.load_flickr8k(FIXTURE), "layout": "release"}
+    assert "2258277193_586949ec62.jpg.1" in flickr8k.parse_tokens(text / flickr8k.TOKEN_FILE)
+    assert flickr8k.find_image_dir(tmp_path) == images / "Flicker8k_Dataset"
+
+
+def test_download_flickr8k_fetches_both_release_zips_checked_by_md5(tmp_path, monkeypatch):
+    import hashlib
+    import json
+    import zipfile
+
+    served = tmp_path / "served"
+    served.mkdir()
+    with zipfile.ZipFile(served / "Flickr8k_text.zip", "w") as zf:
+        for name in [flickr8k.TOKEN_FILE, *flickr8k.SPLIT_FILES.values()]:
+            zf.write(FIXTURE / name, name)
+        zf.writestr("__MACOSX/._readme.txt", b"resource fork")
+    with zipfile.ZipFile(served / "Flickr8k_Dataset.zip", "w") as zf:
+        for jpg in (FIXTURE / "Flicker8k_Dataset").iterdir():
+            zf.write(jpg, f"Flicker8k_Dataset/{jpg.name}")
+    # the pinned addresses and MD5s are replaced only through the documented mirror manifest
+    manifest = {
+        url: {"url": (served / url.rsplit("/", 1)[1]).as_uri(),
+              "checksum": "md5:" + hashlib.md5((served / url.rsplit("/", 1)[1]).read_bytes()).hexdigest()}
+        for url, _ in flickr8k.RELEASE.values()
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    monkeypatch.setenv("COURSE_MIRROR", str(tmp_path / "manifest.json"))
+    root = flickr8k.download_flickr8k(tmp_path / "cache")
+    assert root == tmp_path / "cache" / "flickr8k"
+    assert not (root / "text" / "__MACOSX").exists()
+    assert flickr8k.load_flickr8k(root)["train"] == flickr8k.load_flickr8k(FIXTURE)["train"]
+    assert (tmp_path / "cache" / "Flickr8k_text.zip.sha256").is_file(), "SHA-256 recorded"
+    assert flickr8k.download_flickr8k(tmp_path / "cache") == root  # a second call reuses both
+
+
+def test_the_pinned_release_checksums_are_md5s():
+    from course_lib.data.download import parse_checksum
+
+    for url, checksum in flickr8k.RELEASE.values():
+        assert url.startswith("https://github.com/jbrownlee/Datasets/releases/download/Flickr8k/")
+        assert parse_checksum(checksum)[0] == "md5"

@@ -18,6 +18,14 @@ What "verified" means depends on what the publisher gives (``fetch``'s ``checksu
 
 Cache directory: ``$COURSE_DATA_DIR`` if set (on Colab, point it at a Google Drive
 folder to keep downloads across sessions), else ``~/.cache/course_lib``.
+
+Mirrors: ``$COURSE_MIRROR`` may name a JSON manifest that maps a dataset's address to
+another copy, ``{"<url>": {"url": "<mirror url>", "checksum": "sha256:…", "size": n}}``
+(``checksum`` and ``size`` as for ``fetch``). It is the one way to replace a pinned
+checksum without editing the course: the test suite's full-scale rehearsal serves
+fixture-size archives from 127.0.0.1 this way, and a classroom can serve the real files
+from a local server. Every address the course fetches must be listed (an unlisted one is
+an error, so a mirror never falls back to the internet silently).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import http.client
+import json
 import os
 import re
 import shutil
@@ -44,6 +53,7 @@ __all__ = [
     "cache_dir",
     "fetch",
     "fetch_and_extract",
+    "mirrored",
     "parse_checksum",
     "safe_extract",
     "sha256_file",
@@ -192,6 +202,23 @@ def _verify(path: Path, algorithm: str | None, digest: str | None, size: int | N
     return None
 
 
+def mirrored(url: str, checksum: str | None, size: int | None):
+    """``(url, checksum, size)`` after the ``$COURSE_MIRROR`` manifest, if one is set."""
+    manifest = os.environ.get("COURSE_MIRROR")
+    if not manifest:
+        return url, checksum, size
+    path = Path(manifest).expanduser()
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise FileNotFoundError(f"COURSE_MIRROR: cannot read the manifest {path} ({err})") from err
+    entry = entries.get(url) if isinstance(entries, dict) else None
+    if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+        raise DownloadError(f"COURSE_MIRROR: the manifest {path} has no entry {{'url': ...}} for {url}")
+    print(f"mirror: {url} -> {entry['url']}")
+    return entry["url"], entry.get("checksum"), entry.get("size")
+
+
 def fetch(
     url: str,
     checksum: str | None,
@@ -225,6 +252,9 @@ def fetch(
             message says what to download and where to put it by hand.
         ChecksumError: the downloaded bytes are not the pinned file (nothing is cached).
     """
+    name_in_url = PurePosixPath(urllib.request.urlparse(str(url)).path).name
+    if isinstance(url, str):
+        url, checksum, size = mirrored(url, checksum, size)
     algorithm, digest = parse_checksum(checksum) if checksum is not None else (None, None)
     if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
         raise ValueError(f"size: expected a positive number of bytes, got {size!r}")
@@ -235,7 +265,7 @@ def fetch(
             raise ValueError(f"{name}: expected a positive number of seconds, got {value!r}")
     if not isinstance(url, str) or "://" not in url:
         raise ValueError(f"url: expected an address like https://host/file, got {url!r}")
-    name = filename or PurePosixPath(urllib.request.urlparse(url).path).name
+    name = filename or name_in_url  # the cache name of the original address, mirrored or not
     if not name or "/" in name or name in {".", ".."}:
         raise ValueError(f"filename: expected a plain file name, got {name!r}")
     root = cache_dir(cache)
@@ -380,22 +410,24 @@ def fetch_and_extract(
     size: int | None = None,
     cache: str | os.PathLike | None = None,
     keep=None,
+    dest: str | os.PathLike | None = None,
     deadline: float = DEFAULT_DEADLINE,
 ) -> Path:
-    """``fetch`` an archive and extract it once next to it; return the extracted directory.
+    """``fetch`` an archive and extract it once; return the extracted directory.
 
     Args:
         url, checksum, filename, size, cache, deadline: as for ``fetch``.
         keep: optional ``keep(member_name) -> bool``: extract only the members it accepts
             (e.g. IMDB without its 50,000 unlabelled reviews).
+        dest: the directory to extract into (default ``<archive name>.d`` next to it).
 
-    The directory ``<archive name>.d`` is reused when it holds a marker recording the
-    archive's SHA-256; otherwise the archive is (re-)extracted.
+    The directory is reused when it holds a marker recording the archive's SHA-256;
+    otherwise the archive is (re-)extracted.
     """
     archive = fetch(url, checksum, filename, size=size, cache=cache, deadline=deadline)
-    out = archive.with_name(archive.name + ".d")
+    out = Path(dest) if dest is not None else archive.with_name(archive.name + ".d")
     marker = out / ".extracted-sha256"
-    with _locked(_lock_path(archive.parent, archive.name + ".d")):
+    with _locked(_lock_path(archive.parent, out.name + ".extract")):
         archive_sha = sha256_file(archive)
         if marker.is_file() and marker.read_text().strip() == archive_sha:
             return out

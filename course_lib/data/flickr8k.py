@@ -1,20 +1,30 @@
 """Flickr8k (Hodosh, Young and Hockenmaier, 2013): 8,091 photos with five captions each.
 
-Full scale only. The data set is distributed by its authors on request (and mirrored
-unofficially); the course has no published SHA-256 of the archives to pin, so it does not
-download them: extract ``Flickr8k_Dataset.zip`` and ``Flickr8k_text.zip`` into one folder
-and point ``load_flickr8k`` at it. That folder holds:
+Full scale only. Two layouts are read, both as students get them:
 
-* ``Flickr8k.token.txt`` — one caption per line: ``<image>.jpg#<k><TAB><caption>``
-  with k = 0..4 (the file also lists a stray ``2258277193_586949ec62.jpg.1`` image that
-  is not in the image folder);
-* ``Flickr_8k.trainImages.txt``, ``Flickr_8k.devImages.txt``, ``Flickr_8k.testImages.txt``
-  — one image file name per line (6,000 / 1,000 / 1,000);
-* ``Flicker8k_Dataset/`` (sic) — the JPEG images.
+* **The release archives** (``Flickr8k_Dataset.zip`` and ``Flickr8k_text.zip``, as
+  mirrored in the GitHub release ``jbrownlee/Datasets/Flickr8k``, whose MD5s are
+  published and pinned here; ``download_flickr8k`` fetches and extracts both, recording
+  their SHA-256 on first download). The text folder holds ``Flickr8k.token.txt``, one
+  caption per line, ``<image>.jpg#<k><TAB><caption>`` with k = 0..4 (CRLF line ends in
+  some copies, and a stray ``2258277193_586949ec62.jpg.1`` image that is in no split),
+  and the split files ``Flickr_8k.trainImages.txt`` / ``devImages`` / ``testImages``
+  (6,000 / 1,000 / 1,000 names); the images are in ``Flicker8k_Dataset/`` (sic).
+* **Kaggle's copy**: ``Images/`` and ``captions.txt``, a CSV with the header
+  ``image,caption`` (captions that contain commas are quoted) and no split files. Its
+  split is made here, deterministically: the image names sorted, shuffled with
+  ``KAGGLE_SPLIT_SEED``, then 6,000 train, 1,000 dev, 1,000 test (the remaining 91
+  photos are left out, as in the official split). It is not the official split; if the
+  official split files are in the folder, they are used instead.
+
+The caption file and the image folder are looked for in the folder given and in its
+immediate subfolders, so either archive layout (extracted side by side) works.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 from pathlib import Path
@@ -23,15 +33,39 @@ import numpy as np
 
 from course_lib.checks import check_positive_int
 
-__all__ = ["SPLIT_FILES", "TOKEN_FILE", "clean_caption", "load_flickr8k", "load_images", "parse_split", "parse_tokens"]
+__all__ = [
+    "CAPTIONS_CSV",
+    "KAGGLE_SPLIT_SEED",
+    "RELEASE",
+    "SPLIT_FILES",
+    "TOKEN_FILE",
+    "clean_caption",
+    "download_flickr8k",
+    "find_image_dir",
+    "kaggle_split",
+    "load_flickr8k",
+    "load_images",
+    "parse_captions_csv",
+    "parse_split",
+    "parse_tokens",
+]
 
 TOKEN_FILE = "Flickr8k.token.txt"
+CAPTIONS_CSV = "captions.txt"
 SPLIT_FILES = {
     "train": "Flickr_8k.trainImages.txt",
     "dev": "Flickr_8k.devImages.txt",
     "test": "Flickr_8k.testImages.txt",
 }
+SPLIT_SIZES = {"train": 6000, "dev": 1000, "test": 1000}
+KAGGLE_SPLIT_SEED = 8091
 IMAGE_DIRS = ("Flicker8k_Dataset", "Flickr8k_Dataset", "Images")
+_BASE = "https://github.com/jbrownlee/Datasets/releases/download/Flickr8k/"
+#: the release archives and their published MD5s (also pinned by R torch's flickr8k dataset)
+RELEASE = {
+    "text": (_BASE + "Flickr8k_text.zip", "md5:bf6c1abcb8e4a833b7f922104de18627"),
+    "images": (_BASE + "Flickr8k_Dataset.zip", "md5:f18a1e2920de5bd84dae7cf08ec78978"),
+}
 _LINE = re.compile(r"^(?P<image>[^#\t]+)#(?P<k>\d+)\t(?P<caption>.*)$")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
@@ -43,11 +77,18 @@ def clean_caption(caption: str) -> str:
     return " ".join(_WORD.findall(caption.lower()))
 
 
-def _read_lines(path) -> list[str]:
+def _read_text(path) -> str:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no Flickr8k file at {path}")
-    return path.read_text(encoding="utf-8").splitlines()
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not UTF-8 text ({err})") from err
+
+
+def _read_lines(path) -> list[str]:
+    return _read_text(path).splitlines()  # \n and \r\n alike
 
 
 def parse_tokens(path, *, clean: bool = True) -> dict[str, list[str]]:
@@ -83,29 +124,137 @@ def parse_split(path) -> list[str]:
     return names
 
 
-def load_flickr8k(root) -> dict:
-    """The captions and splits of an extracted Flickr8k folder.
-
-    Args:
-        root: folder holding ``Flickr8k.token.txt`` and the three split files.
+def parse_captions_csv(path, *, clean: bool = True) -> dict[str, list[str]]:
+    """Read Kaggle's ``captions.txt`` (CSV, header ``image,caption``): image → captions.
 
     Returns:
-        ``{"train"|"dev"|"test": {"images": [names], "captions": [[5 captions], ...]}}``.
+        the same mapping as ``parse_tokens``, captions in the file's order.
+    """
+    text = _read_text(path)
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None or [h.strip().lower() for h in header] != ["image", "caption"]:
+        raise ValueError(f"{path}: expected the CSV header 'image,caption', got {header!r}")
+    captions: dict[str, list[str]] = {}
+    for number, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        if len(row) != 2 or not row[0].strip():
+            raise ValueError(f"{path}:{number}: expected 'image,caption' (quote captions with commas), got {row!r}")
+        caption = row[1].strip()
+        captions.setdefault(row[0].strip(), []).append(clean_caption(caption) if clean else caption)
+    if not captions:
+        raise ValueError(f"{path}: no captions found")
+    return captions
+
+
+def kaggle_split(images, seed: int = KAGGLE_SPLIT_SEED) -> dict[str, list[str]]:
+    """The course's deterministic 6,000 / 1,000 / 1,000 split of a Kaggle Flickr8k folder.
+
+    Args:
+        images: the image names (any order; at least 8,000).
+
+    Returns:
+        ``{"train": [6,000 names], "dev": [1,000], "test": [1,000]}``: the names sorted,
+        shuffled with ``np.random.default_rng(seed)``, then cut in that order. With fewer
+        than 8,000 names (a sample of the data set) the cut is in the same proportions,
+        3/4, 1/8, 1/8, with at least one name in dev and test.
+    """
+    names = sorted(set(images))
+    if len(names) < 3:
+        raise ValueError(f"images: expected at least 3 image names for the split, got {len(names)}")
+    sizes = dict(SPLIT_SIZES)
+    if len(names) < sum(sizes.values()):
+        small = max(1, len(names) // 8)
+        sizes = {"train": len(names) - 2 * small, "dev": small, "test": small}
+    order = np.random.default_rng(seed).permutation(len(names))
+    out, start = {}, 0
+    for split, size in sizes.items():
+        out[split] = [names[i] for i in order[start : start + size]]
+        start += size
+    return out
+
+
+def _find(root: Path, name: str) -> Path | None:
+    """``root/name`` or ``root/<subfolder>/name``, whichever exists first."""
+    if (root / name).exists():
+        return root / name
+    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
+        if (sub / name).exists():
+            return sub / name
+    return None
+
+
+def load_flickr8k(root) -> dict:
+    """The captions and splits of an extracted Flickr8k folder (release or Kaggle layout).
+
+    Args:
+        root: folder holding ``Flickr8k.token.txt`` and the split files (release
+            layout) or ``captions.txt`` (Kaggle layout), directly or one level down.
+
+    Returns:
+        ``{"train"|"dev"|"test": {"images": [names], "captions": [[5 captions], ...]}}``
+        and ``"layout"``: ``"release"`` or ``"kaggle"``.
     """
     root = Path(os.fspath(root)).expanduser()
     if not root.is_dir():
         raise FileNotFoundError(
-            f"no Flickr8k folder at {root}: extract Flickr8k_text.zip and Flickr8k_Dataset.zip there"
+            f"FLICKR8K_DIR: no Flickr8k folder at {root}: set it to None to download the "
+            "release archives, or extract Flickr8k_text.zip and Flickr8k_Dataset.zip there "
+            "(or Kaggle's Images/ and captions.txt)"
         )
-    captions = parse_tokens(root / TOKEN_FILE)
-    out = {}
-    for split, name in SPLIT_FILES.items():
-        images = parse_split(root / name)
+    token_file, csv_file = _find(root, TOKEN_FILE), _find(root, CAPTIONS_CSV)
+    if token_file is None and csv_file is None:
+        raise FileNotFoundError(
+            f"no {TOKEN_FILE} (release layout) or {CAPTIONS_CSV} (Kaggle layout) in {root} "
+            "or its subfolders"
+        )
+    captions = parse_tokens(token_file) if token_file is not None else parse_captions_csv(csv_file)
+    split_paths = {split: _find(root, name) for split, name in SPLIT_FILES.items()}
+    if all(split_paths.values()):
+        splits = {split: parse_split(path) for split, path in split_paths.items()}
+    elif token_file is not None:
+        missing = [SPLIT_FILES[k] for k, v in split_paths.items() if v is None]
+        raise FileNotFoundError(f"{root}: {TOKEN_FILE} is there but not {', '.join(missing)}")
+    else:
+        splits = kaggle_split(captions)
+    out = {"layout": "release" if token_file is not None else "kaggle"}
+    for split, images in splits.items():
         missing = [i for i in images if i not in captions]
         if missing:
-            raise ValueError(f"{name}: {len(missing)} images have no captions in {TOKEN_FILE}, e.g. {missing[0]}")
+            raise ValueError(f"{split}: {len(missing)} images have no captions, e.g. {missing[0]}")
         out[split] = {"images": images, "captions": [captions[i] for i in images]}
     return out
+
+
+def find_image_dir(root) -> Path:
+    """The folder of JPEGs under ``root`` (``Flicker8k_Dataset``, ``Flickr8k_Dataset`` or
+    ``Images``, directly or one level down)."""
+    root = Path(os.fspath(root)).expanduser()
+    if root.is_dir():
+        for name in IMAGE_DIRS:
+            found = _find(root, name)
+            if found is not None and found.is_dir():
+                return found
+    raise FileNotFoundError(f"no image folder ({' or '.join(IMAGE_DIRS)}) under {root}")
+
+
+def download_flickr8k(cache=None, *, deadline: float | None = None) -> Path:
+    """Download and extract both release archives once; return the folder holding them.
+
+    Each archive is checked against its published MD5 (its SHA-256 is recorded on the
+    first download and checked after that), extracted safely into
+    ``<cache>/flickr8k/text`` and ``<cache>/flickr8k/images``; ``load_flickr8k`` and
+    ``load_images`` read the returned folder.
+    """
+    from course_lib.data.download import DEFAULT_DEADLINE, cache_dir, fetch_and_extract
+
+    root = cache_dir(cache) / "flickr8k"
+    for part, (url, checksum) in RELEASE.items():
+        fetch_and_extract(url, checksum, cache=cache, dest=root / part,
+                          keep=lambda name: not name.startswith("__MACOSX"),
+                          deadline=deadline or DEFAULT_DEADLINE)
+    return root
 
 
 def load_images(root, names, size: int = 224) -> np.ndarray:
@@ -122,10 +271,7 @@ def load_images(root, names, size: int = 224) -> np.ndarray:
     from PIL import Image
 
     size = check_positive_int(size, "size", minimum=8)
-    root = Path(os.fspath(root)).expanduser()
-    folder = next((root / d for d in IMAGE_DIRS if (root / d).is_dir()), None)
-    if folder is None:
-        raise FileNotFoundError(f"no image folder ({' or '.join(IMAGE_DIRS)}) under {root}")
+    folder = find_image_dir(root)
     out = np.zeros((len(names), size, size, 3), "float32")
     for i, name in enumerate(names):
         path = folder / name

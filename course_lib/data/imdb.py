@@ -94,5 +94,12 @@ def load_imdb(split: str = "train", cache=None):
     from course_lib.data.download import fetch_and_extract
 
     check_choice(split, "split", ("train", "test"))
-    root = fetch_and_extract(IMDB_URL, IMDB_SHA256, cache=cache)
+    # the 50,000 unlabelled train/unsup reviews are never read: not extracting them keeps
+    # ~50k small files out of the cache (which may be a Google Drive folder)
+    root = fetch_and_extract(IMDB_URL, IMDB_SHA256, cache=cache, keep=_labelled)
     return read_aclimdb(root, split)
+
+
+def _labelled(member: str) -> bool:
+    """False for the archive's unlabelled reviews (``aclImdb/train/unsup/…``)."""
+    return "/unsup/" not in f"/{member}/"
