@@ -54,8 +54,10 @@ __all__ = [
     "CheckpointError",
     "ResumableBackup",
     "TrainingRun",
+    "data_fingerprint",
     "fit_resumable",
     "load_best",
+    "model_fingerprint",
     "read_run_state",
 ]
 
@@ -63,7 +65,8 @@ STATE_FILE = "state.json"
 BEST_FILE = "best.keras"
 BEST_TMP = ".best.tmp.keras"
 BACKUP_DIR = "backup"
-_FORMAT = 1
+_FORMAT = 2  # 2: state.json carries its own SHA-256 and the run's full identity
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class CheckpointError(ValueError):
@@ -96,19 +99,74 @@ def _run_dir(run_dir) -> Path:
     return path
 
 
+def _state_digest(state: dict) -> str:
+    body = {k: v for k, v in state.items() if k != "state_sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _check_state(path: Path, state: dict) -> None:
+    """Raise ``CheckpointError`` unless ``state`` is a well-formed, unmodified run state."""
+    def bad(what):
+        return CheckpointError(
+            f"{path}: {what}. The file was changed or damaged after it was written; copy a "
+            f"complete run directory back, or delete {path.parent} to train this run again."
+        )
+
+    if state.get("format") != _FORMAT:
+        raise CheckpointError(
+            f"{path} has format {state.get('format')!r}, not {_FORMAT} (written by another "
+            f"version of course_lib). Delete {path.parent} to train this run again."
+        )
+    if state.get("state_sha256") != _state_digest(state):
+        raise bad("its contents do not match its own checksum (state_sha256)")
+    epoch, history, best = state["epoch"], state["history"], state.get("best")
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
+        raise bad(f"epoch must be a positive int, got {epoch!r}")
+    if not isinstance(history, dict) or not all(
+        isinstance(v, list) and len(v) == epoch and all(isinstance(x, (int, float)) for x in v)
+        for v in history.values()
+    ):
+        raise bad(f"history must hold one number per epoch for each of the {epoch} epochs")
+    if best is not None and not (
+        isinstance(best, dict) and {"monitor", "value", "epoch", "sha256"} <= best.keys()
+        and isinstance(best["epoch"], int) and 1 <= best["epoch"] <= epoch
+        and isinstance(best["sha256"], str) and _HEX64.match(best["sha256"])
+    ):
+        raise bad(f"best must describe a model saved at an epoch 1..{epoch}, got {best!r}")
+    for key in ("weights", "rng"):
+        rel = state[key]
+        if not isinstance(rel, str) or not rel.startswith(BACKUP_DIR + "/") or ".." in rel:
+            raise bad(f"{key} must name a file in {BACKUP_DIR}/, got {rel!r}")
+        if not isinstance(state[key + "_sha256"], str) or not _HEX64.match(state[key + "_sha256"]):
+            raise bad(f"{key}_sha256 must be 64 hex digits")
+    if not isinstance(state.get("config", {}), dict):
+        raise bad("config must be a dict")
+
+
 def read_run_state(run_dir) -> dict | None:
     """The saved state of a run (``state.json``), or ``None`` if nothing was saved yet.
 
     Returns:
         a dict with ``epoch`` (epochs completed), ``history`` (metric name -> one value
         per completed epoch), ``best`` (monitored score and epoch, or ``None``), the
-        backup files and their SHA-256, and the run's ``config``.
+        backup files and their SHA-256, the run's ``config`` (its identity: settings,
+        model, loss, optimizer, data fingerprint) and the state's own ``state_sha256``.
 
     Raises:
-        CheckpointError: ``state.json`` exists but is not a complete state file.
+        CheckpointError: ``state.json`` exists but is not a complete, unmodified state
+            file; or it is missing while other files of a run are there (a half-copied
+            run directory).
     """
-    path = _run_dir(run_dir) / STATE_FILE
+    run_dir = _run_dir(run_dir)
+    path = run_dir / STATE_FILE
     if not path.exists():
+        leftovers = [p.name for p in (run_dir / BACKUP_DIR, run_dir / BEST_FILE) if p.exists()]
+        if leftovers:
+            raise CheckpointError(
+                f"{run_dir} holds {' and '.join(leftovers)} but no {STATE_FILE}: the run "
+                "directory is incomplete (e.g. still being copied from Google Drive). Wait "
+                f"for the copy to finish, or delete {run_dir} to train this run again."
+            )
         return None
     try:
         state = json.loads(path.read_text())
@@ -123,6 +181,7 @@ def read_run_state(run_dir) -> dict | None:
             f"{path} is not a course_lib run state (expected the keys {sorted(needed)}). "
             f"Delete {path.parent} to train this run again from the start."
         )
+    _check_state(path, state)
     return state
 
 
@@ -215,13 +274,13 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         if state is None:
             self.state = None
             return 0
-        if state["format"] != _FORMAT:
-            raise CheckpointError(f"{self.run_dir / STATE_FILE}: unknown format {state['format']}")
-        saved_config = state.get("config", {})
-        if saved_config != _jsonable(self.config):
+        saved_config, config = state.get("config", {}), _jsonable(self.config)
+        if saved_config != config:
+            differ = sorted(k for k in set(saved_config) | set(config) if saved_config.get(k) != config.get(k))
+            details = "; ".join(f"{k}: saved {saved_config.get(k)!r}, now {config.get(k)!r}" for k in differ)
             raise CheckpointError(
-                f"{self.run_dir} holds a run with settings {saved_config}, but this run asks "
-                f"for {_jsonable(self.config)}: use a new run_dir, or the same settings to resume."
+                f"{self.run_dir} holds another run (it differs in {', '.join(differ)}: {details}): "
+                "use a new run_dir, or the same model, data and settings to resume."
             )
         weights = _verified(self.run_dir, state, "weights")
         rng = _verified(self.run_dir, state, "rng")
@@ -299,6 +358,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             np.savez(fh, **arrays)
         state = {
             **state,
+            "format": _FORMAT,
             "epoch": done,
             "history": history,
             "best": best,
@@ -307,6 +367,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             "rng": f"{BACKUP_DIR}/{rng.name}",
             "rng_sha256": _sha256(rng),
         }
+        state["state_sha256"] = _state_digest(state)
         _atomic_write_text(self.run_dir / STATE_FILE, json.dumps(state, indent=1))
         self.state = state
         _finish_best(self.run_dir, state)
@@ -371,9 +432,71 @@ def _epoch_dataset(x, y, n: int, batch_size: int, seed: int, first: int, epochs:
 
 
 def _optimizer_settings(optimizer) -> dict:
-    """The optimizer's class and learning rate (or schedule): a resumed run must use the same."""
-    learning_rate = optimizer.get_config().get("learning_rate")
-    return {"class": type(optimizer).__name__, "learning_rate": _jsonable(learning_rate)}
+    """The optimizer's class and its whole config (learning rate, betas, clipping, ...)."""
+    config = {k: v for k, v in optimizer.get_config().items() if k != "name"}
+    return {"class": type(optimizer).__name__, **_jsonable_loose(config)}
+
+
+def _jsonable_loose(value):
+    return json.loads(json.dumps(value, sort_keys=True, default=repr))
+
+
+def _names(config, found: dict) -> dict:
+    """Every value of a ``"name"`` key in a serialized Keras config -> its order of appearance."""
+    if isinstance(config, dict):
+        for key in sorted(config):
+            value = config[key]
+            if key == "name" and isinstance(value, str):
+                found.setdefault(value, len(found))
+            else:
+                _names(value, found)
+    elif isinstance(config, list):
+        for value in config:
+            _names(value, found)
+    return found
+
+
+def model_fingerprint(model) -> str:
+    """SHA-256 of a model's architecture and layer settings, independent of layer names.
+
+    Two models built by the same code (in this process or another one) have the same
+    fingerprint although Keras numbers their automatic names (``dense``, ``dense_1``);
+    another activation, dropout rate, ``go_backwards`` or layer size gives another. The
+    compile settings are not part of it (``fit_resumable`` records loss and optimizer
+    separately).
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model: expected a keras.Model, got {type(model).__name__}")
+    config = keras.saving.serialize_keras_object(model)
+    config.pop("compile_config", None)
+    order = _names(config, {})
+
+    def canonical(value):  # every string value that is a name -> its order (keys untouched)
+        if isinstance(value, dict):
+            return {k: canonical(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [canonical(v) for v in value]
+        if isinstance(value, str) and value in order:
+            return f"<name {order[value]}>"
+        return value
+
+    text = json.dumps(canonical(config), sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def data_fingerprint(*arrays) -> str:
+    """SHA-256 over the shapes, dtypes and bytes of arrays (a run's training data)."""
+    digest = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        digest.update(f"{a.shape}{a.dtype.str}".encode())
+        digest.update(memoryview(a).cast("B"))
+    return digest.hexdigest()
+
+
+#: Callbacks whose state a resumed run would silently restart (patience counters,
+#: plateau waits); fit_resumable refuses them rather than give a different run.
+STATEFUL_CALLBACKS = (keras.callbacks.EarlyStopping, keras.callbacks.ReduceLROnPlateau)
 
 
 def fit_resumable(
@@ -443,10 +566,24 @@ def fit_resumable(
 
     if not model.built:
         model(xs[0][:1] if len(xs) == 1 else [a[:1] for a in xs])
+    stateful = [type(c).__name__ for c in (callbacks or []) if isinstance(c, STATEFUL_CALLBACKS)]
+    if stateful:
+        raise ValueError(
+            f"callbacks: {', '.join(stateful)} keeps state across epochs that a resumed run "
+            "would restart, so the run would differ from an uninterrupted one; train with a "
+            "fixed number of epochs and pick the best epoch from best.keras instead"
+        )
+    val_arrays = []
+    if validation_data is not None:
+        vx, vy = validation_data
+        val_arrays = [*_as_arrays(vx, "validation_data[0]"), *_as_arrays(vy, "validation_data[1]")]
     backup = ResumableBackup(
         run_dir, monitor=monitor, mode=mode,
         config={"batch_size": batch_size, "seed": seed, "examples": int(n), "monitor": monitor,
-                "optimizer": _optimizer_settings(model.optimizer)},
+                "optimizer": _optimizer_settings(model.optimizer),
+                "model": model_fingerprint(model),
+                "loss": _jsonable_loose(keras.saving.serialize_keras_object(model.loss)),
+                "data": data_fingerprint(*xs, y, *val_arrays)},
     )
     done = backup.restore(model)
     if done > epochs:

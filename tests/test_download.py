@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import socket
 import tarfile
@@ -269,9 +270,8 @@ def test_parse_checksum_refuses_other_forms(bad):
 
 def test_a_mirror_manifest_replaces_address_and_checksum(tmp_path, monkeypatch, source):
     manifest = tmp_path / "manifest.json"
-    manifest.write_text(
-        '{"https://example.org/words.tsv": {"url": "%s", "checksum": "sha256:%s"}}' % (source.as_uri(), SHA)
-    )
+    entry = {"url": source.as_uri(), "checksum": f"sha256:{SHA}"}
+    manifest.write_text(json.dumps({"https://example.org/words.tsv": entry}))
     monkeypatch.setenv("COURSE_MIRROR", str(manifest))
     path = download.fetch("https://example.org/words.tsv", "0" * 64, cache=tmp_path / "c", progress=False)
     assert path.name == "words.tsv" and path.read_bytes() == DATA

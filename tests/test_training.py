@@ -243,7 +243,7 @@ def test_resuming_with_other_settings_or_another_model_is_refused(run_copy):
     x, y = _data()
     with pytest.raises(training.CheckpointError, match="batch_size"):
         training.fit_resumable(_model(), x, y, run_dir=run_copy, epochs=2, batch_size=8)
-    with pytest.raises(training.CheckpointError, match="different architecture"):
+    with pytest.raises(training.CheckpointError, match="differs in model"):
         _fit(_model(units=5), run_copy, epochs=2)
     other_rate = _model()
     other_rate.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
@@ -253,11 +253,11 @@ def test_resuming_with_other_settings_or_another_model_is_refused(run_copy):
     other_optimizer.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
     with pytest.raises(training.CheckpointError, match="SGD"):
         _fit(other_optimizer, run_copy, epochs=2)
-    with pytest.raises(training.CheckpointError, match="random-generator states"):
-        _fit(_model(dropout=0.0), run_copy, epochs=2)  # Dropout(0) keeps its generator
+    with pytest.raises(training.CheckpointError, match="differs in model"):
+        _fit(_model(dropout=0.0), run_copy, epochs=2)  # another dropout rate
     without = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4), keras.layers.Dense(1)])
     without.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")
-    with pytest.raises(training.CheckpointError, match="random-generator states"):
+    with pytest.raises(training.CheckpointError, match="differs in model"):
         _fit(without, run_copy, epochs=2)
 
 
@@ -285,3 +285,97 @@ def test_bad_inputs_name_what_was_expected(tmp_path):
         fit(model, x, y, run_dir=tmp_path / "r", epochs=1, monitor="val_accuracy")
     with pytest.raises(ValueError, match="mode: expected one of"):
         fit(model, x, y, run_dir=tmp_path / "r2", epochs=1, mode="lowest")
+
+
+def _recompiled(**settings):
+    model = _model()
+    model.compile(optimizer=keras.optimizers.Adam(0.05, **settings.get("adam", {})),
+                  loss=settings.get("loss", "mse"))
+    return model
+
+
+def test_a_run_with_the_same_shapes_but_other_settings_or_data_is_refused(run_copy):
+    relu = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4, activation="relu"),
+                             keras.layers.Dropout(0.2), keras.layers.Dense(1)])
+    relu.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")
+    with pytest.raises(training.CheckpointError, match="differs in model"):
+        _fit(relu, run_copy, epochs=2)  # same weight shapes, another activation
+    with pytest.raises(training.CheckpointError, match="differs in loss"):
+        _fit(_recompiled(loss="mae"), run_copy, epochs=2)
+    with pytest.raises(training.CheckpointError, match="differs in optimizer.*clipnorm"):
+        _fit(_recompiled(adam={"clipnorm": 1.0}), run_copy, epochs=2)
+    with pytest.raises(training.CheckpointError, match="differs in optimizer.*beta_1"):
+        _fit(_recompiled(adam={"beta_1": 0.8}), run_copy, epochs=2)
+    x, y = _data()
+    with pytest.raises(training.CheckpointError, match="differs in data"):
+        training.fit_resumable(_model(), x, y + 1.0, run_dir=run_copy, epochs=2, batch_size=16,
+                               validation_data=(x[:16], y[:16]))
+    assert _fit(_model(), run_copy, epochs=2).initial_epoch == 1, "the same run still resumes"
+
+
+def test_the_model_fingerprint_ignores_automatic_names_only():
+    first, second = _model(), _model()
+    assert first.name != second.name
+    assert training.model_fingerprint(first) == training.model_fingerprint(second)
+    assert training.model_fingerprint(first) != training.model_fingerprint(_model(units=5))
+    with pytest.raises(TypeError, match="model: expected a keras.Model"):
+        training.model_fingerprint("model")
+
+
+def test_a_run_directory_without_its_state_file_is_refused_not_restarted(run_copy):
+    best_before = (run_copy / "best.keras").read_bytes()
+    (run_copy / "state.json").unlink()  # a half-copied Drive folder: backup/ and best.keras only
+    with pytest.raises(training.CheckpointError, match="no state.json: the run directory is incomplete"):
+        _fit(_model(), run_copy, epochs=2)
+    assert (run_copy / "best.keras").read_bytes() == best_before, "best.keras was not overwritten"
+
+
+def _edit_state(run_dir, **changes):
+    path = run_dir / "state.json"
+    state = json.loads(path.read_text())
+    state.update(changes)
+    path.write_text(json.dumps(state))
+
+
+def test_an_edited_state_file_fails_its_own_checksum(run_copy):
+    _edit_state(run_copy, epoch=0)
+    with pytest.raises(training.CheckpointError, match="do not match its own checksum"):
+        _fit(_model(), run_copy, epochs=2)
+
+
+def test_every_single_byte_change_of_the_state_file_is_caught(run_copy):
+    original = (run_copy / "state.json").read_bytes()
+    rng = np.random.default_rng(0)
+    for position in rng.choice(len(original), size=200, replace=False):
+        for bit in (1, 4, 64):
+            data = bytearray(original)
+            data[position] ^= bit
+            (run_copy / "state.json").write_bytes(bytes(data))
+            try:
+                state = training.read_run_state(run_copy)
+            except training.CheckpointError:
+                continue
+            # a flip that leaves the same JSON (e.g. in indentation) is harmless
+            assert state == json.loads(original), f"byte {position} bit {bit} changed the state"
+    (run_copy / "state.json").write_bytes(original)
+
+
+def test_malformed_values_give_a_checkpoint_error_not_a_raw_one(run_copy):
+    for changes in ({"epoch": "2"}, {"history": {"loss": [1.0, 2.0]}}, {"best": {"epoch": 9}},
+                    {"weights": "../../etc/passwd"}, {"format": 1}):
+        path = run_copy / "state.json"
+        saved = path.read_text()
+        state = json.loads(saved)
+        state.update(changes)
+        state["state_sha256"] = training._state_digest(state)  # a well-formed checksum
+        path.write_text(json.dumps(state))
+        with pytest.raises(training.CheckpointError):
+            training.read_run_state(run_copy)
+        path.write_text(saved)
+
+
+@pytest.mark.parametrize("callback", [keras.callbacks.EarlyStopping(patience=1),
+                                      keras.callbacks.ReduceLROnPlateau(patience=1)])
+def test_stateful_callbacks_are_refused_with_the_reason(tmp_path, callback):
+    with pytest.raises(ValueError, match=f"callbacks: {type(callback).__name__} keeps state"):
+        _fit(_model(), tmp_path / "run", epochs=2, callbacks=[callback])
