@@ -309,7 +309,7 @@ def label_accuracy(logits, labels):
 
 
 def extract_features(images, backbone, *, pooled: bool = False, chunk: int = 256, load=None,
-                     preprocess=None, dtype: str = "float32"):
+                     preprocess=None, dtype: str = "float32", progress: bool = False):
     """Run a frozen encoder over many images a chunk at a time and cache the result.
 
     Only one chunk of images (and its features) is in memory besides the output array,
@@ -326,6 +326,7 @@ def extract_features(images, backbone, *, pooled: bool = False, chunk: int = 256
         load: optional function, list of items → (n, S, S, 3) images.
         preprocess: optional function applied to each chunk of images before the backbone.
         dtype: dtype of the returned array (e.g. ``"float16"`` to halve big grids).
+        progress: print one line per chunk (images done, of how many).
 
     Returns:
         (N, h, w, C) grids, or (N, C) vectors when ``pooled`` (or the backbone pools).
@@ -361,6 +362,10 @@ def extract_features(images, backbone, *, pooled: bool = False, chunk: int = 256
         if out is None:
             out = np.empty((len(images), *feats.shape[1:]), dtype)
         out[start:start + len(feats)] = feats
+        if progress:
+            done = start + len(feats)
+            print(f"\rfeatures: {done:,} of {len(images):,} images", end="\n" if done == len(images) else "",
+                  flush=True)
     return out
 
 
@@ -391,13 +396,16 @@ def cnn_encoder(classifier, layer: str = "grid", pooled: bool = False):
     return encoder
 
 
-def pretrained_encoder(name: str = "mobilenet_v2", image_size: int = 224, pooled: bool = False):
+def pretrained_encoder(name: str = "mobilenet_v2", image_size: int = 224, pooled: bool = False,
+                       weights: str | None = "imagenet"):
     """An ImageNet-pretrained Keras application without its classifier (needs network once).
 
     Args:
         name: ``"mobilenet_v2"`` or ``"efficientnet_b0"``.
         image_size: input side (224 for both).
         pooled: average the last grid into one vector.
+        weights: ``"imagenet"`` (Keras downloads and caches them), or ``None`` for random
+            weights (the same architecture with no download, as the test rehearsal uses).
 
     Returns:
         ``(encoder, preprocess)``: a frozen model images (B, S, S, 3) in [0, 255] →
@@ -405,13 +413,15 @@ def pretrained_encoder(name: str = "mobilenet_v2", image_size: int = 224, pooled
     """
     name = check_choice(name, "name", ("mobilenet_v2", "efficientnet_b0"))
     image_size = check_positive_int(image_size, "image_size", minimum=32)
+    if weights not in ("imagenet", None):
+        raise ValueError(f"weights: expected 'imagenet' or None, got {weights!r}")
     pooling = "avg" if pooled else None
     shape = (image_size, image_size, 3)
     if name == "mobilenet_v2":
-        base = keras.applications.MobileNetV2(input_shape=shape, include_top=False, weights="imagenet", pooling=pooling)
+        base = keras.applications.MobileNetV2(input_shape=shape, include_top=False, weights=weights, pooling=pooling)
         preprocess = keras.applications.mobilenet_v2.preprocess_input
     else:
-        base = keras.applications.EfficientNetB0(input_shape=shape, include_top=False, weights="imagenet", pooling=pooling)
+        base = keras.applications.EfficientNetB0(input_shape=shape, include_top=False, weights=weights, pooling=pooling)
         preprocess = keras.applications.efficientnet.preprocess_input
     base.trainable = False
     return base, preprocess

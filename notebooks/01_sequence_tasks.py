@@ -152,10 +152,10 @@ assert acc_spell > 0.85
 # Neither can be solved by looking at one step: the network must accumulate.
 
 # %%
-def make_sums(n: int, min_len: int = 5, max_len: int = 30, pad_to: int = 30):
+def make_sums(n: int, min_len: int = 5, max_len: int = 30, pad_to: int = 30, padding: str = "post"):
     lengths = rng.integers(min_len, max_len + 1, size=n)
     seqs = [rng.uniform(-1, 1, size=L).astype("float32") for L in lengths]
-    x = keras.utils.pad_sequences(seqs, maxlen=pad_to, dtype="float32", padding="post")[..., None]
+    x = keras.utils.pad_sequences(seqs, maxlen=pad_to, dtype="float32", padding=padding)[..., None]
     running = np.cumsum(x[..., 0], axis=1)  # (n, time); padding adds 0, so it does not move
     y_last = np.array([s.sum() > 0 for s in seqs], dtype="float32")  # (n,)
     y_steps = (running > 0).astype("float32")  # (n, time)
@@ -359,11 +359,15 @@ assert exact > 0.8
 #
 # ## Exercises
 #
-# 1. Pad at the front (`padding="pre"`) instead of the end and retrain the many-to-one
-#    model without `Masking`. Why does pre-padding hurt an unmasked RNN less?
+# 1. Pad at the front (`make_sums(..., padding="pre")`) and retrain the many-to-one model
+#    without `Masking`; compare with post-padding without `Masking` and with the masked
+#    model. Why can an RNN *trained* on padded data learn to ignore the padding, and why
+#    is pre-padding still the safer default when it cannot (for example a model trained
+#    on unpadded sequences, as in section 7)?
 # 2. In the one-to-many model, feed the image only as the GRU's initial state (a `Dense`
 #    layer to 64 units → `initial_state`) and zeros as inputs. Does it still spell?
 # 3. In the seq2seq task, ask for the digits in the order they first appear instead of
 #    sorted. Is it harder? Why would attention (lesson 08) help?
-# 4. Replace `GRU` by `SimpleRNN` in the many-to-one model and make the sequences 200 steps
-#    long. What happens to the accuracy? (Lesson 04 explains it.)
+# 4. Replace `GRU` by `SimpleRNN` in the many-to-one model and let the sequences be up to
+#    200 steps long (`make_sums(n, max_len=200, pad_to=200)`). What happens to the
+#    accuracy, and to the GRU's? (Lesson 04 explains it.)

@@ -382,10 +382,13 @@ assert g["GRU (update bias 3)"] > 1e6 * g["GRU"] and g["GRU (update bias 3)"] > 
 # 1. In section 2, use `ρ = 1.05` and `T = 200`. At which distance does the gradient
 #    exceed 100? Compare with `log(100) / log(1.05)`.
 # 2. Repeat the clipping experiment with `clipnorm=1.0` (per variable) instead of
-#    `global_clipnorm`. Does it still train? How do the two differ when one layer's
-#    gradient is much larger than the others'?
+#    `global_clipnorm` (copy `train` and build the optimizer as
+#    `keras.optimizers.SGD(LR, clipnorm=1.0)`). Does it still train? How do the two differ
+#    when one variable's gradient is much larger than the others'?
 # 3. Set the GRU's update-gate bias to −3 instead of +3 and predict the curve before
 #    measuring it. Then train a GRU on lesson 05's adding task and print the mean of
-#    `σ(update-gate bias)` before and after: did training open the gate?
-# 4. Train the `SimpleRNN` of section 4 with Adam and no clipping on the task of section
-#    3. Why is Adam less prone to a single catastrophic step than plain SGD?
+#    `σ(update-gate bias)` before and after: did training open the gate? (Keras' GRU
+#    has two update-gate biases, `bias[0, :units]` and `bias[1, :units]`; use their sum.)
+# 4. Train the identity-initialised RNN of section 3 (`make_irnn`) with Adam and no
+#    clipping, at `LR` and at `1e-3`. Why can a single huge gradient not make Adam take a
+#    huge step, and why can the run still blow up at the larger learning rate?

@@ -456,15 +456,18 @@ assert write_ratio > 3, "the trained LSTM should write to its memory mostly at t
 #
 # 1. Train the recall-task LSTM without `open_forget_gate` (Keras' default forget-gate
 #    bias of 1) and then with 0 (`unit_forget_bias=False`). Does it leave chance level
-#    within `RECALL_STEPS` updates? How many updates does the adding problem need at
-#    `T = 100` with a bias of 0?
+#    within `RECALL_STEPS` updates? Is the adding problem at `T = 100` still solved
+#    within `MAX_STEPS` updates with a bias of 0?
 # 2. Train the `PeepholeLSTMCell` (wrapped in `keras.layers.RNN`) on the adding problem.
 #    Do the peepholes help here? Plot its gates.
 # 3. Extend `LENGTHS` to 200 (set `SCALE = "full"` on a GPU). Where does the GRU start
 #    to need more updates than the LSTM?
 # 4. Which heatmap in section 8 changes most at the marked steps? Explain it with the
 #    equations of section 1.
-# 5. Recall the *first* symbol instead (`recall_task(n, T, marked=False)`: no mark, the
-#    answer is always at step 0, followed by random symbols). Is the vanilla RNN still at
-#    chance at `T = 60`? If not, how can a `tanh` network hold a symbol it never has to
-#    find? (Hint: it only has to ignore everything after step 0.)
+# 5. Recall the *first* symbol instead (`recall_task(n, T, RECALL_SYMBOLS, seed=SEED,
+#    marked=False)`: no mark, the answer is always at step 0, followed by random
+#    symbols). Train the vanilla RNN of section 7 on it at `T = 30`, `45` and `60` with
+#    the same `RECALL_STEPS` budget. Up to which length does it learn the task, and why
+#    can a `tanh` network hold a symbol it never has to find at the shorter lengths but
+#    not at the longer ones? (Hint: it only has to ignore everything after step 0, but
+#    the gradient still has to travel back all `T` steps to reach step 0.)

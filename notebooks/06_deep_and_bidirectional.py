@@ -123,9 +123,6 @@ print("forward half = the LSTM read left to right; backward half = the LSTM read
 # its backward half and can be right every time.
 
 # %%
-import tensorflow as tf
-
-
 def rising_tags(n, length, seed):
     """x: (n, length) digits, y: (n, length) 1 where the next digit is larger."""
     g = np.random.default_rng(seed)
@@ -220,14 +217,8 @@ plt.show()
 # the model used on IMDB at full scale.
 
 # %%
-def review_classifier(vocab_size, embed=32, units=32):
-    return keras.Sequential([
-        keras.layers.Embedding(vocab_size, embed, mask_zero=True),
-        keras.layers.Bidirectional(keras.layers.LSTM(units, return_sequences=True)),
-        keras.layers.Bidirectional(keras.layers.LSTM(units // 2)),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
-
+# review_classifier: Embedding(mask_zero) -> 2 × Bidirectional(LSTM) -> Dense
+from course_lib.full_scale import review_classifier
 
 keras.utils.set_random_seed(SEED)
 toy = review_classifier(50)
@@ -242,31 +233,20 @@ assert abs(p_short - p_unmasked) > 1e-4
 
 # %%
 if SCALE == "full":
-    # IMDB: 25,000 training and 25,000 test reviews, downloaded once (84 MB, sha256 pinned).
-    from course_lib.data.download import cache_dir
-    from course_lib.data.imdb import load_imdb
-    from course_lib.training import fit_resumable
+    # IMDB: 25,000 training and 25,000 test reviews, downloaded once (84 MB, sha256 pinned),
+    # the same model (64 units) trained for 3 epochs in a resumable run under the data
+    # cache (on Colab, set COURSE_DATA_DIR to a Drive folder): after a disconnect, run
+    # this cell again and it continues from the last completed epoch.
+    from course_lib import full_scale
+    from course_lib.plots import plot_learning_curves
 
-    train_texts, train_labels, _ = load_imdb("train")
-    test_texts, test_labels, _ = load_imdb("test")
-    vectorize = keras.layers.TextVectorization(max_tokens=20_000, output_sequence_length=300)
-    vectorize.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(512))
-    order = np.random.default_rng(SEED).permutation(len(train_texts))  # files come sorted neg, pos
-    ids_train = vectorize(np.array(train_texts)[order]).numpy()
-    train_labels = train_labels[order]
-    ids_test = vectorize(np.array(test_texts)).numpy()
-    keras.utils.set_random_seed(SEED)
-    imdb_model = review_classifier(20_000, embed=64, units=64)
-    imdb_model.compile(keras.optimizers.Adam(1e-3), "binary_crossentropy", metrics=["accuracy"])
-    # A run directory under the data cache (on Colab, set COURSE_DATA_DIR to a Drive
-    # folder): if the session disconnects, running this cell again resumes the run.
-    n_val = len(ids_train) // 10
-    fit_resumable(imdb_model, ids_train[n_val:], train_labels[n_val:], run_dir=cache_dir() / "runs" / "06_imdb",
-                  epochs=3, batch_size=64, validation_data=(ids_train[:n_val], train_labels[:n_val]),
-                  seed=SEED, verbose=2)
-    imdb_acc = imdb_model.evaluate(ids_test, test_labels, batch_size=256, verbose=0)[1]
-    print(f"IMDB test accuracy: {imdb_acc:.3f}")
-    assert imdb_acc > 0.85
+    imdb = full_scale.imdb_sentiment(epochs=3, seed=SEED, max_tokens=20_000, seq_len=300, embed=64, units=64)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    plot_learning_curves(imdb["history"], ax=axes[0], title="IMDB: loss")
+    plot_learning_curves(imdb["history"], ax=axes[1], metric="accuracy", title="IMDB: accuracy")
+    plt.show()
+    print(f"IMDB test accuracy: {imdb['test_accuracy']:.3f}")
+    assert imdb["test_accuracy"] > 0.85
 
 # %% [markdown]
 # ## 5. Forecasting a real series: the sunspot cycle
@@ -348,9 +328,11 @@ assert rmse_lstm < 0.85 * rmse_season
 #
 # 1. Read the digits column by column instead of row by row. Does the accuracy change?
 # 2. In the tagging task, tag step `t` with "the digit two steps *earlier* was larger".
-#    Which model wins now, and why?
+#    Does the bidirectional model still win, and why (not)?
 # 3. Use `merge_mode="sum"` in section 2: what are the output and state shapes now?
-# 4. Forecast 3 years ahead (`horizon=3` in `window_dataset`/`make_windows`). How do the
-#    baselines and the LSTM compare?
+# 4. Forecast 3 years ahead (`horizon=3` in `window_dataset`/`make_windows`; start the
+#    test windows `horizon - 1` years earlier so the targets stay 1969–2008, and move the
+#    seasonal baseline's index with the horizon). How do the baselines and the LSTM
+#    compare?
 # 5. At full scale, replace the stacked bidirectional LSTM by one unidirectional LSTM on
 #    IMDB. How much accuracy does reading backwards buy for sentiment?

@@ -336,11 +336,19 @@ assert train_loss[-1] >= train_loss[0] + 0.3, "long training pairs are not fitte
 #
 # ## Exercises
 #
-# 1. Double the units (`R = dataclasses.replace(R, units=128)` before building). Do the
-#    curves of sections 6 and 7 move right? By how much, for what cost?
-# 2. Feed the source reversed (Sutskever et al., 2014). Which languages gain, and why?
+# 1. Double the units (`import dataclasses`, then `R = dataclasses.replace(R, units=128)`
+#    before building). Do the curves of sections 6 and 7 move right? By how much, for
+#    what cost?
+# 2. Feed the source reversed (Sutskever et al., 2014). Does the first date of a long
+#    input gain, and why? Are the differences between languages larger than the noise
+#    of about 100 test pairs each?
 # 3. Replace teacher forcing by feeding the decoder its own greedy guesses during training
-#    for part of the batch (scheduled sampling). What happens to the loss and to accuracy?
+#    for part of the batch (scheduled sampling; `fit_seq2seq` only does teacher forcing,
+#    so write the epoch loop: after each epoch, replace `target_in` of a random quarter
+#    of the rows by `<start>` + the model's own argmax). What happens to the loss and to
+#    accuracy?
 # 4. Try beam widths 1, 2, 4, 8. When does beam search change the translation, and does a
 #    higher log-probability always mean a correct date?
-# 5. Add a length penalty (divide the score by the length) to `beam_search` and compare.
+# 5. Add a length penalty: take every hypothesis from `beam_search(..., return_all=True)`
+#    and rerank them by score / length. How often does the choice change, and why does it
+#    change almost nothing on dates?

@@ -16,6 +16,7 @@
 # %% tags=["parameters"]
 SCALE = "lesson"  # "lesson": small, offline, about a minute on a CPU. "full": real datasets, use a GPU.
 SEED = 0
+FLICKR8K_DIR = None  # full scale: an extracted Flickr8k folder (release or Kaggle layout); None downloads it
 
 # %%
 import subprocess
@@ -29,6 +30,14 @@ from course_lib.env import setup_notebook
 info = setup_notebook(seed=SEED, scale=SCALE)
 SCALE = info.scale
 print(info)
+
+if SCALE == "full":  # find (or download, about 1 GB) Flickr8k now, before anything trains
+    import os
+
+    from course_lib.data import flickr8k
+
+    flickr_root = FLICKR8K_DIR or os.environ.get("FLICKR8K_DIR") or flickr8k.download_flickr8k()
+    print("Flickr8k:", flickr_root, "-", flickr8k.load_flickr8k(flickr_root)["layout"], "layout")
 
 # %% [markdown]
 # ## 1. Scenes with known content
@@ -304,40 +313,30 @@ plt.show()
 #
 # With `SCALE = "full"` the same decoder is trained on Flickr8k (8,000 photos, five
 # captions each) with features from MobileNetV2 pretrained on ImageNet (pooled to a
-# 1280-number vector, computed once). Flickr8k is distributed by its authors on request,
-# so the course reads an extracted copy: set `COURSE_FLICKR8K_DIR` to the folder holding
-# `Flickr8k.token.txt`, the split files and the `Flicker8k_Dataset/` images. Training
+# 1280-number vector, computed once and cached on disk). The setup cell found the data:
+# with `FLICKR8K_DIR = None` it downloads the two release archives (checked against
+# their published MD5s); a folder you already have works too, in the release layout
+# (`Flickr8k.token.txt`, the split files, `Flicker8k_Dataset/`) or Kaggle's (`Images/`
+# and `captions.txt`, split 6,000 / 1,000 / 1,000 by the course, see
+# `course_lib.data.flickr8k`). The run is `course_lib.full_scale.caption_flickr8k`; it
 # keeps a backup after every epoch in the data cache (`runs/09_flickr8k`, see the
-# README's Colab section), so after a disconnect, running the cell again continues from the
-# last completed epoch.
+# README's Colab section), so after a disconnect, running the cell again continues from
+# the last completed epoch. The cell plots the learning curve and prints a few captions
+# and the BLEU scores.
 
 # %%
 if SCALE == "full":
-    import os
+    from course_lib import full_scale
+    from course_lib.plots import plot_learning_curves
 
-    from course_lib.captioning import pretrained_encoder
-    from course_lib.data.download import cache_dir
-    from course_lib.data.flickr8k import load_flickr8k, load_images
-
-    root = os.environ.get("COURSE_FLICKR8K_DIR", "Flickr8k")
-    data = load_flickr8k(root)
-    backbone, preprocess = pretrained_encoder("mobilenet_v2")  # 7×7×1280 grid, pooled below
-
-    def load(names):  # photos in [0, 255], read a chunk at a time
-        return load_images(root, names, size=224) * 255.0
-
-    feats = {split: extract_features(data[split]["images"], backbone, pooled=True, load=load, preprocess=preprocess)
-             for split in ("train", "test")}
-    full_tok = CaptionTokenizer([c for refs in data["train"]["captions"] for c in refs], min_count=5)
-    known = set(full_tok.words)
-    clean = [[" ".join([w for w in full_tok.split(c) if w in known][:38]) for c in refs]
-             for refs in data["train"]["captions"]]
-    full_model = ShowAndTell(full_tok.vocab_size, embed_dim=256, units=512, feature_dim=256)
-    # a backup after every epoch: after a disconnect, run this cell again to continue
-    fit_captioner(full_model, feats["train"], clean, full_tok, max_len=40, epochs=10, seed=SEED,
-                  run_dir=cache_dir() / "runs" / "09_flickr8k")
-    hyp, _ = generate_captions(full_model, feats["test"], full_tok, max_len=40, beam_width=3)
-    print(bleu_scores(hyp, data["test"]["captions"]))
+    # pooled MobileNetV2 features (cached on disk), ShowAndTell (512 units), 10 epochs,
+    # resumable; the test captions decoded with beam search (width 3)
+    flickr = full_scale.caption_flickr8k("show_and_tell", flickr_root, epochs=10, seed=SEED, beam_width=3)
+    plot_learning_curves(flickr["history"], title="Flickr8k: training loss per epoch")
+    plt.show()
+    for name, caption in list(zip(flickr["test_images"], flickr["hypotheses"]))[:5]:
+        print(f"{name}: {caption}")
+    print(flickr["bleu"])
 
 # %% [markdown]
 # ## Summary

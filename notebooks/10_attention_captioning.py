@@ -16,6 +16,7 @@
 # %% tags=["parameters"]
 SCALE = "lesson"  # "lesson": small, offline, about a minute on a CPU. "full": real datasets, use a GPU.
 SEED = 0
+FLICKR8K_DIR = None  # full scale: an extracted Flickr8k folder (release or Kaggle layout); None downloads it
 
 # %%
 import subprocess
@@ -29,6 +30,14 @@ from course_lib.env import setup_notebook
 info = setup_notebook(seed=SEED, scale=SCALE)
 SCALE = info.scale
 print(info)
+
+if SCALE == "full":  # find (or download, about 1 GB) Flickr8k now, before anything trains
+    import os
+
+    from course_lib.data import flickr8k
+
+    flickr_root = FLICKR8K_DIR or os.environ.get("FLICKR8K_DIR") or flickr8k.download_flickr8k()
+    print("Flickr8k:", flickr_root, "-", flickr8k.load_flickr8k(flickr_root)["layout"], "layout")
 
 # %% [markdown]
 # ## 1. Scenes, the CNN, and features kept as a grid
@@ -283,40 +292,32 @@ assert abs(gap[1]) < 6, "on one-object scenes the two are about the same"
 # ## 7. Full scale: Flickr8k with a MobileNetV2 grid
 #
 # With `SCALE = "full"`, MobileNetV2 (ImageNet weights, head removed) turns each 224×224
-# photo into a 7×7×1280 grid, cached once; the same `ShowAttendTell` decoder is trained
-# on Flickr8k's captions (see lesson 09 for where the data comes from:
-# `COURSE_FLICKR8K_DIR` points at the extracted folder). As in lesson 09, training keeps
-# a backup after every epoch (`runs/10_flickr8k` in the data cache) and continues from it
-# when the cell runs again.
+# photo into a 7×7×1280 grid, computed once and cached on disk; the same
+# `ShowAttendTell` decoder is trained on Flickr8k's captions (the setup cell found or
+# downloaded the data, as in lesson 09). The run is
+# `course_lib.full_scale.caption_flickr8k`; as in lesson 09, training keeps a backup
+# after every epoch (`runs/10_flickr8k` in the data cache) and continues from it when the
+# cell runs again. The cell plots the learning curve and the attention maps of the first
+# words of a caption over its real photo.
 
 # %%
 if SCALE == "full":
-    import os
+    from course_lib import full_scale
+    from course_lib.data.flickr8k import load_images
+    from course_lib.plots import plot_image_attention, plot_learning_curves
 
-    from course_lib.captioning import pretrained_encoder
-    from course_lib.data.download import cache_dir
-    from course_lib.data.flickr8k import load_flickr8k, load_images
-
-    root = os.environ.get("COURSE_FLICKR8K_DIR", "Flickr8k")
-    data = load_flickr8k(root)
-    backbone, preprocess = pretrained_encoder("mobilenet_v2")
-
-    def load(names):  # photos in [0, 255], read a chunk at a time
-        return load_images(root, names, size=224) * 255.0
-
-    grids = {split: extract_features(data[split]["images"], backbone, load=load, preprocess=preprocess,
-                                     dtype="float16")  # 6,000 × 7 × 7 × 1280 grids in half precision
-             for split in ("train", "test")}
-    full_tok = CaptionTokenizer([c for refs in data["train"]["captions"] for c in refs], min_count=5)
-    known = set(full_tok.words)
-    clean = [[" ".join([w for w in full_tok.split(c) if w in known][:38]) for c in refs[:3]]
-             for refs in data["train"]["captions"]]  # 3 of the 5 captions: one grid copy per pair
-    full_model = ShowAttendTell(full_tok.vocab_size, embed_dim=256, units=512, feature_dim=256, attention_units=256)
-    # a backup after every epoch: after a disconnect, run this cell again to continue
-    fit_captioner(full_model, grids["train"], clean, full_tok, max_len=40, epochs=10, seed=SEED,
-                  run_dir=cache_dir() / "runs" / "10_flickr8k")
-    hyp, _, full_alpha = generate_captions(full_model, grids["test"], full_tok, max_len=40, return_attention=True)
-    print(bleu_scores(hyp, data["test"]["captions"]))
+    # 7×7×1280 MobileNetV2 grids (float16, cached on disk), ShowAttendTell, 10 epochs on
+    # 3 of the 5 captions per photo, resumable
+    flickr = full_scale.caption_flickr8k("show_attend_tell", flickr_root, epochs=10, seed=SEED, captions_per_image=3)
+    plot_learning_curves(flickr["history"], title="Flickr8k: training loss per epoch")
+    plt.show()
+    photo = load_images(flickr_root, flickr["test_images"][:1], size=224)[0]
+    words = flickr["hypotheses"][0].split()[:5]
+    fig, axes = plt.subplots(1, len(words), figsize=(2.4 * len(words), 2.6))
+    for t, (ax, word) in enumerate(zip(np.atleast_1d(axes), words)):
+        plot_image_attention(photo, flickr["alpha"][0, t], ax, title=word)
+    plt.show()
+    print(flickr["bleu"])
 
 # %% [markdown]
 # ## Summary

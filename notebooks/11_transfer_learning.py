@@ -410,7 +410,8 @@ assert tuned_vs_scratch_large > -0.08, "with more data, fine-tuning is no worse 
 # `course_lib.data.flowers.load_flowers` and checked against the archive's published
 # SHA-256. First a linear classifier on the frozen backbone (feature extraction), then
 # fine-tuning of the top layers with a 10× smaller learning rate, with the backbone's
-# BatchNorm layers kept in inference mode (`trainable = False`). Both phases train with
+# BatchNorm layers kept in inference mode (`trainable = False`); the run is
+# `course_lib.full_scale.flowers_transfer`. Both phases train with
 # `course_lib.training.fit_resumable`, which keeps a backup after every epoch in the data
 # cache (`runs/11_flowers_frozen`, `runs/11_flowers_tuned`): after a disconnect, run the
 # cell again and it continues from the last completed epoch (on Colab, put
@@ -419,35 +420,15 @@ assert tuned_vs_scratch_large > -0.08, "with more data, fine-tuning is no worse 
 
 # %%
 if SCALE == "full":
-    from course_lib.data.download import cache_dir
-    from course_lib.data.flowers import CLASSES, load_flowers
-    from course_lib.training import fit_resumable
+    from course_lib import full_scale
+    from course_lib.plots import plot_learning_curves
 
-    (xf_tr, yf_tr), (xf_te, yf_te) = load_flowers(size=160, seed=SEED)
-    n_val = len(xf_tr) // 10  # load_flowers shuffled the photos: the first 10 % validate
-    flowers_val = (xf_tr[:n_val], yf_tr[:n_val])
-    runs = cache_dir() / "runs"  # a backup after every epoch: run the cell again to resume
-    base = keras.applications.MobileNetV2(input_shape=(160, 160, 3), include_top=False, weights="imagenet")
-    base.trainable = False
-    inputs = keras.Input((160, 160, 3))
-    h = keras.applications.mobilenet_v2.preprocess_input(keras.ops.cast(inputs, "float32"))
-    h = keras.layers.GlobalAveragePooling2D()(base(h))
-    flowers_model = keras.Model(inputs, keras.layers.Dense(len(CLASSES))(keras.layers.Dropout(0.2)(h)))
-    flowers_model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=cross_entropy(), metrics=["accuracy"])
-    fit_resumable(flowers_model, xf_tr[n_val:], yf_tr[n_val:], run_dir=runs / "11_flowers_frozen", epochs=5,
-                  batch_size=32, validation_data=flowers_val, seed=SEED, verbose=2)
-    frozen_acc = flowers_model.evaluate(xf_te, yf_te, verbose=0)[1]
-
-    base.trainable = True
-    for layer in base.layers[:100]:  # keep the early, generic layers frozen
-        layer.trainable = False
-    for layer in base.layers:  # BatchNorm in inference mode (Keras 3: trainable=False)
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.trainable = False
-    flowers_model.compile(optimizer=keras.optimizers.Adam(1e-4), loss=cross_entropy(), metrics=["accuracy"])
-    fit_resumable(flowers_model, xf_tr[n_val:], yf_tr[n_val:], run_dir=runs / "11_flowers_tuned", epochs=5,
-                  batch_size=32, validation_data=flowers_val, seed=SEED, verbose=2)
-    tuned_acc = flowers_model.evaluate(xf_te, yf_te, verbose=0)[1]
+    flowers = full_scale.flowers_transfer(size=160, epochs=5, seed=SEED)  # both phases, resumable
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    for ax, phase in zip(axes, ("frozen", "tuned")):
+        plot_learning_curves(flowers["histories"][phase], ax=ax, metric="accuracy", title=f"tf_flowers, {phase}")
+    plt.show()
+    frozen_acc, tuned_acc = flowers["frozen_accuracy"], flowers["tuned_accuracy"]
     print(f"tf_flowers test accuracy: frozen MobileNetV2 + linear {frozen_acc:.3f}, fine-tuned {tuned_acc:.3f}")
     assert frozen_acc > 0.8 and tuned_acc > frozen_acc - 0.01
 

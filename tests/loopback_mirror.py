@@ -1,0 +1,78 @@
+"""A loopback mirror of the full-scale datasets, built from ``tests/fixtures/``.
+
+``serve(folder)`` writes fixture-size archives in every real layout (IMDB tar, flowers
+tgz, TensorFlow's two-column Anki zip, both Flickr8k release zips, tiny Shakespeare),
+serves them on 127.0.0.1 and writes a ``COURSE_MIRROR`` manifest mapping each of the
+course's pinned addresses to its copy, with the copy's checksum of the same kind (SHA-256,
+published MD5, or a size pin for the file that has no checksum).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import json
+import tarfile
+import threading
+import zipfile
+from pathlib import Path
+
+from course_lib.data import anki, flickr8k, flowers, imdb
+from course_lib.data import text as textdata
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _archives(folder: Path) -> dict[str, Path]:
+    """The real layouts, built from the fixtures: original URL -> file to serve."""
+    out = {imdb.IMDB_URL: FIXTURES / "aclImdb_mini.tar.gz"}
+    with tarfile.open(folder / "flower_photos.tgz", "w:gz") as tf:
+        tf.add(FIXTURES / "flower_photos", "flower_photos")
+    out[flowers.URL] = folder / "flower_photos.tgz"
+    with zipfile.ZipFile(folder / "spa-eng.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(FIXTURES / "anki" / "spa_tf_mirror.txt", "spa-eng/spa.txt")
+    out[anki.TF_MIRROR_URL] = folder / "spa-eng.zip"
+    with zipfile.ZipFile(folder / "Flickr8k_text.zip", "w") as zf:
+        for name in [flickr8k.TOKEN_FILE, *flickr8k.SPLIT_FILES.values()]:
+            zf.write(FIXTURES / "flickr8k" / name, name)
+    with zipfile.ZipFile(folder / "Flickr8k_Dataset.zip", "w") as zf:
+        for jpg in sorted((FIXTURES / "flickr8k" / "Flicker8k_Dataset").iterdir()):
+            zf.write(jpg, f"Flicker8k_Dataset/{jpg.name}")
+    out[flickr8k.RELEASE["text"][0]] = folder / "Flickr8k_text.zip"
+    out[flickr8k.RELEASE["images"][0]] = folder / "Flickr8k_Dataset.zip"
+    out[textdata.SHAKESPEARE_URL] = FIXTURES / "tinyshakespeare_head.txt"
+    return out
+
+
+def serve(folder: Path):
+    """Build and serve the mirror; return ``(manifest path, stop function)``."""
+    files = _archives(folder)
+    served = folder / "served"
+    served.mkdir()
+    for i, path in enumerate(files.values()):
+        (served / f"{i}_{path.name}").write_bytes(path.read_bytes())
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    manifest = {}
+    for i, (url, path) in enumerate(files.items()):
+        entry = {"url": f"{base}/{i}_{path.name}"}
+        if url == anki.TF_MIRROR_URL:  # no published checksum: size pin + recorded SHA-256
+            entry["size"] = path.stat().st_size
+        elif url in dict(flickr8k.RELEASE.values()):  # published MD5s
+            entry["checksum"] = "md5:" + hashlib.md5(path.read_bytes()).hexdigest()
+        else:
+            entry["checksum"] = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+        manifest[url] = entry
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
+
+    def stop():
+        httpd.shutdown()
+        httpd.server_close()
+
+    return folder / "manifest.json", stop
+
+

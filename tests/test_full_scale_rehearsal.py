@@ -1,0 +1,106 @@
+"""A rehearsal of every lesson's full-scale run (``course_lib.full_scale``).
+
+Each lesson's ``SCALE = "full"`` cell is a call to one function of
+``course_lib.full_scale``; here the same functions run end to end on fixture-size copies
+of the real datasets, served from 127.0.0.1 (the ``full_scale`` fixture: the
+``COURSE_MIRROR`` manifest replaces the pinned addresses and checksums, every other
+connection is blocked), with random instead of ImageNet weights and one epoch each.
+What is asserted is the plumbing: download, checksum, extraction and parsing, shapes,
+a saved best model that reloads with safe mode on and predicts the same, a second call
+that resumes the finished run instead of training again, finite metrics, the learning
+curves and attention plots the lessons draw. How well the models learn is not claimed
+here (fixture data is a handful of examples): that is checked by the full run itself,
+whose cells assert it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import numpy as np
+import pytest
+
+from course_lib import full_scale, plots
+from course_lib.data import anki
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*no GPU is visible:UserWarning")
+
+
+def _curve_drawn(history):
+    fig, ax = plt.subplots()
+    plots.plot_learning_curves(history, ax=ax)
+    assert ax.lines, "a learning curve is drawn"
+    plt.close(fig)
+
+
+def test_imdb_run_trains_saves_reloads_and_resumes(mirror_cache):
+    out = full_scale.imdb_sentiment(epochs=1, max_tokens=200, seq_len=20, embed=8, units=4, run_root=mirror_cache / "runs")
+    assert len(out["history"]["loss"]) == 1 and 0 <= out["test_accuracy"] <= 1
+    assert (mirror_cache / "runs" / "06_imdb" / "best.keras").is_file()
+    _curve_drawn(out["history"])
+    again = full_scale.imdb_sentiment(epochs=1, max_tokens=200, seq_len=20, embed=8, units=4, run_root=mirror_cache / "runs")
+    assert again["run"].initial_epoch == 1, "the finished run is resumed, not trained again"
+    assert again["test_accuracy"] == pytest.approx(out["test_accuracy"])
+
+
+def test_anki_run_downloads_the_tf_mirror_and_translates(mirror_cache):
+    path = anki.locate_anki(None)
+    out = full_scale.anki_translation(path, epochs=1, limit=None, embed_dim=8, units=16,
+                                      run_root=mirror_cache / "runs")
+    assert len(out["hypotheses"]) == len(out["references"]) >= 1
+    assert math.isfinite(out["bleu"])
+    reloaded = out["reloaded"]
+    assert reloaded is not None, "best.keras reloaded with safe mode"
+    x = out["x_test"][:2]
+    y_in = np.full((len(x), 3), out["target_vocab"].start_id, "int32")
+    np.testing.assert_allclose(reloaded.predict([x, y_in], verbose=0),
+                               out["model"].predict([x, y_in], verbose=0), atol=1e-5)
+    weights, source, output = full_scale.translation_attention(out, 0)
+    assert weights.shape == (len(output), len(source))
+    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-5)  # the source has no padding
+    fig, ax = plt.subplots()
+    plots.plot_attention_heatmap(weights, source, output, ax=ax)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="index: expected an int"):
+        full_scale.translation_attention(out, len(out["sources"]))
+    _curve_drawn(out["history"])
+
+
+@pytest.mark.parametrize("decoder", ["show_and_tell", "show_attend_tell"])
+def test_flickr8k_runs_download_encode_cache_train_and_caption(mirror_cache, decoder, capsys):
+    # 64-pixel photos: MobileNetV2's grid is then 2×2 cells
+    kwargs = dict(epochs=1, weights=None, image_size=64, embed_dim=8, units=8, min_count=1,
+                  max_len=12, run_root=mirror_cache / "runs")
+    out = full_scale.caption_flickr8k(decoder, None, **kwargs)
+    assert len(out["hypotheses"]) == len(out["test_images"]) >= 1
+    assert all(math.isfinite(v) for v in out["bleu"].values())
+    assert "features:" in capsys.readouterr().out, "feature extraction shows its progress"
+    if decoder == "show_attend_tell":
+        assert out["alpha"].shape[0] == len(out["test_images"]) and out["alpha"].shape[2:] == (2, 2)
+        fig, ax = plt.subplots()
+        image = np.zeros((64, 64, 3), "float32")
+        plots.plot_image_attention(image, out["alpha"][0, 0], ax=ax)
+        plt.close(fig)
+    else:
+        assert out["alpha"] is None
+    _curve_drawn(out["history"])
+    again = full_scale.caption_flickr8k(decoder, None, **kwargs)
+    assert "cached features" in capsys.readouterr().out, "features are read back, not recomputed"
+    assert again["hypotheses"] == out["hypotheses"], "the resumed run is the finished one"
+
+
+def test_flowers_run_both_phases_reload(mirror_cache):
+    out = full_scale.flowers_transfer(size=32, epochs=1, weights=None, alpha=0.35, test_fraction=0.5, run_root=mirror_cache / "runs")
+    assert 0 <= out["frozen_accuracy"] <= 1 and 0 <= out["tuned_accuracy"] <= 1
+    for phase in ("frozen", "tuned"):
+        assert (mirror_cache / "runs" / f"11_flowers_{phase}" / "best.keras").is_file()
+        _curve_drawn(out["histories"][phase])
+
+
+def test_without_a_gpu_a_full_run_warns_with_an_estimate():
+    with pytest.warns(UserWarning, match=r"no GPU is visible; 7,200 training steps .* roughly 1\.0 h"):
+        assert full_scale.warn_without_gpu("demo", 7200, 0.5)
