@@ -12,7 +12,7 @@ JOBS     ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; ech
 # JupyterLab refuses to start as root (Docker, many cloud VMs) unless told it may.
 ROOT_ARG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: setup lab test unit lint render lock clean
+.PHONY: setup lab test unit lint render rehearse lock clean
 
 setup: $(STAMP)
 
@@ -41,6 +41,11 @@ unit: setup
 
 lint: setup
 	$(BIN)/ruff check conftest.py course_lib tests tools notebooks
+
+# The full-scale rehearsal alone (also part of make test): every lesson's full-scale run
+# on fixture-size copies of the real datasets served from 127.0.0.1.
+rehearse: setup
+	$(BIN)/python -m pytest -v tests/test_full_scale_data.py tests/test_full_scale_rehearsal.py
 
 # Rebuild notebooks from their py:percent twins and execute them: make render [NB="03 05"]
 render: setup

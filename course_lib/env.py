@@ -300,6 +300,12 @@ def setup_notebook(
     except ImportError:
         pass
     _check_versions(tf.__version__, keras.__version__)
+    if chosen_scale == "full" and not gpus:
+        warnings.warn(
+            "SCALE is 'full' but no GPU is visible: the full-scale training runs take hours on "
+            "a CPU (each run prints an estimate). On Colab: Runtime -> Change runtime type -> GPU.",
+            stacklevel=2,
+        )
     return NotebookInfo(
         seed=seed,
         scale=chosen_scale,

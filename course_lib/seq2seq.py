@@ -289,6 +289,7 @@ class Recipe:
         embed_dim: embedding size; units: GRU size of the encoder and the decoder.
         epochs, batch_size: passes over the training pairs, pairs per step.
         learning_rate, clipnorm: Adam's step size and gradient-norm clipping.
+        verbose: Keras' progress output while training (2: one line per epoch).
     """
 
     embed_dim: int = 32
@@ -297,15 +298,26 @@ class Recipe:
     batch_size: int = 128
     learning_rate: float = 1e-2
     clipnorm: float = 1.0
+    verbose: int = 0
+
+    def __post_init__(self):
+        for name in ("embed_dim", "units", "epochs", "batch_size"):
+            object.__setattr__(self, name, check_positive_int(getattr(self, name), f"Recipe.{name}"))
+        for name in ("learning_rate", "clipnorm"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+                raise ValueError(f"Recipe.{name}: expected a positive, finite number, got {value!r}")
+        if self.verbose not in (0, 1, 2):
+            raise ValueError(f"Recipe.verbose: expected 0, 1 or 2, got {self.verbose!r}")
 
 
 #: the recipe lessons 07 and 08 train both encoder-decoders with, at each scale
 #: (1e-2 suits the lesson's GRU(64) for 6 epochs; a GRU(256) trained for 20 epochs at
 #: that rate diverged after epoch 4, so full scale takes a smaller step.)
-RECIPES = {"lesson": Recipe(), "full": Recipe(units=256, epochs=20, learning_rate=2e-3)}
+RECIPES = {"lesson": Recipe(), "full": Recipe(units=256, epochs=20, learning_rate=2e-3, verbose=2)}
 
 
-def fit_seq2seq(model, arrays, recipe, *, epochs=None, verbose=0):
+def fit_seq2seq(model, arrays, recipe, *, epochs=None, verbose=None):
     """Compile ``model`` with ``recipe`` and train it with teacher forcing.
 
     Loss: cross-entropy over the real target tokens (``ignore_class=0`` skips padding);
@@ -339,7 +351,7 @@ def fit_seq2seq(model, arrays, recipe, *, epochs=None, verbose=0):
     model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate, clipnorm=recipe.clipnorm),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
     history = model.fit([source, target_in], target_out, batch_size=recipe.batch_size, epochs=epochs,
-                        verbose=verbose)
+                        verbose=recipe.verbose if verbose is None else verbose)
     return [float(x) for x in history.history["loss"]]
 
 

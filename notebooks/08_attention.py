@@ -366,13 +366,20 @@ if SCALE == "full":
 #
 # ## Exercises
 #
-# 1. Make the encoder bidirectional (`keras.layers.Bidirectional`). Does alignment
-#    accuracy rise? Where were the remaining misalignments before?
-# 2. Replace the additive score by a dot product `s·h_i` (Luong et al., 2015). What changes
-#    in accuracy, speed and the heatmaps?
-# 3. Test both models on inputs with more dates than they were trained on. Which one
-#    generalises to longer inputs?
-# 4. Use the attention weights to copy numbers: when the most-attended source token is a
-#    number, output it directly. Which errors does that remove?
+# 1. Make the encoder bidirectional (a subclass of `seq2seq.Encoder` whose GRU is wrapped
+#    in `keras.layers.Bidirectional`, half the units each way, the two final states
+#    concatenated). Does alignment accuracy rise or fall, and why? Where are the
+#    remaining misalignments (look at the `;` between dates)?
+# 2. Replace the additive score by a dot product `s·h_i` (Luong et al., 2015): a layer
+#    with `BahdanauAttention`'s interface and an `AttentionDecoder` subclass that uses it.
+#    What changes in accuracy, speed and the heatmaps?
+# 3. Test both models on inputs with more dates than they were trained on
+#    (`dates.make_date_pairs(300, n_dates=4, style="long")` and `dates.encode_pairs` with
+#    the lesson's vocabularies). Which one degrades more gracefully, and what does the
+#    attention model write after the third date?
+# 4. Use the attention weights to copy numbers: when the model is about to output a
+#    number and the most-attended source token is one, output that source number instead
+#    (a greedy loop over `seq2seq.make_step_fn`, whose `weights` hold each step's
+#    attention). Which errors does that remove in a model trained for a single epoch?
 # 5. With `SCALE = "full"`, plot heatmaps for Spanish sentences and find cases where one
 #    English word attends to two Spanish words.

@@ -355,8 +355,9 @@ if SCALE == "full":
 #
 # ## Exercises
 #
-# 1. Feed the image only through $h_0$ (drop the per-step term). Does BLEU change? Why
-#    might the per-step term help long captions?
+# 1. Feed the image only through $h_0$ (a subclass of `ShowAndTell` whose `call` and
+#    `step` drop the per-step term). Does BLEU change? Why might the per-step term help
+#    long captions?
 # 2. Replace the pooled vector by the flattened 8×8 grid. Which failure type shrinks?
 # 3. Try beam widths 1, 2, 4, 8: plot BLEU-4 and the mean caption log-probability.
 # 4. Skip the CNN pretraining (random frozen CNN). How much worse are the captions?

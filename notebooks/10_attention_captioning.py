@@ -339,11 +339,16 @@ if SCALE == "full":
 #
 # 1. Start the decoder from zeros (`init_state="zeros"`), so everything it knows about
 #    the image has to come through attention. How do BLEU and the attention score change
-#    (and how many more epochs does it need)?
-# 2. Remove the position embedding. Which captions go wrong, and does attention still
-#    land on the named objects?
+#    after 4 epochs, and after 8?
+# 2. Remove the position embedding (a subclass of `ShowAttendTell` whose `encode` returns
+#    only the projected grid). Which captions go wrong, and does attention still land on
+#    the named objects?
 # 3. Add the paper's doubly stochastic regularisation $\lambda \sum_{ij}(1 - \sum_t \alpha_{t,ij})^2$
-#    (with `model.attend`) and compare the maps.
+#    (with `model.attend` and `add_loss`) and compare the maps. With 64 cells and about
+#    11 words the attention adds up to about 11, so no cell can reach $\sum_t \alpha = 1$
+#    everywhere: try a target of $T/L$ (words per cell) in place of 1.
 # 4. Score the size words ("small", "big") too. Where does the model look for them?
 # 5. Use a 4×4 grid (one more pooling). How do BLEU and the attention score change?
-# 6. Make scenes with four columns and four objects: does the gap to lesson 09 widen?
+# 6. (A change to `course_lib`.) `course_lib/data/scenes.py` fixes three columns and at
+#    most three objects (`N_COLUMNS`, `MAX_OBJECTS`). Allow four of each, extend the
+#    caption grammar, and compare with lesson 09 again: does the gap widen?

@@ -252,14 +252,16 @@ assert best_random.mean() >= best_grid - 0.015, "random search does about as wel
 # %% [markdown]
 # **Fine stage.** Coarse search found the region; now zoom in: search again, with another
 # 16 random trials, only between the smallest and the largest learning rate of the three
-# best coarse trials. No trial is wasted on a hopeless rate any more: even the worst fine
+# best coarse trials (and within a factor of 3 of their weight decays). No trial is wasted on a hopeless rate any more: even the worst fine
 # trial is about as good as the median coarse one, and the typical fine trial is close to
 # the best coarse one.
 
 # %%
-top3 = random_df.nlargest(3, "val_accuracy").lr
-fine_space = {"lr": (top3.min() * 0.9, top3.max() * 1.1), "weight_decay": (1e-6, 1e-2)}
-print(f"fine learning-rate range: {fine_space['lr'][0]:.3g} .. {fine_space['lr'][1]:.3g}")
+top3 = random_df.nlargest(3, "val_accuracy")
+fine_space = {"lr": (top3.lr.min() * 0.9, top3.lr.max() * 1.1),
+              "weight_decay": (max(top3.weight_decay.min() / 3, 1e-6), min(top3.weight_decay.max() * 3, 1e-2))}
+print(f"fine ranges: learning rate {fine_space['lr'][0]:.3g} .. {fine_space['lr'][1]:.3g}, "
+      f"weight decay {fine_space['weight_decay'][0]:.2g} .. {fine_space['weight_decay'][1]:.2g}")
 fine = pd.DataFrame(recipe.random_search_points(fine_space, BUDGET, seed=SEED + 7))
 fine_run = recipe.train_parallel_mlps(x_tr, y_tr, x_val, y_val, fine["lr"].to_numpy(),
                                       weight_decay=fine["weight_decay"].to_numpy(), hidden=32,
@@ -487,8 +489,9 @@ print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
 # 2. Give the grid 5×5 = 25 trials and random search 25. Does the grid ever beat the
 #    best of five random searches?
 # 3. Add a third, useless hyperparameter to the search space (e.g. a value the model
-#    ignores). What happens to the number of distinct learning rates a grid of 16 tries?
-# 4. Make the snapshot cycles one epoch long, then five. When do the snapshots stop
-#    differing enough to help?
+#    ignores). How many distinct learning rates does a grid try on about the same budget
+#    (`per_axis=2`: 8 trials; `per_axis=3`: 27), and a random search of 16?
+# 4. Make the snapshot cycles one epoch long, then five. When are the snapshots both good
+#    enough and different enough for the ensemble to beat the last snapshot?
 # 5. Set `ema_momentum` to 0.9 and 0.999. Which one follows the weights too closely, and
 #    which one still remembers the first, bad epochs?

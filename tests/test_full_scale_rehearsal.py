@@ -37,7 +37,7 @@ def _curve_drawn(history):
     plt.close(fig)
 
 
-def test_imdb_run_trains_saves_reloads_and_resumes(mirror_cache):
+def test_lesson_06_imdb_run_trains_saves_reloads_and_resumes(mirror_cache):
     out = full_scale.imdb_sentiment(epochs=1, max_tokens=200, seq_len=20, embed=8, units=4, run_root=mirror_cache / "runs")
     assert len(out["history"]["loss"]) == 1 and 0 <= out["test_accuracy"] <= 1
     assert (mirror_cache / "runs" / "06_imdb" / "best.keras").is_file()
@@ -47,7 +47,7 @@ def test_imdb_run_trains_saves_reloads_and_resumes(mirror_cache):
     assert again["test_accuracy"] == pytest.approx(out["test_accuracy"])
 
 
-def test_anki_run_downloads_the_tf_mirror_and_translates(mirror_cache):
+def test_lesson_08_anki_run_downloads_the_tf_mirror_and_translates(mirror_cache):
     path = anki.locate_anki(None)
     out = full_scale.anki_translation(path, epochs=1, limit=None, embed_dim=8, units=16,
                                       run_root=mirror_cache / "runs")
@@ -71,7 +71,7 @@ def test_anki_run_downloads_the_tf_mirror_and_translates(mirror_cache):
 
 
 @pytest.mark.parametrize("decoder", ["show_and_tell", "show_attend_tell"])
-def test_flickr8k_runs_download_encode_cache_train_and_caption(mirror_cache, decoder, capsys):
+def test_lessons_09_10_flickr8k_runs_download_encode_cache_train_and_caption(mirror_cache, decoder, capsys):
     # 64-pixel photos: MobileNetV2's grid is then 2×2 cells
     kwargs = dict(epochs=1, weights=None, image_size=64, embed_dim=8, units=8, min_count=1,
                   max_len=12, run_root=mirror_cache / "runs")
@@ -93,7 +93,7 @@ def test_flickr8k_runs_download_encode_cache_train_and_caption(mirror_cache, dec
     assert again["hypotheses"] == out["hypotheses"], "the resumed run is the finished one"
 
 
-def test_flowers_run_both_phases_reload(mirror_cache):
+def test_lesson_11_flowers_run_both_phases_reload(mirror_cache):
     out = full_scale.flowers_transfer(size=32, epochs=1, weights=None, alpha=0.35, test_fraction=0.5, run_root=mirror_cache / "runs")
     assert 0 <= out["frozen_accuracy"] <= 1 and 0 <= out["tuned_accuracy"] <= 1
     for phase in ("frozen", "tuned"):

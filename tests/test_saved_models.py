@@ -5,7 +5,9 @@ The full-scale runs keep their best model as ``best.keras`` through
 Each model here is built and compiled the way its lesson builds it, at toy size, trained
 for one epoch through the same ``fit_resumable`` path, reloaded and compared. (The
 captioners and the translator have their own save/reload tests in test_captioning.py
-and test_seq2seq.py.)
+and test_seq2seq.py; lesson 11's two flowers models, the Flickr8k captioners and the
+Anki model are also saved and reloaded in their full-scale rehearsal,
+test_full_scale_rehearsal.py.)
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_lib import seq2seq
+from course_lib import full_scale, seq2seq
 from course_lib.training import fit_resumable, load_best
 
 RNG = np.random.default_rng(0)
@@ -53,42 +55,12 @@ def test_seq2seq_training_models_reload(tmp_path, attention, loss):
 
 
 def test_imdb_review_classifier_of_lesson_06_reloads(tmp_path):
-    # lesson 06's review_classifier: masked embedding, two bidirectional LSTMs
-    model = keras.Sequential([
-        keras.layers.Embedding(50, 8, mask_zero=True),
-        keras.layers.Bidirectional(keras.layers.LSTM(8, return_sequences=True)),
-        keras.layers.Bidirectional(keras.layers.LSTM(4)),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
+    model = full_scale.review_classifier(50, embed=8, units=8)
     model.compile(keras.optimizers.Adam(1e-3), "binary_crossentropy", metrics=["accuracy"])
     x = RNG.integers(1, 50, size=(16, 12)).astype("int32")
     x[:, 9:] = 0
     y = RNG.integers(0, 2, size=16).astype("float32")
     _roundtrip(model, x, y, tmp_path / "06_imdb", validation_data=(x, y))
-
-
-def test_flowers_models_of_lesson_11_reload_after_both_phases(tmp_path):
-    # lesson 11's full scale, with weights=None instead of ImageNet and 32x32 photos
-    base = keras.applications.MobileNetV2(input_shape=(32, 32, 3), include_top=False,
-                                          weights=None, alpha=0.35)
-    base.trainable = False
-    inputs = keras.Input((32, 32, 3))
-    h = keras.applications.mobilenet_v2.preprocess_input(keras.ops.cast(inputs, "float32"))
-    h = keras.layers.GlobalAveragePooling2D()(base(h))
-    model = keras.Model(inputs, keras.layers.Dense(5)(keras.layers.Dropout(0.2)(h)))
-    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, metrics=["accuracy"])
-    x = RNG.integers(0, 256, size=(16, 32, 32, 3)).astype("uint8")
-    y = RNG.integers(0, 5, size=16).astype("int32")
-    _roundtrip(model, x, y, tmp_path / "11_flowers_frozen", validation_data=(x, y))
-    base.trainable = True
-    for layer in base.layers[:100]:
-        layer.trainable = False
-    for layer in base.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.trainable = False
-    model.compile(optimizer=keras.optimizers.Adam(1e-4), loss=loss, metrics=["accuracy"])
-    _roundtrip(model, x, y, tmp_path / "11_flowers_tuned", validation_data=(x, y))
 
 
 def test_padding_mask_marks_real_tokens_and_checks_its_pad_id():

@@ -202,3 +202,16 @@ def test_fit_seq2seq_and_greedy_translate():
         S.fit_seq2seq(parts["model"], {**arrays, "target_in": target_in[:, :2]}, recipe)
     with pytest.raises(TypeError, match="model"):
         S.fit_seq2seq(parts["encoder"], arrays, recipe)
+
+
+@pytest.mark.parametrize(("field", "value"), [("batch_size", -1), ("units", 0), ("epochs", 2.5),
+                                              ("learning_rate", float("inf")), ("clipnorm", 0),
+                                              ("learning_rate", "fast"), ("verbose", 3)])
+def test_a_recipe_with_a_bad_field_is_refused_when_made(field, value):
+    with pytest.raises((ValueError, TypeError), match=f"Recipe.{field}"):
+        S.Recipe(**{field: value})
+
+
+def test_the_full_recipe_prints_progress_and_takes_a_smaller_step():
+    assert S.RECIPES["full"].verbose == 2 and S.RECIPES["lesson"].verbose == 0
+    assert S.RECIPES["full"].learning_rate < S.RECIPES["lesson"].learning_rate
