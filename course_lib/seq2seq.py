@@ -14,7 +14,7 @@ import numpy as np
 from keras import ops
 
 from course_lib.attention import BahdanauAttention
-from course_lib.checks import check_array, check_positive_int
+from course_lib.checks import check_array, check_ids, check_positive_int
 
 __all__ = [
     "AttentionDecoder",
@@ -34,9 +34,9 @@ __all__ = [
 _PACKAGE = "course_lib"
 
 
-def _check_sizes(**sizes):
-    for name, value in sizes.items():
-        check_positive_int(value, name)
+def _check_sizes(**sizes) -> dict:
+    """Each size as a plain ``int`` (NumPy integers too), or a ``TypeError``/``ValueError``."""
+    return {name: check_positive_int(value, name) for name, value in sizes.items()}
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -259,8 +259,10 @@ def build_seq2seq(source_vocab_size, target_vocab_size, *, embed_dim=32, units=1
         target_in (batch, T)]``, output logits (batch, T, V)) and, with attention,
         ``attention_model`` (same inputs, output weights (batch, T, S)).
     """
-    _check_sizes(source_vocab_size=source_vocab_size, target_vocab_size=target_vocab_size,
-                 embed_dim=embed_dim, units=units)
+    sizes = _check_sizes(source_vocab_size=source_vocab_size, target_vocab_size=target_vocab_size,
+                         embed_dim=embed_dim, units=units)
+    source_vocab_size, target_vocab_size = sizes["source_vocab_size"], sizes["target_vocab_size"]
+    embed_dim, units = sizes["embed_dim"], sizes["units"]
     if seed is not None:
         keras.utils.set_random_seed(check_positive_int(seed, "seed", minimum=0))
     encoder = Encoder(source_vocab_size, embed_dim, units, name="encoder")
@@ -342,6 +344,12 @@ def fit_seq2seq(model, arrays, recipe, *, epochs=None, verbose=None):
     source = check_array(arrays["source"], "arrays['source']", ("n", "S"), dtype="int")
     target_in = check_array(arrays["target_in"], "arrays['target_in']", ("n", "T"), dtype="int")
     target_out = check_array(arrays["target_out"], "arrays['target_out']", ("n", "T"), dtype="int")
+    layers = {layer.name: layer for layer in model.layers}
+    if isinstance(layers.get("encoder"), Encoder):  # a model from build_seq2seq: check the ids
+        check_ids(source, "arrays['source']", layers["encoder"].vocab_size)
+    if isinstance(layers.get("decoder"), (Decoder, AttentionDecoder)):
+        check_ids(target_in, "arrays['target_in']", layers["decoder"].vocab_size)
+        check_ids(target_out, "arrays['target_out']", layers["decoder"].vocab_size)
     if target_in.shape != target_out.shape or len(source) != len(target_in):
         raise ValueError(
             f"arrays: expected source (n, S) and target_in, target_out (n, T), got "
@@ -388,7 +396,11 @@ def make_step_fn(encoder, decoder, source):
     """
     import tensorflow as tf
 
-    source = check_array(source, "source", ("batch", "S"), dtype="int")
+    if not isinstance(encoder, Encoder):
+        raise TypeError(f"encoder: expected a seq2seq.Encoder, got {type(encoder).__name__}")
+    if not isinstance(decoder, (Decoder, AttentionDecoder)):
+        raise TypeError(f"decoder: expected a seq2seq.Decoder or AttentionDecoder, got {type(decoder).__name__}")
+    source = check_ids(source, "source", encoder.vocab_size, ("batch", "S")).astype("int32")
     outputs, state = encoder(source)
     attention = isinstance(decoder, AttentionDecoder)
 

@@ -36,8 +36,7 @@ if SCALE == "full":  # find (or download, about 1 GB) Flickr8k now, before anyth
 
     from course_lib.data import flickr8k
 
-    flickr_root = FLICKR8K_DIR or os.environ.get("FLICKR8K_DIR") or flickr8k.download_flickr8k()
-    print("Flickr8k:", flickr_root, "-", flickr8k.load_flickr8k(flickr_root)["layout"], "layout")
+    flickr_root = flickr8k.locate_flickr8k(FLICKR8K_DIR or os.environ.get("FLICKR8K_DIR"))
 
 # %% [markdown]
 # ## 1. Scenes with known content

@@ -55,8 +55,9 @@ def test_anki_user_supplied_manythings_file_is_used_as_is(mirror_cache):
     assert not (mirror_cache / "spa-eng.zip").exists(), "nothing downloaded"
 
 
-def test_flickr8k_release_archives_download_check_and_load(mirror_cache):
-    root = flickr8k.download_flickr8k()
+def test_flickr8k_release_archives_download_check_and_load(mirror_cache, capsys):
+    root = flickr8k.locate_flickr8k(None)
+    assert "release layout, 2 train, 1 dev, 1 test photos" in capsys.readouterr().out
     data = flickr8k.load_flickr8k(root)
     assert data["layout"] == "release" and len(data["train"]["images"]) == 2
     images = flickr8k.load_images(root, data["train"]["images"], size=8)

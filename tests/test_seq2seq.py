@@ -215,3 +215,31 @@ def test_a_recipe_with_a_bad_field_is_refused_when_made(field, value):
 def test_the_full_recipe_prints_progress_and_takes_a_smaller_step():
     assert S.RECIPES["full"].verbose == 2 and S.RECIPES["lesson"].verbose == 0
     assert S.RECIPES["full"].learning_rate < S.RECIPES["lesson"].learning_rate
+
+
+def test_numpy_integer_sizes_build_a_model():
+    parts = S.build_seq2seq(np.int64(12), np.int32(10), embed_dim=np.int64(4), units=np.int64(8))
+    assert parts["encoder"].vocab_size == 12 and type(parts["encoder"].vocab_size) is int
+
+
+@pytest.mark.parametrize("bad", [-1, 12, 2**32 + 3])
+def test_out_of_range_source_ids_are_refused_before_the_model_sees_them(bad):
+    parts = S.build_seq2seq(12, 10, embed_dim=4, units=8)
+    source = np.array([[1, 2, bad]], "int64")
+    with pytest.raises(ValueError, match=r"source: expected ids in \[0, 12\)"):
+        S.greedy_translate(parts["encoder"], parts["decoder"], source, max_len=3)
+    arrays = {"source": source, "target_in": np.ones((1, 3), "int64"), "target_out": np.ones((1, 3), "int64")}
+    with pytest.raises(ValueError, match=r"arrays\['source'\]: expected ids in \[0, 12\)"):
+        S.fit_seq2seq(parts["model"], arrays, S.Recipe(epochs=1))
+
+
+def test_float_or_bool_token_arrays_and_wrong_layers_are_refused():
+    parts = S.build_seq2seq(12, 10, embed_dim=4, units=8)
+    for bad in (np.ones((1, 3), "float32"), np.ones((1, 3), bool)):
+        with pytest.raises(TypeError, match="source"):
+            S.make_step_fn(parts["encoder"], parts["decoder"], bad)
+    with pytest.raises(TypeError, match="encoder: expected a seq2seq.Encoder"):
+        S.make_step_fn(parts["decoder"], parts["decoder"], np.ones((1, 3), "int32"))
+    targets = {"source": np.ones((1, 3), "int32"), "target_in": np.full((1, 3), 10), "target_out": np.ones((1, 3), "int32")}
+    with pytest.raises(ValueError, match=r"target_in'\]: expected ids in \[0, 10\)"):
+        S.fit_seq2seq(parts["model"], targets, S.Recipe(epochs=1))

@@ -45,6 +45,7 @@ __all__ = [
     "kaggle_split",
     "load_flickr8k",
     "load_images",
+    "locate_flickr8k",
     "parse_captions_csv",
     "parse_split",
     "parse_tokens",
@@ -237,6 +238,22 @@ def find_image_dir(root) -> Path:
             if found is not None and found.is_dir():
                 return found
     raise FileNotFoundError(f"no image folder ({' or '.join(IMAGE_DIRS)}) under {root}")
+
+
+def locate_flickr8k(path=None, *, cache=None) -> Path:
+    """The Flickr8k folder to read: ``path`` if given, else the release archives, downloaded once.
+
+    Lessons call this in their first cells (``FLICKR8K_DIR`` in the parameters cell), so a
+    missing or unreadable folder stops the notebook before any training.
+
+    Returns:
+        the folder; it has been read once (``load_flickr8k``), so its layout is known good.
+    """
+    root = Path(os.fspath(path)).expanduser() if path is not None else download_flickr8k(cache)
+    data = load_flickr8k(root)
+    sizes = ", ".join(f"{len(data[s]['images'])} {s}" for s in ("train", "dev", "test"))
+    print(f"Flickr8k at {root}: {data['layout']} layout, {sizes} photos")
+    return root
 
 
 def download_flickr8k(cache=None, *, deadline: float | None = None) -> Path:
