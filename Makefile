@@ -12,7 +12,7 @@ JOBS     ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; ech
 # JupyterLab refuses to start as root (Docker, many cloud VMs) unless told it may.
 ROOT_ARG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: setup lab test unit lint render rehearse lock clean
+.PHONY: setup lab test unit lint render rehearse site lock clean
 
 setup: $(STAMP)
 
@@ -50,6 +50,11 @@ rehearse: setup
 # Rebuild notebooks from their py:percent twins and execute them: make render [NB="03 05"]
 render: setup
 	$(BIN)/python tools/render.py $(NB)
+
+# The course website from the rendered notebooks (no execution), warnings as errors:
+# build/site/index.html. Needs MathJax from Debian's libjs-mathjax (served by the site).
+site: setup
+	$(BIN)/python tools/site.py
 
 # Re-resolve requirements.txt in a scratch venv and write the exact versions to
 # requirements.lock (then `make setup` installs them). Run after changing a range.
