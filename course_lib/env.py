@@ -20,14 +20,17 @@ import socket
 import sys
 import tempfile
 import warnings
+from pathlib import Path
 
 import numpy as np
 
 from course_lib.checks import check_choice
 
 __all__ = [
+    "CJK_FONT",
     "TESTED_VERSIONS",
     "NotebookInfo",
+    "cjk_font_path",
     "block_network",
     "get_strategy",
     "in_colab",
@@ -198,13 +201,35 @@ def _set_threads(n: int) -> None:
         pass
 
 
+#: The font that draws Hangul and the kanji of Japanese dates in figures: NanumGothic
+#: (SIL Open Font License), shipped by the ``koreanize-matplotlib`` package.
+CJK_FONT = "NanumGothic"
+
+
+def cjk_font_path():
+    """Path of the bundled NanumGothic font file, or ``None`` if the package is missing."""
+    from importlib import resources
+
+    try:
+        path = resources.files("koreanize_matplotlib") / "fonts" / f"{CJK_FONT}.ttf"
+    except ModuleNotFoundError:
+        return None
+    return Path(str(path)) if path.is_file() else None
+
+
 def _setup_matplotlib() -> None:
     import matplotlib as mpl
+    from matplotlib import font_manager
 
     if "ipykernel" not in sys.modules:
         mpl.use("Agg")
+    font = cjk_font_path()
+    if font is not None and CJK_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(str(font))
     mpl.rcParams.update(
         {
+            # Latin text in DejaVu Sans; a glyph it lacks (Hangul, kanji) from NanumGothic
+            "font.family": ["DejaVu Sans", CJK_FONT] if font is not None else ["DejaVu Sans"],
             "figure.figsize": (7.0, 3.6),
             "figure.dpi": 80,
             "savefig.dpi": 80,

@@ -174,7 +174,7 @@ def plot_image_attention(image, weights, ax=None, *, title: str | None = None, a
 
 
 def plot_attention_heatmap(weights, source_labels, target_labels, ax=None, *, true_alignment=None,
-                           title: str | None = None):
+                           title: str | None = None, colorbar: bool = True):
     """Attention weights of a translation as a grid: one row per target token.
 
     Args:
@@ -183,6 +183,7 @@ def plot_attention_heatmap(weights, source_labels, target_labels, ax=None, *, tr
         true_alignment: optional (T,) int, the true source index of each target token
             (-1: none); drawn as an outlined square on each true cell.
         title: optional title.
+        colorbar: draw the weight scale (0 to 1) beside the grid.
 
     Returns:
         the ``Axes``.
@@ -201,7 +202,9 @@ def plot_attention_heatmap(weights, source_labels, target_labels, ax=None, *, tr
         )
     if ax is None:
         _, ax = plt.subplots(figsize=(0.45 * weights.shape[1] + 1.5, 0.35 * weights.shape[0] + 1.2))
-    ax.imshow(weights, cmap="Greys", vmin=0, vmax=1, aspect="auto")
+    image = ax.imshow(weights, cmap="Greys", vmin=0, vmax=1, aspect="auto")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.05, pad=0.02, label="attention weight")
     ax.set_xticks(range(len(source_labels)), source_labels, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(len(target_labels)), target_labels, fontsize=8)
     ax.grid(False)

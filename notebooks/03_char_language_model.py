@@ -566,7 +566,8 @@ print(f"string-literal unit: |r| {abs(r_string):.2f} trained, {abs(r_string_untr
 #
 # ## Exercises
 #
-# 1. Train the Keras model with `L = 64` instead of 16. Does the gap between carried and
+# 1. Train the Keras model with `L = 64` instead of 16 (edit `B, L = 64, 16` at the top
+#    of section 3 and run the notebook again from there). Does the gap between carried and
 #    reset state shrink? Why?
 # 2. Replace the GRU by an LSTM and by a `SimpleRNN` of the same number of parameters
 #    (lesson 05 shows how to count them) and compare bits per character after the same
@@ -576,6 +577,8 @@ print(f"string-literal unit: |r| {abs(r_string):.2f} trained, {abs(r_string_untr
 #    units become cleaner switches? (b) Write a feature for the indentation level of each
 #    line of code and look for a unit that tracks it. (c) At lesson scale, look in the
 #    documentation model of section 3 for a unit that tracks being inside a
-#    double-quoted span such as `"assert"`, with the same two-halves protocol.
+#    double-quoted span such as `"assert"`, with the same two-halves protocol. In (b) and
+#    (c), compare with the untrained network as section 7 does: how much of the
+#    correlation comes for free?
 # 4. Sample from the NumPy RNN and the Keras model with the same seed string and
 #    temperature. Which mistakes does each make?

@@ -192,20 +192,13 @@ assert att_loss[-1] < 0.5 * plain_loss[-1], "attention reaches a far lower loss 
 #
 # Each row of a heatmap is one English output token; its cells are the attention weights
 # over the source tokens while that token was produced (teacher-forced: the decoder read
-# the true previous tokens). Red squares mark the true alignment. (Korean and Japanese
-# number units are shown romanised — `년` *nyeon*, `월` *wol*, `일` *il*, `年` *nen*, `月`
-# *gatsu*, `日` *nichi* — because the plotting font has no Hangul or kanji.)
+# the true previous tokens). Red squares mark the true alignment. Korean and Japanese
+# tokens appear in their own script (`setup_notebook` gives the figures a font with
+# Hangul and kanji).
 
 # %%
 from course_lib.metrics import alignment_accuracy
 from course_lib.plots import plot_attention_heatmap
-
-ROMAN = {"년": "-nyeon", "월": "-wol", "일": "-il", "年": "-nen", "月": "-gatsu", "日": "-nichi"}
-
-
-def shown(token):
-    return "".join(ROMAN.get(ch, ch) for ch in token)
-
 
 att_weights = np.asarray(att["attention_model"].predict([te["source"], te["target_in"]], verbose=0))
 picks = [int(np.flatnonzero((test.lang == lang) & (test.n_dates == n))[0]) for lang, n in
@@ -213,7 +206,7 @@ picks = [int(np.flatnonzero((test.lang == lang) & (test.n_dates == n))[0]) for l
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.6), gridspec_kw={"width_ratios": [1, 1, 1, 2.2]})
 for ax, i in zip(axes, picks):
     src, tgt = test.source_tokens[i], test.target_tokens[i] + ["<end>"]
-    plot_attention_heatmap(att_weights[i, : len(tgt), : len(src)], [shown(t) for t in src], tgt, ax,
+    plot_attention_heatmap(att_weights[i, : len(tgt), : len(src)], src, tgt, ax,
                            true_alignment=te["alignment"][i, : len(tgt)], title=test.lang[i])
 fig.tight_layout()
 plt.show()

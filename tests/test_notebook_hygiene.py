@@ -87,6 +87,13 @@ class TestNotebook:
                     "course_lib.env.is_tensorflow_startup_noise"
                 )
 
+    def test_no_missing_glyph_warnings(self, path):
+        # a figure label in a script the plotting font lacks shows up as empty boxes
+        for i, cell in enumerate(code_cells(load(path))):
+            for out in cell.get("outputs", []):
+                text = out.get("text", "") if out.output_type == "stream" else ""
+                assert "missing from font" not in text, f"code cell {i + 1}: {text.strip()[:200]}"
+
     def test_asks_colab_for_a_gpu(self, path):
         meta = load(path).metadata
         assert meta.get("accelerator") == "GPU", "notebook metadata accelerator: GPU"
