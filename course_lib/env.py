@@ -231,8 +231,8 @@ def _setup_matplotlib() -> None:
             # Latin text in DejaVu Sans; a glyph it lacks (Hangul, kanji) from NanumGothic
             "font.family": ["DejaVu Sans", CJK_FONT] if font is not None else ["DejaVu Sans"],
             "figure.figsize": (7.0, 3.6),
-            "figure.dpi": 80,
-            "savefig.dpi": 80,
+            "figure.dpi": 120,
+            "savefig.dpi": 120,
             "axes.grid": True,
             "grid.alpha": 0.3,
             "axes.spines.top": False,

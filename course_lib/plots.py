@@ -205,8 +205,8 @@ def plot_attention_heatmap(weights, source_labels, target_labels, ax=None, *, tr
     image = ax.imshow(weights, cmap="Greys", vmin=0, vmax=1, aspect="auto")
     if colorbar:
         ax.figure.colorbar(image, ax=ax, fraction=0.05, pad=0.02, label="attention weight")
-    ax.set_xticks(range(len(source_labels)), source_labels, rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(len(target_labels)), target_labels, fontsize=8)
+    ax.set_xticks(range(len(source_labels)), source_labels, rotation=60, ha="right", fontsize=9)
+    ax.set_yticks(range(len(target_labels)), target_labels, fontsize=9)
     ax.grid(False)
     if true_alignment is not None:
         true_alignment = check_array(true_alignment, "true_alignment", (len(target_labels),), dtype="int")

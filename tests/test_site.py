@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "build" / "site"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-PAGES = ["index", "glossary", *[f"notebooks/{s}" for s in LESSONS]]
+PAGES = ["index", "glossary", "course_lib", *[f"notebooks/{s}" for s in LESSONS]]
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +52,13 @@ def site():
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
+
+
+def test_the_library_page_links_every_module_to_its_source(site):
+    html = (SITE / "course_lib.html").read_text()
+    for path in (ROOT / "course_lib").glob("*.py"):
+        if path.name != "__init__.py":
+            assert f"/blob/{course_lib.REF}/course_lib/{path.name}" in html, f"no link to {path.name}"
 
 
 def test_every_lesson_has_a_page_and_the_setup_cell_is_folded(site):

@@ -3,7 +3,8 @@
     python tools/site.py          (``make site``)
 
 The landing page is the README with a hidden table of contents (the lessons, in order,
-then the glossary and the contributor guide); every lesson page is its rendered
+then the glossary, the course library's modules with links to their source, and the
+contributor guide); every lesson page is its rendered
 ``.ipynb`` as committed (no re-execution), with the setup cell folded away; the glossary
 of lesson 00 is also its own page. Sphinx runs with warnings as errors, offline.
 """
@@ -54,6 +55,29 @@ def glossary_page(lesson_00: Path) -> str:
     raise SystemExit(f"{lesson_00.name}: no markdown cell starting with {GLOSSARY_HEADING!r}")
 
 
+def library_page() -> str:
+    """A page listing course_lib's modules, each with its first docstring line and source link."""
+    import ast
+
+    sys.path.insert(0, str(ROOT))
+    import course_lib
+
+    base = f"https://github.com/{course_lib.REPO}/blob/{course_lib.REF}"
+    rows = ["# The course library: `course_lib`", "",
+            "Every lesson imports these modules; each is one concept, with shape docstrings and "
+            "tests in `tests/`. The links open the source on GitHub.", "",
+            "| module | what it holds |", "|---|---|"]
+    for path in sorted((ROOT / "course_lib").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if path.name == "__init__.py" and path.parent.name != "course_lib":
+            continue
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        first = doc.strip().splitlines()[0] if doc.strip() else ""
+        module = rel[:-3].replace("/", ".").removesuffix(".__init__")
+        rows.append(f"| [`{module}`]({base}/{rel}) | {first.replace('|', '/')} |")
+    return "\n".join(rows) + "\n"
+
+
 def stage() -> None:
     shutil.rmtree(SRC, ignore_errors=True)
     (SRC / "notebooks").mkdir(parents=True)
@@ -69,9 +93,10 @@ def stage() -> None:
         stage_notebook(path, SRC / "notebooks" / path.name)
     (SRC / "glossary.md").write_text(glossary_page(lessons()[0]), encoding="utf-8")
     shutil.copy(ROOT / "CONTRIBUTING.md", SRC / "CONTRIBUTING.md")
+    (SRC / "course_lib.md").write_text(library_page(), encoding="utf-8")
     toc = ["", "```{toctree}", ":hidden:", ":caption: Lessons", ""]
     toc += [f"notebooks/{p.stem}" for p in lessons()]
-    toc += ["```", "", "```{toctree}", ":hidden:", ":caption: Reference", "", "glossary", "CONTRIBUTING", "```", ""]
+    toc += ["```", "", "```{toctree}", ":hidden:", ":caption: Reference", "", "glossary", "course_lib", "CONTRIBUTING", "```", ""]
     readme = (ROOT / "README.md").read_text(encoding="utf-8").replace(BADGE, "colab-badge.svg")
     (SRC / "index.md").write_text(readme + "\n".join(toc), encoding="utf-8")
 
