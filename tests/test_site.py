@@ -8,14 +8,16 @@ fails or leaves 127.0.0.1, the console stays free of errors, every internal link
 resolves, and each lesson's Colab button opens that lesson. Screenshots of two pages are
 kept in ``build/site-screenshots/``.
 
-Without ``/usr/bin/chromium`` the browser tests are skipped with that reason, except when
-``COURSE_REQUIRE_BROWSER=1`` (CI sets it), where they fail.
+Without ``/usr/bin/chromium`` (or without Debian's MathJax, which the site serves) these
+tests are skipped with that reason, except when ``COURSE_REQUIRE_BROWSER=1`` (``.ci/run``
+sets it once both are installed), where they fail.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -32,13 +34,25 @@ import course_lib
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "build" / "site"
+_spec = importlib.util.spec_from_file_location("site_tool", ROOT / "tools" / "site.py")
+site_tool = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(site_tool)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 PAGES = ["index", "glossary", "course_lib", *[f"notebooks/{s}" for s in LESSONS]]
 
 
+def _require(ok: bool, reason: str) -> None:
+    if not ok:
+        if os.environ.get("COURSE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{reason}; .ci/run installs it")
+        pytest.skip(reason)
+
+
 @pytest.fixture(scope="module")
 def site():
+    _require(any((d / "MathJax.js").is_file() for d in site_tool.MATHJAX_DIRS),
+             "no MathJax for the site (apt-get install libjs-mathjax)")
     start = time.monotonic()
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "site.py")], capture_output=True, text=True,
                             cwd=ROOT, timeout=300)
@@ -70,10 +84,7 @@ def test_every_lesson_has_a_page_and_the_setup_cell_is_folded(site):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).is_file():
-        if os.environ.get("COURSE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"no Chromium at {CHROMIUM}: .ci/run installs Debian's chromium")
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium) to test the site in")
+    _require(Path(CHROMIUM).is_file(), f"no Chromium at {CHROMIUM} (apt-get install chromium) to test the site in")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
