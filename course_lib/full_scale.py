@@ -21,7 +21,6 @@ import os
 import warnings
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from course_lib.checks import check_choice, check_positive_int
@@ -77,11 +76,13 @@ def _best(run, run_dir):
 # ---------------------------------------------------------------------- lesson 06: IMDB
 
 
-def review_classifier(vocab_size: int, embed: int = 32, units: int = 32) -> keras.Sequential:
+def review_classifier(vocab_size: int, embed: int = 32, units: int = 32):
     """Lesson 06's sentiment model: masked embedding, two stacked bidirectional LSTMs.
 
     Input (batch, T) int ids (0 = padding) -> (batch, 1) probability of a positive review.
     """
+    import keras
+
     vocab_size = check_positive_int(vocab_size, "vocab_size", minimum=2)
     return keras.Sequential([
         keras.layers.Embedding(vocab_size, check_positive_int(embed, "embed"), mask_zero=True),
@@ -93,19 +94,27 @@ def review_classifier(vocab_size: int, embed: int = 32, units: int = 32) -> kera
 
 
 def imdb_sentiment(*, epochs: int = 3, seed: int = 0, max_tokens: int = 20_000, seq_len: int = 300,
-                   embed: int = 64, units: int = 64, limit: int | None = None, run_root=None) -> dict:
+                   embed: int = 64, units: int = 64, limit: int | None = None, build=None,
+                   run_root=None) -> dict:
     """Lesson 06 at full scale: the stacked bidirectional LSTM on the IMDB reviews.
+
+    Args:
+        build: optional ``build(vocab_size) -> keras.Model`` (ids in, one sigmoid out)
+            to train instead of ``review_classifier`` (use a new ``run_root`` for it).
 
     Returns:
         ``{"model", "history", "test_accuracy", "run"}``; the model is ``best.keras``
         reloaded (safe mode), the accuracy measured on the 25,000 test reviews.
     """
+    import keras
     import tensorflow as tf
 
     from course_lib.data.imdb import load_imdb
     from course_lib.training import fit_resumable
 
     epochs = check_positive_int(epochs, "epochs")
+    if build is not None and not callable(build):
+        raise TypeError(f"build: expected a function vocab_size -> keras.Model, got {type(build).__name__}")
     train_texts, train_labels, _ = load_imdb("train")
     test_texts, test_labels, _ = load_imdb("test")
     if limit is not None:
@@ -118,7 +127,7 @@ def imdb_sentiment(*, epochs: int = 3, seed: int = 0, max_tokens: int = 20_000, 
     labels = np.asarray(train_labels)[order].astype("float32")
     ids_test = vectorize(np.array(test_texts)).numpy()
     keras.utils.set_random_seed(seed)
-    model = review_classifier(max_tokens, embed=embed, units=units)
+    model = build(max_tokens) if build is not None else review_classifier(max_tokens, embed=embed, units=units)
     model.compile(keras.optimizers.Adam(1e-3), "binary_crossentropy", metrics=["accuracy"])
     n_val = max(1, len(ids_train) // 10)
     warn_without_gpu("IMDB", epochs * (len(ids_train) - n_val) // 64, _CPU_SECONDS_PER_STEP["imdb"])
@@ -145,9 +154,11 @@ def anki_translation(path, *, epochs: int = 10, seed: int = 0, limit: int | None
 
     Returns:
         ``{"model", "encoder", "decoder", "attention_model", "history", "bleu",
-        "hypotheses", "references", "sources", "source_vocab", "target_vocab", "x_test"}``;
-        BLEU from sacrebleu on the held-out 10 %.
+        "hypotheses", "references", "sources", "source_vocab", "target_vocab", "x_test",
+        "reloaded", "run"}``; BLEU from sacrebleu on the held-out 10 %; ``reloaded`` is
+        ``best.keras`` loaded with safe mode, ``run`` the ``TrainingRun``.
     """
+    import keras
     import sacrebleu
 
     from course_lib import seq2seq
@@ -183,7 +194,7 @@ def anki_translation(path, *, epochs: int = 10, seed: int = 0, limit: int | None
     bleu = sacrebleu.corpus_bleu(hyps, [refs], tokenize="none")
     return {**parts, "history": run.history, "bleu": float(bleu.score), "hypotheses": hyps,
             "references": refs, "sources": src_tok[split:], "source_vocab": src_vocab,
-            "target_vocab": tgt_vocab, "x_test": x[split:], "reloaded": reloaded}
+            "target_vocab": tgt_vocab, "x_test": x[split:], "reloaded": reloaded, "run": run}
 
 
 def translation_attention(result: dict, index: int):
@@ -271,6 +282,8 @@ def caption_flickr8k(decoder: str, root=None, *, epochs: int = 10, seed: int = 0
         ``{"model", "tokenizer", "history", "hypotheses", "references", "bleu", "alpha",
         "test_images", "root"}``; ``alpha`` (N, max_len, 7, 7) only for the attention decoder.
     """
+    import keras
+
     from course_lib.captioning import (
         CaptionTokenizer,
         ShowAndTell,
@@ -328,9 +341,12 @@ def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights
     layers (BatchNorm kept in inference mode) and fine-tunes with a 10× smaller rate.
 
     Returns:
-        ``{"model", "frozen_accuracy", "tuned_accuracy", "histories"}`` (test accuracy
-        of each phase's best model, reloaded with safe mode from its run directory).
+        ``{"model", "frozen_accuracy", "tuned_accuracy", "histories", "runs"}`` (test
+        accuracy of each phase's best model, reloaded with safe mode from its run
+        directory; ``runs``: phase -> ``TrainingRun``).
     """
+    import keras
+
     from course_lib.data.flowers import CLASSES, load_flowers
     from course_lib.training import fit_resumable
 
@@ -352,7 +368,7 @@ def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
     warn_without_gpu("tf_flowers", 2 * epochs * (len(x_tr) - n_val) // 32, _CPU_SECONDS_PER_STEP["flowers"])
-    runs, results, histories = _runs(run_root), {}, {}
+    runs, results, histories, done = _runs(run_root), {}, {}, {}
     for phase, rate in (("frozen", 1e-3), ("tuned", 1e-4)):
         if phase == "tuned":
             base.trainable = True
@@ -367,6 +383,6 @@ def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights
                             validation_data=val, seed=seed, verbose=2)
         best = _best(run, run_dir)
         results[phase] = float(best.evaluate(x_te, y_te, verbose=0)[1])
-        histories[phase] = run.history
+        histories[phase], done[phase] = run.history, run
     return {"model": model, "frozen_accuracy": results["frozen"], "tuned_accuracy": results["tuned"],
-            "histories": histories}
+            "histories": histories, "runs": done}

@@ -362,8 +362,8 @@ assert exact > 0.8
 # 1. Pad at the front (`make_sums(..., padding="pre")`) and retrain the many-to-one model
 #    without `Masking`; compare with post-padding without `Masking` and with the masked
 #    model. Why can an RNN *trained* on padded data learn to ignore the padding, and why
-#    is pre-padding still the safer default when it cannot (for example a model trained
-#    on unpadded sequences, as in section 7)?
+#    is pre-padding still the safer default when it cannot (for example a model that never
+#    saw padding during training, like section 7's unmasked twin)?
 # 2. In the one-to-many model, feed the image only as the GRU's initial state (a `Dense`
 #    layer to 64 units → `initial_state`) and zeros as inputs. Does it still spell?
 # 3. In the seq2seq task, ask for the digits in the order they first appear instead of

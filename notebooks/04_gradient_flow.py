@@ -162,6 +162,7 @@ x_tr, y_tr, x_va, y_va = x_task[:N_TRAIN], y_task[:N_TRAIN], x_task[N_TRAIN:], y
 baseline = float(np.var(y_va))  # MSE of always predicting the mean
 
 
+# %%
 def make_irnn():
     keras.utils.set_random_seed(SEED)
     return keras.Sequential([
@@ -207,6 +208,7 @@ def val_mse(model):
     return float(np.mean((pred - y_va) ** 2))
 
 
+# %%
 plain, loss_plain, gnorm_plain = train()
 clipped, loss_clip, gnorm_clip = train(clip=CLIP)
 mse_plain, mse_clip = val_mse(plain), val_mse(clipped)
@@ -214,6 +216,7 @@ diverged = ~np.isfinite(loss_plain) | (loss_plain > 1e3 * baseline)  # inf, NaN 
 first_bad = int(np.argmax(diverged))  # the first such step
 
 
+# %%
 def hidden_norms(model, x):
     """‖h_t‖ averaged over a batch, t = 1..T, computed step by step in float32 as Keras does."""
     Wx_, Wh_, b_ = model.layers[0].get_weights()
@@ -232,6 +235,8 @@ after_one = {"no clipping": one_plain, "clipped": one_clip, "initial weights": m
 rho = {name: np.linalg.svd(m.layers[0].get_weights()[1], compute_uv=False).max() for name, m in after_one.items()}
 h_norms = {name: hidden_norms(m, x_va[:64]) for name, m in after_one.items()}
 
+
+# %%
 fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
 for ax, (plain_curve, clip_curve, ylabel, title) in zip(axes, [
         (gnorm_plain, gnorm_clip, "‖g‖ before clipping", "gradient norm"),
@@ -260,6 +265,8 @@ if overflow_t.size:
 plt.tight_layout()
 plt.show()
 
+
+# %%
 print(f"baseline MSE {baseline:.3f}")
 print(f"no clipping : ‖g‖ at step 0 = {gnorm_plain[0]:.3g}; loss {loss_plain[:first_bad + 2]} at steps "
       f"0..{first_bad + 1}; validation MSE {mse_plain:.3g}")

@@ -272,6 +272,7 @@ if SCALE == "full":
 RECURRENT = {"SimpleRNN": keras.layers.SimpleRNN, "GRU": keras.layers.GRU, "LSTM": keras.layers.LSTM}
 
 
+# %%
 class StopWhenSolved(keras.callbacks.Callback):
     """Stop training once a logged metric crosses a threshold (checked every epoch)."""
 
@@ -302,6 +303,7 @@ def train_on_task(kind, x, y, head, loss, stop, metrics=(), max_steps=None, prep
     return model, CHECK_EVERY * len(history.history["loss"])
 
 
+# %%
 adding_mse, adding_models = {}, {}
 start = time.perf_counter()
 for T in LENGTHS:

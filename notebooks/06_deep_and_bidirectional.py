@@ -335,4 +335,7 @@ assert rmse_lstm < 0.85 * rmse_season
 #    seasonal baseline's index with the horizon). How do the baselines and the LSTM
 #    compare?
 # 5. At full scale, replace the stacked bidirectional LSTM by one unidirectional LSTM on
-#    IMDB. How much accuracy does reading backwards buy for sentiment?
+#    IMDB: pass `build=lambda v: keras.Sequential([keras.layers.Embedding(v, 64,
+#    mask_zero=True), keras.layers.LSTM(64), keras.layers.Dense(1, activation="sigmoid")])`
+#    and a new `run_root` to `full_scale.imdb_sentiment`. How much accuracy does reading
+#    backwards buy for sentiment?

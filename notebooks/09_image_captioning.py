@@ -289,6 +289,8 @@ correct = {k: (kinds[test.n_objects == k] == "correct").mean() for k in (1, 2, 3
 assert correct[1] > correct[3] + 0.2, "mistakes pile up in scenes with more objects"
 assert by_count[1] > by_count[3] + 10
 
+
+# %%
 wrong = [i for i in np.flatnonzero(kinds != "correct")][:6]
 fig, axes = plt.subplots(2, 3, figsize=(10, 8.5))
 for ax, i in zip(axes.flat, wrong):

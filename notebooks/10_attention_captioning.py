@@ -158,6 +158,8 @@ h_attend = fit_captioner(attend, g_train, train_refs, tokenizer, max_len=MAX_LEN
 t2 = time.perf_counter()
 print(f"Show and Tell {t1 - t0:.1f} s, Show Attend and Tell {t2 - t1:.1f} s")
 
+
+# %%
 fig, ax = plt.subplots(figsize=(5, 3))
 ax.plot(h_tell.history["loss"], "o-", label="Show and Tell (pooled vector)")
 ax.plot(h_attend.history["loss"], "o-", label="Show, Attend and Tell (grid)")
@@ -247,6 +249,8 @@ assert mass.mean() > 2.5 * share.mean(), "attention lands on the named object"
 assert (mass > share).mean() > 0.9
 assert np.mean(peak_hit) > 3 * np.mean(chance_hit) and 0.4 < np.mean(peak_hit) < 0.85, "half to three quarters of the words"
 
+
+# %%
 fig, ax = plt.subplots(figsize=(5, 3))
 ax.hist(mass / share, bins=30)
 ax.axvline(1, color="k", ls="--", label="uniform attention")
@@ -311,7 +315,7 @@ if SCALE == "full":
     plot_learning_curves(flickr["history"], title="Flickr8k: training loss per epoch")
     plt.show()
     photo = load_images(flickr_root, flickr["test_images"][:1], size=224)[0]
-    words = flickr["hypotheses"][0].split()[:5]
+    words = flickr["hypotheses"][0].split()[:5] or ["<end>"]  # the map of each of the first words
     fig, axes = plt.subplots(1, len(words), figsize=(2.4 * len(words), 2.6))
     for t, (ax, word) in enumerate(zip(np.atleast_1d(axes), words)):
         plot_image_attention(photo, flickr["alpha"][0, t], ax, title=word)

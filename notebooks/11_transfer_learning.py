@@ -189,6 +189,7 @@ def sample_per_class(y, k, rng, n_classes=5):
     return np.concatenate([rng.choice(np.flatnonzero(y == c), k, replace=False) for c in range(n_classes)])
 
 
+# %%
 fine, fine_body = transfer_model(bn_inference=False, lr=1e-3)
 fine_bn_inf, fine_bn_inf_body = transfer_model(bn_inference=True, lr=1e-3)
 scratch, scratch_body = transfer_model(bn_inference=False, lr=3e-3)
@@ -196,6 +197,8 @@ starts = {id(m): m.get_weights() for m in (fine, fine_bn_inf, scratch)}
 backbone.trainable = False
 feat_tgt, feat_tgt_te = backbone.predict(x_tgt, verbose=0), backbone.predict(x_tgt_te, verbose=0)
 
+
+# %%
 rng = np.random.default_rng(SEED)
 KS = (1, 5, 50)
 DRAWS = {1: 4, 5: 4, 50: 2}  # the few-example points are the noisy ones
@@ -355,6 +358,8 @@ for ax, img, label in zip(axes, x_sh, y_sh):
     ax.axis("off")
 plt.show()
 
+
+# %%
 rows_sh = []
 for k in (5, 50):
     for _ in range(2):

@@ -68,6 +68,10 @@ def test_lesson_08_anki_run_downloads_the_tf_mirror_and_translates(mirror_cache)
     with pytest.raises(ValueError, match="index: expected an int"):
         full_scale.translation_attention(out, len(out["sources"]))
     _curve_drawn(out["history"])
+    again = full_scale.anki_translation(path, epochs=1, limit=None, embed_dim=8, units=16,
+                                        run_root=mirror_cache / "runs")
+    assert again["run"].initial_epoch == 1, "the finished run is resumed, not trained again"
+    assert again["hypotheses"] == out["hypotheses"]
 
 
 @pytest.mark.parametrize("decoder", ["show_and_tell", "show_attend_tell"])
@@ -94,11 +98,29 @@ def test_lessons_09_10_flickr8k_runs_download_encode_cache_train_and_caption(mir
 
 
 def test_lesson_11_flowers_run_both_phases_reload(mirror_cache):
-    out = full_scale.flowers_transfer(size=32, epochs=1, weights=None, alpha=0.35, test_fraction=0.5, run_root=mirror_cache / "runs")
+    kwargs = dict(size=32, epochs=1, weights=None, alpha=0.35, test_fraction=0.5, run_root=mirror_cache / "runs")
+    out = full_scale.flowers_transfer(**kwargs)
     assert 0 <= out["frozen_accuracy"] <= 1 and 0 <= out["tuned_accuracy"] <= 1
     for phase in ("frozen", "tuned"):
         assert (mirror_cache / "runs" / f"11_flowers_{phase}" / "best.keras").is_file()
         _curve_drawn(out["histories"][phase])
+    again = full_scale.flowers_transfer(**kwargs)
+    assert [again["runs"][p].initial_epoch for p in ("frozen", "tuned")] == [1, 1], "both phases resume"
+    assert again["tuned_accuracy"] == pytest.approx(out["tuned_accuracy"])
+
+
+def test_lesson_06_another_model_can_be_trained_in_its_place(mirror_cache):
+    import keras
+
+    def one_lstm(vocab_size):
+        return keras.Sequential([keras.layers.Embedding(vocab_size, 8, mask_zero=True), keras.layers.LSTM(4),
+                                 keras.layers.Dense(1, activation="sigmoid")])
+
+    out = full_scale.imdb_sentiment(epochs=1, max_tokens=200, seq_len=20, build=one_lstm,
+                                    run_root=mirror_cache / "runs_lstm")
+    assert [type(layer).__name__ for layer in out["model"].layers] == ["Embedding", "LSTM", "Dense"]
+    with pytest.raises(TypeError, match="build: expected a function"):
+        full_scale.imdb_sentiment(epochs=1, build="lstm", run_root=mirror_cache / "runs_bad")
 
 
 def test_without_a_gpu_a_full_run_warns_with_an_estimate():

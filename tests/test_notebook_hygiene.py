@@ -87,6 +87,14 @@ class TestNotebook:
                     "course_lib.env.is_tensorflow_startup_noise"
                 )
 
+    def test_code_cells_are_short_enough_to_read(self, path):
+        for i, cell in enumerate(code_cells(load(path))):
+            lines = [ln for ln in cell.source.splitlines() if ln.strip()]
+            assert len(lines) <= 40, (
+                f"code cell {i + 1} has {len(lines)} non-blank lines (at most 40): split it at a "
+                f"natural step, starting {lines[0][:60]!r}"
+            )
+
     def test_no_missing_glyph_warnings(self, path):
         # a figure label in a script the plotting font lacks shows up as empty boxes
         for i, cell in enumerate(code_cells(load(path))):
