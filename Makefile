@@ -33,14 +33,14 @@ lab: setup
 
 # Lint, the unit tests, then every notebook executed by nbval.
 test: setup
-	$(BIN)/ruff check conftest.py course_lib tests tools notebooks
+	$(BIN)/ruff check conftest.py course_lib tests tools notebooks site
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 unit: setup
 	$(BIN)/python -m pytest tests
 
 lint: setup
-	$(BIN)/ruff check conftest.py course_lib tests tools notebooks
+	$(BIN)/ruff check conftest.py course_lib tests tools notebooks site
 
 # The full-scale rehearsal alone (also part of make test): every lesson's full-scale run
 # on fixture-size copies of the real datasets served from 127.0.0.1.

@@ -48,8 +48,9 @@ print(info)
 # | Colab | click the badge (the notebook asks for a GPU runtime; check *Runtime → Change runtime type*), set `SCALE = "full"`, *Run all* |
 # | instructor | `make test` runs the unit tests and executes every notebook; green = every lesson still shows its point |
 #
-# Every claim a lesson makes in words is also checked by an `assert` in the notebook, so
-# if a lesson stops demonstrating what it says, its test fails.
+# What a lesson demonstrates with its own numbers is checked by an `assert` in the
+# notebook, with a margin, so if a lesson stops demonstrating what it says, its test
+# fails.
 
 # %% [markdown]
 # ## 2. Your environment

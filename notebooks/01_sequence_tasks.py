@@ -86,9 +86,9 @@ assert acc_1to1 > 0.9
 # A miniature of image captioning: from **one** vector (the 8×8 image) produce a
 # **sequence** (the digit's English name, one letter per step, then `<end>`). The image
 # vector is encoded once and handed to the RNN at every step (`RepeatVector`); the RNN's
-# state decides which letter comes next. Another common choice, used in lesson 09, is to
-# give the image only as the initial state and feed the previous output as the next
-# input.
+# state decides which letter comes next. Another common choice is to give the image as
+# the initial state and feed the previous output as the next input; lesson 09's decoder
+# does both (the image sets its initial state and also enters at every step).
 
 # %%
 NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]

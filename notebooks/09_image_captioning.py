@@ -141,8 +141,10 @@ else:
 # ## 4. The decoder: Show and Tell
 #
 # The image vector $v$ enters twice: it sets the GRU's initial state,
-# $h_0 = \tanh(W_{init} v)$, and (as in the lecture's three-term recurrence) it is
-# concatenated to the word embedding at every step:
+# $h_0 = \tanh(W_{init} v)$, and it is concatenated to the word embedding at every step
+# (the gated counterpart of the lecture's recurrence
+# $h_t = \tanh(W_{xh} x_t + W_{hh} h_{t-1} + W_{ih} v)$, in which the image adds a third
+# term):
 #
 # $$h_t = \mathrm{GRU}\big([\,E w_{t},\; W_v v\,],\; h_{t-1}\big), \qquad p(w_{t+1}) = \mathrm{softmax}(W_{out} h_t).$$
 #

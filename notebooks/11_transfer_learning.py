@@ -393,7 +393,7 @@ assert frozen_over_chance.iloc[0] > 0.2 and frozen_over_chance.iloc[2] < 0.05, (
     "stroke features separate new digits, but barely separate flat shapes")
 tuned_vs_scratch_large = table.iloc[3]["(b) fine-tune"] - table.iloc[3]["(c) scratch"]
 print(f"different domain, 50 per class: fine-tune − scratch {tuned_vs_scratch_large:+.3f}")
-assert tuned_vs_scratch_large > -0.08, "with more data, fine-tuning is no worse a start than random weights"
+assert tuned_vs_scratch_large > -0.08, "with more data, fine-tuning is not clearly worse a start than random weights"
 
 # %% [markdown]
 # Reading the table the way the 2×2 rule of thumb does:
@@ -401,7 +401,7 @@ assert tuned_vs_scratch_large > -0.08, "with more data, fine-tuning is no worse 
 # | | small data | large data |
 # |---|---|---|
 # | **similar domain** | a linear classifier on frozen features, or careful fine-tuning: far above scratch | fine-tune: the best, and scratch is catching up |
-# | **different domain** | the risky corner: features made for pen strokes barely separate flat shapes — a linear classifier on them is near chance; fine-tuning (changing the features) recovers some of the benefit on some seeds and none on others | fine-tune: the pretrained weights are at least as good a start as random ones (how much better varies from seed to seed here), but frozen features stay weak, and a new domain needs more training than our 60 steps (see the exercises) |
+# | **different domain** | the risky corner: features made for pen strokes barely separate flat shapes — a linear classifier on them is near chance; fine-tuning (changing the features) recovers some of the benefit on some seeds and none on others | fine-tune: the pretrained weights are not a clearly worse start than random ones (the check asks only that they are less than 0.08 behind; how much they help varies from seed to seed, see the printed difference), but frozen features stay weak, and a new domain needs more training than our 60 steps (see the exercises) |
 #
 # Transfer is not magic: it works when what the source taught is useful for the target.
 # ImageNet is so varied that its features help for most photographs, which is why
