@@ -49,6 +49,12 @@ import keras
 import numpy as np
 
 from course_lib.checks import check_choice, check_positive_int
+from course_lib.run_identity import (
+    data_fingerprint,
+    jsonable,
+    model_fingerprint,
+    optimizer_settings,
+)
 
 __all__ = [
     "CheckpointError",
@@ -431,69 +437,6 @@ def _epoch_dataset(x, y, n: int, batch_size: int, seed: int, first: int, epochs:
     return ds.map(gather).prefetch(2)
 
 
-def _optimizer_settings(optimizer) -> dict:
-    """The optimizer's class and its whole config (learning rate, betas, clipping, ...)."""
-    config = {k: v for k, v in optimizer.get_config().items() if k != "name"}
-    return {"class": type(optimizer).__name__, **_jsonable_loose(config)}
-
-
-def _jsonable_loose(value):
-    return json.loads(json.dumps(value, sort_keys=True, default=repr))
-
-
-def _names(config, found: dict) -> dict:
-    """Every value of a ``"name"`` key in a serialized Keras config -> its order of appearance."""
-    if isinstance(config, dict):
-        for key in sorted(config):
-            value = config[key]
-            if key == "name" and isinstance(value, str):
-                found.setdefault(value, len(found))
-            else:
-                _names(value, found)
-    elif isinstance(config, list):
-        for value in config:
-            _names(value, found)
-    return found
-
-
-def model_fingerprint(model) -> str:
-    """SHA-256 of a model's architecture and layer settings, independent of layer names.
-
-    Two models built by the same code (in this process or another one) have the same
-    fingerprint although Keras numbers their automatic names (``dense``, ``dense_1``);
-    another activation, dropout rate, ``go_backwards`` or layer size gives another. The
-    compile settings are not part of it (``fit_resumable`` records loss and optimizer
-    separately).
-    """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model: expected a keras.Model, got {type(model).__name__}")
-    config = keras.saving.serialize_keras_object(model)
-    config.pop("compile_config", None)
-    order = _names(config, {})
-
-    def canonical(value):  # every string value that is a name -> its order (keys untouched)
-        if isinstance(value, dict):
-            return {k: canonical(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [canonical(v) for v in value]
-        if isinstance(value, str) and value in order:
-            return f"<name {order[value]}>"
-        return value
-
-    text = json.dumps(canonical(config), sort_keys=True, default=repr)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def data_fingerprint(*arrays) -> str:
-    """SHA-256 over the shapes, dtypes and bytes of arrays (a run's training data)."""
-    digest = hashlib.sha256()
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        digest.update(f"{a.shape}{a.dtype.str}".encode())
-        digest.update(memoryview(a).cast("B"))
-    return digest.hexdigest()
-
-
 #: Callbacks whose state a resumed run would silently restart (patience counters,
 #: plateau waits); fit_resumable refuses them rather than give a different run.
 STATEFUL_CALLBACKS = (keras.callbacks.EarlyStopping, keras.callbacks.ReduceLROnPlateau)
@@ -580,9 +523,9 @@ def fit_resumable(
     backup = ResumableBackup(
         run_dir, monitor=monitor, mode=mode,
         config={"batch_size": batch_size, "seed": seed, "examples": int(n), "monitor": monitor,
-                "optimizer": _optimizer_settings(model.optimizer),
+                "optimizer": optimizer_settings(model.optimizer),
                 "model": model_fingerprint(model),
-                "loss": _jsonable_loose(keras.saving.serialize_keras_object(model.loss)),
+                "loss": jsonable(keras.saving.serialize_keras_object(model.loss)),
                 "data": data_fingerprint(*xs, y, *val_arrays)},
     )
     done = backup.restore(model)
