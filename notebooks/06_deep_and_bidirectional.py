@@ -217,11 +217,11 @@ plt.show()
 # the model used on IMDB at full scale.
 
 # %%
-# review_classifier: Embedding(mask_zero) -> 2 × Bidirectional(LSTM) -> Dense
-from course_lib.full_scale import review_classifier
+# the IMDB model of the full-scale run: Embedding(mask_zero) -> 2 × Bidirectional(LSTM) -> Dense
+from course_lib import full_scale
 
 keras.utils.set_random_seed(SEED)
-toy = review_classifier(50)
+toy = full_scale.review_classifier(50)
 review = np.array([[5, 17, 3, 42, 8]], "int32")
 padded = np.concatenate([review, np.zeros((1, 7), "int32")], axis=1)
 p_short, p_padded = float(toy(review)[0, 0]), float(toy(padded)[0, 0])
@@ -237,7 +237,6 @@ if SCALE == "full":
     # the same model (64 units) trained for 3 epochs in a resumable run under the data
     # cache (on Colab, set COURSE_DATA_DIR to a Drive folder): after a disconnect, run
     # this cell again and it continues from the last completed epoch.
-    from course_lib import full_scale
     from course_lib.plots import plot_learning_curves
 
     imdb = full_scale.imdb_sentiment(epochs=3, seed=SEED, max_tokens=20_000, seq_len=300, embed=64, units=64)
