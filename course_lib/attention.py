@@ -6,6 +6,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from course_lib.checks import check_positive_int, check_tensor
+
 __all__ = ["BahdanauAttention"]
 
 
@@ -40,13 +42,13 @@ class BahdanauAttention(keras.layers.Layer):
 
     def __init__(self, units, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
-            raise ValueError(f"units: expected a positive int, got {units!r}")
-        self.units = units
+        self.units = check_positive_int(units, "units")
 
-    def build(self, query_shape, values_shape=None):
+    def build(self, query_shape=None, values_shape=None):
+        if query_shape is None:
+            raise TypeError("query: expected a tensor of shape (batch, Dq) or (batch, Tq, Dq)")
         if values_shape is None:
-            raise ValueError("BahdanauAttention needs both query and values shapes")
+            raise TypeError("values: expected a tensor of shape (batch, S, Dv)")
         if len(values_shape) != 3:
             raise ValueError(
                 f"values: expected shape (batch, S, Dv), got {tuple(values_shape)}"
@@ -69,10 +71,17 @@ class BahdanauAttention(keras.layers.Layer):
         return ops.matmul(values, self.U)
 
     def call(self, query, values, values_mask=None, projected_values=None):
-        if values_mask is not None and len(values_mask.shape) != 2:
-            raise ValueError(
-                f"values_mask: expected shape (batch, S), got {tuple(values_mask.shape)}"
-            )
+        dq = self.W.shape[0]
+        ranked3 = len(getattr(query, "shape", ())) == 3
+        check_tensor(query, "query", ("batch", "Tq", dq) if ranked3 else ("batch", dq))
+        check_tensor(values, "values", ("batch", "S", self.U.shape[0]))
+        if values_mask is not None:
+            check_tensor(values_mask, "values_mask", ("batch", "S"), dtype=None)
+            if None not in (values_mask.shape[1], values.shape[1]) and values_mask.shape[1] != values.shape[1]:
+                raise ValueError(f"values_mask: expected shape (batch, S) with S = {values.shape[1]} "
+                                 f"as in values, got {tuple(values_mask.shape)}")
+        if projected_values is not None:
+            check_tensor(projected_values, "projected_values", ("batch", values.shape[1], self.units))
         single = len(query.shape) == 2
         if single:
             query = ops.expand_dims(query, 1)  # (batch, 1, Dq)
@@ -122,7 +131,7 @@ class SpatialAttention(keras.layers.Layer):
 
     def __init__(self, units, **kwargs):
         super().__init__(**kwargs)
-        self.units = units
+        self.units = check_positive_int(units, "units")
         self.additive = BahdanauAttention(units, name="additive")
 
     @staticmethod
@@ -134,7 +143,9 @@ class SpatialAttention(keras.layers.Layer):
         h, w, d = grid.shape[1], grid.shape[2], grid.shape[3]
         return ops.reshape(grid, (-1, h * w, d)), (h, w)
 
-    def build(self, query_shape, grid_shape=None):
+    def build(self, query_shape=None, grid_shape=None):
+        if query_shape is None:
+            raise TypeError("query: expected a tensor of shape (batch, Dq)")
         if grid_shape is None or len(grid_shape) != 4:
             raise ValueError(
                 f"grid: expected shape (batch, height, width, channels), got {grid_shape}"
@@ -150,6 +161,8 @@ class SpatialAttention(keras.layers.Layer):
         return self.additive.project_values(cells)
 
     def call(self, query, grid, projected_grid=None):
+        check_tensor(query, "query", ("batch", "Dq"))
+        check_tensor(grid, "grid", ("batch", "height", "width", "channels"))
         cells, (h, w) = self._cells(grid)
         context, weights = self.additive(query, cells, projected_values=projected_grid)
         return context, ops.reshape(weights, (-1, h, w))

@@ -25,7 +25,16 @@ from collections import Counter
 import keras
 import numpy as np
 
-from course_lib.checks import check_array, check_choice, check_ids, check_positive_int
+from course_lib.checks import (
+    check_array,
+    check_choice,
+    check_ids,
+    check_positive_int,
+    check_seed,
+    check_sequence,
+    check_tensor,
+    check_token_tensor,
+)
 
 __all__ = [
     "END",
@@ -62,6 +71,9 @@ class CaptionTokenizer:
         min_count = check_positive_int(min_count, "min_count")
         if isinstance(captions, str):
             raise TypeError("captions: expected a list of caption strings, got one string")
+        captions = check_sequence(captions, "captions", "caption strings")
+        if not all(isinstance(c, str) for c in captions):
+            raise TypeError("captions: expected a list of caption strings")
         counts = Counter(w for c in captions for w in self.split(c))
         if not counts:
             raise ValueError("captions: expected at least one non-empty caption")
@@ -132,6 +144,17 @@ class CaptionTokenizer:
         return [self.decode(row) for row in ids]
 
 
+def _check_tokenizer(tokenizer):
+    if not isinstance(tokenizer, CaptionTokenizer):
+        raise TypeError(f"tokenizer: expected a CaptionTokenizer, got {type(tokenizer).__name__}")
+
+
+def _check_model(model, name: str, *methods: str):
+    if not isinstance(model, keras.Model) or not all(hasattr(model, m) for m in methods):
+        want = "a Keras model" + (f" with {', '.join(methods)}" if methods else "")
+        raise TypeError(f"{name}: expected {want}, got {type(model).__name__}")
+
+
 def caption_pairs(features, captions, tokenizer: CaptionTokenizer, max_len: int | None = None):
     """One training pair per (image, reference caption).
 
@@ -146,6 +169,12 @@ def caption_pairs(features, captions, tokenizer: CaptionTokenizer, max_len: int 
         repeated once per reference) and ``tokens: (M, T)`` ids; M = total references.
     """
     features = check_array(features, "features", dtype="number")
+    if features.ndim < 2:
+        raise ValueError(f"features: expected shape (N, ...) with one row per image, got {features.shape}")
+    captions = check_sequence(captions, "captions", "reference-caption lists")
+    if not all(isinstance(refs, (list, tuple)) and all(isinstance(c, str) for c in refs) for refs in captions):
+        raise TypeError("captions: expected N lists of reference caption strings")
+    _check_tokenizer(tokenizer)
     if len(captions) != len(features):
         raise ValueError(f"features and captions must have the same length, got {len(features)} and {len(captions)}")
     counts = np.array([len(c) for c in captions])
@@ -200,6 +229,8 @@ def pretrain_cnn(cnn, images, labels, *, epochs: int = 5, batch_size: int = 32, 
     Returns:
         the Keras ``History``.
     """
+    _check_model(cnn, "cnn")
+    batch_size = check_positive_int(batch_size, "batch_size")
     images = check_array(images, "images", ("n", "height", "width", 3), dtype="float")
     labels = check_array(labels, "labels", ("n", cnn.output_shape[-1]), dtype="number")
     if len(images) != len(labels):
@@ -430,9 +461,14 @@ def pretrained_encoder(name: str = "mobilenet_v2", image_size: int = 224, pooled
 # ----------------------------------------------------------------------------- decoders
 
 
+def _feature_token_pair(inputs):
+    if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+        raise TypeError(f"inputs: expected a pair (features, tokens), got {type(inputs).__name__}")
+    return inputs
+
+
 def _check_tokens(tokens, vocab_size):
-    if hasattr(tokens, "shape") and len(tokens.shape) != 2:
-        raise ValueError(f"tokens: expected shape (batch, time), got {tuple(tokens.shape)}")
+    check_token_tensor(tokens, "tokens", vocab_size, ("batch", "time"), dtype="number")
 
 
 
@@ -467,8 +503,7 @@ class ShowAndTell(keras.Model):
         self.out = L.Dense(self.vocab_size, name="logits")
 
     def _check_features(self, features):
-        if len(features.shape) != 2:
-            raise ValueError(f"features: expected shape (batch, features), got {tuple(features.shape)}")
+        check_tensor(features, "features", ("batch", "features"))
 
     def initial_state(self, features):
         """features: (B, D) → state h_0: (B, H)."""
@@ -476,7 +511,7 @@ class ShowAndTell(keras.Model):
         return self.init_h(features)
 
     def call(self, inputs, training=False):
-        features, tokens = inputs
+        features, tokens = _feature_token_pair(inputs)
         self._check_features(features)
         _check_tokens(tokens, self.vocab_size)
         T = keras.ops.shape(tokens)[1]
@@ -573,8 +608,7 @@ class ShowAttendTell(keras.Model):
         self.built = True
 
     def _check_grid(self, grid):
-        if len(grid.shape) != 4:
-            raise ValueError(f"grid: expected shape (batch, height, width, channels), got {tuple(grid.shape)}")
+        check_tensor(grid, "grid", ("batch", "height", "width", "channels"))
         if self.built and tuple(int(s) for s in grid.shape[1:3]) != self.grid_hw:
             raise ValueError(f"grid: expected a {self.grid_hw} grid, got {tuple(grid.shape[1:3])}")
 
@@ -614,7 +648,7 @@ class ShowAttendTell(keras.Model):
 
     def attend(self, inputs, training=False):
         """Teacher-forced pass returning ``(logits (B, T, V), alpha (B, T, h, w))``."""
-        grid, tokens = inputs
+        grid, tokens = _feature_token_pair(inputs)
         _check_tokens(tokens, self.vocab_size)
         cells = self.encode(grid)
         keys = self.attention.project(cells)  # (B, h·w, A), once per image
@@ -667,7 +701,9 @@ def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max
         the Keras ``History``, or with ``run_dir`` the ``TrainingRun``; both have a
         ``history`` dict with one loss per epoch.
     """
+    _check_model(model, "model", "initial_state", "step")
     epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
     x, tokens = caption_pairs(features, captions, tokenizer, max_len)
     model.compile(
         keras.optimizers.Adam(learning_rate),
@@ -678,7 +714,7 @@ def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max
 
         return fit_resumable(model, (x, tokens[:, :-1]), tokens[:, 1:], run_dir=run_dir, epochs=epochs,
                              batch_size=batch_size, seed=seed)
-    order = np.random.default_rng(seed).permutation(len(x))
+    order = np.random.default_rng(check_seed(seed)).permutation(len(x))
     x, tokens = x[order], tokens[order]
     return model.fit((x, tokens[:, :-1]), tokens[:, 1:], batch_size=batch_size, epochs=epochs, verbose=0)
 
@@ -720,6 +756,8 @@ def generate_captions(model, features, tokenizer: CaptionTokenizer, *, max_len: 
     """
     from course_lib.decoding import beam_search, greedy_decode
 
+    _check_model(model, "model", "initial_state", "step")
+    _check_tokenizer(tokenizer)
     max_len = check_positive_int(max_len, "max_len")
     beam_width = check_positive_int(beam_width, "beam_width")
     if return_attention and not (isinstance(model, ShowAttendTell) and beam_width == 1):

@@ -25,7 +25,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from course_lib.checks import check_array, check_positive_int
+from course_lib.checks import check_array, check_positive_int, check_tensor
 
 __all__ = [
     "ElmanCell",
@@ -48,20 +48,27 @@ class _CellBase(keras.layers.Layer):
         self.units = check_positive_int(units, "units")
         self.input_dim = None
 
-    def _set_input_dim(self, input_shape) -> int:
-        if input_shape is None or len(input_shape) < 2 or input_shape[-1] is None:
+    def _set_input_dim(self, input_shape=None) -> int:
+        if (input_shape is None or len(input_shape) < 2 or input_shape[-1] is None
+                or not all(d is None or isinstance(d, int) for d in input_shape)):
             raise ValueError(
-                f"{type(self).__name__}: expected inputs of shape (batch, features) per step "
+                f"inputs: {type(self).__name__} expected a tensor of shape (batch, features) per step "
                 f"with a known number of features, got {input_shape}"
             )
         self.input_dim = int(input_shape[-1])
         return self.input_dim
 
-    def _check_step_input(self, x):
-        if len(x.shape) != 2 or (self.input_dim is not None and x.shape[-1] != self.input_dim):
-            raise ValueError(
-                f"{type(self).__name__}: x_t expected shape (batch, {self.input_dim}), got {tuple(x.shape)}"
-            )
+    def _check_step_input(self, x, states, n_states: int = 1):
+        """Check ``inputs`` (batch, D) and ``states``: a list of ``n_states`` (batch, H) tensors."""
+        check_tensor(x, "inputs", ("batch", self.input_dim))
+        if not isinstance(states, (list, tuple)):
+            states = [states]
+        if len(states) != n_states:
+            raise ValueError(f"states: expected {n_states} state tensor(s) of shape (batch, {self.units}), "
+                             f"got {len(states)}")
+        for s in states:
+            check_tensor(s, "states", (x.shape[0], self.units))
+        return list(states)
 
     def get_config(self):
         config = super().get_config()
@@ -82,14 +89,13 @@ class ElmanCell(_CellBase):
         self.state_size = self.units
         self.output_size = self.units
 
-    def build(self, input_shape):
+    def build(self, input_shape=None):
         D = self._set_input_dim(input_shape)
         self.W = self.add_weight(shape=(D + self.units, self.units), initializer="glorot_uniform", name="W")
         self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="b")
 
     def call(self, inputs, states, training=None):
-        self._check_step_input(inputs)
-        h_prev = states[0] if isinstance(states, (list, tuple)) else states
+        (h_prev,) = self._check_step_input(inputs, states)
         h = ops.tanh(ops.matmul(ops.concatenate([inputs, h_prev], axis=-1), self.W) + self.b)
         return h, [h]
 
@@ -112,7 +118,7 @@ class LSTMCell(_CellBase):
         self.state_size = [self.units, self.units]
         self.output_size = self.units
 
-    def build(self, input_shape):
+    def build(self, input_shape=None):
         D = self._set_input_dim(input_shape)
         H = self.units
         self.W = self.add_weight(shape=(D + H, 4 * H), initializer="glorot_uniform", name="W")
@@ -123,7 +129,7 @@ class LSTMCell(_CellBase):
 
     def gates(self, inputs, h_prev, c_prev):
         """One step with its gates: returns ``h, c, i, f, o, g`` (each ``(N, H)``)."""
-        self._check_step_input(inputs)
+        self._check_step_input(inputs, [h_prev, c_prev], 2)
         a = ops.matmul(ops.concatenate([inputs, h_prev], axis=-1), self.W) + self.b
         a_i, a_f, a_g, a_o = ops.split(a, 4, axis=-1)
         i, f, o = ops.sigmoid(a_i), ops.sigmoid(a_f), ops.sigmoid(a_o)
@@ -133,7 +139,8 @@ class LSTMCell(_CellBase):
         return h, c, i, f, o, g
 
     def call(self, inputs, states, training=None):
-        h, c, *_ = self.gates(inputs, states[0], states[1])
+        h_prev, c_prev = self._check_step_input(inputs, states, 2)
+        h, c, *_ = self.gates(inputs, h_prev, c_prev)
         return h, [h, c]
 
     def get_config(self):
@@ -153,7 +160,7 @@ class PeepholeLSTMCell(LSTMCell):
     With the peepholes at zero it is exactly ``LSTMCell``. Keras has no peephole layer.
     """
 
-    def build(self, input_shape):
+    def build(self, input_shape=None):
         super().build(input_shape)
         H = self.units
         self.p_i = self.add_weight(shape=(H,), initializer="zeros", name="p_i")
@@ -161,7 +168,7 @@ class PeepholeLSTMCell(LSTMCell):
         self.p_o = self.add_weight(shape=(H,), initializer="zeros", name="p_o")
 
     def gates(self, inputs, h_prev, c_prev):
-        self._check_step_input(inputs)
+        self._check_step_input(inputs, [h_prev, c_prev], 2)
         a = ops.matmul(ops.concatenate([inputs, h_prev], axis=-1), self.W) + self.b
         a_i, a_f, a_g, a_o = ops.split(a, 4, axis=-1)
         i = ops.sigmoid(a_i + self.p_i * c_prev)
@@ -195,7 +202,7 @@ class GRUCell(_CellBase):
         self.state_size = self.units
         self.output_size = self.units
 
-    def build(self, input_shape):
+    def build(self, input_shape=None):
         D = self._set_input_dim(input_shape)
         H = self.units
         self.W = self.add_weight(shape=(D, 3 * H), initializer="glorot_uniform", name="W")
@@ -204,8 +211,7 @@ class GRUCell(_CellBase):
         self.b = self.add_weight(shape=b_shape, initializer="zeros", name="b")
 
     def call(self, inputs, states, training=None):
-        self._check_step_input(inputs)
-        h_prev = states[0] if isinstance(states, (list, tuple)) else states
+        (h_prev,) = self._check_step_input(inputs, states)
         H = self.units
         if self.reset_after:
             b_x, b_h = self.b[0], self.b[1]

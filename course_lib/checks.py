@@ -8,20 +8,33 @@ deep inside TensorFlow.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 __all__ = [
+    "MAX_SIZE",
     "check_array",
+    "check_cache",
     "check_choice",
     "check_finite",
     "check_ids",
+    "check_path",
     "check_positive",
     "check_positive_int",
     "check_probability",
     "check_same_size",
+    "check_seed",
+    "check_tensor",
+    "check_token_tensor",
+    "check_sequence",
 ]
+
+# The largest size a check accepts: TensorFlow's shapes and NumPy's indices are int32/int64,
+# and a size beyond 2**31 - 1 is a typo that would allocate far more memory than a machine has.
+MAX_SIZE = 2**31 - 1
 
 
 def _shape_str(axes: Sequence[str | int | None]) -> str:
@@ -60,6 +73,8 @@ def check_array(
         raise TypeError(f"{name}: expected an array, got {type(x).__name__} ({err})") from None
     if arr.dtype == object:
         raise TypeError(f"{name}: expected a numeric array, got a ragged or object array")
+    if axes is not None:
+        _check_axes(axes, allow_empty=True)
     want_ndim = len(axes) if axes is not None else ndim
     expected = _shape_str(axes) if axes is not None else f"rank {ndim}"
     if want_ndim is not None and arr.ndim != want_ndim:
@@ -73,16 +88,30 @@ def check_array(
                 )
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{name}: expected a non-empty array, got shape {tuple(arr.shape)}")
-    kinds = {"float": "f", "int": "iu", "number": "fiu", None: None}
-    if dtype not in kinds:
-        raise ValueError(f"dtype must be one of {list(kinds)}, got {dtype!r}")
-    if kinds[dtype] is not None and arr.dtype.kind not in kinds[dtype]:
+    kind = _check_dtype_kind(dtype)
+    if kind is not None and arr.dtype.kind not in kind:
         raise TypeError(f"{name}: expected a {dtype} array, got dtype {arr.dtype}")
     return arr
 
 
+_KINDS = {"float": "f", "int": "iu", "number": "fiu", None: None}
+
+
+def _check_axes(axes, allow_empty: bool = False) -> None:
+    if isinstance(axes, str) or not isinstance(axes, (list, tuple)) or not (axes or allow_empty):
+        raise TypeError(f"axes: expected a non-empty tuple of axis names or sizes, got {axes!r}")
+
+
+def _check_dtype_kind(dtype) -> str | None:
+    if not isinstance(dtype, (str, type(None))) or dtype not in _KINDS:
+        raise ValueError(f"dtype: expected one of {list(_KINDS)}, got {dtype!r}")
+    return _KINDS[dtype]
+
+
 def check_finite(arr: np.ndarray, name: str) -> np.ndarray:
     """Raise ``ValueError`` if a floating-point array holds NaN or infinity."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"{name}: expected a NumPy array, got {type(arr).__name__}")
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name}: expected finite values, found NaN or infinity")
     return arr
@@ -90,6 +119,7 @@ def check_finite(arr: np.ndarray, name: str) -> np.ndarray:
 
 def check_ids(ids, name: str, vocab_size: int, axes=None, *, allow_empty=False) -> np.ndarray:
     """Check an integer array of token ids: every id in ``[0, vocab_size)``."""
+    vocab_size = check_positive_int(vocab_size, "vocab_size")
     arr = check_array(ids, name, axes, dtype="int", allow_empty=allow_empty)
     if arr.size and (arr.min() < 0 or arr.max() >= vocab_size):
         raise ValueError(
@@ -105,13 +135,41 @@ def check_same_size(name_a: str, a: int, name_b: str, b: int, what: str = "size"
         raise ValueError(f"{name_a} and {name_b} must have the same {what}, got {a} and {b}")
 
 
-def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
-    """Return ``value`` if it is an int ``>= minimum`` (bools are refused)."""
+def check_positive_int(value, name: str, *, minimum: int = 1, maximum: int = MAX_SIZE) -> int:
+    """Return ``value`` as an int if it is an int in ``[minimum, maximum]`` (bools are refused)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
     if value < minimum:
         raise ValueError(f"{name}: expected an int >= {minimum}, got {value}")
+    if value > maximum:
+        raise ValueError(f"{name}: expected an int <= {maximum}, got {value}")
     return int(value)
+
+
+def check_seed(value, name: str = "seed", *, allow_none: bool = False) -> int | None:
+    """Return a random seed: an int in ``[0, 2**32)`` (or ``None`` when allowed)."""
+    if value is None and allow_none:
+        return None
+    return check_positive_int(value, name, minimum=0, maximum=2**32 - 1)
+
+
+def check_sequence(value, name: str, what: str = "items", *, allow_empty: bool = False) -> list:
+    """Return ``value`` as a list if it is a list, tuple or array of ``what`` (not a string)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, np.ndarray)):
+        raise TypeError(f"{name}: expected a list of {what}, got {type(value).__name__}")
+    if not allow_empty and len(value) == 0:
+        raise ValueError(f"{name}: expected a non-empty list of {what}")
+    return list(value)
+
+
+def check_cache(cache, name: str, size: int, made_by: str) -> tuple:
+    """Return ``cache`` if it is the ``size``-tuple a forward function returned."""
+    size = check_positive_int(size, "size")
+    if not isinstance(cache, tuple) or len(cache) != size:
+        got = f"a {len(cache)}-item {type(cache).__name__}" if isinstance(cache, (tuple, list)) \
+            else type(cache).__name__
+        raise TypeError(f"{name}: expected the {size}-item tuple returned by {made_by}, got {got}")
+    return cache
 
 
 def check_positive(value, name: str, *, allow_zero: bool = False) -> float:
@@ -136,6 +194,82 @@ def check_probability(value, name: str) -> float:
 
 def check_choice(value, name: str, choices: Sequence) -> object:
     """Return ``value`` if it is one of ``choices``."""
-    if value not in choices:
+    if not isinstance(choices, (list, tuple, set, frozenset, dict)) or not choices:
+        raise TypeError(f"choices: expected a non-empty list of the allowed values, got {choices!r}")
+    try:
+        allowed = value in choices
+    except (TypeError, ValueError):  # an array or another unhashable, uncomparable value
+        allowed = False
+    if not allowed:
         raise ValueError(f"{name}: expected one of {list(choices)}, got {value!r}")
     return value
+
+
+def check_tensor(x, name: str, axes: Sequence[str | int | None], *, dtype: str | None = "float"):
+    """Check a tensor inside a layer's ``call``: rank, known sizes, no empty axis, dtype kind.
+
+    Works on eager and symbolic tensors (unknown sizes are ``None`` and pass). ``dtype`` is
+    ``"float"``, ``"int"`` (integers), ``"number"`` or ``None``, as in ``check_array``.
+    """
+    import keras
+
+    _check_axes(axes)
+    want = _check_dtype_kind(dtype)
+    if not hasattr(x, "shape") or not hasattr(x, "dtype") or isinstance(x, np.generic):
+        raise TypeError(f"{name}: expected a tensor of shape {_shape_str(axes)}, got {type(x).__name__}")
+    shape = tuple(x.shape)
+    if len(shape) != len(axes):
+        raise ValueError(f"{name}: expected shape {_shape_str(axes)}, got {shape}")
+    for i, (size, axis) in enumerate(zip(shape, axes)):
+        if isinstance(axis, int) and size is not None and size != axis:
+            raise ValueError(f"{name}: expected shape {_shape_str(axes)} (axis {i} of size {axis}), got {shape}")
+    if any(size == 0 for size in shape):
+        raise ValueError(f"{name}: expected a non-empty tensor, got shape {shape}")
+    std = keras.backend.standardize_dtype(x.dtype)
+    kind = "f" if "float" in std else "b" if std == "bool" else "c" if "complex" in std else \
+        "iu" if "int" in std else "?"
+    if want is not None and not set(kind) <= set(want):
+        raise TypeError(f"{name}: expected a {dtype} tensor, got dtype {std}")
+    return x
+
+
+def check_token_tensor(x, name: str, vocab_size: int, axes: Sequence[str | int | None], *,
+                       dtype: str = "int"):
+    """``check_tensor`` for integer token ids; eager values are also range-checked.
+
+    Keras builds a reloaded model on float placeholders, so a layer passes
+    ``dtype="number"`` and fractional values are refused here instead. Inside a traced function (``model.fit``) the values are not known, and the caller's
+    array checks (``check_ids``) are what catches an out-of-vocabulary id.
+    """
+    check_tensor(x, name, axes, dtype=dtype)
+    try:
+        values = np.asarray(x) if isinstance(x, np.ndarray) else x.numpy()
+    except (AttributeError, NotImplementedError, ValueError, TypeError):  # symbolic: no values yet
+        return x
+    if values.dtype.kind == "f":
+        if not np.all(values == np.round(values)):
+            raise ValueError(f"{name}: expected integer token ids, got fractional values")
+        values = values.astype("int64")
+    check_ids(values, name, vocab_size, allow_empty=True)
+    return x
+
+
+def check_path(value, name: str, *, kind: str | None = None):
+    """Return ``value`` as a ``Path`` if it is a ``str`` or ``os.PathLike``.
+
+    ``kind="file"`` or ``"dir"`` also requires an existing file or folder
+    (``FileNotFoundError`` naming the path otherwise); ``"dir-or-new"`` refuses only an
+    existing file where a folder is expected.
+    """
+    if isinstance(value, bytes) or not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name}: expected a path (str or pathlib.Path), got {type(value).__name__}")
+    path = Path(value)
+    if kind == "file" and not path.is_file():
+        what = "a folder" if path.is_dir() else "nothing"
+        raise FileNotFoundError(f"{name}: expected a file at {path}, found {what}")
+    if kind == "dir" and not path.is_dir():
+        what = "a file" if path.exists() else "nothing"
+        raise FileNotFoundError(f"{name}: expected a folder at {path}, found {what}")
+    if kind == "dir-or-new" and path.exists() and not path.is_dir():
+        raise ValueError(f"{name}: expected a folder at {path}, found a file")
+    return path

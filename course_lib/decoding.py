@@ -91,6 +91,8 @@ def _batch_size(state, batch_size):
         raise ValueError(
             "batch_size: pass it explicitly when initial_state holds no array with a batch axis"
         )
+    if int(leaf.shape[0]) == 0:
+        raise ValueError(f"initial_state: expected a batch of at least one row, got shape {tuple(leaf.shape)}")
     return int(leaf.shape[0])
 
 

@@ -24,8 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.checks import check_choice
-
 __all__ = [
     "CJK_FONT",
     "TESTED_VERSIONS",
@@ -123,7 +121,10 @@ def scale(value: str | None = None) -> str:
     parameters cell; the default is ``"lesson"``.
     """
     chosen = os.environ.get("COURSE_SCALE") or value or "lesson"
-    return check_choice(chosen, "SCALE", SCALES)
+    if chosen not in SCALES:  # named as the notebook's parameter; value is scale()'s argument
+        raise ValueError(f"SCALE: expected one of {list(SCALES)}, got {chosen!r} "
+                         "(the value given to setup_notebook, scale() or COURSE_SCALE)")
+    return chosen
 
 
 @dataclasses.dataclass(frozen=True)

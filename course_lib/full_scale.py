@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.checks import check_choice, check_positive_int
+from course_lib.checks import check_choice, check_positive, check_positive_int, check_seed
 
 __all__ = [
     "anki_translation",
@@ -49,6 +49,8 @@ def warn_without_gpu(what: str, steps: int, seconds_per_step: float) -> bool:
     """
     import tensorflow as tf
 
+    steps = check_positive_int(steps, "steps", minimum=0)
+    seconds_per_step = check_positive(seconds_per_step, "seconds_per_step", allow_zero=True)
     if tf.config.list_physical_devices("GPU"):
         return False
     hours = steps * seconds_per_step / 3600
@@ -122,7 +124,7 @@ def imdb_sentiment(*, epochs: int = 3, seed: int = 0, max_tokens: int = 20_000, 
         test_texts, test_labels = test_texts[:limit], test_labels[:limit]
     vectorize = keras.layers.TextVectorization(max_tokens=max_tokens, output_sequence_length=seq_len)
     vectorize.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(512))
-    order = np.random.default_rng(seed).permutation(len(train_texts))  # files come sorted neg, pos
+    order = np.random.default_rng(check_seed(seed)).permutation(len(train_texts))  # files come sorted neg, pos
     ids_train = vectorize(np.array(train_texts)[order]).numpy()
     labels = np.asarray(train_labels)[order].astype("float32")
     ids_test = vectorize(np.array(test_texts)).numpy()
@@ -167,7 +169,7 @@ def anki_translation(path, *, epochs: int = 10, seed: int = 0, limit: int | None
 
     epochs = check_positive_int(epochs, "epochs")
     pairs = anki.load_anki(path, sha256=sha256, limit=limit)
-    order = np.random.default_rng(seed).permutation(len(pairs))
+    order = np.random.default_rng(check_seed(seed)).permutation(len(pairs))
     src_tok = [anki.tokenize_sentence(pairs[i].other)[:max_words] for i in order]
     tgt_tok = [anki.tokenize_sentence(pairs[i].english)[:max_words] for i in order]
     split = max(1, int(0.9 * len(order)))
@@ -242,7 +244,7 @@ def flickr8k_features(root, split_images: dict, *, grid: bool, weights: str | No
     from course_lib.data.flickr8k import load_images
 
     backbone, preprocess = pretrained_encoder("mobilenet_v2", image_size, weights=weights)
-    folder = cache_dir(cache) / "features"
+    folder = cache_dir(cache, name="cache") / "features"
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for split, names in split_images.items():

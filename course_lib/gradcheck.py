@@ -67,6 +67,8 @@ def numeric_gradient_array(f, x, dout, h=1e-5):
     Returns:
         ``dx``: same shape as ``x``.
     """
+    if not callable(f):
+        raise TypeError(f"f: expected a callable, got {type(f).__name__}")
     dout = check_array(dout, "dout", dtype="float")
     out_shape = np.shape(f())
     if out_shape != dout.shape:

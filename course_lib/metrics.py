@@ -53,13 +53,13 @@ def bleu_scores(hypotheses, references, max_order: int = 4) -> dict:
     Returns:
         ``{1: bleu1, …, max_order: bleuN}`` floats in [0, 100].
     """
-    from course_lib.checks import check_choice
+    from course_lib.checks import check_choice, check_sequence
 
     check_choice(max_order, "max_order", (1, 2, 3, 4))
-    if isinstance(hypotheses, str) or not all(isinstance(h, str) for h in hypotheses):
+    hypotheses = check_sequence(hypotheses, "hypotheses", "strings", allow_empty=True)
+    if not all(isinstance(h, str) for h in hypotheses):
         raise TypeError("hypotheses: expected a list of strings")
-    hypotheses = list(hypotheses)
-    references = list(references)
+    references = check_sequence(references, "references", "reference lists", allow_empty=True)
     if len(hypotheses) != len(references):
         raise ValueError(
             f"hypotheses and references must have the same length, got {len(hypotheses)} and {len(references)}"
@@ -115,7 +115,7 @@ def attention_on_mask(weights, mask):
 
 
 def _token_lists(x, name):
-    if isinstance(x, str) or not all(isinstance(t, (list, tuple)) for t in x):
+    if not isinstance(x, (list, tuple)) or not all(isinstance(t, (list, tuple)) for t in x):
         raise TypeError(f"{name}: expected a list of token lists")
     return [list(t) for t in x]
 
@@ -210,7 +210,14 @@ def score_by_group(metric, predictions, references, groups):
 
     if not callable(metric):
         raise TypeError(f"metric: expected a function (predictions, references) -> float, got {metric!r}")
-    predictions, references, groups = list(predictions), list(references), list(np.asarray(groups).tolist())
+    from course_lib.checks import check_array, check_sequence
+
+    predictions = check_sequence(predictions, "predictions", allow_empty=True)
+    references = check_sequence(references, "references", allow_empty=True)
+    groups = check_array(groups, "groups", ("N",), allow_empty=True)
+    if groups.dtype.kind not in "biuUS":
+        raise TypeError(f"groups: expected int or string group keys, got dtype {groups.dtype}")
+    groups = groups.tolist()
     if not (len(predictions) == len(references) == len(groups)) or not groups:
         raise ValueError(
             f"predictions, references and groups: expected the same non-zero length, "

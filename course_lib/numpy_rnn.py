@@ -16,7 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.checks import check_array, check_ids, check_positive_int, check_same_size
+from course_lib.checks import (
+    check_array,
+    check_cache,
+    check_ids,
+    check_positive_int,
+    check_same_size,
+    check_seed,
+)
 
 __all__ = [
     "init_rnn_lm",
@@ -74,7 +81,7 @@ def rnn_step_backward(dnext_h, cache):
     Returns:
         ``dx: (N, D), dprev_h: (N, H), dWx: (D, H), dWh: (H, H), db: (H,)``.
     """
-    x, prev_h, Wx, Wh, next_h = cache
+    x, prev_h, Wx, Wh, next_h = check_cache(cache, "cache", 5, "rnn_step_forward")
     dnext_h = check_array(dnext_h, "dnext_h", next_h.shape, dtype="float")
     da = dnext_h * (1.0 - next_h**2)  # tanh'(a) = 1 - tanh(a)^2
     dx = da @ Wx.T
@@ -126,7 +133,10 @@ def rnn_backward(dh, cache):
     Returns:
         ``dx: (N, T, D), dh0: (N, H), dWx: (D, H), dWh: (H, H), db: (H,)``.
     """
-    caches = cache
+    if not isinstance(cache, list) or not cache:
+        raise TypeError(f"cache: expected the list of step caches returned by rnn_forward, "
+                        f"got {type(cache).__name__}")
+    caches = [check_cache(c, "cache", 5, "rnn_step_forward") for c in cache]
     T = len(caches)
     x0, h_prev0, Wx, Wh, _ = caches[0]
     N, D = x0.shape
@@ -171,7 +181,7 @@ def word_embedding_backward(dout, cache):
     Returns:
         ``dW: (V, D)``.
     """
-    x, (V, D) = cache
+    x, (V, D) = check_cache(cache, "cache", 2, "word_embedding_forward")
     dout = check_array(dout, "dout", (*x.shape, D), dtype="float")
     dW = np.zeros((V, D))
     np.add.at(dW, x, dout)
@@ -206,7 +216,7 @@ def temporal_affine_backward(dout, cache):
     Returns:
         ``dx: (N, T, D), dw: (D, M), db: (M,)``.
     """
-    x, w = cache
+    x, w = check_cache(cache, "cache", 2, "temporal_affine_forward")
     N, T, D = x.shape
     M = w.shape[1]
     dout = check_array(dout, "dout", (N, T, M), dtype="float")
@@ -262,7 +272,7 @@ def init_rnn_lm(vocab_size, embed_dim, hidden_dim, *, seed=0, scale=None):
     V = check_positive_int(vocab_size, "vocab_size", minimum=2)
     D = check_positive_int(embed_dim, "embed_dim")
     H = check_positive_int(hidden_dim, "hidden_dim")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
 
     def w(fan_in, *shape):
         s = scale if scale is not None else 1.0 / np.sqrt(fan_in)
@@ -281,6 +291,16 @@ def init_rnn_lm(vocab_size, embed_dim, hidden_dim, *, seed=0, scale=None):
 _LM_KEYS = ("W_embed", "Wx", "Wh", "b", "W_out", "b_out")
 
 
+def _check_params(params):
+    if not isinstance(params, dict):
+        raise TypeError(f"params: expected the dict returned by init_rnn_lm, got {type(params).__name__}")
+    missing = [k for k in _LM_KEYS if k not in params]
+    if missing:
+        raise ValueError(f"params: expected keys {list(_LM_KEYS)}, missing {missing}")
+    for key in _LM_KEYS:
+        check_array(params[key], f"params[{key!r}]", ndim=1 if key.startswith("b") else 2, dtype="float")
+
+
 def rnn_lm_loss(params, inputs, targets, h0=None, mask=None):
     """Loss and gradients of an RNN language model on one batch (full BPTT over T steps).
 
@@ -295,13 +315,12 @@ def rnn_lm_loss(params, inputs, targets, h0=None, mask=None):
         ``loss`` (float, nats summed over steps, averaged over the batch), ``grads``
         (dict, same keys and shapes as ``params``) and ``h_last: (N, H)``.
     """
-    missing = [k for k in _LM_KEYS if k not in params]
-    if missing:
-        raise ValueError(f"params: expected keys {list(_LM_KEYS)}, missing {missing}")
+    _check_params(params)
     V = params["W_embed"].shape[0]
     H = params["Wh"].shape[0]
     inputs = check_ids(inputs, "inputs", V, ("N", "T"))
     N, T = inputs.shape
+    targets = check_ids(targets, "targets", V, (N, T))
     if h0 is None:
         h0 = np.zeros((N, H))
     emb, emb_cache = word_embedding_forward(inputs, params["W_embed"])
@@ -330,6 +349,7 @@ def rnn_lm_sample(params, seed_ids, length, *, temperature=1.0, rng=None):
     """
     from course_lib.decoding import sample_next
 
+    _check_params(params)
     V = params["W_embed"].shape[0]
     seed_ids = check_ids(seed_ids, "seed_ids", V, ("S",))
     length = check_positive_int(length, "length", minimum=0)

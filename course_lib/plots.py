@@ -4,6 +4,8 @@ given) and returns it, so a lesson can arrange several in one figure."""
 
 from __future__ import annotations
 
+from course_lib.checks import check_array, check_sequence
+
 
 def plot_learning_curves(history, ax=None, *, metric: str = "loss", title: str | None = None,
                          log_y: bool = False):
@@ -27,6 +29,8 @@ def plot_learning_curves(history, ax=None, *, metric: str = "loss", title: str |
     history = getattr(history, "history", history)
     if not hasattr(history, "keys"):
         raise TypeError(f"history: expected a dict of per-epoch lists or a History, got {type(history).__name__}")
+    if not isinstance(metric, str) or not metric:
+        raise TypeError(f"metric: expected the name of a curve such as 'loss', got {metric!r}")
     if metric not in history:
         raise ValueError(f"history: no {metric!r} curve; it has {sorted(history)}")
     if ax is None:
@@ -67,14 +71,13 @@ def plot_gate_heatmap(values, ax=None, *, title: str | None = None, marks=None,
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from course_lib.checks import check_array
 
     values = check_array(values, "values", ("time", "units"), dtype="number")
     if ax is None:
         _, ax = plt.subplots()
     image = ax.imshow(values.T, aspect="auto", origin="lower", interpolation="nearest",
                       vmin=vmin, vmax=vmax, cmap=cmap)
-    marks = [] if marks is None else np.atleast_1d(marks)
+    marks = [] if marks is None else np.atleast_1d(check_array(marks, "marks", dtype="int")).ravel()
     if len(marks) and (np.min(marks) < 0 or np.max(marks) >= values.shape[0]):
         raise ValueError(f"marks: expected time steps in [0, {values.shape[0]}), got {list(marks)}")
     for t in marks:
@@ -105,7 +108,6 @@ def plot_gradient_norms(curves, ax=None, *, x=None, xlabel: str = "time step t",
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from course_lib.checks import check_array
 
     if not hasattr(curves, "items") or not curves:
         raise TypeError(f"curves: expected a non-empty dict of label -> (K,) norms, got {type(curves).__name__}")
@@ -148,7 +150,7 @@ def plot_image_attention(image, weights, ax=None, *, title: str | None = None, a
     """
     import matplotlib.pyplot as plt
 
-    from course_lib.checks import check_array, check_finite, check_probability
+    from course_lib.checks import check_finite, check_probability
 
     image = check_array(image, "image", dtype="number")
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)):
@@ -191,10 +193,10 @@ def plot_attention_heatmap(weights, source_labels, target_labels, ax=None, *, tr
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-    from course_lib.checks import check_array
 
     weights = check_array(weights, "weights", ("T", "S"), dtype="number").astype(float)
-    source_labels, target_labels = list(source_labels), list(target_labels)
+    source_labels = check_sequence(source_labels, "source_labels", "strings")
+    target_labels = check_sequence(target_labels, "target_labels", "strings")
     if weights.shape != (len(target_labels), len(source_labels)):
         raise ValueError(
             f"weights: expected shape (len(target_labels), len(source_labels)) = "

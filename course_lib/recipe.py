@@ -29,6 +29,7 @@ from course_lib.checks import (
     check_positive,
     check_positive_int,
     check_probability,
+    check_seed,
 )
 
 __all__ = [
@@ -81,6 +82,13 @@ def _check_space(space) -> dict[str, tuple[float, float, bool]]:
     return out
 
 
+def _generator(seed, name: str) -> np.random.Generator:
+    """A ``numpy.random.Generator`` from a Generator, an int seed or None."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(check_seed(seed, name, allow_none=True))
+
+
 def log_uniform(low: float, high: float, size: int, rng=None) -> np.ndarray:
     """Draw ``size`` numbers whose logarithm is uniform on ``[log low, log high)``.
 
@@ -97,7 +105,7 @@ def log_uniform(low: float, high: float, size: int, rng=None) -> np.ndarray:
     """
     low, high = _check_range(low, high, "(low, high)", log=True)
     size = check_positive_int(size, "size")
-    rng = np.random.default_rng(rng)
+    rng = _generator(rng, "rng")
     return np.exp(rng.uniform(np.log(low), np.log(high), size))
 
 
@@ -135,7 +143,7 @@ def random_search_points(space, n_trials: int, seed=None) -> list[dict[str, floa
     """
     space = _check_space(space)
     n_trials = check_positive_int(n_trials, "n_trials")
-    rng = np.random.default_rng(seed)
+    rng = _generator(seed, "seed")
     cols = {}
     for name, (low, high, log) in space.items():
         cols[name] = log_uniform(low, high, n_trials, rng) if log else rng.uniform(low, high, n_trials)
@@ -196,6 +204,9 @@ def suggest_learning_rate(lrs, losses, smooth: int = 5) -> float:
         raise ValueError(f"lrs: expected at least {smooth + 3} steps for smoothing {smooth}, got {lrs.size}")
     finite = np.isfinite(losses)
     stop = int(np.argmin(finite)) if not finite.all() else losses.size
+    if stop < smooth + 3:
+        raise ValueError(f"losses: expected at least {smooth + 3} finite losses before the first "
+                         f"NaN or infinity, got {stop}; lower the range's smallest learning rate")
     kernel = np.ones(smooth) / smooth
     smoothed = np.convolve(losses[:stop], kernel, mode="valid")
     centre = lrs[smooth // 2 : smooth // 2 + smoothed.size]
@@ -232,16 +243,19 @@ def lr_range_test(model, x, y, min_lr: float = 1e-5, max_lr: float = 1.0, steps:
     batch_size = check_positive_int(batch_size, "batch_size")
     x = check_array(x, "x", allow_empty=False)
     y = check_array(y, "y", allow_empty=False)
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"x, y: expected arrays with an example axis, got shapes {x.shape} and {y.shape}")
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"x and y must have the same number of examples, got {x.shape[0]} and {y.shape[0]}")
     if getattr(model, "optimizer", None) is None:
         raise ValueError("model: expected a compiled keras.Model (call model.compile first)")
     optimizer = model.optimizer
-    from keras.optimizers.schedules import LearningRateSchedule
-
-    if isinstance(optimizer._learning_rate, LearningRateSchedule):
+    if isinstance(optimizer.get_config()["learning_rate"], dict):  # a serialised schedule
         raise ValueError("model: the optimizer's learning rate must be a number, not a schedule")
-    rng = np.random.default_rng(seed)
+    from course_lib.training import check_class_targets
+
+    check_class_targets(model, y, "y")
+    rng = np.random.default_rng(check_seed(seed))
     saved = [w.copy() for w in model.get_weights()]
     saved_lr = float(np.asarray(optimizer.learning_rate))
     lrs = np.geomspace(min_lr, max_lr, steps)
@@ -444,6 +458,9 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+MAX_CLASSES = 100_000  # more classes than any course task; a label beyond it is a typo
+
+
 def train_parallel_mlps(x, y, x_val, y_val, lr, *, weight_decay=0.0, init_scale=1.0,
                         example_mask=None, hidden: int = 32, epochs: int = 10,
                         batch_size: int = 64, momentum: float = 0.9, seed: int = 0):
@@ -485,9 +502,11 @@ def train_parallel_mlps(x, y, x_val, y_val, lr, *, weight_decay=0.0, init_scale=
     batch_size = check_positive_int(batch_size, "batch_size")
     momentum = check_probability(momentum, "momentum")
     n, d = x.shape
+    for name, labels in (("y", y), ("y_val", y_val)):
+        if labels.min() < 0 or labels.max() >= MAX_CLASSES:
+            raise ValueError(f"{name}: expected class ids in [0, {MAX_CLASSES}), got values in "
+                             f"[{labels.min()}, {labels.max()}]")
     c = int(max(y.max(), y_val.max())) + 1
-    if y.min() < 0 or y_val.min() < 0:
-        raise ValueError("y, y_val: expected labels >= 0")
     steps_per_epoch = math.ceil(n / batch_size)
     total = epochs * steps_per_epoch
     lr = check_finite(check_array(lr, "lr", dtype="number").astype("float32"), "lr")
@@ -513,7 +532,7 @@ def train_parallel_mlps(x, y, x_val, y_val, lr, *, weight_decay=0.0, init_scale=
     if (mask.sum(1) == 0).any():
         raise ValueError("example_mask: every model needs at least one training example")
 
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     lim1, lim2 = np.sqrt(6 / (d + hidden)), np.sqrt(6 / (hidden + c))
     params = [
         tf.Variable(rng.uniform(-lim1, lim1, (k, d, hidden)).astype("float32") * scale[:, None, None]),

@@ -15,11 +15,15 @@ import json
 import keras
 import numpy as np
 
+from course_lib.checks import check_array
+
 __all__ = ["data_fingerprint", "jsonable", "model_fingerprint", "optimizer_settings"]
 
 
 def optimizer_settings(optimizer) -> dict:
     """The optimizer's class and its whole config (learning rate, betas, clipping, ...)."""
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        raise TypeError(f"optimizer: expected a Keras optimizer, got {type(optimizer).__name__}")
     config = {k: v for k, v in optimizer.get_config().items() if k != "name"}
     return {"class": type(optimizer).__name__, **jsonable(config)}
 
@@ -75,8 +79,8 @@ def model_fingerprint(model) -> str:
 def data_fingerprint(*arrays) -> str:
     """SHA-256 over the shapes, dtypes and bytes of arrays (a run's training data)."""
     digest = hashlib.sha256()
-    for a in arrays:
-        a = np.ascontiguousarray(a)
+    for i, a in enumerate(arrays):
+        a = np.ascontiguousarray(check_array(a, f"arrays[{i}]", allow_empty=True))
         digest.update(f"{a.shape}{a.dtype.str}".encode())
-        digest.update(memoryview(a).cast("B"))
+        digest.update(memoryview(a).cast("B") if a.size else b"")
     return digest.hexdigest()

@@ -14,7 +14,13 @@ import numpy as np
 from keras import ops
 
 from course_lib.attention import BahdanauAttention
-from course_lib.checks import check_array, check_ids, check_positive_int
+from course_lib.checks import (
+    check_array,
+    check_ids,
+    check_positive_int,
+    check_tensor,
+    check_token_tensor,
+)
 
 __all__ = [
     "AttentionDecoder",
@@ -58,13 +64,16 @@ class Encoder(keras.layers.Layer):
         self.embedding = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True, name="embedding")
         self.gru = keras.layers.GRU(units, return_sequences=True, return_state=True, name="gru")
 
-    def build(self, source_shape):
+    def build(self, source_shape=None):
+        if source_shape is None:
+            raise TypeError("source: expected a tensor of shape (batch, S) of int ids")
         if len(source_shape) != 2:
             raise ValueError(f"source: expected shape (batch, S), got {tuple(source_shape)}")
         self.embedding.build(source_shape)
         self.gru.build((source_shape[0], source_shape[1], self.embed_dim))
 
     def call(self, source):
+        check_token_tensor(source, "source", self.vocab_size, ("batch", "S"), dtype="number")
         mask = ops.not_equal(source, 0)
         outputs, state = self.gru(self.embedding(source), mask=mask)
         outputs = outputs * ops.cast(ops.expand_dims(mask, -1), outputs.dtype)
@@ -113,6 +122,9 @@ class Decoder(keras.layers.Layer):
         self.out.build((b, t, self.units + c))
 
     def call(self, tokens, state, context):
+        check_token_tensor(tokens, "tokens", self.vocab_size, ("batch", "T"), dtype="number")
+        check_tensor(state, "state", ("batch", self.units))
+        check_tensor(context, "context", ("batch", "D"))
         steps = ops.shape(tokens)[1]
         ctx = ops.repeat(ops.expand_dims(context, 1), steps, axis=1)  # (batch, T, C)
         x = ops.concatenate([self.embedding(tokens), ctx], axis=-1)
@@ -172,6 +184,9 @@ class AttentionDecoder(keras.layers.Layer):
         self.out.build((b, self.units + d))
 
     def call(self, tokens, state, values, values_mask=None):
+        check_token_tensor(tokens, "tokens", self.vocab_size, ("batch", "T"), dtype="number")
+        check_tensor(state, "state", ("batch", self.units))
+        check_tensor(values, "values", ("batch", "S", "D"))
         keys = self.attention.project_values(values)  # U h_i, once for all steps
         x = ops.transpose(self.embedding(tokens), (1, 0, 2))  # (T, batch, E): time first for scan
         batch, source_len, d = ops.shape(values)[0], ops.shape(values)[1], values.shape[-1]
@@ -235,6 +250,10 @@ def masked_loss(target_out, logits):
     Returns:
         a scalar: sum of per-token losses where target_out != 0, divided by their count.
     """
+    check_tensor(logits, "logits", ("batch", "T", "V"))
+    # Keras may hand the targets over as floats; traced inside fit, fit_seq2seq checked the ids.
+    check_token_tensor(target_out, "target_out", logits.shape[-1], ("batch", logits.shape[1]),
+                       dtype="number")
     per_token = keras.losses.sparse_categorical_crossentropy(target_out, logits, from_logits=True)
     mask = ops.cast(ops.not_equal(target_out, 0), per_token.dtype)
     return ops.sum(per_token * mask) / ops.maximum(ops.sum(mask), 1.0)
@@ -451,6 +470,12 @@ class Translator(keras.Model):
         super().__init__(**kwargs)
         check_positive_int(max_len, "max_len")
         self.encoder, self.decoder, self.max_len = encoder, decoder, max_len
+        for name, tokens in (("source_tokens", source_tokens), ("target_tokens", target_tokens)):
+            if not isinstance(tokens, (list, tuple)) or not all(isinstance(t, str) for t in tokens):
+                raise TypeError(f"{name}: expected a Vocabulary's token list ('', '[UNK]', ...), "
+                                f"got {type(tokens).__name__}")
+            if len(tokens) < 3 or list(tokens[:2]) != ["", "[UNK]"]:
+                raise ValueError(f"{name}: expected a Vocabulary's tokens ('', '[UNK]', ...)")
         self.source_tokens, self.target_tokens = list(source_tokens), list(target_tokens)
         if self.target_tokens[:4] != ["", "[UNK]", "<start>", "<end>"]:
             raise ValueError("target_tokens: expected a Vocabulary's tokens ('', '[UNK]', '<start>', '<end>', ...)")

@@ -48,7 +48,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from course_lib.checks import check_choice, check_positive_int
+from course_lib.checks import check_array, check_choice, check_positive_int
 from course_lib.run_identity import (
     data_fingerprint,
     jsonable,
@@ -59,6 +59,7 @@ from course_lib.run_identity import (
 __all__ = [
     "CheckpointError",
     "ResumableBackup",
+    "check_class_targets",
     "TrainingRun",
     "data_fingerprint",
     "fit_resumable",
@@ -265,6 +266,9 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         super().__init__(backup_dir=str(run_dir / BACKUP_DIR), save_freq="epoch",
                          delete_checkpoint=False)
         self.run_dir = run_dir
+        if monitor is not None and not isinstance(monitor, str):
+            raise TypeError(f"monitor: expected a metric name such as 'val_loss' or None, "
+                            f"got {type(monitor).__name__}")
         self.monitor = monitor
         self.mode = _best_mode(monitor, mode) if monitor else mode
         self.config = dict(config or {})
@@ -442,6 +446,36 @@ def _epoch_dataset(x, y, n: int, batch_size: int, seed: int, first: int, epochs:
 STATEFUL_CALLBACKS = (keras.callbacks.EarlyStopping, keras.callbacks.ReduceLROnPlateau)
 
 
+def check_class_targets(model, y, name: str = "y") -> None:
+    """Refuse class ids a model cannot score when its loss is sparse categorical cross-entropy.
+
+    Args:
+        model: a compiled, built Keras model whose last axis of output holds C classes.
+        y: its integer targets; every id must be in [0, C) (or the loss's ``ignore_class``).
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model: expected a Keras model, got {type(model).__name__}")
+    loss = getattr(model, "loss", None)
+    fn_name = getattr(loss, "__name__", None) or getattr(loss, "name", None) or str(loss)
+    if "sparse_categorical" not in str(fn_name):
+        return
+    ignore = loss.get_config().get("ignore_class") if hasattr(loss, "get_config") else None
+    try:
+        shape = model.output_shape
+    except (AttributeError, ValueError):  # a subclassed model: no static output shape
+        return
+    classes = shape[-1] if isinstance(shape, tuple) else None
+    values = check_array(y, name, allow_empty=True)
+    if classes is None or values.dtype.kind not in "iuf":
+        return
+    bad = (values < 0) | (values >= classes)
+    if ignore is not None:
+        bad &= values != ignore
+    if bad.any():
+        raise ValueError(f"{name}: expected class ids in [0, {classes}) for the model's {classes} "
+                         f"outputs, got values in [{values.min()}, {values.max()}]")
+
+
 def fit_resumable(
     model,
     x,
@@ -509,6 +543,7 @@ def fit_resumable(
 
     if not model.built:
         model(xs[0][:1] if len(xs) == 1 else [a[:1] for a in xs])
+    check_class_targets(model, y, "y")
     stateful = [type(c).__name__ for c in (callbacks or []) if isinstance(c, STATEFUL_CALLBACKS)]
     if stateful:
         raise ValueError(

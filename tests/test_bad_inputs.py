@@ -367,7 +367,7 @@ def test_cells_refuse_bad_sizes_and_inputs_of_the_wrong_shape():
                 cls(units)
         layer = keras.layers.RNN(cls(3))
         layer(np.ones((2, 4, 5), "float32"))
-        with pytest.raises(ValueError, match=rf"{cls.__name__}: x_t expected shape \(batch, 5\)"):
+        with pytest.raises(ValueError, match=r"inputs: expected shape \(batch, 5\)"):
             layer(np.ones((2, 4, 6), "float32"))
         with pytest.raises(ValueError):
             keras.layers.RNN(cls(3))(np.ones((2, 4), "float32"))
@@ -390,7 +390,7 @@ def test_bahdanau_attention_refuses_wrong_ranks_and_sizes():
 
     query, values = np.ones((2, 5), "float32"), np.ones((2, 3, 6), "float32")
     for units in (0, -1, 2.5, True):
-        with pytest.raises(ValueError, match="units: expected a positive int"):
+        with pytest.raises((ValueError, TypeError), match="units: expected an int"):
             BahdanauAttention(units)
     with pytest.raises(ValueError, match=r"values: expected shape \(batch, S, Dv\)"):
         BahdanauAttention(4)(query, values[:, 0])

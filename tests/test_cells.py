@@ -175,7 +175,7 @@ def test_bad_inputs():
         GRUCell(2.5)
     layer = keras.layers.RNN(LSTMCell(4))
     layer(_x(D=3))
-    with pytest.raises(ValueError, match=r"x_t expected shape \(batch, 3\)"):
+    with pytest.raises(ValueError, match=r"inputs: expected shape \(batch, 3\)"):
         layer.cell(np.zeros((2, 5), "float32"), [np.zeros((2, 4), "float32")] * 2)
     with pytest.raises(ValueError, match="features"):
         ElmanCell(3).build((None, None))

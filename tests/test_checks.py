@@ -80,7 +80,7 @@ def test_check_array_refuses_ragged_and_non_numeric_input(bad):
 
 
 def test_check_array_refuses_an_unknown_dtype_kind():
-    with pytest.raises(ValueError, match="dtype must be one of"):
+    with pytest.raises(ValueError, match="dtype: expected one of"):
         checks.check_array(np.ones(3), "x", dtype="double")
 
 

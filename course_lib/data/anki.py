@@ -23,7 +23,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from course_lib.checks import check_positive_int
+from course_lib.checks import check_path, check_positive_int
 
 __all__ = [
     "MANYTHINGS_URL",
@@ -116,7 +116,7 @@ def locate_anki(path: str | os.PathLike | None = None, *, cache=None, timeout: f
         "ANKI_PATH in the parameters cell (or the ANKI_PATH environment variable) to the file"
     )
     if path is not None:
-        path = Path(os.fspath(path)).expanduser()
+        path = check_path(path, "path").expanduser()
         if not path.is_file():
             raise FileNotFoundError(f"ANKI_PATH: no Anki file at {path}: {advice}")
         return path
@@ -141,7 +141,7 @@ def load_anki(path: str | os.PathLike, sha256: str | None = None, *, member: str
     """
     from course_lib.data.download import ChecksumError, sha256_file
 
-    path = Path(path)
+    path = check_path(path, "path")
     if not path.is_file():
         raise FileNotFoundError(
             f"no Anki file at {path}: download {TF_MIRROR_URL} or {MANYTHINGS_URL} and pass its path"

@@ -15,6 +15,8 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from course_lib.checks import check_path, check_positive_int
+
 __all__ = ["MAX_EXPANSION", "UnsafeArchiveError", "safe_extract"]
 
 
@@ -74,13 +76,14 @@ def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike, *, keep=No
     Returns:
         ``dest`` as a ``Path``.
     """
-    archive, dest = Path(archive), Path(dest)
+    archive, dest = check_path(archive, "archive"), check_path(dest, "dest", kind="dir-or-new")
     if not archive.is_file():
         raise FileNotFoundError(f"no archive at {archive}")
     if keep is not None and not callable(keep):
         raise TypeError(f"keep: expected a function of a member name, got {type(keep).__name__}")
     if max_bytes is None:
         max_bytes = max(MAX_EXPANSION * archive.stat().st_size, 1 << 20)
+    max_bytes = check_positive_int(max_bytes, "max_bytes", maximum=1 << 62)
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
     try:

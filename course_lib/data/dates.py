@@ -27,7 +27,7 @@ import re
 
 import numpy as np
 
-from course_lib.checks import check_array, check_choice, check_positive_int
+from course_lib.checks import check_array, check_choice, check_positive_int, check_seed
 
 __all__ = [
     "LANGUAGES",
@@ -73,6 +73,8 @@ def detokenize(tokens) -> str:
 
     ``detokenize(tokenize(s)) == s`` for every English date string this module writes.
     """
+    if isinstance(tokens, str) or not isinstance(tokens, (list, tuple, np.ndarray)):
+        raise TypeError(f"tokens: expected a list of token strings, got {type(tokens).__name__}")
     tokens = list(tokens)
     if not all(isinstance(t, str) for t in tokens):
         raise TypeError("tokens: expected a sequence of str")
@@ -218,6 +220,27 @@ def _pair(dates, lang, style):
     return source, target, s_tokens, t_tokens, align
 
 
+MAX_DATES = 20  # dates in one input: more would be a typo (the lessons use 1 to 4)
+
+
+def _check_languages(languages) -> tuple:
+    if isinstance(languages, str) or not isinstance(languages, (list, tuple)) or not languages:
+        raise TypeError(f"languages: expected a non-empty tuple of language codes from {LANGUAGES}, "
+                        f"got {languages!r}")
+    for lang in languages:
+        check_choice(lang, "languages", LANGUAGES)
+    return tuple(languages)
+
+
+def _check_years(years) -> tuple[int, int]:
+    if not isinstance(years, (list, tuple)) or len(years) != 2:
+        raise TypeError(f"years: expected a pair (first, last), got {years!r}")
+    first, last = (check_positive_int(y, "years") for y in years)
+    if not first <= last <= 9999:
+        raise ValueError(f"years: expected (first, last) with 1 <= first <= last <= 9999, got {years}")
+    return first, last
+
+
 def make_date_pairs(
     n: int,
     *,
@@ -243,20 +266,16 @@ def make_date_pairs(
     """
     n = check_positive_int(n, "n")
     check_choice(style, "style", STYLES)
-    languages = tuple(languages)
-    if not languages:
-        raise ValueError("languages: expected at least one language")
-    for lang in languages:
-        check_choice(lang, "languages", LANGUAGES)
-    low, high = (n_dates, n_dates) if isinstance(n_dates, (int, np.integer)) else tuple(n_dates)
-    check_positive_int(low, "n_dates")
-    check_positive_int(high, "n_dates")
+    languages = _check_languages(languages)
+    if isinstance(n_dates, (int, np.integer)) and not isinstance(n_dates, bool):
+        n_dates = (n_dates, n_dates)
+    if not isinstance(n_dates, (list, tuple)) or len(n_dates) != 2:
+        raise TypeError(f"n_dates: expected an int or a pair (low, high), got {n_dates!r}")
+    low, high = (check_positive_int(v, "n_dates", maximum=MAX_DATES) for v in n_dates)
     if high < low:
         raise ValueError(f"n_dates: expected (low, high) with low <= high, got {n_dates}")
-    first, last = years
-    if not (1 <= first <= last <= 9999):
-        raise ValueError(f"years: expected (first, last) with 1 <= first <= last <= 9999, got {years}")
-    rng = np.random.default_rng(seed)
+    first, last = _check_years(years)
+    rng = np.random.default_rng(check_seed(seed))
     start = dt.date(first, 1, 1).toordinal()
     span = dt.date(last, 12, 31).toordinal() - start + 1
     langs = rng.choice(np.array(languages), size=n)
@@ -284,6 +303,8 @@ class Vocabulary:
     PAD, UNK, START, END = "", "[UNK]", "<start>", "<end>"
 
     def __init__(self, tokens):
+        if isinstance(tokens, (str, bytes)) or not hasattr(tokens, "__iter__"):
+            raise TypeError(f"tokens: expected a list of token strings, got {type(tokens).__name__}")
         tokens = {t for t in tokens if isinstance(t, str)}
         tokens -= {self.PAD, self.UNK, self.START, self.END}
         if not tokens:
@@ -356,7 +377,8 @@ def vocabularies(languages=LANGUAGES, years=DEFAULT_YEARS) -> tuple[Vocabulary, 
     Returns:
         ``(source_vocab, target_vocab)``.
     """
-    first, last = years
+    languages = _check_languages(languages)
+    first, last = _check_years(years)
     dates = [dt.date(2001, 1, d) for d in range(1, 32)]  # every day and weekday
     dates += [dt.date(2001, m, 1) for m in range(1, 13)]  # every month
     dates += [dt.date(y, 1, 1) for y in range(first, last + 1)]  # every year
@@ -382,6 +404,9 @@ def encode_pairs(pairs: DatePairs, source_vocab: Vocabulary, target_vocab: Vocab
     """
     if not isinstance(pairs, DatePairs):
         raise TypeError(f"pairs: expected a DatePairs, got {type(pairs).__name__}")
+    for name, vocab in (("source_vocab", source_vocab), ("target_vocab", target_vocab)):
+        if not isinstance(vocab, Vocabulary):
+            raise TypeError(f"{name}: expected a dates.Vocabulary, got {type(vocab).__name__}")
     source = source_vocab.encode(pairs.source_tokens, source_len)
     target_out = target_vocab.encode(pairs.target_tokens, target_len, end=True)
     target_in = target_vocab.encode(pairs.target_tokens, target_out.shape[1], start=True)

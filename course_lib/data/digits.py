@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.checks import check_array, check_positive_int, check_probability
+from course_lib.checks import check_array, check_positive_int, check_probability, check_seed
 
 __all__ = ["load_digits", "split_by_class", "upsample"]
 
@@ -35,7 +35,7 @@ def load_digits(test_fraction: float = 0.25, seed: int = 0):
     x = (bunch.images / 16.0).astype("float32")
     y = bunch.target.astype("int64")
     x_tr, x_te, y_tr, y_te = train_test_split(
-        x, y, test_size=test_fraction, random_state=seed, stratify=y
+        x, y, test_size=test_fraction, random_state=check_seed(seed), stratify=y
     )
     return (x_tr, y_tr), (x_te, y_te)
 
@@ -53,9 +53,11 @@ def split_by_class(x, y, classes):
     """
     y = check_array(y, "y", ("n",), dtype="int")
     x = check_array(x, "x", allow_empty=False)
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(f"x and y must have the same number of examples, got {x.shape[0]} and {y.shape[0]}")
-    classes = list(classes)
+    if x.ndim == 0 or x.shape[0] != y.shape[0]:
+        raise ValueError(f"x and y must have the same number of examples, got shapes {x.shape} and {y.shape}")
+    if isinstance(classes, (list, tuple)) and len(classes) == 0:
+        raise ValueError("classes: expected distinct labels, got []")
+    classes = check_array(classes, "classes", ("k",), dtype="int").tolist()
     if not classes or len(set(classes)) != len(classes):
         raise ValueError(f"classes: expected distinct labels, got {classes}")
     missing = [c for c in classes if not np.any(y == c)]

@@ -43,6 +43,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path, PurePosixPath
 
+from course_lib.checks import check_path
+
 # Extraction is its own module; its names stay importable from here, as they always were.
 from course_lib.data.archives import MAX_EXPANSION, UnsafeArchiveError, safe_extract
 
@@ -73,9 +75,12 @@ class ChecksumError(ValueError):
     """A file's checksum (or size) is not the pinned or recorded one."""
 
 
-def cache_dir(path: str | os.PathLike | None = None) -> Path:
+def cache_dir(path: str | os.PathLike | None = None, *, name: str = "path") -> Path:
     """The directory downloads are cached in (created if missing)."""
-    root = Path(path or os.environ.get("COURSE_DATA_DIR") or Path.home() / ".cache" / "course_lib")
+    if path is not None:
+        root = check_path(path, name, kind="dir-or-new")
+    else:
+        root = Path(os.environ.get("COURSE_DATA_DIR") or Path.home() / ".cache" / "course_lib")
     root = root.expanduser()
     root.mkdir(parents=True, exist_ok=True)
     return root
@@ -91,7 +96,7 @@ def _hash_file(path: Path, algorithm: str, chunk_size: int = 1 << 20) -> str:
 
 def sha256_file(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
     """Hex SHA-256 of a file's bytes."""
-    path = Path(path)
+    path = check_path(path, "path")
     if not path.is_file():
         raise FileNotFoundError(f"no file at {path}")
     return _hash_file(path, "sha256", chunk_size)
@@ -265,7 +270,7 @@ def fetch(
     name = filename or name_in_url  # the cache name of the original address, mirrored or not
     if not name or "/" in name or name in {".", ".."}:
         raise ValueError(f"filename: expected a plain file name, got {name!r}")
-    root = cache_dir(cache)
+    root = cache_dir(cache, name="cache")
     target, recorded = root / name, _recorded(root / name)
     pin = f"{algorithm} {digest}" if algorithm else f"size {size} bytes"
     with _locked(_lock_path(root, name)):  # a second process waits, then finds the file
@@ -329,7 +334,7 @@ def fetch_and_extract(
     otherwise the archive is (re-)extracted.
     """
     archive = fetch(url, checksum, filename, size=size, cache=cache, deadline=deadline)
-    out = Path(dest) if dest is not None else archive.with_name(archive.name + ".d")
+    out = check_path(dest, "dest", kind="dir-or-new") if dest is not None else archive.with_name(archive.name + ".d")
     marker = out / ".extracted-sha256"
     with _locked(_lock_path(archive.parent, out.name + ".extract")):
         archive_sha = sha256_file(archive)

@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from pathlib import Path
 
 import numpy as np
 
-from course_lib.checks import check_positive_int
+from course_lib.checks import check_path, check_positive_int, check_seed
 
 __all__ = [
     "CAPTIONS_CSV",
@@ -79,7 +78,7 @@ def clean_caption(caption: str) -> str:
 
 
 def _read_text(path) -> str:
-    path = Path(path)
+    path = check_path(path, "path")
     if not path.is_file():
         raise FileNotFoundError(f"no Flickr8k file at {path}")
     try:
@@ -161,6 +160,11 @@ def kaggle_split(images, seed: int = KAGGLE_SPLIT_SEED) -> dict[str, list[str]]:
         than 8,000 names (a sample of the data set) the cut is in the same proportions,
         3/4, 1/8, 1/8, with at least one name in dev and test.
     """
+    if isinstance(images, (str, bytes)) or not hasattr(images, "__iter__"):
+        raise TypeError(f"images: expected the image file names, got {type(images).__name__}")
+    images = list(images)
+    if not all(isinstance(name, str) for name in images):
+        raise TypeError("images: expected a list of image file names (strings)")
     names = sorted(set(images))
     if len(names) < 3:
         raise ValueError(f"images: expected at least 3 image names for the split, got {len(names)}")
@@ -168,7 +172,7 @@ def kaggle_split(images, seed: int = KAGGLE_SPLIT_SEED) -> dict[str, list[str]]:
     if len(names) < sum(sizes.values()):
         small = max(1, len(names) // 8)
         sizes = {"train": len(names) - 2 * small, "dev": small, "test": small}
-    order = np.random.default_rng(seed).permutation(len(names))
+    order = np.random.default_rng(check_seed(seed)).permutation(len(names))
     out, start = {}, 0
     for split, size in sizes.items():
         out[split] = [names[i] for i in order[start : start + size]]
@@ -197,7 +201,7 @@ def load_flickr8k(root) -> dict:
         ``{"train"|"dev"|"test": {"images": [names], "captions": [[5 captions], ...]}}``
         and ``"layout"``: ``"release"`` or ``"kaggle"``.
     """
-    root = Path(os.fspath(root)).expanduser()
+    root = check_path(root, "root").expanduser()
     if not root.is_dir():
         raise FileNotFoundError(
             f"FLICKR8K_DIR: no Flickr8k folder at {root}: set it to None to download the "
@@ -231,7 +235,7 @@ def load_flickr8k(root) -> dict:
 def find_image_dir(root) -> Path:
     """The folder of JPEGs under ``root`` (``Flicker8k_Dataset``, ``Flickr8k_Dataset`` or
     ``Images``, directly or one level down)."""
-    root = Path(os.fspath(root)).expanduser()
+    root = check_path(root, "root").expanduser()
     if root.is_dir():
         for name in IMAGE_DIRS:
             found = _find(root, name)
@@ -249,7 +253,7 @@ def locate_flickr8k(path=None, *, cache=None) -> Path:
     Returns:
         the folder; it has been read once (``load_flickr8k``), so its layout is known good.
     """
-    root = Path(os.fspath(path)).expanduser() if path is not None else download_flickr8k(cache)
+    root = check_path(path, "path").expanduser() if path is not None else download_flickr8k(cache)
     data = load_flickr8k(root)
     sizes = ", ".join(f"{len(data[s]['images'])} {s}" for s in ("train", "dev", "test"))
     print(f"Flickr8k at {root}: {data['layout']} layout, {sizes} photos")
@@ -266,7 +270,7 @@ def download_flickr8k(cache=None, *, deadline: float | None = None) -> Path:
     """
     from course_lib.data.download import DEFAULT_DEADLINE, cache_dir, fetch_and_extract
 
-    root = cache_dir(cache) / "flickr8k"
+    root = cache_dir(cache, name="cache") / "flickr8k"
     for part, (url, checksum) in RELEASE.items():
         fetch_and_extract(url, checksum, cache=cache, dest=root / part,
                           keep=lambda name: not name.startswith("__MACOSX"),

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.checks import check_positive_int, check_probability
+from course_lib.checks import check_path, check_positive_int, check_probability, check_seed
 
 __all__ = ["CLASSES", "SHA256", "URL", "list_images", "load_flowers", "load_images"]
 
@@ -59,7 +59,7 @@ def list_images(root: str | os.PathLike):
         ``(paths, labels)``: a sorted list of ``Path`` and an (n,) int64 array of indices
         into ``CLASSES``. Files other than JPEGs (e.g. ``LICENSE.txt``) are skipped.
     """
-    root = Path(root)
+    root = check_path(root, "root")
     if not root.is_dir():
         raise FileNotFoundError(f"no folder at {root}")
     base = _find_root(root)
@@ -124,7 +124,7 @@ def load_flowers(size: int = 160, test_fraction: float = 0.2, seed: int = 0, roo
         root = fetch_and_extract(URL, SHA256)
     paths, labels = list_images(root)
     idx_tr, idx_te = train_test_split(
-        np.arange(len(paths)), test_size=test_fraction, random_state=seed, stratify=labels
+        np.arange(len(paths)), test_size=test_fraction, random_state=check_seed(seed), stratify=labels
     )
     x_tr = load_images([paths[i] for i in idx_tr], size)
     x_te = load_images([paths[i] for i in idx_te], size)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.checks import check_choice
+from course_lib.checks import check_choice, check_path
 
 __all__ = ["IMDB_SHA256", "IMDB_URL", "clean_review", "load_imdb", "read_aclimdb"]
 
@@ -58,7 +58,7 @@ def read_aclimdb(path, split: str = "train"):
         label folder (neg, pos) then review id.
     """
     check_choice(split, "split", ("train", "test"))
-    root = _find_root(Path(path))
+    root = _find_root(check_path(path, "path"))
     texts, labels, ratings = [], [], []
     for label, folder in ((0, "neg"), (1, "pos")):
         directory = root / split / folder

@@ -17,7 +17,7 @@ import dataclasses
 
 import numpy as np
 
-from course_lib.checks import check_array, check_choice, check_positive_int
+from course_lib.checks import check_array, check_choice, check_positive_int, check_seed
 
 __all__ = [
     "COLOURS",
@@ -133,12 +133,16 @@ def describe(shape, colour, size, rng: np.random.Generator | None = None) -> lis
         a list of captions, one per template of the scene's object count, then the first
         template again with the other size synonyms (four captions in all).
     """
-    shape, colour, size = (np.asarray(v).reshape(-1) for v in (shape, colour, size))
+    shape = check_array(shape, "shape", ("k",), dtype="int")
+    colour = check_array(colour, "colour", (shape.shape[0],), dtype="int")
+    size = check_array(size, "size", (shape.shape[0],), dtype="int")
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng: expected a numpy.random.Generator or None, got {type(rng).__name__}")
     keep = shape >= 0
     shape, colour, size = shape[keep], colour[keep], size[keep]
     k = len(shape)
     if k not in TEMPLATES:
-        raise ValueError(f"expected 1 to {MAX_OBJECTS} objects, got {k}")
+        raise ValueError(f"shape: expected 1 to {MAX_OBJECTS} objects (ids >= 0), got {k}")
     captions = []
     first_syn = [0] * k
     for t, template in enumerate(list(TEMPLATES[k]) + [TEMPLATES[k][0]]):
@@ -194,7 +198,7 @@ def make_scenes(
     max_objects = check_choice(max_objects, "max_objects", (1, 2, 3))
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < 1:
         raise ValueError(f"noise: expected a number in [0, 1), got {noise!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
 
     n_obj = rng.integers(1, max_objects + 1, size=n)
     # choose n_obj distinct columns out of 3, sorted left to right

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.checks import check_positive_int
+from course_lib.checks import check_positive_int, check_seed
 
 __all__ = ["ADDING_BASELINE_MSE", "adding_problem", "recall_chance_accuracy", "recall_task"]
 
@@ -38,7 +38,7 @@ def adding_problem(n: int, T: int, seed: int = 0):
     """
     n = check_positive_int(n, "n")
     T = check_positive_int(T, "T", minimum=2)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     values = rng.random((n, T), dtype=np.float32)
     half = T // 2
     first = rng.integers(0, half, size=n)
@@ -76,7 +76,7 @@ def recall_task(n: int, T: int, num_symbols: int = 8, seed: int = 0, *, marked: 
     n = check_positive_int(n, "n")
     T = check_positive_int(T, "T", minimum=2 if marked else 1)
     num_symbols = check_positive_int(num_symbols, "num_symbols", minimum=2)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     x = rng.integers(0, num_symbols, size=(n, T), dtype=np.int32)
     if not marked:
         return x, x[:, 0].copy()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.checks import check_ids, check_positive_int, check_probability
+from course_lib.checks import check_ids, check_path, check_positive_int, check_probability
 
 __all__ = [
     "SHAKESPEARE_SHA256",
@@ -101,7 +101,7 @@ def stdlib_source_text(max_chars: int = 300_000, *, stdlib_dir: str | os.PathLik
     import sysconfig
 
     max_chars = check_positive_int(max_chars, "max_chars")
-    root = Path(stdlib_dir) if stdlib_dir is not None else Path(sysconfig.get_paths()["stdlib"])
+    root = check_path(stdlib_dir, "stdlib_dir") if stdlib_dir is not None else Path(sysconfig.get_paths()["stdlib"])
     if not root.is_dir():
         raise FileNotFoundError(f"stdlib_dir: expected a directory of .py files, got {root}")
     files = sorted(p for p in root.glob("*.py") if not p.name.startswith("_"))
@@ -128,10 +128,13 @@ def read_text_file(path: str | os.PathLike) -> str:
     Returns:
         the text.
     """
-    path = Path(path)
+    path = check_path(path, "path")
     if not path.is_file():
-        raise FileNotFoundError(f"expected a text file at {path}")
-    text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+        raise FileNotFoundError(f"path: expected a text file at {path}")
+    try:
+        text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"path: {path} is not UTF-8 text ({err})") from None
     if not text:
         raise ValueError(f"{path}: expected a non-empty text file")
     return text

@@ -1,0 +1,563 @@
+"""Valid calls of every public course_lib function and layer, for the mutation sweep.
+
+Each case is ``(call, make_kwargs)``: ``make_kwargs()`` returns fresh keyword arguments
+with which ``call(**kwargs)`` succeeds. ``tests/test_api_sweep.py`` replaces one argument
+at a time with a bad value and checks the error that comes back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from course_lib import (
+    attention,
+    captioning,
+    cells,
+    checks,
+    decoding,
+    env,
+    gradcheck,
+    metrics,
+    numpy_rnn,
+    plots,
+    recipe,
+    run_identity,
+    seq2seq,
+    training,
+)
+from course_lib.data import (
+    anki,
+    archives,
+    dates,
+    digits,
+    download,
+    flickr8k,
+    flowers,
+    imdb,
+    scenes,
+    series,
+    tasks,
+    text,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RNG = np.random.default_rng(0)
+N, T, D, H, V = 2, 3, 4, 5, 7
+
+
+def floats(*shape):
+    return RNG.normal(size=shape).astype("float32")
+
+
+def ids(*shape, vocab=V):
+    return RNG.integers(3, vocab, size=shape)
+
+
+def probs(*shape):
+    p = RNG.random(shape) + 0.1
+    return p / p.sum(-1, keepdims=True)
+
+
+@functools.cache
+def workdir() -> Path:
+    """A scratch folder with the small files the path-taking functions read."""
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="sweep-"))
+    (root / "a.txt").write_text("hello world\n", encoding="utf-8")
+    (root / "spa.txt").write_text("Go.\tVe.\nRun!\tCorre.\n", encoding="utf-8")
+    (root / "tokens.txt").write_text("a.jpg#0\tA dog runs .\nb.jpg#0\tA cat sits .\n")
+    (root / "split.txt").write_text("a.jpg\nb.jpg\n")
+    (root / "captions.txt").write_text('image,caption\na.jpg,"A dog, running"\nb.jpg,A cat\n')
+    import zipfile
+
+    with zipfile.ZipFile(root / "arch.zip", "w") as z:
+        z.writestr("d/x.txt", "x")
+    (root / "out").mkdir()
+    return root
+
+
+def _lesson_run(tmp: Path) -> Path:
+    x, y = floats(8, 3), RNG.integers(0, 2, 8)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    training.fit_resumable(model, x, y, run_dir=tmp, epochs=1, batch_size=4, monitor="loss")
+    return tmp
+
+
+@functools.cache
+def _aclimdb() -> Path:
+    from course_lib.data import archives
+
+    return archives.safe_extract(FIXTURES / "aclImdb_mini.tar.gz", workdir() / "imdb")
+
+
+@functools.cache
+def run_dir() -> Path:
+    return _lesson_run(workdir() / "run")
+
+
+@functools.cache
+def date_pairs():
+    return dates.make_date_pairs(4, seed=0)
+
+
+@functools.cache
+def date_vocabs():
+    return dates.vocabularies()
+
+
+@functools.cache
+def caption_tok():
+    return captioning.CaptionTokenizer(["a red ball", "a blue box"])
+
+
+@functools.cache
+def seq2seq_parts(attention_on: bool):
+    """A built encoder, decoder and training model of the date task's vocabularies."""
+    src, tgt = date_vocabs()
+    parts = seq2seq.build_seq2seq(len(src), len(tgt), embed_dim=4, units=6,
+                                  attention=attention_on, seed=0)
+    return parts["model"], parts["encoder"], parts["decoder"]
+
+
+def seq2seq_arrays():
+    src, tgt = date_vocabs()
+    return dates.encode_pairs(date_pairs(), src, tgt)
+
+
+@functools.cache
+def small_cnn():
+    return captioning.small_cnn(24, 3, width=4)
+
+
+@functools.cache
+def show_and_tell():
+    model = captioning.ShowAndTell(caption_tok().vocab_size, embed_dim=4, units=6, feature_dim=5)
+    return model
+
+
+@functools.cache
+def show_attend_tell():
+    return captioning.ShowAttendTell(caption_tok().vocab_size, embed_dim=4, units=6,
+                                     feature_dim=5, attention_units=3)
+
+
+@functools.cache
+def lstm_cell():
+    cell = cells.LSTMCell(H)
+    keras.layers.RNN(cell)(np.zeros((1, 2, D), "float32"))
+    return cell
+
+
+@functools.cache
+def step_fn():
+    def fn(tokens, state):
+        logits = np.tile(np.log(probs(1, V)), (len(tokens), 1))
+        return logits, state
+
+    return fn
+
+
+@functools.cache
+def nb_rnn_lm():
+    return numpy_rnn.init_rnn_lm(V, 4, H, seed=0)
+
+
+def _rnn_cache():
+    x, h0, Wx, Wh, b = floats(N, T, D), floats(N, H), floats(D, H), floats(H, H), floats(H)
+    return numpy_rnn.rnn_forward(x, h0, Wx, Wh, b)[1]
+
+
+def _rnn_step_cache():
+    return numpy_rnn.rnn_step_forward(floats(N, D), floats(N, H), floats(D, H), floats(H, H),
+                                      floats(H))[1]
+
+
+def _embed_cache():
+    return numpy_rnn.word_embedding_forward(ids(N, T), floats(V, D))[1]
+
+
+def _affine_cache():
+    return numpy_rnn.temporal_affine_forward(floats(N, T, D), floats(D, H), floats(H))[1]
+
+
+def _fresh_dir() -> Path:
+    import tempfile
+
+    return Path(tempfile.mkdtemp(dir=workdir()))
+
+
+def _built_classifier():
+    model = _tiny_classifier()
+    model(floats(1, 3))
+    return model
+
+
+def _tiny_classifier():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def _grad_case():
+    x = floats(3).astype("float64")
+    return dict(f=lambda: float(np.sum(x ** 2)), x=x)
+
+
+def _grad_array_case():
+    x = floats(3).astype("float64")
+    return dict(f=lambda: x * 2, x=x, dout=floats(3).astype("float64"))
+
+
+def _call(layer_factory, *arg_names):
+    """A function ``f(**kw)`` calling a fresh layer with its arguments in order."""
+
+    def call(**kw):
+        return layer_factory()(**kw)
+
+    return call
+
+
+def _cell_call(cell_cls, **init):
+    def call(inputs, states):
+        return cell_cls(H, **init)(inputs=inputs, states=states)
+
+    return call
+
+
+def _decoder_call(attention_on):
+    def call(tokens, state, **values):
+        return seq2seq_parts(attention_on)[2](tokens=tokens, state=state, **values)
+
+    return call
+
+
+def _scene_images():
+    s = scenes.make_scenes(6, image_size=24, seed=0)
+    return s.images, s.shape
+
+
+CASES = {
+    # -- checks ----------------------------------------------------------------------------
+    "checks.check_array": (checks.check_array, lambda: dict(x=floats(2, 3), name="x", axes=("N", 3))),
+    "checks.check_finite": (checks.check_finite, lambda: dict(arr=floats(3), name="arr")),
+    "checks.check_ids": (checks.check_ids, lambda: dict(ids=ids(2, 3), name="ids", vocab_size=V)),
+    "checks.check_same_size": (checks.check_same_size, lambda: dict(name_a="a", a=2, name_b="b", b=2)),
+    "checks.check_positive_int": (checks.check_positive_int, lambda: dict(value=3, name="value")),
+    "checks.check_positive": (checks.check_positive, lambda: dict(value=0.5, name="value")),
+    "checks.check_probability": (checks.check_probability, lambda: dict(value=0.5, name="value")),
+    "checks.check_choice": (checks.check_choice, lambda: dict(value=[3], name="value", choices=([3], "b"))),
+    "checks.check_seed": (checks.check_seed, lambda: dict(value=3, name="value", allow_none=False)),
+    "checks.check_sequence": (checks.check_sequence, lambda: dict(value=["a"], name="value", what="words")),
+    "checks.check_cache": (checks.check_cache, lambda: dict(
+        cache=(1, 2), name="cache", size=2, made_by="temporal_affine_forward")),
+    "checks.check_path": (checks.check_path, lambda: dict(value=workdir() / "a.txt", name="value", kind="file")),
+    "checks.check_tensor": (checks.check_tensor, lambda: dict(
+        x=keras.ops.convert_to_tensor(floats(2, 3)), name="x", axes=("N", 3), dtype="float")),
+    "checks.check_token_tensor": (checks.check_token_tensor, lambda: dict(
+        x=keras.ops.convert_to_tensor(ids(2, 3)), name="x", vocab_size=V, axes=("N", 3))),
+    # -- numpy_rnn -------------------------------------------------------------------------
+    "numpy_rnn.rnn_step_forward": (numpy_rnn.rnn_step_forward, lambda: dict(
+        x=floats(N, D), prev_h=floats(N, H), Wx=floats(D, H), Wh=floats(H, H), b=floats(H))),
+    "numpy_rnn.rnn_step_backward": (numpy_rnn.rnn_step_backward, lambda: dict(
+        dnext_h=floats(N, H), cache=_rnn_step_cache())),
+    "numpy_rnn.rnn_forward": (numpy_rnn.rnn_forward, lambda: dict(
+        x=floats(N, T, D), h0=floats(N, H), Wx=floats(D, H), Wh=floats(H, H), b=floats(H))),
+    "numpy_rnn.rnn_backward": (numpy_rnn.rnn_backward, lambda: dict(dh=floats(N, T, H), cache=_rnn_cache())),
+    "numpy_rnn.word_embedding_forward": (numpy_rnn.word_embedding_forward, lambda: dict(
+        x=ids(N, T), W=floats(V, D))),
+    "numpy_rnn.word_embedding_backward": (numpy_rnn.word_embedding_backward, lambda: dict(
+        dout=floats(N, T, D), cache=_embed_cache())),
+    "numpy_rnn.temporal_affine_forward": (numpy_rnn.temporal_affine_forward, lambda: dict(
+        x=floats(N, T, D), w=floats(D, H), b=floats(H))),
+    "numpy_rnn.temporal_affine_backward": (numpy_rnn.temporal_affine_backward, lambda: dict(
+        dout=floats(N, T, H), cache=_affine_cache())),
+    "numpy_rnn.temporal_softmax_loss": (numpy_rnn.temporal_softmax_loss, lambda: dict(
+        x=floats(N, T, V), y=ids(N, T), mask=np.ones((N, T), bool))),
+    "numpy_rnn.init_rnn_lm": (numpy_rnn.init_rnn_lm, lambda: dict(vocab_size=V, embed_dim=4, hidden_dim=H, seed=0)),
+    "numpy_rnn.rnn_lm_loss": (numpy_rnn.rnn_lm_loss, lambda: dict(
+        params=nb_rnn_lm(), inputs=ids(N, T), targets=ids(N, T))),
+    "numpy_rnn.rnn_lm_sample": (numpy_rnn.rnn_lm_sample, lambda: dict(
+        params=nb_rnn_lm(), seed_ids=[3, 4], length=4, temperature=1.0, rng=np.random.default_rng(0))),
+    # -- gradcheck, metrics, decoding ------------------------------------------------------
+    "gradcheck.numeric_gradient": (gradcheck.numeric_gradient, _grad_case),
+    "gradcheck.numeric_gradient_array": (gradcheck.numeric_gradient_array, _grad_array_case),
+    "gradcheck.rel_error": (gradcheck.rel_error, lambda: dict(a=floats(3), b=floats(3))),
+    "metrics.perplexity": (metrics.perplexity, lambda: dict(mean_nll=1.2)),
+    "metrics.bits_per_char": (metrics.bits_per_char, lambda: dict(mean_nll=1.2)),
+    "metrics.bleu_scores": (metrics.bleu_scores, lambda: dict(
+        hypotheses=["a dog runs fast"], references=[["a dog runs fast", "a dog runs"]], max_order=2)),
+    "metrics.attention_on_mask": (metrics.attention_on_mask, lambda: dict(
+        weights=probs(N, 4, 4).reshape(N, 4, 4), mask=RNG.random((N, 8, 8)) > 0.5)),
+    "metrics.exact_match": (metrics.exact_match, lambda: dict(
+        predictions=[["a", "b"], ["c"]], references=[["a", "b"], ["d"]])),
+    "metrics.token_accuracy": (metrics.token_accuracy, lambda: dict(
+        predictions=[["a", "b"], ["c"]], references=[["a", "b"], ["d"]])),
+    "metrics.alignment_accuracy": (metrics.alignment_accuracy, lambda: dict(
+        weights=probs(N, T, 4), true_alignment=RNG.integers(0, 4, (N, T)))),
+    "metrics.score_by_group": (metrics.score_by_group, lambda: dict(
+        metric=metrics.exact_match, predictions=[["a"], ["b"], ["c"], ["d"]],
+        references=[["a"], ["x"], ["c"], ["d"]], groups=np.array([0, 0, 1, 1]))),
+    "decoding.sample_next": (decoding.sample_next, lambda: dict(
+        logits=floats(V), temperature=1.0, top_k=3, rng=np.random.default_rng(0))),
+    "decoding.greedy_decode": (decoding.greedy_decode, lambda: dict(
+        step_fn=step_fn(), initial_state=floats(N, 4), start_id=1, end_id=2, max_len=4)),
+    "decoding.beam_search": (decoding.beam_search, lambda: dict(
+        step_fn=step_fn(), initial_state=floats(N, 4), start_id=1, end_id=2, max_len=4, beam_width=2)),
+    # -- cells, attention ------------------------------------------------------------------
+    "cells.ElmanCell": (cells.ElmanCell, lambda: dict(units=H)),
+    "cells.ElmanCell.call": (_cell_call(cells.ElmanCell), lambda: dict(inputs=floats(N, D), states=[floats(N, H)])),
+    "cells.LSTMCell": (cells.LSTMCell, lambda: dict(units=H, unit_forget_bias=True)),
+    "cells.LSTMCell.call": (_cell_call(cells.LSTMCell), lambda: dict(
+        inputs=floats(N, D), states=[floats(N, H), floats(N, H)])),
+    "cells.PeepholeLSTMCell.call": (_cell_call(cells.PeepholeLSTMCell), lambda: dict(
+        inputs=floats(N, D), states=[floats(N, H), floats(N, H)])),
+    "cells.GRUCell": (cells.GRUCell, lambda: dict(units=H, reset_after=True)),
+    "cells.GRUCell.call": (_cell_call(cells.GRUCell), lambda: dict(inputs=floats(N, D), states=[floats(N, H)])),
+    "cells.copy_keras_weights": (cells.copy_keras_weights, lambda: dict(cell=lstm_cell(), layer=_built_lstm())),
+    "cells.lstm_gates": (cells.lstm_gates, lambda: dict(cell=lstm_cell(), x=floats(N, T, D))),
+    "cells.rnn_param_count": (cells.rnn_param_count, lambda: dict(kind="lstm", input_dim=D, units=H)),
+    "attention.BahdanauAttention": (attention.BahdanauAttention, lambda: dict(units=3)),
+    "attention.BahdanauAttention.call": (_call(lambda: attention.BahdanauAttention(3), "query", "values"),
+                                         lambda: dict(query=floats(N, H), values=floats(N, T, 4),
+                                                      values_mask=np.ones((N, T), bool))),
+    "attention.SpatialAttention": (attention.SpatialAttention, lambda: dict(units=3)),
+    "attention.SpatialAttention.call": (_call(lambda: attention.SpatialAttention(3), "query", "grid"),
+                                        lambda: dict(query=floats(N, H), grid=floats(N, 2, 2, 4))),
+}
+
+
+def _built_lstm():
+    layer = keras.layers.LSTM(H)
+    layer(np.zeros((1, 2, D), "float32"))
+    return layer
+
+
+CASES.update({
+    # -- seq2seq ---------------------------------------------------------------------------
+    "seq2seq.Encoder": (seq2seq.Encoder, lambda: dict(vocab_size=V, embed_dim=4, units=H)),
+    "seq2seq.Encoder.call": (_call(lambda: seq2seq.Encoder(V, 4, H), "source"), lambda: dict(source=ids(N, T))),
+    "seq2seq.Decoder": (seq2seq.Decoder, lambda: dict(vocab_size=V, embed_dim=4, units=H)),
+    "seq2seq.Decoder.call": (_decoder_call(False), lambda: dict(
+        tokens=ids(N, T), state=floats(N, 6), context=floats(N, 6))),
+    "seq2seq.AttentionDecoder": (seq2seq.AttentionDecoder, lambda: dict(
+        vocab_size=V, embed_dim=4, units=H, attention_units=3)),
+    "seq2seq.AttentionDecoder.call": (_decoder_call(True), lambda: dict(
+        tokens=ids(N, T), state=floats(N, 6), values=floats(N, T, 6))),
+    "seq2seq.PaddingMask": (seq2seq.PaddingMask, lambda: dict(pad_id=0)),
+    "seq2seq.PaddingMask.call": (_call(seq2seq.PaddingMask, "tokens"), lambda: dict(tokens=ids(N, T))),
+    "seq2seq.masked_loss": (seq2seq.masked_loss, lambda: dict(target_out=ids(N, T), logits=floats(N, T, V))),
+    "seq2seq.build_seq2seq": (seq2seq.build_seq2seq, lambda: dict(
+        source_vocab_size=V, target_vocab_size=V, embed_dim=4, units=H, attention=True, seed=0)),
+    "seq2seq.Recipe": (seq2seq.Recipe, lambda: dict(embed_dim=4, units=6, epochs=1, batch_size=2,
+                                                    learning_rate=0.01, clipnorm=1.0, verbose=0)),
+    "seq2seq.fit_seq2seq": (seq2seq.fit_seq2seq, lambda: dict(
+        model=seq2seq_parts(False)[0], arrays=seq2seq_arrays(),
+        recipe=seq2seq.Recipe(embed_dim=4, units=6, epochs=1, batch_size=2), epochs=1)),
+    "seq2seq.greedy_translate": (seq2seq.greedy_translate, lambda: dict(
+        encoder=seq2seq_parts(False)[1], decoder=seq2seq_parts(False)[2],
+        source=seq2seq_arrays()["source"], max_len=3)),
+    "seq2seq.make_step_fn": (seq2seq.make_step_fn, lambda: dict(
+        encoder=seq2seq_parts(True)[1], decoder=seq2seq_parts(True)[2], source=seq2seq_arrays()["source"])),
+    "seq2seq.Translator": (seq2seq.Translator, lambda: dict(
+        encoder=seq2seq_parts(False)[1], decoder=seq2seq_parts(False)[2],
+        source_tokens=date_vocabs()[0].tokens, target_tokens=date_vocabs()[1].tokens, max_len=3)),
+    # -- captioning ------------------------------------------------------------------------
+    "captioning.CaptionTokenizer": (captioning.CaptionTokenizer, lambda: dict(
+        captions=["a red ball", "a blue box"], min_count=1)),
+    "captioning.caption_pairs": (captioning.caption_pairs, lambda: dict(
+        features=floats(2, 5), captions=[["a red ball"], ["a blue box"]], tokenizer=caption_tok(), max_len=6)),
+    "captioning.small_cnn": (captioning.small_cnn, lambda: dict(image_size=24, n_labels=3, width=4)),
+    "captioning.pretrain_cnn": (captioning.pretrain_cnn, lambda: dict(
+        cnn=small_cnn(), images=_scene_images()[0], labels=_scene_images()[1], epochs=1, batch_size=3)),
+    "captioning.label_accuracy": (captioning.label_accuracy, lambda: dict(logits=floats(4, 3), labels=(RNG.random((4, 3)) > 0.5).astype(int))),
+    "captioning.extract_features": (captioning.extract_features, lambda: dict(
+        images=_scene_images()[0], backbone=captioning.cnn_encoder(small_cnn()), chunk=4)),
+    "captioning.cnn_encoder": (captioning.cnn_encoder, lambda: dict(classifier=small_cnn(), layer="grid", pooled=True)),
+    "captioning.ShowAndTell": (captioning.ShowAndTell, lambda: dict(vocab_size=V, embed_dim=4, units=6, feature_dim=5)),
+    "captioning.ShowAndTell.call": (_call(show_and_tell, "inputs"), lambda: dict(
+        inputs=(floats(N, 5), caption_tok().encode(["a red ball", "a blue box"], max_len=5)))),
+    "captioning.ShowAttendTell": (captioning.ShowAttendTell, lambda: dict(
+        vocab_size=V, embed_dim=4, units=6, feature_dim=5, attention_units=3, init_state="mean")),
+    "captioning.ShowAttendTell.call": (_call(show_attend_tell, "inputs"), lambda: dict(
+        inputs=(floats(N, 2, 2, 5), caption_tok().encode(["a red ball", "a blue box"], max_len=5)))),
+    "captioning.fit_captioner": (captioning.fit_captioner, lambda: dict(
+        model=show_and_tell(), features=floats(2, 5), captions=[["a red ball"], ["a blue box"]],
+        tokenizer=caption_tok(), max_len=6, epochs=1, batch_size=2)),
+    "captioning.generate_captions": (captioning.generate_captions, lambda: dict(
+        model=show_and_tell(), features=floats(2, 5), tokenizer=caption_tok(), max_len=4, beam_width=1)),
+    # -- recipe, training, run_identity ----------------------------------------------------
+    "recipe.log_uniform": (recipe.log_uniform, lambda: dict(low=1e-4, high=1e-1, size=3, rng=np.random.default_rng(0))),
+    "recipe.grid_search_points": (recipe.grid_search_points, lambda: dict(
+        space={"lr": (1e-4, 1e-1)}, per_axis=3)),
+    "recipe.random_search_points": (recipe.random_search_points, lambda: dict(
+        space={"lr": (1e-4, 1e-1)}, n_trials=3, seed=0)),
+    "recipe.ensemble_probabilities": (recipe.ensemble_probabilities, lambda: dict(probs=probs(2, 4, 3))),
+    "recipe.accuracy": (recipe.accuracy, lambda: dict(probs=probs(4, 3), labels=np.array([0, 1, 2, 0]))),
+    "recipe.suggest_learning_rate": (recipe.suggest_learning_rate, lambda: dict(
+        lrs=np.geomspace(1e-4, 1, 30), losses=np.r_[np.linspace(2, 0.5, 20), np.linspace(0.6, 5, 10)], smooth=3)),
+    "recipe.lr_range_test": (recipe.lr_range_test, lambda: dict(
+        model=_tiny_classifier(), x=floats(16, 3), y=RNG.integers(0, 2, 16), steps=8, batch_size=4)),
+    "recipe.cosine_restarts": (recipe.cosine_restarts, lambda: dict(initial_lr=0.1, cycle_steps=10, alpha=0.0)),
+    "recipe.cycle_ends": (recipe.cycle_ends, lambda: dict(first_decay_steps=10, total_steps=40, t_mul=2.0)),
+    "recipe.train_parallel_mlps": (recipe.train_parallel_mlps, lambda: dict(
+        x=floats(12, 4), y=RNG.integers(0, 3, 12), x_val=floats(6, 4), y_val=RNG.integers(0, 3, 6),
+        lr=np.array([0.01, 0.1]), hidden=4, epochs=1, batch_size=4)),
+    "training.read_run_state": (training.read_run_state, lambda: dict(run_dir=run_dir())),
+    "training.ResumableBackup": (training.ResumableBackup, lambda: dict(run_dir=workdir() / "rb", monitor="val_loss")),
+    "training.fit_resumable": (training.fit_resumable, lambda: dict(
+        model=_tiny_classifier(), x=floats(8, 3), y=RNG.integers(0, 2, 8), run_dir=_fresh_dir(),
+        epochs=1, batch_size=4, monitor="loss")),
+    "training.check_class_targets": (training.check_class_targets, lambda: dict(
+        model=_built_classifier(), y=RNG.integers(0, 2, 8))),
+    "training.load_best": (training.load_best, lambda: dict(run_dir=run_dir())),
+    "run_identity.optimizer_settings": (run_identity.optimizer_settings, lambda: dict(optimizer=keras.optimizers.Adam())),
+    "run_identity.jsonable": (run_identity.jsonable, lambda: dict(value={"a": np.float32(1.0)})),
+    "run_identity.model_fingerprint": (run_identity.model_fingerprint, lambda: dict(model=_tiny_classifier())),
+    "run_identity.data_fingerprint": (lambda arrays: run_identity.data_fingerprint(arrays),
+                                      lambda: dict(arrays=floats(3, 2))),
+})
+
+CASES.update({
+    # -- data ------------------------------------------------------------------------------
+    "anki.parse_anki": (anki.parse_anki, lambda: dict(text="Go.\tVe.\tCC-BY\n")),
+    "anki.load_anki": (anki.load_anki, lambda: dict(path=workdir() / "spa.txt", limit=2)),
+    "anki.tokenize_sentence": (anki.tokenize_sentence, lambda: dict(sentence="Go now.")),
+    "anki.locate_anki": (anki.locate_anki, lambda: dict(path=workdir() / "spa.txt")),
+    "archives.safe_extract": (archives.safe_extract, lambda: dict(
+        archive=workdir() / "arch.zip", dest=workdir() / "out", max_bytes=10_000)),
+    "dates.tokenize": (dates.tokenize, lambda: dict(text="2001-02-03")),
+    "dates.detokenize": (dates.detokenize, lambda: dict(tokens=["2", "0"])),
+    "dates.format_date_fields": (dates.format_date_fields, lambda: dict(
+        date=dt.date(2001, 2, 3), lang="fr", style="full")),
+    "dates.make_date_pairs": (dates.make_date_pairs, lambda: dict(n=3, n_dates=1, style="full", seed=0)),
+    "dates.Vocabulary": (dates.Vocabulary, lambda: dict(tokens=["a", "b"])),
+    "dates.vocabularies": (dates.vocabularies, lambda: dict(languages=("fr", "en"), years=(2000, 2002))),
+    "dates.encode_pairs": (dates.encode_pairs, lambda: dict(
+        pairs=date_pairs(), source_vocab=date_vocabs()[0], target_vocab=date_vocabs()[1])),
+    "dates.load_task": (dates.load_task, lambda: dict(scale="lesson", seed=0, n_train=8, n_test=4)),
+    "digits.load_digits": (digits.load_digits, lambda: dict(test_fraction=0.25, seed=0)),
+    "digits.split_by_class": (digits.split_by_class, lambda: dict(
+        x=floats(4, 8, 8), y=np.array([0, 1, 2, 1]), classes=[1])),
+    "digits.upsample": (digits.upsample, lambda: dict(images=floats(2, 8, 8), factor=2)),
+    "download.cache_dir": (download.cache_dir, lambda: dict(path=workdir() / "cache")),
+    "download.sha256_file": (download.sha256_file, lambda: dict(path=workdir() / "a.txt")),
+    "download.parse_checksum": (download.parse_checksum, lambda: dict(checksum="md5:" + "0" * 32)),
+    "download.mirrored": (download.mirrored, lambda: dict(url="https://example.org/a.zip", checksum=None, size=None)),
+    "download.fetch": (download.fetch, lambda: dict(
+        url=(workdir() / "a.txt").as_uri(), checksum="sha256:" + download.sha256_file(workdir() / "a.txt"),
+        cache=workdir() / "cache", progress=False)),
+    "download.fetch_and_extract": (download.fetch_and_extract, lambda: dict(
+        url=(workdir() / "arch.zip").as_uri(), checksum="sha256:" + download.sha256_file(workdir() / "arch.zip"),
+        cache=workdir() / "cache")),
+    "flickr8k.clean_caption": (flickr8k.clean_caption, lambda: dict(caption="A dog runs .")),
+    "flickr8k.parse_tokens": (flickr8k.parse_tokens, lambda: dict(path=workdir() / "tokens.txt")),
+    "flickr8k.parse_split": (flickr8k.parse_split, lambda: dict(path=workdir() / "split.txt")),
+    "flickr8k.parse_captions_csv": (flickr8k.parse_captions_csv, lambda: dict(path=workdir() / "captions.txt")),
+    "flickr8k.kaggle_split": (flickr8k.kaggle_split, lambda: dict(images=[f"{i}.jpg" for i in range(10)], seed=1)),
+    "flickr8k.load_flickr8k": (flickr8k.load_flickr8k, lambda: dict(root=FIXTURES / "flickr8k")),
+    "flickr8k.find_image_dir": (flickr8k.find_image_dir, lambda: dict(root=FIXTURES / "flickr8k")),
+    "flickr8k.locate_flickr8k": (flickr8k.locate_flickr8k, lambda: dict(path=FIXTURES / "flickr8k")),
+    "flowers.list_images": (flowers.list_images, lambda: dict(root=FIXTURES / "flower_photos")),
+    "imdb.clean_review": (imdb.clean_review, lambda: dict(text="Good<br />film")),
+    "imdb.read_aclimdb": (imdb.read_aclimdb, lambda: dict(path=_aclimdb(), split="train")),
+    "scenes.object_words": (scenes.object_words, lambda: dict(shape=0, colour=1, size=0, synonym=0)),
+    "scenes.describe": (scenes.describe, lambda: dict(
+        shape=np.array([0, 1]), colour=np.array([1, 2]), size=np.array([0, 1]), rng=np.random.default_rng(0))),
+    "scenes.make_scenes": (scenes.make_scenes, lambda: dict(n=2, image_size=24, max_objects=2, noise=0.04, seed=0)),
+    "series.make_windows": (series.make_windows, lambda: dict(series=floats(10), window=3, horizon=1)),
+    "series.window_dataset": (series.window_dataset, lambda: dict(series=floats(10), window=3, batch_size=2)),
+    "tasks.adding_problem": (tasks.adding_problem, lambda: dict(n=3, T=5, seed=0)),
+    "tasks.recall_task": (tasks.recall_task, lambda: dict(n=3, T=8, num_symbols=4, seed=0)),
+    "tasks.recall_chance_accuracy": (tasks.recall_chance_accuracy, lambda: dict(num_symbols=4)),
+    "text.normalize_text": (text.normalize_text, lambda: dict(text="héllo\x00", replacement="?")),
+    "text.python_docs_text": (text.python_docs_text, lambda: dict(max_chars=500)),
+    "text.stdlib_source_text": (text.stdlib_source_text, lambda: dict(max_chars=500)),
+    "text.read_text_file": (text.read_text_file, lambda: dict(path=workdir() / "a.txt")),
+    "text.split_text": (text.split_text, lambda: dict(text="abcdefghij" * 3, val_fraction=0.2)),
+    "text.CharVocab": (text.CharVocab, lambda: dict(text="abcab")),
+    "text.one_hot": (text.one_hot, lambda: dict(ids=ids(N, T), vocab_size=V)),
+    "text.python_string_mask": (text.python_string_mask, lambda: dict(code="x = 'a'\n")),
+    "text.python_bracket_depth": (text.python_bracket_depth, lambda: dict(code="f(x[1])\n")),
+    "text.tbptt_batches": (text.tbptt_batches, lambda: dict(ids=ids(40), batch_size=2, chunk_len=4)),
+    # -- plots, env ------------------------------------------------------------------------
+    "plots.plot_learning_curves": (plots.plot_learning_curves, lambda: dict(
+        history={"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}, metric="loss")),
+    "plots.plot_gate_heatmap": (plots.plot_gate_heatmap, lambda: dict(values=probs(4, 3), marks=[1])),
+    "plots.plot_gradient_norms": (plots.plot_gradient_norms, lambda: dict(curves={"rnn": [1.0, 0.5, 0.2]})),
+    "plots.plot_image_attention": (plots.plot_image_attention, lambda: dict(
+        image=np.abs(floats(8, 8, 3)) % 1, weights=probs(4, 4))),
+    "plots.plot_attention_heatmap": (plots.plot_attention_heatmap, lambda: dict(
+        weights=probs(2, 3), source_labels=list("abc"), target_labels=list("xy"))),
+    "env.is_tensorflow_startup_noise": (env.is_tensorflow_startup_noise, lambda: dict(line="I0000 x.cc:1] y")),
+    "env.scale": (env.scale, lambda: dict(value="lesson")),
+    "full_scale.warn_without_gpu": (None, None),  # filled below (import is heavy)
+    "full_scale.review_classifier": (None, None),
+})
+
+
+def _full_scale_cases():
+    from course_lib import full_scale
+
+    CASES["full_scale.warn_without_gpu"] = (full_scale.warn_without_gpu, lambda: dict(
+        what="a run", steps=10, seconds_per_step=0.1))
+    CASES["full_scale.review_classifier"] = (full_scale.review_classifier, lambda: dict(
+        vocab_size=50, embed=4, units=4))
+
+
+_full_scale_cases()
+
+# Where a bad value of one argument makes another the wrong one, the error may name that
+# other argument: (case, mutated argument) -> the name the message may use instead.
+ALSO_NAMED = {
+    ("checks.check_array", "axes"): "x",
+    ("checks.check_tensor", "axes"): "x",
+    ("checks.check_token_tensor", "axes"): "x",
+}
+
+# Public names the sweep does not call, each with the reason.
+NOT_SWEPT = {
+    # exceptions and the records the loaders return
+    "training.CheckpointError": "an exception class",
+    "archives.UnsafeArchiveError": "an exception class",
+    "download.DownloadError": "an exception class",
+    "download.ChecksumError": "an exception class",
+    "anki.AnkiPair": "a NamedTuple returned by parse_anki",
+    "dates.DatePairs": "a dataclass returned by make_date_pairs",
+    "dates.DateTask": "a dataclass returned by load_task",
+    "scenes.Scenes": "a dataclass returned by make_scenes",
+    "env.NotebookInfo": "a dataclass returned by setup_notebook",
+    "training.TrainingRun": "a dataclass returned by fit_resumable",
+    "cells.PeepholeLSTMCell": "its constructor is LSTMCell's (swept); its call is swept",
+    # no arguments, or arguments that change the process (tested in test_env.py)
+    "env.quiet_native_stderr": "a context manager without arguments",
+    "env.in_colab": "no arguments",
+    "env.block_network": "no arguments; changes the process's sockets",
+    "env.cjk_font_path": "no arguments",
+    "env.get_strategy": "no arguments",
+    "env.setup_notebook": "changes the process (seeds, threads); bad arguments in test_env.py",
+    "series.load_sunspots": "no arguments",
+    "series.load_co2": "no arguments",
+    # downloads of real datasets or ImageNet weights, and the full-scale runs: the full-scale
+    # rehearsal (test_full_scale_rehearsal.py) runs them against the loopback mirror
+    "captioning.pretrained_encoder": "downloads ImageNet weights",
+    "captioning.pretrained_scene_cnn": "trains and caches a CNN (test_captioning.py)",
+    "flickr8k.download_flickr8k": "downloads the dataset",
+    "flickr8k.load_images": "reads JPEGs of the downloaded dataset (rehearsal)",
+    "flowers.load_images": "reads JPEGs of the downloaded dataset (rehearsal)",
+    "flowers.load_flowers": "downloads the dataset",
+    "imdb.load_imdb": "downloads the dataset",
+    "text.load_shakespeare": "downloads the dataset",
+    "full_scale.imdb_sentiment": "full-scale run (rehearsal)",
+    "full_scale.anki_translation": "full-scale run (rehearsal)",
+    "full_scale.translation_attention": "reads a full-scale run's result (rehearsal)",
+    "full_scale.flickr8k_features": "full-scale run (rehearsal)",
+    "full_scale.caption_flickr8k": "full-scale run (rehearsal)",
+    "full_scale.flowers_transfer": "full-scale run (rehearsal)",
+}
