@@ -49,7 +49,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from course_lib import recipe
+from course_lib import callbacks, parallel_mlps, recipe
 from course_lib.data.digits import load_digits
 from course_lib.plots import plot_learning_curves
 
@@ -183,7 +183,7 @@ assert acc_best > results_lr["÷100"][2] + 0.1 and acc_best > results_lr["×100"
 # important one, while random search tried 16 different values of it.
 #
 # Each trial trains a small MLP for a few epochs and is scored on the validation set.
-# To afford many trials, `recipe.train_parallel_mlps` trains all of them *at once*: K
+# To afford many trials, `parallel_mlps.train_parallel_mlps` trains all of them *at once*: K
 # independent networks stacked in one tensor, each with its own learning rate and
 # weight decay (the gradient of the summed loss with respect to one network's weights is
 # that network's own gradient, so they never interact). We run the grid and five
@@ -196,7 +196,7 @@ grid = recipe.grid_search_points(space, per_axis=4)
 randoms = [recipe.random_search_points(space, BUDGET, seed=1000 * SEED + r) for r in range(REPEATS)]
 trials = pd.DataFrame(grid + [p for r in randoms for p in r])
 trials["search"] = ["grid"] * BUDGET + [f"random {r}" for r in range(REPEATS) for _ in range(BUDGET)]
-run = recipe.train_parallel_mlps(x_tr, y_tr, x_val, y_val, trials["lr"].to_numpy(),
+run = parallel_mlps.train_parallel_mlps(x_tr, y_tr, x_val, y_val, trials["lr"].to_numpy(),
                                  weight_decay=trials["weight_decay"].to_numpy(), hidden=32,
                                  epochs=8 * EPOCH_SCALE, batch_size=64, seed=SEED)
 trials["val_accuracy"] = run["val_accuracy"][:, -1]
@@ -265,7 +265,7 @@ fine_space = {"lr": (top3.lr.min() * 0.9, top3.lr.max() * 1.1),
 print(f"fine ranges: learning rate {fine_space['lr'][0]:.3g} .. {fine_space['lr'][1]:.3g}, "
       f"weight decay {fine_space['weight_decay'][0]:.2g} .. {fine_space['weight_decay'][1]:.2g}")
 fine = pd.DataFrame(recipe.random_search_points(fine_space, BUDGET, seed=SEED + 7))
-fine_run = recipe.train_parallel_mlps(x_tr, y_tr, x_val, y_val, fine["lr"].to_numpy(),
+fine_run = parallel_mlps.train_parallel_mlps(x_tr, y_tr, x_val, y_val, fine["lr"].to_numpy(),
                                       weight_decay=fine["weight_decay"].to_numpy(), hidden=32,
                                       epochs=8 * EPOCH_SCALE, batch_size=64, seed=SEED + 1)
 fine["val_accuracy"] = fine_run["val_accuracy"][:, -1]
@@ -309,7 +309,7 @@ decay[6] = 0.08
 mask = np.ones((len(runs), len(x_tr)), "float32")
 mask[5] = 0
 mask[5, rng.choice(len(x_tr), 50, replace=False)] = 1
-gallery = recipe.train_parallel_mlps(
+gallery = parallel_mlps.train_parallel_mlps(
     x_tr, y_tr, x_val, y_val, np.repeat(lr_sched, R, axis=0), weight_decay=np.repeat(decay, R),
     init_scale=np.repeat(init_scale, R), example_mask=np.repeat(mask, R, axis=0), hidden=32,
     epochs=E, batch_size=64, seed=SEED,
@@ -368,7 +368,7 @@ assert loss_ratio[6] < 1.2 and A[6, -1] < A[0, -1] - 0.03, "underfitting: no gap
 # %%
 M = 8
 subsets = (rng.random((M, len(x_train_full))) < 0.7).astype("float32")  # (M, 1347) who sees what
-members = recipe.train_parallel_mlps(x_train_full, y_train_full, x_test, y_test, np.full(M, 0.05),
+members = parallel_mlps.train_parallel_mlps(x_train_full, y_train_full, x_test, y_test, np.full(M, 0.05),
                                      weight_decay=1e-4, example_mask=subsets, hidden=32,
                                      epochs=10 * EPOCH_SCALE, seed=SEED + 11)
 member_probs = members["val_probs"]  # (M, 450, 10)
@@ -382,7 +382,7 @@ assert ens_acc[-1] >= member_acc.mean(), "the ensemble is not worse than its ave
 # **Snapshot ensemble.** One run instead of M: a cyclic cosine learning rate
 # (`keras.optimizers.schedules.CosineDecayRestarts`) starts high, decays to almost zero,
 # jumps back up and repeats. At the end of each cycle the rate is lowest and the weights
-# sit at the bottom of some valley; `recipe.SnapshotEnsemble` copies them there (and can
+# sit at the bottom of some valley; `callbacks.SnapshotEnsemble` copies them there (and can
 # write each snapshot to a `.weights.h5` file). The restart kicks the weights out towards
 # another valley, so the snapshots differ, and averaging their predictions is an ensemble
 # that cost one training run.
@@ -393,7 +393,7 @@ steps_full = int(np.ceil(len(x_train_full) / BATCH))
 cycles, cycle_epochs = 5, 2 * EPOCH_SCALE
 cycle_steps = cycle_epochs * steps_full
 snap_model = compile_mlp(make_mlp(seed=SEED + 3), keras.optimizers.SGD(recipe.cosine_restarts(0.2, cycle_steps), momentum=0.9))
-snapshots = recipe.SnapshotEnsemble(cycle_steps)
+snapshots = callbacks.SnapshotEnsemble(cycle_steps)
 snap_model.fit(x_train_full, y_train_full, batch_size=BATCH, epochs=cycles * cycle_epochs, verbose=0,
                callbacks=[snapshots])
 snap_probs = keras.ops.convert_to_numpy(keras.ops.softmax(snapshots.predict_each(snap_model, x_test)))
@@ -421,13 +421,13 @@ assert snap_ens_acc >= snap_acc.mean(), "the snapshot ensemble is not worse than
 # `average ← m·average + (1 − m)·weights` after every step and evaluate with the average. With a large constant learning rate the weights bounce
 # around the bottom of a valley; their running average sits closer to its centre. Keras
 # optimizers do it for you with `use_ema=True` (the averages replace the weights when
-# `fit` ends); `recipe.WeightEMA` is the same rule written out by hand, so we can check
+# `fit` ends); `callbacks.WeightEMA` is the same rule written out by hand, so we can check
 # that the two agree and compare the averaged model with the raw final weights.
 
 # %%
 raw = {}
 ema_model = compile_mlp(make_mlp(seed=SEED + 5), keras.optimizers.SGD(0.2, momentum=0.9, use_ema=True, ema_momentum=0.98))
-manual_ema = recipe.WeightEMA(momentum=0.98)
+manual_ema = callbacks.WeightEMA(momentum=0.98)
 keep_raw = keras.callbacks.LambdaCallback(
     on_epoch_end=lambda epoch, logs: raw.update(w=[keras.ops.convert_to_numpy(v) for v in ema_model.trainable_variables]))
 ema_model.fit(x_train_full, y_train_full, batch_size=BATCH, epochs=10 * EPOCH_SCALE, verbose=0,

@@ -16,6 +16,7 @@ import numpy as np
 
 from course_lib import (
     attention,
+    callbacks,
     captioning,
     cells,
     checks,
@@ -24,6 +25,7 @@ from course_lib import (
     gradcheck,
     metrics,
     numpy_rnn,
+    parallel_mlps,
     plots,
     recipe,
     run_identity,
@@ -406,9 +408,12 @@ CASES.update({
         model=_tiny_classifier(), x=floats(16, 3), y=RNG.integers(0, 2, 16), steps=8, batch_size=4)),
     "recipe.cosine_restarts": (recipe.cosine_restarts, lambda: dict(initial_lr=0.1, cycle_steps=10, alpha=0.0)),
     "recipe.cycle_ends": (recipe.cycle_ends, lambda: dict(first_decay_steps=10, total_steps=40, t_mul=2.0)),
-    "recipe.train_parallel_mlps": (recipe.train_parallel_mlps, lambda: dict(
+    "parallel_mlps.train_parallel_mlps": (parallel_mlps.train_parallel_mlps, lambda: dict(
         x=floats(12, 4), y=RNG.integers(0, 3, 12), x_val=floats(6, 4), y_val=RNG.integers(0, 3, 6),
         lr=np.array([0.01, 0.1]), hidden=4, epochs=1, batch_size=4)),
+    "callbacks.SnapshotEnsemble": (callbacks.SnapshotEnsemble, lambda: dict(
+        cycle_steps=4, directory=workdir() / "snapshots")),
+    "callbacks.WeightEMA": (callbacks.WeightEMA, lambda: dict(momentum=0.9)),
     "training.read_run_state": (training.read_run_state, lambda: dict(run_dir=run_dir())),
     "training.ResumableBackup": (training.ResumableBackup, lambda: dict(run_dir=workdir() / "rb", monitor="val_loss")),
     "training.fit_resumable": (training.fit_resumable, lambda: dict(

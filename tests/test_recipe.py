@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_lib import recipe
+from course_lib import callbacks, parallel_mlps, recipe
 
 
 def test_log_uniform_is_uniform_in_log_space():
@@ -141,7 +141,7 @@ def test_snapshot_callback_keeps_weights_at_each_cycle_end(tmp_path):
         optimizer=keras.optimizers.SGD(recipe.cosine_restarts(0.1, cycle_steps=6)),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
-    snap = recipe.SnapshotEnsemble(cycle_steps=6, directory=tmp_path)
+    snap = callbacks.SnapshotEnsemble(cycle_steps=6, directory=tmp_path)
     model.fit(x, y, batch_size=16, epochs=3, verbose=0, callbacks=[snap])  # 18 steps
     assert snap.steps == [5, 11, 17]
     assert len(snap.paths) == 3 and all(p.exists() for p in snap.paths)
@@ -151,7 +151,7 @@ def test_snapshot_callback_keeps_weights_at_each_cycle_end(tmp_path):
     probs = snap.predict_each(model, x)
     assert probs.shape == (3, 96, 3)
     with pytest.raises(ValueError):
-        recipe.SnapshotEnsemble(cycle_steps=0)
+        callbacks.SnapshotEnsemble(cycle_steps=0)
 
 
 def test_manual_ema_matches_the_optimizers_use_ema():
@@ -163,32 +163,32 @@ def test_manual_ema_matches_the_optimizers_use_ema():
         optimizer=keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.9),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
-    ema = recipe.WeightEMA(momentum=0.9)
+    ema = callbacks.WeightEMA(momentum=0.9)
     model.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[ema])
     # fit ends by copying the optimizer's averages into the model
     for v, a in zip(model.trainable_variables, ema.averaged_weights()):
         np.testing.assert_allclose(np.asarray(v.value), a, atol=1e-5)
     with pytest.raises(ValueError):
-        recipe.WeightEMA(momentum=1.0)
+        callbacks.WeightEMA(momentum=1.0)
 
 
 def test_parallel_mlps_are_independent_and_learn():
     x, y = _toy_data(128)
     lr = np.array([0.1, 0.0, 0.1])
-    out = recipe.train_parallel_mlps(x, y, x, y, lr, hidden=8, epochs=5, batch_size=32, seed=0)
+    out = parallel_mlps.train_parallel_mlps(x, y, x, y, lr, hidden=8, epochs=5, batch_size=32, seed=0)
     assert out["loss"].shape == (3, 5) and out["val_probs"].shape == (3, 128, 3)
     assert out["loss"][0, -1] < 0.7 * out["loss"][1, -1]  # lr 0 learns nothing
     np.testing.assert_allclose(out["loss"][1], out["loss"][1, 0], rtol=1e-5)
     # model 0 is untouched by what its neighbour does, even when the neighbour diverges
-    wild = recipe.train_parallel_mlps(x, y, x, y, np.array([0.1, 50.0, 0.1]), hidden=8, epochs=5,
+    wild = parallel_mlps.train_parallel_mlps(x, y, x, y, np.array([0.1, 50.0, 0.1]), hidden=8, epochs=5,
                                       batch_size=32, seed=0)
     assert not np.isfinite(wild["loss"][1, -1]) or wild["loss"][1, -1] > 2 * out["loss"][0, -1]
     np.testing.assert_allclose(wild["params"][0][0], out["params"][0][0], rtol=1e-5)
     np.testing.assert_allclose(wild["loss"][0], out["loss"][0], rtol=1e-5)
     with pytest.raises(ValueError, match="lr"):
-        recipe.train_parallel_mlps(x, y, x, y, np.ones((3, 7)), epochs=5)
+        parallel_mlps.train_parallel_mlps(x, y, x, y, np.ones((3, 7)), epochs=5)
     with pytest.raises(ValueError, match="example_mask"):
-        recipe.train_parallel_mlps(x, y, x, y, lr, example_mask=np.zeros((3, 128)))
+        parallel_mlps.train_parallel_mlps(x, y, x, y, lr, example_mask=np.zeros((3, 128)))
 
 
 def test_plot_learning_curves_draws_train_and_validation():
