@@ -21,6 +21,7 @@ __all__ = [
     "check_choice",
     "check_finite",
     "check_ids",
+    "check_model",
     "check_path",
     "check_positive",
     "check_positive_int",
@@ -273,3 +274,13 @@ def check_path(value, name: str, *, kind: str | None = None):
     if kind == "dir-or-new" and path.exists() and not path.is_dir():
         raise ValueError(f"{name}: expected a folder at {path}, found a file")
     return path
+
+
+def check_model(model, name: str, *methods: str):
+    """Return ``model`` if it is a ``keras.Model`` with the named methods."""
+    import keras
+
+    if not isinstance(model, keras.Model) or not all(hasattr(model, m) for m in methods):
+        want = "a Keras model" + (f" with {', '.join(methods)}" if methods else "")
+        raise TypeError(f"{name}: expected {want}, got {type(model).__name__}")
+    return model

@@ -239,9 +239,9 @@ def flickr8k_features(root, split_images: dict, *, grid: bool, weights: str | No
         in ``<cache>/features/`` (``.npy``, named by a hash of the images, backbone and
         shape), so a disconnect does not re-encode every photo.
     """
-    from course_lib.captioning import extract_features, pretrained_encoder
     from course_lib.data.download import cache_dir
     from course_lib.data.flickr8k import load_images
+    from course_lib.vision import extract_features, pretrained_encoder
 
     backbone, preprocess = pretrained_encoder("mobilenet_v2", image_size, weights=weights)
     folder = cache_dir(cache, name="cache") / "features"

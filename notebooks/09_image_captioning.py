@@ -83,7 +83,7 @@ print("all references of the first scene:", *train.captions[0], sep="\n  ")
 # 48-number vector and throw the head away. The CNN is frozen from now on; its features
 # are computed once and cached.
 #
-# `pretrained_scene_cnn` builds the CNN with `small_cnn` and trains it with `pretrain_cnn`
+# `vision.pretrained_scene_cnn` builds the CNN with `small_cnn` and trains it with `pretrain_cnn`
 # (five epochs of sigmoid cross-entropy, one output per label). It also saves the trained
 # model in the course's cache, named by a hash of the data, the settings and the code, so
 # lesson 10 (and a second run of this one) loads it instead of training it again.
@@ -91,25 +91,20 @@ print("all references of the first scene:", *train.captions[0], sep="\n  ")
 # %%
 import keras
 
-from course_lib.captioning import (
-    cnn_encoder,
-    extract_features,
-    label_accuracy,
-    pretrained_scene_cnn,
-)
+from course_lib import captioning, vision
 
 t0 = time.perf_counter()
-cnn, trained_now = pretrained_scene_cnn(train.images, train.labels(), width=24, epochs=5, seed=SEED)
+cnn, trained_now = vision.pretrained_scene_cnn(train.images, train.labels(), width=24, epochs=5, seed=SEED)
 logits = cnn.predict(test.images, verbose=0)
-label_acc, base_acc = label_accuracy(logits, test.labels())
+label_acc, base_acc = vision.label_accuracy(logits, test.labels())
 print(f"CNN {'trained' if trained_now else 'loaded from the cache'} in {time.perf_counter() - t0:.1f} s; "
       f"held-out label accuracy {label_acc:.3f} (always guessing each label's majority: {base_acc:.3f})")
 exact = float(((logits > 0) == (test.labels() > 0.5)).all(axis=1).mean())
 print(f"scenes with every label right: {exact:.1%}")
 assert label_acc > base_acc + 0.06, "the CNN learned to name the objects"
 
-encoder = cnn_encoder(cnn, pooled=True)  # the classifier head is gone
-f_train, f_test = extract_features(train.images, encoder), extract_features(test.images, encoder)
+encoder = vision.cnn_encoder(cnn, pooled=True)  # the classifier head is gone
+f_train, f_test = vision.extract_features(train.images, encoder), vision.extract_features(test.images, encoder)
 print("cached features:", f_train.shape, f_test.shape)
 
 # %% [markdown]
@@ -122,9 +117,8 @@ print("cached features:", f_train.shape, f_test.shape)
 # guess.
 
 # %%
-from course_lib.captioning import CaptionTokenizer
 
-tokenizer = CaptionTokenizer([c for refs in train.captions for c in refs])
+tokenizer = captioning.CaptionTokenizer([c for refs in train.captions for c in refs])
 MAX_LEN = 21  # the longest caption has 19 words
 print("vocabulary:", tokenizer.vocab_size, "words:", tokenizer.words)
 example = tokenizer.encode([train.captions[0][0]], max_len=MAX_LEN)
@@ -151,11 +145,10 @@ else:
 # One training pair per (image, reference): 2,000 images × 4 references.
 
 # %%
-from course_lib.captioning import ShowAndTell, fit_captioner
 
-model = ShowAndTell(tokenizer.vocab_size, embed_dim=32, units=96, feature_dim=32)
+model = captioning.ShowAndTell(tokenizer.vocab_size, embed_dim=32, units=96, feature_dim=32)
 t0 = time.perf_counter()
-hist = fit_captioner(model, f_train, train.captions, tokenizer, max_len=MAX_LEN, epochs=5, seed=SEED)
+hist = captioning.fit_captioner(model, f_train, train.captions, tokenizer, max_len=MAX_LEN, epochs=5, seed=SEED)
 print(f"decoder training {time.perf_counter() - t0:.1f} s, loss per epoch:",
       np.round(hist.history["loss"], 3))
 model.summary()
@@ -173,11 +166,10 @@ assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0], "the decoder le
 # the greedy prefix can drop out of a beam of 4 and the search end somewhere worse.
 
 # %%
-from course_lib.captioning import generate_captions
 
 t0 = time.perf_counter()
-greedy, greedy_ids = generate_captions(model, f_test, tokenizer, max_len=MAX_LEN)
-beam, beam_ids = generate_captions(model, f_test, tokenizer, max_len=MAX_LEN, beam_width=4)
+greedy, greedy_ids = captioning.generate_captions(model, f_test, tokenizer, max_len=MAX_LEN)
+beam, beam_ids = captioning.generate_captions(model, f_test, tokenizer, max_len=MAX_LEN, beam_width=4)
 print(f"decoded {2 * len(test)} captions in {time.perf_counter() - t0:.1f} s")
 ended = (greedy_ids == 2).any(axis=1).mean()
 print(f"greedy captions that ended with <end>: {ended:.1%}")

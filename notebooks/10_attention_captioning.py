@@ -42,7 +42,7 @@ if SCALE == "full":  # find (or download, about 1 GB) Flickr8k now, before anyth
 # ## 1. Scenes, the CNN, and features kept as a grid
 #
 # Same scenes and the same CNN as lesson 09, trained to name the objects in a scene, with
-# its head removed. `pretrained_scene_cnn` kept the trained model in the course's cache
+# its head removed. `vision.pretrained_scene_cnn` kept the trained model in the course's cache
 # when lesson 09 ran, so here it is loaded instead of trained again (if lesson 09 has not
 # run on this machine, it is trained now, with the same seed and the same result). This
 # time we keep its last convolutional map, an 8×8 grid of 48-channel cells. Neighbouring
@@ -58,13 +58,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib.captioning import (
-    CaptionTokenizer,
-    cnn_encoder,
-    extract_features,
-    label_accuracy,
-    pretrained_scene_cnn,
-)
+from course_lib import captioning, vision
 from course_lib.data.scenes import make_scenes
 
 N_TRAIN, N_TEST, IMAGE, MAX_LEN = 2000, 400, 32, 21
@@ -72,17 +66,17 @@ train = make_scenes(N_TRAIN, image_size=IMAGE, seed=SEED)
 test = make_scenes(N_TEST, image_size=IMAGE, seed=SEED + 1000)
 
 t0 = time.perf_counter()
-cnn, trained_now = pretrained_scene_cnn(train.images, train.labels(), width=24, epochs=5, seed=SEED)
-label_acc, base_acc = label_accuracy(cnn.predict(test.images, verbose=0), test.labels())
+cnn, trained_now = vision.pretrained_scene_cnn(train.images, train.labels(), width=24, epochs=5, seed=SEED)
+label_acc, base_acc = vision.label_accuracy(cnn.predict(test.images, verbose=0), test.labels())
 print(f"lesson 09's CNN {'trained' if trained_now else 'loaded from the cache'} in {time.perf_counter() - t0:.1f} s; "
       f"held-out label accuracy {label_acc:.3f} (always guessing each label's majority: {base_acc:.3f})")
 assert label_acc > base_acc + 0.06, "the CNN learned to name the objects, beyond the majority guess"
 
-grid_encoder = cnn_encoder(cnn)  # head removed, grid kept
-g_train, g_test = extract_features(train.images, grid_encoder), extract_features(test.images, grid_encoder)
+grid_encoder = vision.cnn_encoder(cnn)  # head removed, grid kept
+g_train, g_test = vision.extract_features(train.images, grid_encoder), vision.extract_features(test.images, grid_encoder)
 v_train, v_test = g_train.mean(axis=(1, 2)), g_test.mean(axis=(1, 2))  # lesson 09's vectors
 print("grid features:", g_train.shape, " pooled vectors:", v_train.shape)
-tokenizer = CaptionTokenizer([c for refs in train.captions for c in refs])
+tokenizer = captioning.CaptionTokenizer([c for refs in train.captions for c in refs])
 
 # %% [markdown]
 # ## 2. Spatial attention, one step by hand
@@ -146,15 +140,14 @@ assert np.allclose(np.asarray(alpha_k).reshape(2, 8, 8), alpha_np, atol=1e-5)
 # sizes and epochs, so the comparison is like for like.
 
 # %%
-from course_lib.captioning import ShowAndTell, ShowAttendTell, fit_captioner
 
 train_refs = train.captions  # every image with its four references
 t0 = time.perf_counter()
-tell = ShowAndTell(tokenizer.vocab_size, embed_dim=32, units=96, feature_dim=32)
-h_tell = fit_captioner(tell, v_train, train_refs, tokenizer, max_len=MAX_LEN, epochs=4, seed=SEED)
+tell = captioning.ShowAndTell(tokenizer.vocab_size, embed_dim=32, units=96, feature_dim=32)
+h_tell = captioning.fit_captioner(tell, v_train, train_refs, tokenizer, max_len=MAX_LEN, epochs=4, seed=SEED)
 t1 = time.perf_counter()
-attend = ShowAttendTell(tokenizer.vocab_size, embed_dim=32, units=96, feature_dim=32, attention_units=32)
-h_attend = fit_captioner(attend, g_train, train_refs, tokenizer, max_len=MAX_LEN, epochs=4, seed=SEED)
+attend = captioning.ShowAttendTell(tokenizer.vocab_size, embed_dim=32, units=96, feature_dim=32, attention_units=32)
+h_attend = captioning.fit_captioner(attend, g_train, train_refs, tokenizer, max_len=MAX_LEN, epochs=4, seed=SEED)
 t2 = time.perf_counter()
 print(f"Show and Tell {t1 - t0:.1f} s, Show Attend and Tell {t2 - t1:.1f} s")
 
@@ -179,11 +172,10 @@ assert h_attend.history["loss"][-1] < h_tell.history["loss"][-1], "the grid mode
 # is the one the decoder used to choose the word above it.
 
 # %%
-from course_lib.captioning import generate_captions
 from course_lib.plots import plot_image_attention
 
-caps_attend, ids_attend, alphas = generate_captions(attend, g_test, tokenizer, max_len=MAX_LEN, return_attention=True)
-caps_tell, _ = generate_captions(tell, v_test, tokenizer, max_len=MAX_LEN)
+caps_attend, ids_attend, alphas = captioning.generate_captions(attend, g_test, tokenizer, max_len=MAX_LEN, return_attention=True)
+caps_tell, _ = captioning.generate_captions(tell, v_test, tokenizer, max_len=MAX_LEN)
 
 shown = [int(np.flatnonzero(test.n_objects == k)[0]) for k in (2, 3)] + [int(np.flatnonzero(test.n_objects == 3)[1])]
 for i in shown:

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
+from course_lib import vision
 from course_lib.data.digits import load_digits, split_by_class, upsample
 from course_lib.data.scenes import SHAPES, make_scenes
 
@@ -94,21 +95,14 @@ plt.show()
 # ## 2. Pretrain on the source task
 #
 # A small CNN: three convolution blocks with BatchNorm, then global average pooling to a
-# 64-number feature vector (the *backbone*), and a last `Dense` layer that scores the 5
-# source classes. After pretraining we throw that last layer away and keep the backbone.
+# 64-number feature vector (the *backbone*, `vision.conv_backbone`, the same blocks as the
+# scene CNN of lessons 09 and 10), and a last `Dense` layer that scores the 5 source
+# classes. After pretraining we throw that last layer away and keep the backbone.
 
 # %%
 def make_backbone():
-    """x: (N, 24, 24, 1) -> features (N, 64)."""
-    inputs = keras.Input((CANVAS, CANVAS, 1))
-    h = inputs
-    for i, filters in enumerate((16, 32, 64)):
-        h = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(h)
-        h = keras.layers.BatchNormalization(momentum=0.9)(h)
-        h = keras.layers.ReLU()(h)
-        if i < 2:
-            h = keras.layers.MaxPooling2D()(h)
-    return keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(h), name="backbone")
+    """x: (N, 24, 24, 1) -> features (N, 64): conv, batch norm, ReLU three times."""
+    return vision.conv_backbone(CANVAS, channels=1, widths=(16, 32, 64), bn_momentum=0.9)
 
 
 def cross_entropy():

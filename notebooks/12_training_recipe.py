@@ -446,11 +446,11 @@ assert ema_loss < raw_loss, "averaging the noisy weights lowers the test loss"
 
 # %% [markdown]
 # The averaged weights have the lower test loss. How much lower depends on where the raw
-# weights happened to stop: on this run (seed 0, printed above) the last steps left them
-# on a bad bounce, and the average halved the test loss and gained about three points
-# of accuracy; on seed 1 the raw weights stopped well (test loss 0.110) and the average
-# gained little (0.099, the same accuracy). Averaging removes the bounce of the last
-# steps; it cannot make up for a model that has little left to learn.
+# weights happened to stop: on this run (printed above) the last steps left them on a
+# bad bounce, and the average halved the test loss and gained about three points of
+# accuracy. When the raw weights happen to stop on a good step, the average has little
+# to add (exercise 6 runs another seed). Averaging removes the bounce of the last steps;
+# it cannot make up for a model that has little left to learn.
 
 # %%
 summary = pd.DataFrame(
@@ -502,3 +502,5 @@ print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
 #    enough and different enough for the ensemble to beat the last snapshot?
 # 5. Set `ema_momentum` to 0.9 and 0.999. Which one follows the weights too closely, and
 #    which one still remembers the first, bad epochs?
+# 6. Set `SEED = 1` in the parameters cell and run the lesson again. Where did the raw
+#    weights of section 7 stop this time, and how much did the average gain?

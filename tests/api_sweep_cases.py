@@ -31,6 +31,7 @@ from course_lib import (
     run_identity,
     seq2seq,
     training,
+    vision,
 )
 from course_lib.data import (
     anki,
@@ -135,7 +136,7 @@ def seq2seq_arrays():
 
 @functools.cache
 def small_cnn():
-    return captioning.small_cnn(24, 3, width=4)
+    return vision.small_cnn(24, 3, width=4)
 
 
 @functools.cache
@@ -255,6 +256,11 @@ CASES = {
     "checks.check_positive": (checks.check_positive, lambda: dict(value=0.5, name="value")),
     "checks.check_probability": (checks.check_probability, lambda: dict(value=0.5, name="value")),
     "checks.check_choice": (checks.check_choice, lambda: dict(value=[3], name="value", choices=([3], "b"))),
+    "checks.check_model": (checks.check_model, lambda: dict(model=_tiny_classifier(), name="model")),
+    "vision.conv_backbone": (vision.conv_backbone, lambda: dict(
+        image_size=8, channels=1, widths=(2, 3), bn_momentum=0.9)),
+    "vision.conv_blocks": (vision.conv_blocks, lambda: dict(
+        x=keras.Input((8, 8, 1)), widths=(2, 3), bn_momentum=0.9)),
     "checks.check_seed": (checks.check_seed, lambda: dict(value=3, name="value", allow_none=False)),
     "checks.check_sequence": (checks.check_sequence, lambda: dict(value=["a"], name="value", what="words")),
     "checks.check_cache": (checks.check_cache, lambda: dict(
@@ -375,13 +381,13 @@ CASES.update({
         captions=["a red ball", "a blue box"], min_count=1)),
     "captioning.caption_pairs": (captioning.caption_pairs, lambda: dict(
         features=floats(2, 5), captions=[["a red ball"], ["a blue box"]], tokenizer=caption_tok(), max_len=6)),
-    "captioning.small_cnn": (captioning.small_cnn, lambda: dict(image_size=24, n_labels=3, width=4)),
-    "captioning.pretrain_cnn": (captioning.pretrain_cnn, lambda: dict(
+    "vision.small_cnn": (vision.small_cnn, lambda: dict(image_size=24, n_labels=3, width=4)),
+    "vision.pretrain_cnn": (vision.pretrain_cnn, lambda: dict(
         cnn=small_cnn(), images=_scene_images()[0], labels=_scene_images()[1], epochs=1, batch_size=3)),
-    "captioning.label_accuracy": (captioning.label_accuracy, lambda: dict(logits=floats(4, 3), labels=(RNG.random((4, 3)) > 0.5).astype(int))),
-    "captioning.extract_features": (captioning.extract_features, lambda: dict(
-        images=_scene_images()[0], backbone=captioning.cnn_encoder(small_cnn()), chunk=4)),
-    "captioning.cnn_encoder": (captioning.cnn_encoder, lambda: dict(classifier=small_cnn(), layer="grid", pooled=True)),
+    "vision.label_accuracy": (vision.label_accuracy, lambda: dict(logits=floats(4, 3), labels=(RNG.random((4, 3)) > 0.5).astype(int))),
+    "vision.extract_features": (vision.extract_features, lambda: dict(
+        images=_scene_images()[0], backbone=vision.cnn_encoder(small_cnn()), chunk=4)),
+    "vision.cnn_encoder": (vision.cnn_encoder, lambda: dict(classifier=small_cnn(), layer="grid", pooled=True)),
     "captioning.ShowAndTell": (captioning.ShowAndTell, lambda: dict(vocab_size=V, embed_dim=4, units=6, feature_dim=5)),
     "captioning.ShowAndTell.call": (_call(show_and_tell, "inputs"), lambda: dict(
         inputs=(floats(N, 5), caption_tok().encode(["a red ball", "a blue box"], max_len=5)))),
@@ -551,8 +557,8 @@ NOT_SWEPT = {
     "series.load_co2": "no arguments",
     # downloads of real datasets or ImageNet weights, and the full-scale runs: the full-scale
     # rehearsal (test_full_scale_rehearsal.py) runs them against the loopback mirror
-    "captioning.pretrained_encoder": "downloads ImageNet weights",
-    "captioning.pretrained_scene_cnn": "trains and caches a CNN (test_captioning.py)",
+    "vision.pretrained_encoder": "downloads ImageNet weights",
+    "vision.pretrained_scene_cnn": "trains and caches a CNN (test_captioning.py)",
     "flickr8k.download_flickr8k": "downloads the dataset",
     "flickr8k.load_images": "reads JPEGs of the downloaded dataset (rehearsal)",
     "flowers.load_images": "reads JPEGs of the downloaded dataset (rehearsal)",

@@ -13,15 +13,17 @@ from course_lib.captioning import (
     ShowAndTell,
     ShowAttendTell,
     caption_pairs,
-    cnn_encoder,
-    extract_features,
     fit_captioner,
     generate_captions,
+)
+from course_lib.metrics import attention_on_mask, bleu_scores
+from course_lib.vision import (
+    cnn_encoder,
+    extract_features,
     label_accuracy,
     pretrained_scene_cnn,
     small_cnn,
 )
-from course_lib.metrics import attention_on_mask, bleu_scores
 
 CAPS = ["a red circle", "a big blue square left of a red circle"]
 
@@ -308,7 +310,7 @@ def test_fit_captioner_with_a_run_dir_resumes_where_it_stopped(toy, tmp_path):
 
 
 def test_pretrained_scene_cnn_trains_once_then_loads_the_same_model(tmp_path, monkeypatch):
-    from course_lib.captioning import _scene_cnn_cache_path
+    from course_lib.vision import _scene_cnn_cache_path
 
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
     rng = np.random.default_rng(0)
