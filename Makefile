@@ -34,7 +34,7 @@ lab: setup
 # Lint, the unit tests, then every notebook executed by nbval.
 test: setup
 	$(BIN)/ruff check conftest.py course_lib tests tools notebooks site
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder
 
 unit: setup
 	$(BIN)/python -m pytest tests

@@ -10,7 +10,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 _notebook_seconds: dict[str, float] = defaultdict(float)
+_file_seconds: dict[str, float] = defaultdict(float)
 _notebook_failed: set[str] = set()
+FILE_SECONDS = ROOT / "tests" / "file_seconds.json"
 
 
 def pytest_configure(config):
@@ -30,8 +32,24 @@ def pytest_configure(config):
         os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Longest test files first (``tests/file_seconds.json``), each file's tests in order.
+
+    pytest-xdist (``--dist loadfile --no-loadscope-reorder``) hands each worker the next
+    file when it is free; starting with the longest ones lets the workers finish together
+    instead of one running a long file at the end while the other waits.
+    """
+    hints = json.loads(FILE_SECONDS.read_text(encoding="utf-8"))["seconds"] if FILE_SECONDS.is_file() else {}
+    first_seen = {}
+    for item in items:
+        first_seen.setdefault(item.nodeid.split("::")[0], len(first_seen))
+    items.sort(key=lambda item: (-hints.get(item.nodeid.split("::")[0], 1.0),
+                                 first_seen[item.nodeid.split("::")[0]]))
+
+
 def pytest_runtest_logreport(report):
     path = report.nodeid.split("::")[0]
+    _file_seconds[path] += report.duration
     if path.endswith(".ipynb"):
         _notebook_seconds[path] += report.duration
         if report.failed:
@@ -52,7 +70,8 @@ def pytest_terminal_summary(terminalreporter):
     out.parent.mkdir(exist_ok=True)
     out.write_text(
         json.dumps(
-            {"when": time.strftime("%Y-%m-%d %H:%M"), "seconds": dict(_notebook_seconds)},
+            {"when": time.strftime("%Y-%m-%d %H:%M"), "seconds": dict(_notebook_seconds),
+             "files": {k: round(v, 1) for k, v in _file_seconds.items()}},
             indent=1,
             sort_keys=True,
         )

@@ -57,7 +57,12 @@ class CaptionTokenizer:
         captions: iterable of caption strings (words separated by spaces) to build the
             vocabulary from; words are lower-cased.
         min_count: keep words seen at least this often (rarer words are unknown).
+
+    ``PAD_ID``, ``START_ID`` and ``END_ID`` name the three special ids; code that builds or
+    reads id rows uses them, never the numbers.
     """
+
+    PAD_ID, START_ID, END_ID = 0, 1, 2
 
     def __init__(self, captions, min_count: int = 1):
         min_count = check_positive_int(min_count, "min_count")
@@ -70,7 +75,7 @@ class CaptionTokenizer:
         if not counts:
             raise ValueError("captions: expected at least one non-empty caption")
         words = sorted(w for w, n in counts.items() if n >= min_count)
-        self.words = [PAD, START, END, *words]
+        self.words = [PAD, START, END, *words]  # at PAD_ID, START_ID, END_ID
         self.index = {w: i for i, w in enumerate(self.words)}
 
     @staticmethod
@@ -103,7 +108,7 @@ class CaptionTokenizer:
             unknown = [w for w in words if w not in self.index]
             if unknown:
                 raise ValueError(f"unknown word(s) {unknown} in caption {c!r}; not in the vocabulary")
-            rows.append([1, *(self.index[w] for w in words), 2])
+            rows.append([self.START_ID, *(self.index[w] for w in words), self.END_ID])
         if not rows:
             raise ValueError("captions: expected at least one caption")
         longest = max(len(r) for r in rows)
@@ -124,9 +129,9 @@ class CaptionTokenizer:
         ids = check_ids(ids, "ids", self.vocab_size, ("time",), allow_empty=True)
         words = []
         for i in ids:
-            if i == 2:
+            if i == self.END_ID:
                 break
-            if i > 2:
+            if i not in (self.PAD_ID, self.START_ID):
                 words.append(self.words[i])
         return " ".join(words)
 
@@ -419,7 +424,7 @@ def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max
     x, tokens = caption_pairs(features, captions, tokenizer, max_len)
     model.compile(
         keras.optimizers.Adam(learning_rate),
-        keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=tokenizer.PAD_ID),
     )
     if run_dir is not None:
         from course_lib.training import fit_resumable
@@ -492,7 +497,8 @@ def generate_captions(model, features, tokenizer: CaptionTokenizer, *, max_len: 
         return log_probs, (keras.ops.convert_to_numpy(h), feats)
 
     state = _decoder_state(model, features)
-    kwargs = dict(start_id=1, end_id=2, max_len=max_len, pad_id=0)
+    kwargs = dict(start_id=tokenizer.START_ID, end_id=tokenizer.END_ID, max_len=max_len,
+                  pad_id=tokenizer.PAD_ID)
     if beam_width == 1:
         tokens, _ = greedy_decode(step_fn, state, **kwargs)
     else:

@@ -119,6 +119,14 @@ def rnn_forward(x, h0, Wx, Wh, b):
     return h, caches
 
 
+def _check_step_caches(cache) -> None:
+    if not isinstance(cache, list) or not cache:
+        raise TypeError(f"cache: expected the list of step caches returned by rnn_forward, "
+                        f"got {type(cache).__name__}")
+    for c in cache:
+        check_cache(c, "cache", 5, "rnn_step_forward")
+
+
 def rnn_backward(dh, cache):
     """Backpropagation through time for ``rnn_forward``.
 
@@ -133,10 +141,8 @@ def rnn_backward(dh, cache):
     Returns:
         ``dx: (N, T, D), dh0: (N, H), dWx: (D, H), dWh: (H, H), db: (H,)``.
     """
-    if not isinstance(cache, list) or not cache:
-        raise TypeError(f"cache: expected the list of step caches returned by rnn_forward, "
-                        f"got {type(cache).__name__}")
-    caches = [check_cache(c, "cache", 5, "rnn_step_forward") for c in cache]
+    _check_step_caches(cache)
+    caches = cache
     T = len(caches)
     x0, h_prev0, Wx, Wh, _ = caches[0]
     N, D = x0.shape

@@ -21,6 +21,7 @@ from course_lib.checks import (
     check_tensor,
     check_token_tensor,
 )
+from course_lib.data.dates import Vocabulary
 
 __all__ = [
     "AttentionDecoder",
@@ -74,7 +75,7 @@ class Encoder(keras.layers.Layer):
 
     def call(self, source):
         check_token_tensor(source, "source", self.vocab_size, ("batch", "S"), dtype="number")
-        mask = ops.not_equal(source, 0)
+        mask = ops.not_equal(source, Vocabulary.PAD_ID)
         outputs, state = self.gru(self.embedding(source), mask=mask)
         outputs = outputs * ops.cast(ops.expand_dims(mask, -1), outputs.dtype)
         return outputs, state
@@ -225,7 +226,7 @@ class PaddingMask(keras.layers.Layer):
         (batch, S) bool, ``True`` where the token is not padding.
     """
 
-    def __init__(self, pad_id=0, **kwargs):
+    def __init__(self, pad_id=Vocabulary.PAD_ID, **kwargs):
         super().__init__(**kwargs)
         self.pad_id = check_positive_int(pad_id, "pad_id", minimum=0)
 
@@ -255,7 +256,7 @@ def masked_loss(target_out, logits):
     check_token_tensor(target_out, "target_out", logits.shape[-1], ("batch", logits.shape[1]),
                        dtype="number")
     per_token = keras.losses.sparse_categorical_crossentropy(target_out, logits, from_logits=True)
-    mask = ops.cast(ops.not_equal(target_out, 0), per_token.dtype)
+    mask = ops.cast(ops.not_equal(target_out, Vocabulary.PAD_ID), per_token.dtype)
     return ops.sum(per_token * mask) / ops.maximum(ops.sum(mask), 1.0)
 
 
@@ -376,7 +377,7 @@ def fit_seq2seq(model, arrays, recipe, *, epochs=None, verbose=None):
         )
     epochs = check_positive_int(recipe.epochs if epochs is None else epochs, "epochs")
     model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate, clipnorm=recipe.clipnorm),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=Vocabulary.PAD_ID))
     history = model.fit([source, target_in], target_out, batch_size=recipe.batch_size, epochs=epochs,
                         verbose=recipe.verbose if verbose is None else verbose)
     return [float(x) for x in history.history["loss"]]
@@ -397,7 +398,8 @@ def greedy_translate(encoder, decoder, source, max_len):
     from course_lib.decoding import greedy_decode
 
     step_fn, state = make_step_fn(encoder, decoder, source)
-    return greedy_decode(step_fn, state, start_id=2, end_id=3, max_len=check_positive_int(max_len, "max_len"))
+    return greedy_decode(step_fn, state, start_id=Vocabulary.START_ID, end_id=Vocabulary.END_ID,
+                         pad_id=Vocabulary.PAD_ID, max_len=check_positive_int(max_len, "max_len"))
 
 
 def make_step_fn(encoder, decoder, source):
@@ -436,7 +438,7 @@ def make_step_fn(encoder, decoder, source):
             return log_probs.numpy(), (s.numpy(), values, mask)
 
         step_fn.weights = []
-        return step_fn, (state.numpy(), outputs.numpy(), source != 0)
+        return step_fn, (state.numpy(), outputs.numpy(), source != Vocabulary.PAD_ID)
 
     @tf.function(reduce_retracing=True)
     def run_plain(tokens, s, context):
@@ -494,9 +496,9 @@ class Translator(keras.Model):
     def call(self, source_tokens):
         source = ops.cast(self.source_lookup(source_tokens), "int32")
         outputs, state = self.encoder(source)
-        context, mask = state, ops.not_equal(source, 0)
+        context, mask = state, ops.not_equal(source, Vocabulary.PAD_ID)
         batch = ops.shape(source)[0]
-        token = ops.full((batch, 1), 2, dtype="int32")  # <start>
+        token = ops.full((batch, 1), Vocabulary.START_ID, dtype="int32")
         done = ops.zeros((batch,), dtype="bool")
         result = []
         for _ in range(self.max_len):
@@ -505,10 +507,10 @@ class Translator(keras.Model):
             else:
                 logits, state = self.decoder(token, state, context)
             nxt = ops.cast(ops.argmax(logits[:, 0], axis=-1), "int32")
-            nxt = ops.where(done, 0, nxt)
+            nxt = ops.where(done, Vocabulary.PAD_ID, nxt)
             result.append(nxt)
-            done = ops.logical_or(done, ops.equal(nxt, 3))  # <end>
-            token = ops.expand_dims(ops.where(done, 3, nxt), 1)
+            done = ops.logical_or(done, ops.equal(nxt, Vocabulary.END_ID))
+            token = ops.expand_dims(ops.where(done, Vocabulary.END_ID, nxt), 1)
         return self.target_words(ops.stack(result, axis=1))
 
     def get_config(self):

@@ -45,18 +45,18 @@ print(info)
 # `(N, T, D)`; the hidden states of all steps, `(N, T, H)`. The first step needs an
 # `h_0`: we start from zeros.
 #
-# The step function is short enough to read in full:
+# The step function, without its docstring and argument checks (`course_lib.show` leaves
+# them out), is short enough to read in full:
 
 # %%
-import inspect
-
 import matplotlib.pyplot as plt
 import numpy as np
 
 from course_lib import numpy_rnn as nr
+from course_lib import show
 from course_lib.gradcheck import numeric_gradient, numeric_gradient_array, rel_error
 
-print(inspect.getsource(nr.rnn_step_forward).split('"""')[-1])
+show.show(nr.rnn_step_forward)  # the code without its docstring and argument checks
 
 rng = np.random.default_rng(SEED)
 N, T, D, H = 3, 6, 4, 5
@@ -157,7 +157,7 @@ print("rnn_forward == the step function applied", T, "times with the same weight
 # second rule explicitly: the per-step contributions to `dWh` add up to the total.
 
 # %%
-print(inspect.getsource(nr.rnn_backward).split('"""')[-1])
+show.show(nr.rnn_backward)
 
 dh_up = rng.normal(size=h_all.shape)  # upstream gradient dL/dh_t from the outputs
 dx, dh0, dWx, dWh, db = nr.rnn_backward(dh_up, cache)
@@ -245,7 +245,7 @@ assert max(lm_errors.values()) < 1e-7
 # is true (then divides by `N`):
 
 # %%
-print(inspect.getsource(nr.temporal_softmax_loss).split('"""')[-1])
+show.show(nr.temporal_softmax_loss)
 
 lengths = np.array([10, 7, 4, 1])  # real steps per sequence; the rest is padding
 mask = np.arange(T_lm)[None, :] < lengths[:, None]  # (N, T) True on real steps

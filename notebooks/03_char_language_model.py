@@ -181,8 +181,58 @@ assert numpy_nll < 0.8 * unigram_nll, "the NumPy RNN has learned more than chara
 # %% [markdown]
 # ## 3. A Keras character LM with truncated BPTT
 #
-# Backpropagating through the whole text at once is impossible, so **truncated BPTT**
-# cuts it into consecutive chunks of `L` characters. `course_lib.data.text.tbptt_batches`
+# Why not backpropagate through the whole text at once? Because the backward pass needs
+# what the forward pass computed at every step: the caches that `rnn_forward` and the
+# other forward functions return hold each step's input and hidden state. We measure it
+# on the NumPy model above: the bytes of the distinct arrays its caches keep (a slice of
+# an array counts once, with the array it views), for longer and longer sequences.
+
+# %%
+def cache_bytes(obj, seen=None):
+    """Bytes of the distinct NumPy arrays inside nested tuples/lists (views count their base once)."""
+    seen = set() if seen is None else seen
+    if isinstance(obj, np.ndarray):
+        base = obj if obj.base is None else obj.base
+        if id(base) in seen or not isinstance(base, np.ndarray):
+            return 0
+        seen.add(id(base))
+        return base.nbytes
+    if isinstance(obj, (tuple, list)):
+        return sum(cache_bytes(o, seen) for o in obj)
+    return 0
+
+
+def bptt_memory(T, streams=N_STREAMS):
+    """Bytes the NumPy LM keeps for one backward pass over `streams` x T characters."""
+    x = np.zeros((streams, T), dtype=np.int64)
+    emb, emb_cache = nr.word_embedding_forward(x, np_params["W_embed"])
+    h, rnn_cache = nr.rnn_forward(emb, np.zeros((streams, H_NP)), np_params["Wx"], np_params["Wh"], np_params["b"])
+    _, aff_cache = nr.temporal_affine_forward(h, np_params["W_out"], np_params["b_out"])
+    weights = sum(w.nbytes for w in np_params.values())  # the parameters, kept anyway
+    return cache_bytes([emb_cache, rnn_cache, aff_cache]) - weights
+
+
+lengths = [25, 100, 400, 1600]
+mem = {T: bptt_memory(T) for T in lengths}
+per_step = (mem[1600] - mem[400]) / (1600 - 400)  # bytes per character of sequence
+for T in lengths:
+    print(f"T = {T:5d}: {mem[T] / 2**20:7.2f} MiB kept for the backward pass")
+whole = per_step * len(train_ids) / N_STREAMS  # the training text as 32 streams, one pass each
+print(f"{per_step / N_STREAMS:.0f} bytes per character per stream; the whole training text in one "
+      f"backward pass: {whole / 2**30:.1f} GiB")
+growth = [mem[b] / mem[a] for a, b in zip(lengths, lengths[1:])]
+assert all(3.9 < g < 4.1 for g in growth), "the memory of full BPTT grows linearly with T"
+assert whole > 100 * mem[25], "a whole-text backward pass keeps far more than one 25-step chunk"
+
+# %% [markdown]
+# The memory grows in proportion to the sequence length (four times the length, four
+# times the bytes): every step keeps its input embedding and its hidden state, plus the
+# hidden states stacked for the output layer. Full BPTT over the text would hold every
+# character's activations at once — the figure above for this small model, and it grows
+# with the width of the model and the length of the corpus — and it would update the
+# weights once per pass over the whole text. **Truncated BPTT** cuts the text into
+# consecutive chunks of `L` characters, so the memory is that of one chunk and the
+# weights are updated after every chunk. `course_lib.data.text.tbptt_batches`
 # splits the text into `B` parallel streams and lays them out so that row `i` of batch
 # `k + 1` continues row `i` of batch `k`. A `stateful=True` recurrent layer then starts
 # each batch from the hidden state the previous batch ended with — context flows across

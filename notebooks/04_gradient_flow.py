@@ -363,6 +363,7 @@ for name, value in g.items():
 assert g["LSTM (forget bias 1, default)"] > 1e3 * g["SimpleRNN"], "LSTM: orders of magnitude more gradient at t=0"
 assert g["LSTM (forget bias 3)"] > 1e3 * g["LSTM (forget bias 1, default)"], "a more open forget gate carries more"
 assert g["GRU"] < 1e-2 * g["LSTM (forget bias 1, default)"], "an untrained GRU's update gate (≈0.5) does not carry far"
+assert g["GRU"] < 1e-3 * g["SimpleRNN"], "an untrained GRU carries even less than a SimpleRNN"
 assert g["GRU (update bias 3)"] > 1e6 * g["GRU"] and g["GRU (update bias 3)"] > 1e3 * g["SimpleRNN"], "an open update gate carries"
 
 # %% [markdown]

@@ -101,10 +101,10 @@ import inspect
 
 import keras
 
-from course_lib import seq2seq
+from course_lib import seq2seq, show
 
-print(inspect.getsource(seq2seq.Encoder.call))
-print(inspect.getsource(seq2seq.Decoder.call))
+show.show(seq2seq.Encoder.call)  # without the argument checks
+show.show(seq2seq.Decoder.call)
 
 R = seq2seq.RECIPES[SCALE]
 print(R)
@@ -204,9 +204,10 @@ from course_lib.metrics import exact_match, score_by_group, token_accuracy
 
 max_len = te["target_out"].shape[1]
 step_fn, state = seq2seq.make_step_fn(encoder, decoder, te["source"])
-greedy_ids, greedy_logp = greedy_decode(step_fn, state, start_id=2, end_id=3, max_len=max_len)
+special = dict(start_id=tgt_vocab.start_id, end_id=tgt_vocab.end_id, pad_id=tgt_vocab.pad_id)
+greedy_ids, greedy_logp = greedy_decode(step_fn, state, max_len=max_len, **special)
 step_fn, state = seq2seq.make_step_fn(encoder, decoder, te["source"])
-beam_ids, beam_logp = beam_search(step_fn, state, start_id=2, end_id=3, max_len=max_len, beam_width=4)
+beam_ids, beam_logp = beam_search(step_fn, state, max_len=max_len, beam_width=4, **special)
 greedy, beam = tgt_vocab.decode(greedy_ids), tgt_vocab.decode(beam_ids)
 for k in range(3):
     print(f"{test.source[k]}\n   greedy: {dates.detokenize(greedy[k])}\n   beam  : {dates.detokenize(beam[k])}\n   truth : {test.target[k]}")

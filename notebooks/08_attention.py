@@ -147,11 +147,9 @@ assert gap < 1e-5
 # teacher-forced target at once:
 
 # %%
-import inspect
+from course_lib import seq2seq, show
 
-from course_lib import seq2seq
-
-print(inspect.getsource(seq2seq.AttentionDecoder.call))
+show.show(seq2seq.AttentionDecoder.call)  # without the argument checks
 
 # %% [markdown]
 # We train it, and lesson 07's plain encoder–decoder again, with lesson 07's recipe

@@ -171,21 +171,22 @@ t0 = time.perf_counter()
 greedy, greedy_ids = captioning.generate_captions(model, f_test, tokenizer, max_len=MAX_LEN)
 beam, beam_ids = captioning.generate_captions(model, f_test, tokenizer, max_len=MAX_LEN, beam_width=4)
 print(f"decoded {2 * len(test)} captions in {time.perf_counter() - t0:.1f} s")
-ended = (greedy_ids == 2).any(axis=1).mean()
+ended = (greedy_ids == tokenizer.END_ID).any(axis=1).mean()
 print(f"greedy captions that ended with <end>: {ended:.1%}")
 assert ended > 0.95
 
 
 def caption_log_prob(ids):
     """Sum of log p(word) under the model for id rows ending at <end>."""
-    rows = [[1, *r[: list(r).index(2) + 1]] if 2 in r else [1, *r] for r in ids]
+    start, end = tokenizer.START_ID, tokenizer.END_ID
+    rows = [[start, *r[: list(r).index(end) + 1]] if end in r else [start, *r] for r in ids]
     T = max(len(r) for r in rows)
     x = np.zeros((len(rows), T), "int32")
     for i, r in enumerate(rows):
         x[i, : len(r)] = r
     logp = keras.ops.convert_to_numpy(keras.ops.log_softmax(model((f_test, x[:, :-1])), axis=-1))
     picked = np.take_along_axis(logp, x[:, 1:, None], axis=-1)[..., 0]
-    return (picked * (x[:, 1:] > 0)).sum(1)
+    return (picked * (x[:, 1:] != tokenizer.PAD_ID)).sum(1)
 
 
 lp_greedy, lp_beam = caption_log_prob(greedy_ids), caption_log_prob(beam_ids)

@@ -30,6 +30,7 @@ from course_lib import (
     recipe,
     run_identity,
     seq2seq,
+    show,
     training,
     vision,
 )
@@ -261,6 +262,8 @@ CASES = {
         image_size=8, channels=1, widths=(2, 3), bn_momentum=0.9)),
     "vision.conv_blocks": (vision.conv_blocks, lambda: dict(
         x=keras.Input((8, 8, 1)), widths=(2, 3), bn_momentum=0.9)),
+    "show.teaching_source": (show.teaching_source, lambda: dict(obj=numpy_rnn.rnn_step_forward)),
+    "show.show": (show.show, lambda: dict(obj=numpy_rnn.rnn_step_forward)),
     "checks.check_seed": (checks.check_seed, lambda: dict(value=3, name="value", allow_none=False)),
     "checks.check_sequence": (checks.check_sequence, lambda: dict(value=["a"], name="value", what="words")),
     "checks.check_cache": (checks.check_cache, lambda: dict(

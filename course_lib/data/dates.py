@@ -301,6 +301,7 @@ class Vocabulary:
     """
 
     PAD, UNK, START, END = "", "[UNK]", "<start>", "<end>"
+    PAD_ID, UNK_ID, START_ID, END_ID = 0, 1, 2, 3  # where those four tokens sit
 
     def __init__(self, tokens):
         if isinstance(tokens, (str, bytes)) or not hasattr(tokens, "__iter__"):
@@ -310,7 +311,7 @@ class Vocabulary:
         if not tokens:
             raise ValueError("tokens: expected at least one token")
         self.tokens = [self.PAD, self.UNK, self.START, self.END, *sorted(tokens)]
-        self.pad_id, self.unk_id, self.start_id, self.end_id = 0, 1, 2, 3
+        self.pad_id, self.unk_id, self.start_id, self.end_id = self.PAD_ID, self.UNK_ID, self.START_ID, self.END_ID
         self._index = {t: i for i, t in enumerate(self.tokens)}
         self._lookup = None
 
