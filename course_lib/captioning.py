@@ -26,6 +26,7 @@ import numpy as np
 from course_lib.checks import (
     check_array,
     check_choice,
+    check_finite,
     check_ids,
     check_model,
     check_positive_int,
@@ -159,7 +160,7 @@ def caption_pairs(features, captions, tokenizer: CaptionTokenizer, max_len: int 
         ``(features_rep, tokens)`` with ``features_rep: (M, ...)`` (each image's features
         repeated once per reference) and ``tokens: (M, T)`` ids; M = total references.
     """
-    features = check_array(features, "features", dtype="number")
+    features = check_finite(check_array(features, "features", dtype="number"), "features")
     if features.ndim < 2:
         raise ValueError(f"features: expected shape (N, ...) with one row per image, got {features.shape}")
     captions = check_sequence(captions, "captions", "reference-caption lists")
@@ -419,6 +420,7 @@ def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max
         ``history`` dict with one loss per epoch.
     """
     check_model(model, "model", "initial_state", "step")
+    max_len = check_positive_int(max_len, "max_len", minimum=2)
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     x, tokens = caption_pairs(features, captions, tokenizer, max_len)

@@ -20,6 +20,7 @@ import numpy as np
 from course_lib.checks import (
     check_array,
     check_choice,
+    check_finite,
     check_model,
     check_positive_int,
     check_probability,
@@ -112,8 +113,10 @@ def pretrain_cnn(cnn, images, labels, *, epochs: int = 5, batch_size: int = 32, 
     """
     check_model(cnn, "cnn")
     batch_size = check_positive_int(batch_size, "batch_size")
-    images = check_array(images, "images", ("n", "height", "width", 3), dtype="float")
+    images = check_finite(check_array(images, "images", ("n", "height", "width", 3), dtype="float"), "images")
     labels = check_array(labels, "labels", ("n", cnn.output_shape[-1]), dtype="number")
+    if labels.size and (labels.min() < 0 or labels.max() > 1 or not np.isfinite(labels).all()):
+        raise ValueError(f"labels: expected 0/1 targets, got values in [{labels.min()}, {labels.max()}]")
     if len(images) != len(labels):
         raise ValueError(f"images and labels must have the same length, got {len(images)} and {len(labels)}")
     cnn.compile(

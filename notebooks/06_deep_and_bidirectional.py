@@ -219,7 +219,7 @@ for name, bidirectional in (("unidirectional", False), ("bidirectional", True)):
 (uni_full, uni_causal), (bi_full, bi_causal) = lm_scores["unidirectional"], lm_scores["bidirectional"]
 assert abs(uni_full - uni_causal) < 0.05, "a left-to-right model never used the future anyway"
 assert bi_full < 0.5 * uni_full, "reading the future, the bidirectional model looks far better"
-assert bi_causal > uni_causal + 0.5, "without the future it is worse than the honest model"
+assert bi_causal > uni_causal + 0.3, "without the future it is worse than the honest model"
 
 # %% [markdown]
 # With the whole chunk as input, the bidirectional model's loss is far below the

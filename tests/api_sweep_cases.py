@@ -137,7 +137,7 @@ def seq2seq_arrays():
 
 @functools.cache
 def small_cnn():
-    return vision.small_cnn(24, 3, width=4)
+    return vision.small_cnn(24, 14, width=4)
 
 
 @functools.cache
@@ -244,7 +244,7 @@ def _decoder_call(attention_on):
 
 def _scene_images():
     s = scenes.make_scenes(6, image_size=24, seed=0)
-    return s.images, s.shape
+    return s.images, s.labels()  # (6, 24, 24, 3) images, (6, 14) 0/1 labels
 
 
 CASES = {
