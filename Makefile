@@ -18,12 +18,11 @@ setup: $(STAMP)
 
 # Exact versions from requirements.lock (what make test and CI use); the ranges in
 # requirements.txt say what is compatible (Colab installs course_lib without them).
-# --no-compile: Python writes the bytecode of what it imports, when it first imports it.
 $(STAMP): requirements.txt requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install --no-compile -r requirements.txt -c requirements.lock
-	$(BIN)/python -m pip install --no-compile --no-deps -e .
+	$(BIN)/python -m pip install -r requirements.txt -c requirements.lock
+	$(BIN)/python -m pip install --no-deps -e .
 	touch $(STAMP)
 
 # Serves the repository root (README, course_lib/, notebooks/) and opens the lessons.
