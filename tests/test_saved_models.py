@@ -41,9 +41,9 @@ def _seq2seq_arrays(n=24, S=7, T=6, src_v=12, tgt_v=10):
     return [source, target[:, :-1]], target[:, 1:]
 
 
-@pytest.mark.parametrize("attention", [True, False], ids=["attention-08", "plain-07"])
-@pytest.mark.parametrize("loss", ["masked_loss", "ignore_class"])
-def test_seq2seq_training_models_reload(tmp_path, attention, loss):
+@pytest.mark.parametrize(("loss", "attention"), [("masked_loss", True), ("ignore_class", False)],
+                         ids=["masked_loss-attention-08", "ignore_class-plain-07"])
+def test_seq2seq_training_models_reload(tmp_path, attention, loss):  # each loss and each model once
     x, y = _seq2seq_arrays()
     parts = seq2seq.build_seq2seq(12, 10, embed_dim=8, units=16, attention=attention, seed=0)
     chosen = (seq2seq.masked_loss if loss == "masked_loss"
