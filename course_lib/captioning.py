@@ -3,8 +3,9 @@
 The image encoders (a small CNN with its head removed, ImageNet applications, feature
 extraction) are in ``course_lib.vision``.
 
-* ``CaptionTokenizer`` turns captions into ``<start> w1 w2 … <end> <pad> …`` id rows and
-  back; an unknown word is an error, not a silent ``<unk>``. ``caption_pairs`` pairs
+* ``CaptionTokenizer``, a ``course_lib.vocabulary.Vocabulary`` of caption words, turns
+  captions into ``<start> w1 w2 … <end>`` id rows (then padding) and back; by default an
+  unknown word is an error, not a silent ``[UNK]``. ``caption_pairs`` pairs
   every reference caption with its image's features.
 * ``ShowAndTell``: a GRU language model whose initial state comes from the image vector,
   which also enters every step (h_t = GRU([embed(w_t), W_v v], h_{t-1})).
@@ -17,8 +18,6 @@ so greedy decoding and beam search (``course_lib.decoding``) drive them one word
 """
 
 from __future__ import annotations
-
-from collections import Counter
 
 import keras
 import numpy as np
@@ -35,11 +34,9 @@ from course_lib.checks import (
     check_tensor,
     check_token_tensor,
 )
+from course_lib.vocabulary import Vocabulary
 
 __all__ = [
-    "END",
-    "PAD",
-    "START",
     "CaptionTokenizer",
     "ShowAndTell",
     "ShowAttendTell",
@@ -48,36 +45,32 @@ __all__ = [
     "generate_captions",
 ]
 
-PAD, START, END = "<pad>", "<start>", "<end>"
+class CaptionTokenizer(Vocabulary):
+    """A word ``course_lib.vocabulary.Vocabulary`` built from caption strings.
 
-
-class CaptionTokenizer:
-    """Word-level vocabulary for captions with ``<pad>`` = 0, ``<start>`` = 1, ``<end>`` = 2.
+    Captions are lower-cased and split on whitespace (``split``). The ids are the
+    ``Vocabulary`` layout: ``PAD_ID``, ``UNK_ID``, ``START_ID``, ``END_ID``, then the words;
+    code that builds or reads id rows uses those names, never the numbers.
 
     Args:
-        captions: iterable of caption strings (words separated by spaces) to build the
-            vocabulary from; words are lower-cased.
-        min_count: keep words seen at least this often (rarer words are unknown).
-
-    ``PAD_ID``, ``START_ID`` and ``END_ID`` name the three special ids; code that builds or
-    reads id rows uses them, never the numbers.
+        captions: iterable of caption strings to build the vocabulary from.
+        min_count: keep words seen at least this often.
+        max_size: at most this many ids, specials included (the most frequent words).
+        unknown: what ``encode_captions`` does with a word not kept: ``"error"``
+            (default: a caption with an unknown word is a mistake here, not a silent
+            ``[UNK]``), ``"unk"`` or ``"drop"``.
     """
 
-    PAD_ID, START_ID, END_ID = 0, 1, 2
-
-    def __init__(self, captions, min_count: int = 1):
-        min_count = check_positive_int(min_count, "min_count")
+    def __init__(self, captions, min_count: int = 1, *, max_size: int | None = None, unknown: str = "error"):
         if isinstance(captions, str):
             raise TypeError("captions: expected a list of caption strings, got one string")
         captions = check_sequence(captions, "captions", "caption strings")
         if not all(isinstance(c, str) for c in captions):
             raise TypeError("captions: expected a list of caption strings")
-        counts = Counter(w for c in captions for w in self.split(c))
-        if not counts:
+        words = [w for c in captions for w in self.split(c)]
+        if not words:
             raise ValueError("captions: expected at least one non-empty caption")
-        words = sorted(w for w, n in counts.items() if n >= min_count)
-        self.words = [PAD, START, END, *words]  # at PAD_ID, START_ID, END_ID
-        self.index = {w: i for i, w in enumerate(self.words)}
+        super().__init__(words, min_count=min_count, max_size=max_size, unknown=unknown)
 
     @staticmethod
     def split(caption: str) -> list[str]:
@@ -86,12 +79,8 @@ class CaptionTokenizer:
             raise TypeError(f"caption: expected a string, got {type(caption).__name__}")
         return caption.lower().split()
 
-    @property
-    def vocab_size(self) -> int:
-        return len(self.words)
-
-    def encode(self, captions, max_len: int | None = None) -> np.ndarray:
-        """Captions → ids ``<start> w… <end>`` padded with 0.
+    def encode_captions(self, captions, max_len: int | None = None) -> np.ndarray:
+        """Captions → id rows ``<start> w… <end>``, padded with ``PAD_ID``.
 
         Args:
             captions: list of N caption strings.
@@ -103,43 +92,25 @@ class CaptionTokenizer:
         """
         if isinstance(captions, str):
             raise TypeError("captions: expected a list of caption strings, got one string")
-        rows = []
-        for c in captions:
-            words = self.split(c)
-            unknown = [w for w in words if w not in self.index]
-            if unknown:
-                raise ValueError(f"unknown word(s) {unknown} in caption {c!r}; not in the vocabulary")
-            rows.append([self.START_ID, *(self.index[w] for w in words), self.END_ID])
-        if not rows:
-            raise ValueError("captions: expected at least one caption")
-        longest = max(len(r) for r in rows)
-        max_len = longest if max_len is None else check_positive_int(max_len, "max_len", minimum=2)
-        if longest > max_len:
-            raise ValueError(f"max_len: a caption needs {longest} tokens, more than max_len={max_len}")
-        out = np.zeros((len(rows), max_len), "int32")
-        for i, r in enumerate(rows):
-            out[i, : len(r)] = r
-        return out
+        captions = check_sequence(captions, "captions", "caption strings")
+        if max_len is not None:
+            max_len = check_positive_int(max_len, "max_len", minimum=2)
+        return self.encode([self.split(c) for c in captions], max_len, start=True, end=True,
+                           name="captions", length_name="max_len")
 
-    def decode(self, ids) -> str:
-        """One id row → caption text: skips ``<start>``/``<pad>``, stops at ``<end>``.
+    def decode_caption(self, ids) -> str:
+        """One id row → caption text: skips ``<start>`` and padding, stops at ``<end>``.
 
         Args:
-            ids: (T,) ints in [0, vocab_size).
+            ids: (T,) ints in [0, V).
         """
-        ids = check_ids(ids, "ids", self.vocab_size, ("time",), allow_empty=True)
-        words = []
-        for i in ids:
-            if i == self.END_ID:
-                break
-            if i not in (self.PAD_ID, self.START_ID):
-                words.append(self.words[i])
-        return " ".join(words)
+        ids = check_ids(ids, "ids", self.size, ("time",), allow_empty=True)
+        return " ".join(self.decode(ids[None])[0])
 
-    def decode_batch(self, ids) -> list[str]:
+    def decode_captions(self, ids) -> list[str]:
         """(N, T) ids → N captions."""
-        ids = check_ids(ids, "ids", self.vocab_size, ("batch", "time"), allow_empty=True)
-        return [self.decode(row) for row in ids]
+        ids = check_ids(ids, "ids", self.size, ("batch", "time"), allow_empty=True)
+        return [" ".join(words) for words in self.decode(ids)]
 
 
 def _check_tokenizer(tokenizer):
@@ -154,7 +125,7 @@ def caption_pairs(features, captions, tokenizer: CaptionTokenizer, max_len: int 
         features: (N, ...) image features, one row per image.
         captions: N lists of reference captions.
         tokenizer: a ``CaptionTokenizer``.
-        max_len: as in ``CaptionTokenizer.encode``.
+        max_len: as in ``CaptionTokenizer.encode_captions``.
 
     Returns:
         ``(features_rep, tokens)`` with ``features_rep: (M, ...)`` (each image's features
@@ -173,7 +144,7 @@ def caption_pairs(features, captions, tokenizer: CaptionTokenizer, max_len: int 
     if (counts == 0).any():
         raise ValueError("captions: every image needs at least one reference caption")
     flat = [c for refs in captions for c in refs]
-    return np.repeat(features, counts, axis=0), tokenizer.encode(flat, max_len)
+    return np.repeat(features, counts, axis=0), tokenizer.encode_captions(flat, max_len)
 
 
 # ----------------------------------------------------------------------------- decoders
@@ -403,7 +374,7 @@ def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max
                   batch_size: int = 128, learning_rate: float = 3e-3, seed: int = 0, run_dir=None):
     """Teacher-forced training with a masked loss: inputs ``<start> w…``, targets ``w… <end>``.
 
-    Padding positions (id 0) are left out of the loss (``ignore_class=0``).
+    Padding positions (``PAD_ID``) are left out of the loss (``ignore_class``).
 
     Args:
         model: a ``ShowAndTell`` or ``ShowAttendTell``.
@@ -452,7 +423,7 @@ def _decoder_state(model, features):
 
 
 def generate_captions(model, features, tokenizer: CaptionTokenizer, *, max_len: int = 20,
-                      beam_width: int = 1, return_attention: bool = False):
+                      beam_width: int = 1, return_attention: bool = False, return_scores: bool = False):
     """Caption images with a trained decoder: greedy (``beam_width=1``) or beam search.
 
     Uses ``course_lib.decoding.greedy_decode`` / ``beam_search`` with the model's
@@ -467,11 +438,14 @@ def generate_captions(model, features, tokenizer: CaptionTokenizer, *, max_len: 
         beam_width: 1 for greedy decoding, more for beam search.
         return_attention: (greedy, ``ShowAttendTell`` only) also return the attention
             map of every generated word.
+        return_scores: also return each caption's log-probability under the model.
 
     Returns:
-        ``(captions, tokens)``: N strings and (N, max_len) ids; with
-        ``return_attention`` also ``alpha: (N, max_len, h, w)`` (the map used to
-        choose word t is ``alpha[:, t]``).
+        ``(captions, tokens)``: N strings and (N, max_len) ids; then, with
+        ``return_attention``, ``alpha: (N, max_len, h, w)`` (the map used to choose
+        word t is ``alpha[:, t]``); then, with ``return_scores``, ``log_prob: (N,)``,
+        the sum of the log-probabilities of the caption's words and its ``<end>`` (the
+        score greedy decoding and beam search maximise).
     """
     from course_lib.decoding import beam_search, greedy_decode
 
@@ -486,8 +460,8 @@ def generate_captions(model, features, tokenizer: CaptionTokenizer, *, max_len: 
         raise ValueError(f"features: expected shape (N, D) for ShowAndTell, got {features.shape}")
     if isinstance(model, ShowAttendTell) and features.ndim != 4:
         raise ValueError(f"features: expected shape (N, h, w, C) for ShowAttendTell, got {features.shape}")
-    if model.vocab_size != tokenizer.vocab_size:
-        raise ValueError(f"model has {model.vocab_size} words, tokenizer {tokenizer.vocab_size}: not the same vocabulary")
+    if model.vocab_size != tokenizer.size:
+        raise ValueError(f"model has {model.vocab_size} words, tokenizer {tokenizer.size}: not the same vocabulary")
     alphas = []
 
     def step_fn(tokens, state):
@@ -502,12 +476,14 @@ def generate_captions(model, features, tokenizer: CaptionTokenizer, *, max_len: 
     kwargs = dict(start_id=tokenizer.START_ID, end_id=tokenizer.END_ID, max_len=max_len,
                   pad_id=tokenizer.PAD_ID)
     if beam_width == 1:
-        tokens, _ = greedy_decode(step_fn, state, **kwargs)
+        tokens, log_prob = greedy_decode(step_fn, state, **kwargs)
     else:
-        tokens, _ = beam_search(step_fn, state, beam_width=beam_width, **kwargs)
-    captions = tokenizer.decode_batch(tokens)
-    if not return_attention:
-        return captions, tokens
-    alpha = np.zeros((len(tokens), max_len, *alphas[0].shape[1:]), "float32")
-    alpha[:, : len(alphas)] = np.stack(alphas, axis=1)
-    return captions, tokens, alpha
+        tokens, log_prob = beam_search(step_fn, state, beam_width=beam_width, **kwargs)
+    out = [tokenizer.decode_captions(tokens), tokens]
+    if return_attention:
+        alpha = np.zeros((len(tokens), max_len, *alphas[0].shape[1:]), "float32")
+        alpha[:, : len(alphas)] = np.stack(alphas, axis=1)
+        out.append(alpha)
+    if return_scores:
+        out.append(np.asarray(log_prob, "float64"))
+    return tuple(out)

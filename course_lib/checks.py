@@ -19,6 +19,7 @@ __all__ = [
     "check_array",
     "check_cache",
     "check_choice",
+    "check_class_targets",
     "check_finite",
     "check_ids",
     "check_model",
@@ -284,3 +285,35 @@ def check_model(model, name: str, *methods: str):
         want = "a Keras model" + (f" with {', '.join(methods)}" if methods else "")
         raise TypeError(f"{name}: expected {want}, got {type(model).__name__}")
     return model
+
+
+def check_class_targets(model, y, name: str = "y") -> None:
+    """Refuse class ids a model cannot score when its loss is sparse categorical cross-entropy.
+
+    Args:
+        model: a compiled, built Keras model whose last axis of output holds C classes.
+        y: its integer targets; every id must be in [0, C) (or the loss's ``ignore_class``).
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model: expected a Keras model, got {type(model).__name__}")
+    loss = getattr(model, "loss", None)
+    fn_name = getattr(loss, "__name__", None) or getattr(loss, "name", None) or str(loss)
+    if "sparse_categorical" not in str(fn_name):
+        return
+    ignore = loss.get_config().get("ignore_class") if hasattr(loss, "get_config") else None
+    try:
+        shape = model.output_shape
+    except (AttributeError, ValueError):  # a subclassed model: no static output shape
+        return
+    classes = shape[-1] if isinstance(shape, tuple) else None
+    values = check_array(y, name, allow_empty=True)
+    if classes is None or values.dtype.kind not in "iuf":
+        return
+    bad = (values < 0) | (values >= classes)
+    if ignore is not None:
+        bad &= values != ignore
+    if bad.any():
+        raise ValueError(f"{name}: expected class ids in [0, {classes}) for the model's {classes} "
+                         f"outputs, got values in [{values.min()}, {values.max()}]")

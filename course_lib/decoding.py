@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib.checks import check_array, check_positive_int
+from course_lib.vocabulary import Vocabulary
 
 
 def sample_next(logits, temperature=1.0, top_k=None, rng=None):
@@ -119,7 +120,8 @@ def _check_ids(start_id, end_id, pad_id):
         raise ValueError(f"end_id and pad_id must differ, both are {end_id}")
 
 
-def greedy_decode(step_fn, initial_state, *, start_id, end_id, max_len, pad_id=0, batch_size=None):
+def greedy_decode(step_fn, initial_state, *, start_id, end_id, max_len, pad_id=Vocabulary.PAD_ID,
+                  batch_size=None):
     """Greedy decoding: at every step take the most probable next token.
 
     Args:
@@ -169,7 +171,7 @@ def beam_search(
     end_id,
     max_len,
     beam_width=4,
-    pad_id=0,
+    pad_id=Vocabulary.PAD_ID,
     batch_size=None,
     return_all=False,
 ):

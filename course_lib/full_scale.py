@@ -164,8 +164,9 @@ def anki_translation(path, *, epochs: int = 10, seed: int = 0, limit: int | None
     import sacrebleu
 
     from course_lib import seq2seq
-    from course_lib.data import anki, dates
+    from course_lib.data import anki
     from course_lib.training import fit_resumable
+    from course_lib.vocabulary import Vocabulary
 
     epochs = check_positive_int(epochs, "epochs")
     pairs = anki.load_anki(path, sha256=sha256, limit=limit)
@@ -173,14 +174,15 @@ def anki_translation(path, *, epochs: int = 10, seed: int = 0, limit: int | None
     src_tok = [anki.tokenize_sentence(pairs[i].other)[:max_words] for i in order]
     tgt_tok = [anki.tokenize_sentence(pairs[i].english)[:max_words] for i in order]
     split = max(1, int(0.9 * len(order)))
-    src_vocab = dates.Vocabulary(t for s in src_tok[:split] for t in s)
-    tgt_vocab = dates.Vocabulary(t for s in tgt_tok[:split] for t in s)
+    # words seen only in the held-out 10 % become [UNK] (the default unknown="unk")
+    src_vocab = Vocabulary(t for s in src_tok[:split] for t in s)
+    tgt_vocab = Vocabulary(t for s in tgt_tok[:split] for t in s)
     x = src_vocab.encode(src_tok)
     y_in, y_out = tgt_vocab.encode(tgt_tok, start=True), tgt_vocab.encode(tgt_tok, end=True)
     parts = seq2seq.build_seq2seq(len(src_vocab), len(tgt_vocab), embed_dim=embed_dim, units=units,
                                   attention=True, seed=seed)
     parts["model"].compile(optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0),
-                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
+                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=tgt_vocab.pad_id))
     n_val = max(1, split // 20)
     warn_without_gpu("Anki", epochs * (split - n_val) // 128, _CPU_SECONDS_PER_STEP["anki"])
     run_dir = _runs(run_root) / "08_anki"
@@ -303,16 +305,17 @@ def caption_flickr8k(decoder: str, root=None, *, epochs: int = 10, seed: int = 0
     grid = decoder == "show_attend_tell"
     feats = flickr8k_features(root, {s: data[s]["images"] for s in ("train", "test")}, grid=grid,
                               weights=weights, image_size=image_size)
-    tokenizer = CaptionTokenizer([c for refs in data["train"]["captions"] for c in refs], min_count=min_count)
-    known = set(tokenizer.words)
-    clean = [[" ".join([w for w in tokenizer.split(c) if w in known][: max_len - 2]) for c in refs[:captions_per_image]]
+    tokenizer = CaptionTokenizer([c for refs in data["train"]["captions"] for c in refs], min_count=min_count,
+                                 unknown="drop")
+    # rare words are dropped (unknown="drop"); what is left is cut to fit max_len
+    clean = [[" ".join([w for w in tokenizer.split(c) if w in tokenizer][: max_len - 2]) for c in refs[:captions_per_image]]
              for refs in data["train"]["captions"]]
     keras.utils.set_random_seed(seed)
     if grid:
-        model = ShowAttendTell(tokenizer.vocab_size, embed_dim=embed_dim, units=units, feature_dim=embed_dim,
+        model = ShowAttendTell(tokenizer.size, embed_dim=embed_dim, units=units, feature_dim=embed_dim,
                                attention_units=embed_dim)
     else:
-        model = ShowAndTell(tokenizer.vocab_size, embed_dim=embed_dim, units=units, feature_dim=embed_dim)
+        model = ShowAndTell(tokenizer.size, embed_dim=embed_dim, units=units, feature_dim=embed_dim)
     pairs = sum(len(c) for c in clean)
     warn_without_gpu(f"Flickr8k ({decoder})", epochs * pairs // 128, _CPU_SECONDS_PER_STEP["captions"])
     run_dir = _runs(run_root) / ("10_flickr8k" if grid else "09_flickr8k")

@@ -246,7 +246,7 @@ def lr_range_test(model, x, y, min_lr: float = 1e-5, max_lr: float = 1.0, steps:
     optimizer = model.optimizer
     if isinstance(optimizer.get_config()["learning_rate"], dict):  # a serialised schedule
         raise ValueError("model: the optimizer's learning rate must be a number, not a schedule")
-    from course_lib.training import check_class_targets
+    from course_lib.checks import check_class_targets
 
     check_class_targets(model, y, "y")
     rng = np.random.default_rng(check_seed(seed))

@@ -21,14 +21,14 @@ from course_lib.checks import (
     check_tensor,
     check_token_tensor,
 )
-from course_lib.data.dates import Vocabulary
+from course_lib.vocabulary import SPECIALS, Vocabulary, string_lookup
 
 __all__ = [
     "AttentionDecoder",
     "Decoder",
     "Encoder",
-    "RECIPES",
-    "Recipe",
+    "SETTINGS",
+    "TrainingSettings",
     "Translator",
     "build_seq2seq",
     "fit_seq2seq",
@@ -304,7 +304,7 @@ def build_seq2seq(source_vocab_size, target_vocab_size, *, embed_dim=32, units=1
 
 
 @dataclasses.dataclass(frozen=True)
-class Recipe:
+class TrainingSettings:
     """Model sizes and training settings of a translation model.
 
     Attributes:
@@ -324,39 +324,39 @@ class Recipe:
 
     def __post_init__(self):
         for name in ("embed_dim", "units", "epochs", "batch_size"):
-            object.__setattr__(self, name, check_positive_int(getattr(self, name), f"Recipe.{name}"))
+            object.__setattr__(self, name, check_positive_int(getattr(self, name), f"TrainingSettings.{name}"))
         for name in ("learning_rate", "clipnorm"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
-                raise ValueError(f"Recipe.{name}: expected a positive, finite number, got {value!r}")
+                raise ValueError(f"TrainingSettings.{name}: expected a positive, finite number, got {value!r}")
         if self.verbose not in (0, 1, 2):
-            raise ValueError(f"Recipe.verbose: expected 0, 1 or 2, got {self.verbose!r}")
+            raise ValueError(f"TrainingSettings.verbose: expected 0, 1 or 2, got {self.verbose!r}")
 
 
-#: the recipe lessons 07 and 08 train both encoder-decoders with, at each scale
+#: the settings lessons 07 and 08 train both encoder-decoders with, at each scale
 #: (1e-2 suits the lesson's GRU(64) for 6 epochs; a GRU(256) trained for 20 epochs at
 #: that rate diverged after epoch 4, so full scale takes a smaller step.)
-RECIPES = {"lesson": Recipe(), "full": Recipe(units=256, epochs=20, learning_rate=2e-3, verbose=2)}
+SETTINGS = {"lesson": TrainingSettings(), "full": TrainingSettings(units=256, epochs=20, learning_rate=2e-3, verbose=2)}
 
 
-def fit_seq2seq(model, arrays, recipe, *, epochs=None, verbose=None):
-    """Compile ``model`` with ``recipe`` and train it with teacher forcing.
+def fit_seq2seq(model, arrays, settings, *, epochs=None, verbose=None):
+    """Compile ``model`` with ``settings`` and train it with teacher forcing.
 
-    Loss: cross-entropy over the real target tokens (``ignore_class=0`` skips padding);
-    optimizer: Adam with ``recipe.learning_rate`` and ``recipe.clipnorm``.
+    Loss: cross-entropy over the real target tokens (``ignore_class=Vocabulary.PAD_ID`` skips padding);
+    optimizer: Adam with ``settings.learning_rate`` and ``settings.clipnorm``.
 
     Args:
         model: a training model from ``build_seq2seq`` (inputs ``[source, target_in]``).
         arrays: a dict with ``source`` (n, S), ``target_in`` (n, T), ``target_out``
             (n, T) int ids, as from ``course_lib.data.dates.encode_pairs``.
-        recipe: a ``Recipe``.
-        epochs: override ``recipe.epochs``.
+        settings: a ``TrainingSettings``.
+        epochs: override ``settings.epochs``.
 
     Returns:
         the mean training loss of each epoch, a list of floats.
     """
-    if not isinstance(recipe, Recipe):
-        raise TypeError(f"recipe: expected a Recipe, got {type(recipe).__name__}")
+    if not isinstance(settings, TrainingSettings):
+        raise TypeError(f"settings: expected a TrainingSettings, got {type(settings).__name__}")
     if not isinstance(model, keras.Model):
         raise TypeError(f"model: expected a keras.Model, got {type(model).__name__}")
     if not isinstance(arrays, dict) or not {"source", "target_in", "target_out"} <= set(arrays):
@@ -375,11 +375,11 @@ def fit_seq2seq(model, arrays, recipe, *, epochs=None, verbose=None):
             f"arrays: expected source (n, S) and target_in, target_out (n, T), got "
             f"{source.shape}, {target_in.shape} and {target_out.shape}"
         )
-    epochs = check_positive_int(recipe.epochs if epochs is None else epochs, "epochs")
-    model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate, clipnorm=recipe.clipnorm),
+    epochs = check_positive_int(settings.epochs if epochs is None else epochs, "epochs")
+    model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate, clipnorm=settings.clipnorm),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=Vocabulary.PAD_ID))
-    history = model.fit([source, target_in], target_out, batch_size=recipe.batch_size, epochs=epochs,
-                        verbose=recipe.verbose if verbose is None else verbose)
+    history = model.fit([source, target_in], target_out, batch_size=settings.batch_size, epochs=epochs,
+                        verbose=settings.verbose if verbose is None else verbose)
     return [float(x) for x in history.history["loss"]]
 
 
@@ -474,15 +474,13 @@ class Translator(keras.Model):
         self.encoder, self.decoder, self.max_len = encoder, decoder, max_len
         for name, tokens in (("source_tokens", source_tokens), ("target_tokens", target_tokens)):
             if not isinstance(tokens, (list, tuple)) or not all(isinstance(t, str) for t in tokens):
-                raise TypeError(f"{name}: expected a Vocabulary's token list ('', '[UNK]', ...), "
+                raise TypeError(f"{name}: expected a Vocabulary's token list {list(SPECIALS)} + tokens, "
                                 f"got {type(tokens).__name__}")
-            if len(tokens) < 3 or list(tokens[:2]) != ["", "[UNK]"]:
-                raise ValueError(f"{name}: expected a Vocabulary's tokens ('', '[UNK]', ...)")
+            if len(tokens) <= len(SPECIALS) or tuple(tokens[: len(SPECIALS)]) != SPECIALS:
+                raise ValueError(f"{name}: expected a Vocabulary's token list {list(SPECIALS)} + tokens")
         self.source_tokens, self.target_tokens = list(source_tokens), list(target_tokens)
-        if self.target_tokens[:4] != ["", "[UNK]", "<start>", "<end>"]:
-            raise ValueError("target_tokens: expected a Vocabulary's tokens ('', '[UNK]', '<start>', '<end>', ...)")
-        self.source_lookup = keras.layers.StringLookup(vocabulary=self.source_tokens[2:], mask_token="", name="source_lookup")
-        self.target_words = keras.layers.StringLookup(vocabulary=self.target_tokens[2:], mask_token="", invert=True, name="target_words")
+        self.source_lookup = string_lookup(self.source_tokens, name="source_lookup")
+        self.target_words = string_lookup(self.target_tokens, invert=True, name="target_words")
 
     def build(self, source_shape):
         units, batch = self.encoder.units, source_shape[0]

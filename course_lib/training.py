@@ -14,20 +14,8 @@ sets them) it ends with the same weights and the same per-epoch metrics as a run
 was never interrupted. On a GPU, or on another machine, the resumed run is a valid
 continuation but not bit-identical.
 
-What the run directory holds::
-
-    run_dir/state.json                      epoch, per-epoch history, best score,
-                                            checksums of the files below
-    run_dir/backup/epoch-NNNN.weights.h5    model + optimizer weights after epoch NNNN
-    run_dir/backup/epoch-NNNN.rng.npz       random-generator states (dropout, noise)
-    run_dir/best.keras                      the best model so far (``.keras`` format)
-
-Every file is written under a new name and ``state.json`` is replaced atomically last
-(a new ``best.keras`` is renamed into place just after), so a kill at any moment leaves
-the previous complete state in place. A file that was
-damaged afterwards (a half-synced Drive copy, a truncated upload) fails its SHA-256
-check and raises ``CheckpointError`` saying which file and what to do, instead of an
-error from deep inside h5py or Keras.
+The run directory's files, their checksums and ``CheckpointError`` are described in
+``course_lib.run_files``.
 
 Exact resumption needs the data order of every epoch to depend only on ``(seed,
 epoch)``: ``fit_resumable`` shuffles with a stateless permutation per epoch rather than
@@ -37,10 +25,8 @@ own ``save_weights`` leaves out.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +34,22 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from course_lib.checks import check_array, check_choice, check_positive_int
+from course_lib.checks import check_choice, check_class_targets, check_positive_int
+from course_lib.run_files import (  # the run directory's files and their checks
+    BACKUP_DIR,
+    BEST_FILE,
+    BEST_TMP,
+    FORMAT,
+    STATE_FILE,
+    CheckpointError,
+    _atomic_write_text,
+    _finish_best,
+    _run_dir,
+    _sha256,
+    _state_digest,
+    _verified,
+    read_run_state,
+)
 from course_lib.run_identity import (
     data_fingerprint,
     jsonable,
@@ -59,7 +60,6 @@ from course_lib.run_identity import (
 __all__ = [
     "CheckpointError",
     "ResumableBackup",
-    "check_class_targets",
     "TrainingRun",
     "data_fingerprint",
     "fit_resumable",
@@ -67,163 +67,6 @@ __all__ = [
     "model_fingerprint",
     "read_run_state",
 ]
-
-STATE_FILE = "state.json"
-BEST_FILE = "best.keras"
-BEST_TMP = ".best.tmp.keras"
-BACKUP_DIR = "backup"
-_FORMAT = 2  # 2: state.json carries its own SHA-256 and the run's full identity
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-
-
-class CheckpointError(ValueError):
-    """A run directory's files are damaged, missing, or belong to a different run."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _run_dir(run_dir) -> Path:
-    if not isinstance(run_dir, (str, os.PathLike)) or not str(run_dir):
-        raise TypeError(f"run_dir: expected a directory path, got {run_dir!r}")
-    path = Path(run_dir).expanduser()
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"run_dir: expected a directory, but {path} is a file")
-    return path
-
-
-def _state_digest(state: dict) -> str:
-    body = {k: v for k, v in state.items() if k != "state_sha256"}
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
-def _check_state(path: Path, state: dict) -> None:
-    """Raise ``CheckpointError`` unless ``state`` is a well-formed, unmodified run state."""
-    def bad(what):
-        return CheckpointError(
-            f"{path}: {what}. The file was changed or damaged after it was written; copy a "
-            f"complete run directory back, or delete {path.parent} to train this run again."
-        )
-
-    if state.get("format") != _FORMAT:
-        raise CheckpointError(
-            f"{path} has format {state.get('format')!r}, not {_FORMAT} (written by another "
-            f"version of course_lib). Delete {path.parent} to train this run again."
-        )
-    if state.get("state_sha256") != _state_digest(state):
-        raise bad("its contents do not match its own checksum (state_sha256)")
-    epoch, history, best = state["epoch"], state["history"], state.get("best")
-    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
-        raise bad(f"epoch must be a positive int, got {epoch!r}")
-    if not isinstance(history, dict) or not all(
-        isinstance(v, list) and len(v) == epoch and all(isinstance(x, (int, float)) for x in v)
-        for v in history.values()
-    ):
-        raise bad(f"history must hold one number per epoch for each of the {epoch} epochs")
-    if best is not None and not (
-        isinstance(best, dict) and {"monitor", "value", "epoch", "sha256"} <= best.keys()
-        and isinstance(best["epoch"], int) and 1 <= best["epoch"] <= epoch
-        and isinstance(best["sha256"], str) and _HEX64.match(best["sha256"])
-    ):
-        raise bad(f"best must describe a model saved at an epoch 1..{epoch}, got {best!r}")
-    for key in ("weights", "rng"):
-        rel = state[key]
-        if not isinstance(rel, str) or not rel.startswith(BACKUP_DIR + "/") or ".." in rel:
-            raise bad(f"{key} must name a file in {BACKUP_DIR}/, got {rel!r}")
-        if not isinstance(state[key + "_sha256"], str) or not _HEX64.match(state[key + "_sha256"]):
-            raise bad(f"{key}_sha256 must be 64 hex digits")
-    if not isinstance(state.get("config", {}), dict):
-        raise bad("config must be a dict")
-
-
-def read_run_state(run_dir) -> dict | None:
-    """The saved state of a run (``state.json``), or ``None`` if nothing was saved yet.
-
-    Returns:
-        a dict with ``epoch`` (epochs completed), ``history`` (metric name -> one value
-        per completed epoch), ``best`` (monitored score and epoch, or ``None``), the
-        backup files and their SHA-256, the run's ``config`` (its identity: settings,
-        model, loss, optimizer, data fingerprint) and the state's own ``state_sha256``.
-
-    Raises:
-        CheckpointError: ``state.json`` exists but is not a complete, unmodified state
-            file; or it is missing while other files of a run are there (a half-copied
-            run directory).
-    """
-    run_dir = _run_dir(run_dir)
-    path = run_dir / STATE_FILE
-    if not path.exists():
-        leftovers = [p.name for p in (run_dir / BACKUP_DIR, run_dir / BEST_FILE) if p.exists()]
-        if leftovers:
-            raise CheckpointError(
-                f"{run_dir} holds {' and '.join(leftovers)} but no {STATE_FILE}: the run "
-                "directory is incomplete (e.g. still being copied from Google Drive). Wait "
-                f"for the copy to finish, or delete {run_dir} to train this run again."
-            )
-        return None
-    try:
-        state = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise CheckpointError(
-            f"{path} is corrupted or partial ({err}). Delete {path.parent} to train this "
-            "run again from the start."
-        ) from None
-    needed = {"format", "epoch", "history", "weights", "weights_sha256", "rng", "rng_sha256"}
-    if not isinstance(state, dict) or not needed <= state.keys():
-        raise CheckpointError(
-            f"{path} is not a course_lib run state (expected the keys {sorted(needed)}). "
-            f"Delete {path.parent} to train this run again from the start."
-        )
-    _check_state(path, state)
-    return state
-
-
-def _verified(run_dir: Path, state: dict, key: str) -> Path:
-    rel = state[key]
-    path = run_dir / rel
-    if not path.is_file():
-        raise CheckpointError(
-            f"the checkpoint {path} listed in {run_dir / STATE_FILE} is missing. "
-            f"Copy the whole run directory back, or delete {run_dir} to start over."
-        )
-    got = _sha256(path)
-    if got != state[key + "_sha256"]:
-        raise CheckpointError(
-            f"the checkpoint {path} is corrupted or partial (sha256 {got[:12]}..., "
-            f"expected {state[key + '_sha256'][:12]}...): it was cut off or changed after "
-            f"it was written. Copy a complete version back, or delete {run_dir} to start over."
-        )
-    return path
-
-
-def _finish_best(run_dir: Path, state: dict | None) -> None:
-    """Move a new best model into place once ``state.json`` records its checksum.
-
-    Run again after a kill between writing the state and renaming the file, so
-    ``best.keras`` always matches the checksum in ``state.json``.
-    """
-    tmp = run_dir / BEST_TMP
-    best = (state or {}).get("best")
-    if not tmp.exists():
-        return
-    if best and _sha256(tmp) == best["sha256"]:
-        os.replace(tmp, run_dir / BEST_FILE)
-    else:  # written by an epoch that never completed
-        tmp.unlink()
 
 
 def _extra_variables(model) -> list:
@@ -239,11 +82,12 @@ def _best_mode(monitor: str, mode: str) -> str:
     return "max" if re.search(r"acc|auc|bleu|precision|recall|f1", monitor) else "min"
 
 
-class ResumableBackup(keras.callbacks.BackupAndRestore):
+class ResumableBackup(keras.callbacks.Callback):
     """``keras.callbacks.BackupAndRestore`` made safe to kill and to copy around.
 
-    Like Keras's callback it saves the model and optimizer after every epoch and, at
-    the start of ``fit``, restores them and skips the epochs already done. In addition:
+    Like Keras's callback it saves the model and optimizer after every epoch, and
+    ``restore`` loads the last saved epoch so that training continues after it. In
+    addition:
 
     - files are written under new names and ``state.json`` is replaced atomically last,
       so a kill between two writes cannot pair new weights with an old epoch number;
@@ -251,6 +95,13 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     - the seed generators' states (dropout) and the per-epoch history are saved too;
     - the best model so far is saved as ``best.keras`` when ``monitor`` improves;
     - nothing is deleted when training ends, so a finished run can be reloaded.
+
+    ``fit_resumable`` uses it for you. On its own, restore first and tell ``fit`` where
+    to start (the epoch is passed explicitly, not through the model's private state)::
+
+        backup = ResumableBackup(run_dir, monitor="val_loss")
+        done = backup.restore(model)
+        model.fit(x, y, epochs=20, initial_epoch=done, callbacks=[backup], ...)
 
     Args:
         run_dir: the run's directory (created when the first epoch ends).
@@ -263,8 +114,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     def __init__(self, run_dir, monitor: str | None = "val_loss", mode: str = "auto",
                  config: dict | None = None):
         run_dir = _run_dir(run_dir)
-        super().__init__(backup_dir=str(run_dir / BACKUP_DIR), save_freq="epoch",
-                         delete_checkpoint=False)
+        super().__init__()
         self.run_dir = run_dir
         if monitor is not None and not isinstance(monitor, str):
             raise TypeError(f"monitor: expected a metric name such as 'val_loss' or None, "
@@ -322,15 +172,17 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
 
     def on_train_begin(self, logs=None):
         if not self._restored:
-            # used directly as a callback of model.fit: restore like BackupAndRestore
-            self.model._initial_epoch = self.restore() or None
+            raise ValueError(
+                f"ResumableBackup({self.run_dir}): call restore(model) before fit and pass what "
+                "it returns as fit's initial_epoch, so that saved epochs are continued, not overwritten"
+            )
         self._restored = False
 
     # -- saving ------------------------------------------------------------------
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: float(v) for k, v in (logs or {}).items()}
         state = self.state or {
-            "format": _FORMAT,
+            "format": FORMAT,
             "history": {},
             "best": None,
             "config": _jsonable(self.config),
@@ -368,7 +220,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             np.savez(fh, **arrays)
         state = {
             **state,
-            "format": _FORMAT,
+            "format": FORMAT,
             "epoch": done,
             "history": history,
             "best": best,
@@ -385,13 +237,6 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         for old in backup.iterdir():
             if old.name not in keep:
                 old.unlink(missing_ok=True)
-
-    def on_train_batch_end(self, batch, logs=None):
-        pass
-
-    def on_train_end(self, logs=None):
-        # Keras never clears the epoch BackupAndRestore set; a later fit would skip epochs.
-        self.model._initial_epoch = None
 
 
 def _jsonable(value):
@@ -444,36 +289,6 @@ def _epoch_dataset(x, y, n: int, batch_size: int, seed: int, first: int, epochs:
 #: Callbacks whose state a resumed run would silently restart (patience counters,
 #: plateau waits); fit_resumable refuses them rather than give a different run.
 STATEFUL_CALLBACKS = (keras.callbacks.EarlyStopping, keras.callbacks.ReduceLROnPlateau)
-
-
-def check_class_targets(model, y, name: str = "y") -> None:
-    """Refuse class ids a model cannot score when its loss is sparse categorical cross-entropy.
-
-    Args:
-        model: a compiled, built Keras model whose last axis of output holds C classes.
-        y: its integer targets; every id must be in [0, C) (or the loss's ``ignore_class``).
-    """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model: expected a Keras model, got {type(model).__name__}")
-    loss = getattr(model, "loss", None)
-    fn_name = getattr(loss, "__name__", None) or getattr(loss, "name", None) or str(loss)
-    if "sparse_categorical" not in str(fn_name):
-        return
-    ignore = loss.get_config().get("ignore_class") if hasattr(loss, "get_config") else None
-    try:
-        shape = model.output_shape
-    except (AttributeError, ValueError):  # a subclassed model: no static output shape
-        return
-    classes = shape[-1] if isinstance(shape, tuple) else None
-    values = check_array(y, name, allow_empty=True)
-    if classes is None or values.dtype.kind not in "iuf":
-        return
-    bad = (values < 0) | (values >= classes)
-    if ignore is not None:
-        bad &= values != ignore
-    if bad.any():
-        raise ValueError(f"{name}: expected class ids in [0, {classes}) for the model's {classes} "
-                         f"outputs, got values in [{values.min()}, {values.max()}]")
 
 
 def fit_resumable(

@@ -65,8 +65,10 @@ print(f"\n{MAX_DATES} dates ({train.lang[i]}): {train.source[i]}\n  -> {train.ta
 # %% [markdown]
 # **Tokens and ids.** A token is a word, a number (Korean and Japanese number-plus-unit
 # pieces such as `2021년` or `3月` stay together) or a punctuation mark. Keras'
-# `StringLookup` layer maps tokens to integer ids; `course_lib.data.dates.Vocabulary`
-# wraps it with four reserved ids: 0 = padding, 1 = unknown, 2 = `<start>`, 3 = `<end>`.
+# `StringLookup` layer maps tokens to integer ids; `course_lib.vocabulary.Vocabulary`
+# gives the same ids (its `lookup_layer` is that layer) with four reserved ones: 0 =
+# padding, 1 = unknown, 2 = `<start>`, 3 = `<end>`, named `PAD_ID`, `UNK_ID`, `START_ID`
+# and `END_ID` so that no code writes the numbers.
 # The decoder reads `<start>` before its first word and must write `<end>` after its last
 # one; that is how an output's length is chosen by the model.
 
@@ -93,8 +95,9 @@ print({k: v.shape for k, v in tr.items()})
 #   `[s_t, c]` gives scores (logits) for the next token.
 #
 # Both live in `course_lib.seq2seq` because lesson 08 reuses them; here is their
-# forward pass. The sizes and training settings are the course's `Recipe` for this
-# task, which lesson 08 uses too, so the two lessons' plain models are the same model.
+# forward pass. The sizes and training settings are `seq2seq.SETTINGS[SCALE]` (a
+# `seq2seq.TrainingSettings`) for this task, which lesson 08 uses too, so the two
+# lessons' plain models are the same model.
 
 # %%
 import inspect
@@ -106,7 +109,7 @@ from course_lib import seq2seq, show
 show.show(seq2seq.Encoder.call)  # without the argument checks
 show.show(seq2seq.Decoder.call)
 
-R = seq2seq.RECIPES[SCALE]
+R = seq2seq.SETTINGS[SCALE]
 print(R)
 parts = seq2seq.build_seq2seq(len(src_vocab), len(tgt_vocab), embed_dim=R.embed_dim, units=R.units, seed=SEED,
                               source_len=tr["source"].shape[1], target_len=tr["target_in"].shape[1])
@@ -135,10 +138,10 @@ real = te["target_out"][row] > 0
 assert np.array_equal(te["target_in"][row][1 : real.sum()], te["target_out"][row][: real.sum() - 1])
 
 # %% [markdown]
-# Inputs of different lengths are padded with id 0 into one array. The padding positions
+# Inputs of different lengths are padded with `PAD_ID` (id 0) into one array. The padding positions
 # are not words: the loss must skip them, or a model would be rewarded for predicting
 # padding after the end. `masked_loss` averages the cross-entropy over the real tokens
-# only; Keras' `SparseCategoricalCrossentropy(ignore_class=0)` does the same. To see the
+# only; Keras' `SparseCategoricalCrossentropy(ignore_class=tgt_vocab.pad_id)` does the same. To see the
 # difference, make the untrained model say "padding" loudly at the padded positions: the
 # masked loss does not move, the unmasked one drops. (An untrained model is close to
 # guessing uniformly, so its masked loss starts near ln V.)
@@ -147,13 +150,14 @@ assert np.array_equal(te["target_in"][row][1 : real.sum()], te["target_out"][row
 batch_out = te["target_out"][:256]
 logits = np.array(model([te["source"][:256], te["target_in"][:256]]))
 says_pad = logits.copy()
-says_pad[batch_out == 0, 0] += 10.0  # a large score for id 0 where the target is padding
+pad = tgt_vocab.pad_id
+says_pad[batch_out == pad, pad] += 10.0  # a large score for padding where the target is padding
 plain_ce = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-keras_masked = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+keras_masked = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=pad)
 rows = {"untrained": logits, "says padding at padding": says_pad}
 for name, lg in rows.items():
     print(f"{name:>24}: masked {float(seq2seq.masked_loss(batch_out, lg)):.3f}   "
-          f"Keras ignore_class=0 {float(keras_masked(batch_out, lg)):.3f}   counting padding {float(plain_ce(batch_out, lg)):.3f}")
+          f"Keras ignore_class {float(keras_masked(batch_out, lg)):.3f}   counting padding {float(plain_ce(batch_out, lg)):.3f}")
 print(f"ln V = {np.log(len(tgt_vocab)):.3f}")
 masked = float(seq2seq.masked_loss(batch_out, logits))
 assert abs(masked - float(keras_masked(batch_out, logits))) < 1e-4
@@ -164,7 +168,7 @@ assert abs(masked - np.log(len(tgt_vocab))) < 0.3
 # %% [markdown]
 # ## 4. Training
 #
-# `seq2seq.fit_seq2seq` compiles the model with the recipe's optimizer and Keras' masked
+# `seq2seq.fit_seq2seq` compiles the model with the settings' optimizer and Keras' masked
 # cross-entropy, then calls `model.fit` on the teacher-forced arrays:
 
 # %%
@@ -315,7 +319,7 @@ assert train_loss[-1] >= train_loss[0] + 0.3, "long training pairs are not fitte
 # first one out of the fixed-size state. What this experiment cannot exclude is the third
 # point: a larger state or longer training would raise these curves (exercise 1); the
 # limit is that one vector of fixed size must hold an input of any length. Lesson 08
-# trains the same recipe with an attention decoder, for fewer epochs, and it fits every
+# trains with the same settings and an attention decoder, for fewer epochs, and it fits every
 # length.
 
 # %% [markdown]

@@ -152,13 +152,13 @@ from course_lib import seq2seq, show
 show.show(seq2seq.AttentionDecoder.call)  # without the argument checks
 
 # %% [markdown]
-# We train it, and lesson 07's plain encoder–decoder again, with lesson 07's recipe
-# (`seq2seq.RECIPES`: the same sizes, seed, optimizer, batch size and training pairs,
+# We train it, and lesson 07's plain encoder–decoder again, with lesson 07's settings
+# (`seq2seq.SETTINGS`: the same sizes, seed, optimizer, batch size and training pairs,
 # through the same `build_seq2seq` and `fit_seq2seq`). The plain model gets all of lesson
 # 07's epochs, so it is lesson 07's model; the attention model gets only a third of them.
 
 # %%
-R = seq2seq.RECIPES[SCALE]
+R = seq2seq.SETTINGS[SCALE]
 EPOCHS_ATTENTION = max(1, R.epochs // 3)
 print(R)
 

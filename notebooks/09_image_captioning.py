@@ -89,8 +89,6 @@ print("all references of the first scene:", *train.captions[0], sep="\n  ")
 # lesson 10 (and a second run of this one) loads it instead of training it again.
 
 # %%
-import keras
-
 from course_lib import captioning, vision
 
 t0 = time.perf_counter()
@@ -110,8 +108,11 @@ print("cached features:", f_train.shape, f_test.shape)
 # %% [markdown]
 # ## 3. Captions as tokens: `<start>`, `<end>`, padding
 #
-# Each caption becomes `<start> w1 … wn <end>`, padded with `<pad>` (id 0) to a fixed
-# length. The decoder reads `<start> w1 … wn` and must predict `w1 … wn <end>` (teacher
+# Each caption becomes `<start> w1 … wn <end>`, padded to a fixed length. The
+# `CaptionTokenizer` is a `course_lib.vocabulary.Vocabulary` of caption words, the same
+# type lessons 07 and 08 use for dates: padding, unknown, `<start>` and `<end>` have
+# fixed ids (`PAD_ID`, `UNK_ID`, `START_ID`, `END_ID`), then come the words. The
+# decoder reads `<start> w1 … wn` and must predict `w1 … wn <end>` (teacher
 # forcing: at training time the true previous word is fed in). The padding positions are
 # masked out of the loss. A word the vocabulary has never seen is an error, not a silent
 # guess.
@@ -120,12 +121,13 @@ print("cached features:", f_train.shape, f_test.shape)
 
 tokenizer = captioning.CaptionTokenizer([c for refs in train.captions for c in refs])
 MAX_LEN = 21  # the longest caption has 19 words
-print("vocabulary:", tokenizer.vocab_size, "words:", tokenizer.words)
-example = tokenizer.encode([train.captions[0][0]], max_len=MAX_LEN)
+print("vocabulary:", tokenizer.size, "ids:", tokenizer.tokens)
+example = tokenizer.encode_captions([train.captions[0][0]], max_len=MAX_LEN)
 print(train.captions[0][0], "->", example[0])
-assert tokenizer.decode(example[0]) == train.captions[0][0]
+assert tokenizer.decode_caption(example[0]) == train.captions[0][0]
+assert example[0, 0] == tokenizer.START_ID and tokenizer.END_ID in example[0]
 try:
-    tokenizer.encode(["a purple circle"])
+    tokenizer.encode_captions(["a purple circle"])
 except ValueError as err:
     print("ValueError:", err)
 else:
@@ -146,7 +148,7 @@ else:
 
 # %%
 
-model = captioning.ShowAndTell(tokenizer.vocab_size, embed_dim=32, units=96, feature_dim=32)
+model = captioning.ShowAndTell(tokenizer.size, embed_dim=32, units=96, feature_dim=32)
 t0 = time.perf_counter()
 hist = captioning.fit_captioner(model, f_train, train.captions, tokenizer, max_len=MAX_LEN, epochs=5, seed=SEED)
 print(f"decoder training {time.perf_counter() - t0:.1f} s, loss per epoch:",
@@ -168,28 +170,15 @@ assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0], "the decoder le
 # %%
 
 t0 = time.perf_counter()
-greedy, greedy_ids = captioning.generate_captions(model, f_test, tokenizer, max_len=MAX_LEN)
-beam, beam_ids = captioning.generate_captions(model, f_test, tokenizer, max_len=MAX_LEN, beam_width=4)
+greedy, greedy_ids, lp_greedy = captioning.generate_captions(model, f_test, tokenizer, max_len=MAX_LEN,
+                                                            return_scores=True)
+beam, beam_ids, lp_beam = captioning.generate_captions(model, f_test, tokenizer, max_len=MAX_LEN, beam_width=4,
+                                                      return_scores=True)
 print(f"decoded {2 * len(test)} captions in {time.perf_counter() - t0:.1f} s")
 ended = (greedy_ids == tokenizer.END_ID).any(axis=1).mean()
 print(f"greedy captions that ended with <end>: {ended:.1%}")
 assert ended > 0.95
 
-
-def caption_log_prob(ids):
-    """Sum of log p(word) under the model for id rows ending at <end>."""
-    start, end = tokenizer.START_ID, tokenizer.END_ID
-    rows = [[start, *r[: list(r).index(end) + 1]] if end in r else [start, *r] for r in ids]
-    T = max(len(r) for r in rows)
-    x = np.zeros((len(rows), T), "int32")
-    for i, r in enumerate(rows):
-        x[i, : len(r)] = r
-    logp = keras.ops.convert_to_numpy(keras.ops.log_softmax(model((f_test, x[:, :-1])), axis=-1))
-    picked = np.take_along_axis(logp, x[:, 1:, None], axis=-1)[..., 0]
-    return (picked * (x[:, 1:] != tokenizer.PAD_ID)).sum(1)
-
-
-lp_greedy, lp_beam = caption_log_prob(greedy_ids), caption_log_prob(beam_ids)
 at_least = (lp_beam >= lp_greedy - 1e-4).mean()
 print(f"mean caption log-prob: greedy {lp_greedy.mean():.3f}, beam {lp_beam.mean():.3f}")
 print(f"beam caption at least as likely as greedy's for {at_least:.0%} of images, "

@@ -143,10 +143,10 @@ assert np.allclose(np.asarray(alpha_k).reshape(2, 8, 8), alpha_np, atol=1e-5)
 
 train_refs = train.captions  # every image with its four references
 t0 = time.perf_counter()
-tell = captioning.ShowAndTell(tokenizer.vocab_size, embed_dim=32, units=96, feature_dim=32)
+tell = captioning.ShowAndTell(tokenizer.size, embed_dim=32, units=96, feature_dim=32)
 h_tell = captioning.fit_captioner(tell, v_train, train_refs, tokenizer, max_len=MAX_LEN, epochs=4, seed=SEED)
 t1 = time.perf_counter()
-attend = captioning.ShowAttendTell(tokenizer.vocab_size, embed_dim=32, units=96, feature_dim=32, attention_units=32)
+attend = captioning.ShowAttendTell(tokenizer.size, embed_dim=32, units=96, feature_dim=32, attention_units=32)
 h_attend = captioning.fit_captioner(attend, g_train, train_refs, tokenizer, max_len=MAX_LEN, epochs=4, seed=SEED)
 t2 = time.perf_counter()
 print(f"Show and Tell {t1 - t0:.1f} s, Show Attend and Tell {t2 - t1:.1f} s")

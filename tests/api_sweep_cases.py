@@ -28,11 +28,13 @@ from course_lib import (
     parallel_mlps,
     plots,
     recipe,
+    run_files,
     run_identity,
     seq2seq,
     show,
     training,
     vision,
+    vocabulary,
 )
 from course_lib.data import (
     anki,
@@ -142,13 +144,13 @@ def small_cnn():
 
 @functools.cache
 def show_and_tell():
-    model = captioning.ShowAndTell(caption_tok().vocab_size, embed_dim=4, units=6, feature_dim=5)
+    model = captioning.ShowAndTell(caption_tok().size, embed_dim=4, units=6, feature_dim=5)
     return model
 
 
 @functools.cache
 def show_attend_tell():
-    return captioning.ShowAttendTell(caption_tok().vocab_size, embed_dim=4, units=6,
+    return captioning.ShowAttendTell(caption_tok().size, embed_dim=4, units=6,
                                      feature_dim=5, attention_units=3)
 
 
@@ -366,11 +368,11 @@ CASES.update({
     "seq2seq.masked_loss": (seq2seq.masked_loss, lambda: dict(target_out=ids(N, T), logits=floats(N, T, V))),
     "seq2seq.build_seq2seq": (seq2seq.build_seq2seq, lambda: dict(
         source_vocab_size=V, target_vocab_size=V, embed_dim=4, units=H, attention=True, seed=0)),
-    "seq2seq.Recipe": (seq2seq.Recipe, lambda: dict(embed_dim=4, units=6, epochs=1, batch_size=2,
+    "seq2seq.TrainingSettings": (seq2seq.TrainingSettings, lambda: dict(embed_dim=4, units=6, epochs=1, batch_size=2,
                                                     learning_rate=0.01, clipnorm=1.0, verbose=0)),
     "seq2seq.fit_seq2seq": (seq2seq.fit_seq2seq, lambda: dict(
         model=seq2seq_parts(False)[0], arrays=seq2seq_arrays(),
-        recipe=seq2seq.Recipe(embed_dim=4, units=6, epochs=1, batch_size=2), epochs=1)),
+        settings=seq2seq.TrainingSettings(embed_dim=4, units=6, epochs=1, batch_size=2), epochs=1)),
     "seq2seq.greedy_translate": (seq2seq.greedy_translate, lambda: dict(
         encoder=seq2seq_parts(False)[1], decoder=seq2seq_parts(False)[2],
         source=seq2seq_arrays()["source"], max_len=3)),
@@ -381,7 +383,7 @@ CASES.update({
         source_tokens=date_vocabs()[0].tokens, target_tokens=date_vocabs()[1].tokens, max_len=3)),
     # -- captioning ------------------------------------------------------------------------
     "captioning.CaptionTokenizer": (captioning.CaptionTokenizer, lambda: dict(
-        captions=["a red ball", "a blue box"], min_count=1)),
+        captions=["a red ball", "a blue box"], min_count=1, max_size=10, unknown="drop")),
     "captioning.caption_pairs": (captioning.caption_pairs, lambda: dict(
         features=floats(2, 5), captions=[["a red ball"], ["a blue box"]], tokenizer=caption_tok(), max_len=6)),
     "vision.small_cnn": (vision.small_cnn, lambda: dict(image_size=24, n_labels=3, width=4)),
@@ -393,11 +395,11 @@ CASES.update({
     "vision.cnn_encoder": (vision.cnn_encoder, lambda: dict(classifier=small_cnn(), layer="grid", pooled=True)),
     "captioning.ShowAndTell": (captioning.ShowAndTell, lambda: dict(vocab_size=V, embed_dim=4, units=6, feature_dim=5)),
     "captioning.ShowAndTell.call": (_call(show_and_tell, "inputs"), lambda: dict(
-        inputs=(floats(N, 5), caption_tok().encode(["a red ball", "a blue box"], max_len=5)))),
+        inputs=(floats(N, 5), caption_tok().encode_captions(["a red ball", "a blue box"], max_len=5)))),
     "captioning.ShowAttendTell": (captioning.ShowAttendTell, lambda: dict(
         vocab_size=V, embed_dim=4, units=6, feature_dim=5, attention_units=3, init_state="mean")),
     "captioning.ShowAttendTell.call": (_call(show_attend_tell, "inputs"), lambda: dict(
-        inputs=(floats(N, 2, 2, 5), caption_tok().encode(["a red ball", "a blue box"], max_len=5)))),
+        inputs=(floats(N, 2, 2, 5), caption_tok().encode_captions(["a red ball", "a blue box"], max_len=5)))),
     "captioning.fit_captioner": (captioning.fit_captioner, lambda: dict(
         model=show_and_tell(), features=floats(2, 5), captions=[["a red ball"], ["a blue box"]],
         tokenizer=caption_tok(), max_len=6, epochs=1, batch_size=2)),
@@ -423,12 +425,12 @@ CASES.update({
     "callbacks.SnapshotEnsemble": (callbacks.SnapshotEnsemble, lambda: dict(
         cycle_steps=4, directory=workdir() / "snapshots")),
     "callbacks.WeightEMA": (callbacks.WeightEMA, lambda: dict(momentum=0.9)),
-    "training.read_run_state": (training.read_run_state, lambda: dict(run_dir=run_dir())),
+    "run_files.read_run_state": (run_files.read_run_state, lambda: dict(run_dir=run_dir())),
     "training.ResumableBackup": (training.ResumableBackup, lambda: dict(run_dir=workdir() / "rb", monitor="val_loss")),
     "training.fit_resumable": (training.fit_resumable, lambda: dict(
         model=_tiny_classifier(), x=floats(8, 3), y=RNG.integers(0, 2, 8), run_dir=_fresh_dir(),
         epochs=1, batch_size=4, monitor="loss")),
-    "training.check_class_targets": (training.check_class_targets, lambda: dict(
+    "checks.check_class_targets": (checks.check_class_targets, lambda: dict(
         model=_built_classifier(), y=RNG.integers(0, 2, 8))),
     "training.load_best": (training.load_best, lambda: dict(run_dir=run_dir())),
     "run_identity.optimizer_settings": (run_identity.optimizer_settings, lambda: dict(optimizer=keras.optimizers.Adam())),
@@ -451,7 +453,10 @@ CASES.update({
     "dates.format_date_fields": (dates.format_date_fields, lambda: dict(
         date=dt.date(2001, 2, 3), lang="fr", style="full")),
     "dates.make_date_pairs": (dates.make_date_pairs, lambda: dict(n=3, n_dates=1, style="full", seed=0)),
-    "dates.Vocabulary": (dates.Vocabulary, lambda: dict(tokens=["a", "b"])),
+    "vocabulary.Vocabulary": (vocabulary.Vocabulary, lambda: dict(
+        tokens=["a", "b", "a"], min_count=1, max_size=10, unknown="error")),
+    "vocabulary.string_lookup": (vocabulary.string_lookup, lambda: dict(
+        tokens=date_vocabs()[1].tokens, invert=True, name="lookup")),
     "dates.vocabularies": (dates.vocabularies, lambda: dict(languages=("fr", "en"), years=(2000, 2002))),
     "dates.encode_pairs": (dates.encode_pairs, lambda: dict(
         pairs=date_pairs(), source_vocab=date_vocabs()[0], target_vocab=date_vocabs()[1])),
@@ -538,7 +543,7 @@ ALSO_NAMED = {
 # Public names the sweep does not call, each with the reason.
 NOT_SWEPT = {
     # exceptions and the records the loaders return
-    "training.CheckpointError": "an exception class",
+    "run_files.CheckpointError": "an exception class",
     "archives.UnsafeArchiveError": "an exception class",
     "download.DownloadError": "an exception class",
     "download.ChecksumError": "an exception class",

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from course_lib import decoding, gradcheck, metrics, numpy_rnn, recipe
 from course_lib.data import series, tasks, text
+from course_lib.vocabulary import Vocabulary
 
 FAST = settings(max_examples=30, deadline=None)
 CLEAR = (ValueError, TypeError)
@@ -413,8 +414,14 @@ def test_date_pairs_and_vocabularies_refuse_bad_inputs():
         with pytest.raises(CLEAR):
             dates.make_date_pairs(**kwargs)
     with pytest.raises(ValueError, match="tokens"):
-        dates.Vocabulary([])
-    vocab = dates.Vocabulary(["a", "b", "c"])
+        Vocabulary([])
+    with pytest.raises(TypeError, match="tokens"):
+        Vocabulary(["a", 3])
+    with pytest.raises(ValueError, match="unknown"):
+        Vocabulary(["a"], unknown="ignore")
+    with pytest.raises(ValueError, match=r"token_lists\[1\]: token\(s\) \['d'\] not in the vocabulary"):
+        Vocabulary(["a"], unknown="error").encode([["a"], ["d", "a"]])
+    vocab = Vocabulary(["a", "b", "c"])
     with pytest.raises(ValueError, match="length"):
         vocab.encode([["a", "b", "c"]], length=2)
     with pytest.raises(ValueError, match="token_lists"):

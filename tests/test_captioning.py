@@ -24,6 +24,7 @@ from course_lib.vision import (
     pretrained_scene_cnn,
     small_cnn,
 )
+from course_lib.vocabulary import SPECIALS, Vocabulary
 
 CAPS = ["a red circle", "a big blue square left of a red circle"]
 
@@ -31,26 +32,34 @@ CAPS = ["a red circle", "a big blue square left of a red circle"]
 # ----------------------------------------------------------------- tokens
 def test_tokenizer_round_trip_and_specials():
     tok = CaptionTokenizer(CAPS)
-    assert tok.words[:3] == ["<pad>", "<start>", "<end>"]
-    ids = tok.encode(CAPS, max_len=12)
+    assert isinstance(tok, Vocabulary)
+    assert [tok.tokens[i] for i in (tok.PAD_ID, tok.UNK_ID, tok.START_ID, tok.END_ID)] == list(SPECIALS)
+    ids = tok.encode_captions(CAPS, max_len=12)
     assert ids.shape == (2, 12) and ids.dtype == np.int32
-    assert ids[0, 0] == 1 and ids[0, 4] == 2 and (ids[0, 5:] == 0).all()
-    assert tok.decode_batch(ids) == CAPS
-    assert tok.decode([1, tok.index["red"], 2, tok.index["circle"]]) == "red"  # stops at <end>
+    assert ids[0, 0] == tok.START_ID and ids[0, 4] == tok.END_ID and (ids[0, 5:] == tok.PAD_ID).all()
+    assert tok.decode_captions(ids) == CAPS
+    row = [tok.START_ID, tok.index["red"], tok.END_ID, tok.index["circle"]]
+    assert tok.decode_caption(row) == "red"  # stops at <end>
 
 
-def test_tokenizer_errors():
+def test_tokenizer_errors_and_unknown_word_policies():
     tok = CaptionTokenizer(CAPS)
-    with pytest.raises(ValueError, match="unknown word"):
-        tok.encode(["a green circle"])
+    with pytest.raises(ValueError, match=r"\['green'\] not in the vocabulary"):
+        tok.encode_captions(["a green circle"])
     with pytest.raises(ValueError, match="max_len"):
-        tok.encode(CAPS, max_len=4)
+        tok.encode_captions(CAPS, max_len=4)
     with pytest.raises(TypeError):
-        tok.encode("a red circle")
+        tok.encode_captions("a red circle")
     with pytest.raises(ValueError, match="out-of-vocabulary"):
-        tok.decode([1, 99])
+        tok.decode_caption([tok.START_ID, 99])
     with pytest.raises(ValueError):
         CaptionTokenizer([])
+    unk = CaptionTokenizer(CAPS, unknown="unk").encode_captions(["a green circle"])
+    drop = CaptionTokenizer(CAPS, unknown="drop").encode_captions(["a green circle"])
+    assert unk[0, 2] == tok.UNK_ID and drop[0].tolist() == tok.encode_captions(["a circle"])[0].tolist()
+    rare = CaptionTokenizer(CAPS, min_count=2)  # only "a", "red" and "circle" occur twice
+    assert rare.tokens[len(SPECIALS):] == ["a", "circle", "red"]
+    assert CaptionTokenizer(CAPS, max_size=len(SPECIALS) + 1).tokens[-1] == "a"  # the most frequent
 
 
 def test_caption_pairs_repeats_features_per_reference():
@@ -166,16 +175,16 @@ def toy():
 def test_show_and_tell_learns_and_decodes(toy, tmp_path):
     tok, grid8, grid, caps = toy
     feats, feats8 = grid.mean(axis=(1, 2)), grid8.mean(axis=(1, 2))
-    model = ShowAndTell(tok.vocab_size, embed_dim=8, units=16, feature_dim=8)
+    model = ShowAndTell(tok.size, embed_dim=8, units=16, feature_dim=8)
     hist = fit_captioner(model, feats, caps, tok, max_len=TOY_LEN, epochs=20, batch_size=32, learning_rate=3e-2)
     assert hist.history["loss"][-1] < 0.05 * hist.history["loss"][0]
     greedy, ids = generate_captions(model, feats8, tok, max_len=TOY_LEN)
     beam, _ = generate_captions(model, feats8, tok, max_len=TOY_LEN, beam_width=3)
     assert greedy == TOY_CAPS and beam == TOY_CAPS
     assert ids.shape == (8, TOY_LEN)
-    inputs = tok.encode(TOY_CAPS, max_len=TOY_LEN)
+    inputs = tok.encode_captions(TOY_CAPS, max_len=TOY_LEN)
     logits = model((feats8, inputs))
-    assert logits.shape == (8, TOY_LEN, tok.vocab_size)
+    assert logits.shape == (8, TOY_LEN, tok.size)
     path = tmp_path / "st.keras"
     model.save(path)
     again = keras.saving.load_model(path, safe_mode=True)
@@ -188,7 +197,7 @@ def test_show_and_tell_learns_and_decodes(toy, tmp_path):
 def test_show_attend_tell_learns_attends_and_saves(toy, tmp_path):
     tok, grid8, grid, caps = toy
     # h_0 = 0: all the decoder knows about the image has to come through attention
-    model = ShowAttendTell(tok.vocab_size, embed_dim=8, units=16, feature_dim=8, attention_units=8,
+    model = ShowAttendTell(tok.size, embed_dim=8, units=16, feature_dim=8, attention_units=8,
                            init_state="zeros")
     hist = fit_captioner(model, grid, caps, tok, max_len=TOY_LEN, epochs=20, batch_size=32, learning_rate=3e-2)
     assert hist.history["loss"][-1] < 0.05 * hist.history["loss"][0]
@@ -197,7 +206,7 @@ def test_show_attend_tell_learns_attends_and_saves(toy, tmp_path):
     assert alpha.shape == (8, TOY_LEN, 2, 2)
     np.testing.assert_allclose(alpha[:, 0].sum(axis=(1, 2)), 1.0, atol=1e-5)
     logits, weights = model.attend((grid8[:3], ids[:3]))
-    assert logits.shape == (3, TOY_LEN, tok.vocab_size) and weights.shape == (3, TOY_LEN, 2, 2)
+    assert logits.shape == (3, TOY_LEN, tok.size) and weights.shape == (3, TOY_LEN, 2, 2)
     # the maps drawn while decoding are the ones a teacher-forced pass computes
     np.testing.assert_allclose(np.asarray(weights)[:, 0], alpha[:3, 0], atol=1e-5)
     path = tmp_path / "sat.keras"
@@ -293,7 +302,7 @@ def test_fit_captioner_with_a_run_dir_resumes_where_it_stopped(toy, tmp_path):
 
     def train(epochs, run_dir):
         keras.utils.set_random_seed(1)
-        model = ShowAttendTell(tok.vocab_size, embed_dim=8, units=16, feature_dim=8, attention_units=8)
+        model = ShowAttendTell(tok.size, embed_dim=8, units=16, feature_dim=8, attention_units=8)
         run = fit_captioner(model, feats, caps, tok, max_len=TOY_LEN, epochs=epochs, batch_size=32,
                             learning_rate=3e-2, run_dir=run_dir)
         return model, run

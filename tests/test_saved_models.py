@@ -20,6 +20,7 @@ import pytest
 
 from course_lib import full_scale, seq2seq
 from course_lib.training import fit_resumable, load_best
+from course_lib.vocabulary import Vocabulary
 
 RNG = np.random.default_rng(0)
 
@@ -47,7 +48,7 @@ def test_seq2seq_training_models_reload(tmp_path, attention, loss):  # each loss
     x, y = _seq2seq_arrays()
     parts = seq2seq.build_seq2seq(12, 10, embed_dim=8, units=16, attention=attention, seed=0)
     chosen = (seq2seq.masked_loss if loss == "masked_loss"
-              else keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
+              else keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=Vocabulary.PAD_ID))
     parts["model"].compile(optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0), loss=chosen)
     again = _roundtrip(parts["model"], x, y, tmp_path / "run", validation_data=(x, y))
     if attention:

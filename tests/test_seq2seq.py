@@ -9,6 +9,7 @@ keras = pytest.importorskip("keras")
 
 from course_lib import seq2seq as S  # noqa: E402
 from course_lib.decoding import beam_search, greedy_decode  # noqa: E402
+from course_lib.vocabulary import SPECIALS, Vocabulary  # noqa: E402
 
 SRC_V, TGT_V, E, H = 11, 9, 6, 8
 
@@ -77,7 +78,7 @@ def test_masked_loss_ignores_padding():
     real = target > 0
     expected = -np.take_along_axis(logp, target[..., None], -1)[..., 0][real].mean()
     assert float(S.masked_loss(target, logits)) == pytest.approx(expected, rel=1e-5)
-    keras_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+    keras_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=Vocabulary.PAD_ID)
     assert float(keras_loss(target, logits)) == pytest.approx(expected, rel=1e-5)
     changed = logits.copy()
     changed[~real] += 50.0  # whatever the model says at padding does not count
@@ -96,12 +97,12 @@ def test_build_and_greedy_equals_translator(tmp_path, attention):
         assert w.shape == (3, 4, 7)
         np.testing.assert_allclose(w.sum(-1), 1.0, atol=1e-5)
     step_fn, state = S.make_step_fn(parts["encoder"], parts["decoder"], src)
-    ids, scores = greedy_decode(step_fn, state, start_id=2, end_id=3, max_len=6)
-    b_ids, b_scores = beam_search(step_fn, state, start_id=2, end_id=3, max_len=6, beam_width=3)
+    ids, scores = greedy_decode(step_fn, state, start_id=Vocabulary.START_ID, end_id=Vocabulary.END_ID, max_len=6)
+    b_ids, b_scores = beam_search(step_fn, state, start_id=Vocabulary.START_ID, end_id=Vocabulary.END_ID, max_len=6, beam_width=3)
     assert b_ids.shape == ids.shape == (3, 6) and b_scores.shape == scores.shape == (3,)
 
-    source_tokens = ["", "[UNK]", "<start>", "<end>"] + [f"s{i}" for i in range(4, SRC_V)]
-    target_tokens = ["", "[UNK]", "<start>", "<end>"] + [f"t{i}" for i in range(4, TGT_V)]
+    source_tokens = [*SPECIALS] + [f"s{i}" for i in range(4, SRC_V)]
+    target_tokens = [*SPECIALS] + [f"t{i}" for i in range(4, TGT_V)]
     translator = S.Translator(parts["encoder"], parts["decoder"], source_tokens, target_tokens, max_len=6)
     words = [[source_tokens[i] for i in row if i] for row in src]
     expected = []
@@ -134,7 +135,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="source"):
         S.make_step_fn(parts["encoder"], parts["decoder"], np.zeros(3, "int32"))
     with pytest.raises(ValueError, match="target_tokens"):
-        S.Translator(parts["encoder"], parts["decoder"], ["", "[UNK]", "a"], ["a", "b"], max_len=3)
+        S.Translator(parts["encoder"], parts["decoder"], [*SPECIALS, "a"], ["a", "b"], max_len=3)
 
 
 def test_exact_match_and_token_accuracy():
@@ -180,41 +181,41 @@ def test_fit_seq2seq_and_greedy_translate():
     target_out = np.concatenate([body, np.full((64, 1), 3, "int32")], axis=1).astype("int32")
     target_in = np.concatenate([np.full((64, 1), 2, "int32"), body], axis=1).astype("int32")
     arrays = {"source": src, "target_in": target_in, "target_out": target_out}
-    recipe = S.Recipe(embed_dim=E, units=H, epochs=3, batch_size=16)
+    settings = S.TrainingSettings(embed_dim=E, units=H, epochs=3, batch_size=16)
     runs = []
     for _ in range(2):
         parts = S.build_seq2seq(SRC_V, TGT_V, embed_dim=E, units=H, seed=7)
-        runs.append(S.fit_seq2seq(parts["model"], arrays, recipe))
+        runs.append(S.fit_seq2seq(parts["model"], arrays, settings))
     assert len(runs[0]) == 3 and runs[0][-1] < runs[0][0]
-    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-5)  # same seed, same recipe: same run
-    assert len(S.fit_seq2seq(parts["model"], arrays, recipe, epochs=1)) == 1
+    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-5)  # same seed, same settings: same run
+    assert len(S.fit_seq2seq(parts["model"], arrays, settings, epochs=1)) == 1
     ids, logp = S.greedy_translate(parts["encoder"], parts["decoder"], src[:6], max_len=5)
     step_fn, state = S.make_step_fn(parts["encoder"], parts["decoder"], src[:6])
-    ids2, logp2 = greedy_decode(step_fn, state, start_id=2, end_id=3, max_len=5)
+    ids2, logp2 = greedy_decode(step_fn, state, start_id=Vocabulary.START_ID, end_id=Vocabulary.END_ID, max_len=5)
     np.testing.assert_array_equal(ids, ids2)
     np.testing.assert_allclose(logp, logp2, atol=1e-6)
-    assert S.RECIPES["lesson"] == S.Recipe()
-    with pytest.raises(TypeError, match="recipe"):
+    assert S.SETTINGS["lesson"] == S.TrainingSettings()
+    with pytest.raises(TypeError, match="settings"):
         S.fit_seq2seq(parts["model"], arrays, {"epochs": 1})
     with pytest.raises(ValueError, match="arrays"):
-        S.fit_seq2seq(parts["model"], {"source": src}, recipe)
+        S.fit_seq2seq(parts["model"], {"source": src}, settings)
     with pytest.raises(ValueError, match="arrays"):
-        S.fit_seq2seq(parts["model"], {**arrays, "target_in": target_in[:, :2]}, recipe)
+        S.fit_seq2seq(parts["model"], {**arrays, "target_in": target_in[:, :2]}, settings)
     with pytest.raises(TypeError, match="model"):
-        S.fit_seq2seq(parts["encoder"], arrays, recipe)
+        S.fit_seq2seq(parts["encoder"], arrays, settings)
 
 
 @pytest.mark.parametrize(("field", "value"), [("batch_size", -1), ("units", 0), ("epochs", 2.5),
                                               ("learning_rate", float("inf")), ("clipnorm", 0),
                                               ("learning_rate", "fast"), ("verbose", 3)])
-def test_a_recipe_with_a_bad_field_is_refused_when_made(field, value):
-    with pytest.raises((ValueError, TypeError), match=f"Recipe.{field}"):
-        S.Recipe(**{field: value})
+def test_settings_with_a_bad_field_are_refused_when_made(field, value):
+    with pytest.raises((ValueError, TypeError), match=f"TrainingSettings.{field}"):
+        S.TrainingSettings(**{field: value})
 
 
-def test_the_full_recipe_prints_progress_and_takes_a_smaller_step():
-    assert S.RECIPES["full"].verbose == 2 and S.RECIPES["lesson"].verbose == 0
-    assert S.RECIPES["full"].learning_rate < S.RECIPES["lesson"].learning_rate
+def test_the_full_settings_print_progress_and_take_a_smaller_step():
+    assert S.SETTINGS["full"].verbose == 2 and S.SETTINGS["lesson"].verbose == 0
+    assert S.SETTINGS["full"].learning_rate < S.SETTINGS["lesson"].learning_rate
 
 
 def test_numpy_integer_sizes_build_a_model():
@@ -230,7 +231,7 @@ def test_out_of_range_source_ids_are_refused_before_the_model_sees_them(bad):
         S.greedy_translate(parts["encoder"], parts["decoder"], source, max_len=3)
     arrays = {"source": source, "target_in": np.ones((1, 3), "int64"), "target_out": np.ones((1, 3), "int64")}
     with pytest.raises(ValueError, match=r"arrays\['source'\]: expected ids in \[0, 12\)"):
-        S.fit_seq2seq(parts["model"], arrays, S.Recipe(epochs=1))
+        S.fit_seq2seq(parts["model"], arrays, S.TrainingSettings(epochs=1))
 
 
 def test_float_or_bool_token_arrays_and_wrong_layers_are_refused():
@@ -242,4 +243,4 @@ def test_float_or_bool_token_arrays_and_wrong_layers_are_refused():
         S.make_step_fn(parts["decoder"], parts["decoder"], np.ones((1, 3), "int32"))
     targets = {"source": np.ones((1, 3), "int32"), "target_in": np.full((1, 3), 10), "target_out": np.ones((1, 3), "int32")}
     with pytest.raises(ValueError, match=r"target_in'\]: expected ids in \[0, 10\)"):
-        S.fit_seq2seq(parts["model"], targets, S.Recipe(epochs=1))
+        S.fit_seq2seq(parts["model"], targets, S.TrainingSettings(epochs=1))

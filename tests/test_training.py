@@ -138,19 +138,20 @@ def _fit(model, run_dir, epochs=3, **kw):
     return training.fit_resumable(model, x, y, run_dir=run_dir, epochs=epochs, batch_size=16, **kw)
 
 
-def test_the_callback_alone_resumes_model_fit_like_backup_and_restore(tmp_path):
+def test_the_callback_alone_resumes_model_fit_after_restore(tmp_path):
     x, y = _data()
     model = _model()
     cb = training.ResumableBackup(tmp_path / "run", monitor="loss")
-    assert isinstance(cb, keras.callbacks.BackupAndRestore)
+    assert cb.restore(model) == 0
     model.fit(x, y, epochs=2, batch_size=16, callbacks=[cb], verbose=0)
     model2 = _model()
-    hist = model2.fit(x, y, epochs=5, batch_size=16,
-                      callbacks=[training.ResumableBackup(tmp_path / "run", monitor="loss")],
-                      verbose=0)
+    cb2 = training.ResumableBackup(tmp_path / "run", monitor="loss")
+    done = cb2.restore(model2)
+    hist = model2.fit(x, y, epochs=5, initial_epoch=done, batch_size=16, callbacks=[cb2], verbose=0)
     assert hist.epoch == [2, 3, 4], "epochs 1-2 were restored, not trained again"
     assert training.read_run_state(tmp_path / "run")["epoch"] == 5
-    assert model2._initial_epoch is None, "a later fit must not skip epochs"
+    with pytest.raises(ValueError, match=r"restore\(model\) before fit"):
+        model2.fit(x, y, epochs=1, callbacks=[training.ResumableBackup(tmp_path / "run")], verbose=0)
 
 
 def _corrupt(path: Path) -> None:

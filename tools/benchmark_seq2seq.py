@@ -10,7 +10,7 @@ seconds it needed (seconds depend on the machine; steps do not).
 
 Recipes:
 
-* ``course``: ``seq2seq.RECIPES["lesson"]`` as lesson 07 trains it: GRU encoder and
+* ``course``: ``seq2seq.SETTINGS["lesson"]`` as lesson 07 trains it: GRU encoder and
   decoder (64 units), teacher forcing, masked loss, Adam 1e-2, clipnorm 1, batch 128,
   greedy decoding.
 * ``keras-io``: the recipe of the keras-io example "Sequence to sequence learning for
@@ -45,14 +45,15 @@ def course_recipe(task, max_epochs: int):
     import keras
 
     from course_lib import seq2seq
+    from course_lib.vocabulary import Vocabulary
 
-    tr, te, R = task.train_arrays, task.test_arrays, seq2seq.RECIPES["lesson"]
+    tr, te, R = task.train_arrays, task.test_arrays, seq2seq.SETTINGS["lesson"]
     parts = seq2seq.build_seq2seq(len(task.source_vocab), len(task.target_vocab), embed_dim=R.embed_dim,
                                   units=R.units, seed=0, source_len=tr["source"].shape[1],
                                   target_len=tr["target_in"].shape[1])
     model = parts["model"]
     model.compile(optimizer=keras.optimizers.Adam(R.learning_rate, clipnorm=R.clipnorm),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0))
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=Vocabulary.PAD_ID))
     steps_per_epoch = -(-len(tr["source"]) // R.batch_size)
     seconds = 0.0
     for epoch in range(1, max_epochs + 1):

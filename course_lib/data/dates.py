@@ -14,8 +14,9 @@ of several dates joined by ``"; "``, to measure how translation quality depends 
 input's length.
 
 Tokens: runs of letters, numbers (with a following 年/月/日/년/월/일 attached, so
-``2021年`` is one token), and single punctuation marks. Token ids come from a Keras
-``StringLookup`` layer (``Vocabulary``), with id 0 for padding.
+``2021年`` is one token), and single punctuation marks. Token ids come from a
+``course_lib.vocabulary.Vocabulary`` (padding, unknown, ``<start>``, ``<end>``, then the
+tokens).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import re
 
 import numpy as np
 
-from course_lib.checks import check_array, check_choice, check_positive_int, check_seed
+from course_lib.checks import check_choice, check_positive_int, check_seed
+from course_lib.vocabulary import Vocabulary
 
 __all__ = [
     "LANGUAGES",
@@ -36,7 +38,6 @@ __all__ = [
     "DatePairs",
     "DateTask",
     "TASK_SIZES",
-    "Vocabulary",
     "detokenize",
     "encode_pairs",
     "format_date_fields",
@@ -293,84 +294,6 @@ def make_date_pairs(
     )
 
 
-class Vocabulary:
-    """Token <-> id mapping backed by a Keras ``StringLookup`` layer.
-
-    Ids: 0 padding (``""``), 1 unknown (``"[UNK]"``), 2 ``<start>``, 3 ``<end>``, then
-    the tokens in sorted order.
-    """
-
-    PAD, UNK, START, END = "", "[UNK]", "<start>", "<end>"
-    PAD_ID, UNK_ID, START_ID, END_ID = 0, 1, 2, 3  # where those four tokens sit
-
-    def __init__(self, tokens):
-        if isinstance(tokens, (str, bytes)) or not hasattr(tokens, "__iter__"):
-            raise TypeError(f"tokens: expected a list of token strings, got {type(tokens).__name__}")
-        tokens = {t for t in tokens if isinstance(t, str)}
-        tokens -= {self.PAD, self.UNK, self.START, self.END}
-        if not tokens:
-            raise ValueError("tokens: expected at least one token")
-        self.tokens = [self.PAD, self.UNK, self.START, self.END, *sorted(tokens)]
-        self.pad_id, self.unk_id, self.start_id, self.end_id = self.PAD_ID, self.UNK_ID, self.START_ID, self.END_ID
-        self._index = {t: i for i, t in enumerate(self.tokens)}
-        self._lookup = None
-
-    def __len__(self) -> int:
-        return len(self.tokens)
-
-    def lookup_layer(self, invert: bool = False):
-        """A ``keras.layers.StringLookup`` with this vocabulary (ids as described above)."""
-        import keras
-
-        return keras.layers.StringLookup(
-            vocabulary=self.tokens[2:], mask_token=self.PAD, oov_token=self.UNK,
-            num_oov_indices=1, invert=invert,
-        )
-
-    def encode(self, token_lists, length: int | None = None, *, start=False, end=False):
-        """Token lists -> padded ids.
-
-        Args:
-            token_lists: ``n`` lists of str tokens.
-            length: columns of the result (default: the longest list, with the specials).
-            start: prepend ``<start>``; end: append ``<end>``.
-
-        Returns:
-            ids: (n, length) int32, 0 after the end of each list.
-        """
-        rows = [[self.START] * start + list(t) + [self.END] * end for t in token_lists]
-        if not rows:
-            raise ValueError("token_lists: expected at least one token list")
-        longest = max(len(r) for r in rows)
-        length = longest if length is None else check_positive_int(length, "length")
-        if longest > length:
-            raise ValueError(f"length: a token list has {longest} tokens, more than length={length}")
-        grid = np.array([r + [self.PAD] * (length - len(r)) for r in rows], dtype=str)
-        if self._lookup is None:
-            self._lookup = self.lookup_layer()
-        return np.asarray(self._lookup(grid)).astype("int32")
-
-    def decode(self, ids) -> list[list[str]]:
-        """Ids -> token lists, stopping at ``<end>`` and dropping padding and ``<start>``.
-
-        Args:
-            ids: (n, T) int.
-        """
-        ids = check_array(ids, "ids", ("n", "T"), dtype="int", allow_empty=True)
-        if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
-            raise ValueError(f"ids: expected ids in [0, {len(self)}), got [{ids.min()}, {ids.max()}]")
-        out = []
-        for row in ids:
-            tokens = []
-            for i in row:
-                if i == self.end_id:
-                    break
-                if i not in (self.pad_id, self.start_id):
-                    tokens.append(self.tokens[i])
-            out.append(tokens)
-        return out
-
-
 def vocabularies(languages=LANGUAGES, years=DEFAULT_YEARS) -> tuple[Vocabulary, Vocabulary]:
     """Source and target vocabularies holding every token a date in ``years`` can give
     (in either style).
@@ -407,7 +330,7 @@ def encode_pairs(pairs: DatePairs, source_vocab: Vocabulary, target_vocab: Vocab
         raise TypeError(f"pairs: expected a DatePairs, got {type(pairs).__name__}")
     for name, vocab in (("source_vocab", source_vocab), ("target_vocab", target_vocab)):
         if not isinstance(vocab, Vocabulary):
-            raise TypeError(f"{name}: expected a dates.Vocabulary, got {type(vocab).__name__}")
+            raise TypeError(f"{name}: expected a course_lib.vocabulary.Vocabulary, got {type(vocab).__name__}")
     source = source_vocab.encode(pairs.source_tokens, source_len)
     target_out = target_vocab.encode(pairs.target_tokens, target_len, end=True)
     target_in = target_vocab.encode(pairs.target_tokens, target_out.shape[1], start=True)
