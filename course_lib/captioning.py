@@ -13,8 +13,9 @@ extraction) are in ``course_lib.vision``.
   feature grid (``course_lib.attention.SpatialAttention``), and the attention-weighted
   context vector enters the recurrence.
 
-Both decoders expose ``initial_state(features)`` and ``step(tokens, state, features)``
-so greedy decoding and beam search (``course_lib.decoding``) drive them one word at a time.
+Both decoders follow the decoder protocol of ``course_lib.decoding`` (``start(features)``
+and ``step(tokens, state, context)``), so ``decoding.generate`` drives them one word at a
+time with greedy decoding or beam search.
 """
 
 from __future__ import annotations
@@ -211,8 +212,12 @@ class ShowAndTell(keras.Model):
         h, _ = self.gru(x, initial_state=[self.init_h(features)], training=training)
         return self.out(h)
 
+    def start(self, features):
+        """The decoder protocol's first call: features (B, D) → ``(h_0, features)``."""
+        return self.initial_state(features), features
+
     def step(self, tokens, state, features):
-        """One decoding step.
+        """One decoding step (the decoder protocol of ``course_lib.decoding``).
 
         Args:
             tokens: (B,) ids of the previous words.
@@ -220,11 +225,12 @@ class ShowAndTell(keras.Model):
             features: (B, D) image vectors.
 
         Returns:
-            ``(logits, state)``: (B, V) next-word logits and the new (B, H) state.
+            ``(logits, state, None)``: (B, V) next-word logits, the new (B, H) state, and
+            no attention weights.
         """
         x = keras.ops.concatenate([self.embed(tokens), self.project(features)], axis=-1)
         h, _ = self.gru.cell(x, [state])
-        return self.out(h), h
+        return self.out(h), h, None
 
     def get_config(self):
         return {
@@ -313,8 +319,14 @@ class ShowAttendTell(keras.Model):
         h0 = self.init_h(keras.ops.mean(features, axis=(1, 2)))
         return h0 if self.init_state == "mean" else keras.ops.zeros_like(h0)
 
+    def start(self, grid):
+        """The decoder protocol's first call: grid (B, h, w, C) → ``(h_0, cells)``, the
+        projected cells (from ``encode``) every step attends over."""
+        cells = self.encode(grid)
+        return self.initial_state(cells), cells
+
     def step(self, tokens, state, features):
-        """One decoding step.
+        """One decoding step (the decoder protocol of ``course_lib.decoding``).
 
         Args:
             tokens: (B,) previous words.
@@ -322,12 +334,10 @@ class ShowAttendTell(keras.Model):
             features: (B, h, w, D) projected cells (from ``encode``).
 
         Returns:
-            ``(logits, state)`` (B, V) and (B, H); ``self.last_alpha`` holds the step's
-            attention weights (B, h, w).
+            ``(logits, state, alpha)``: (B, V), (B, H) and the step's attention weights
+            (B, h, w).
         """
-        logits, h, alpha = self._step(self.embed(tokens), state, features, None)
-        self.last_alpha = alpha
-        return logits, h
+        return self._step(self.embed(tokens), state, features, None)
 
     def _step(self, emb, state, cells, keys):
         context, alpha = self.attention(state, cells, projected_grid=keys)
@@ -412,22 +422,12 @@ def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max
 # ----------------------------------------------------------------------------- decoding
 
 
-def _decoder_state(model, features):
-    """(h_0, features) as NumPy arrays: the state a decoding loop carries, batch first."""
-    if isinstance(model, ShowAttendTell):
-        features = model.encode(features)
-    elif not isinstance(model, ShowAndTell):
-        raise TypeError(f"model: expected ShowAndTell or ShowAttendTell, got {type(model).__name__}")
-    h0 = model.initial_state(features)
-    return (keras.ops.convert_to_numpy(h0), keras.ops.convert_to_numpy(features))
-
-
 def generate_captions(model, features, tokenizer: CaptionTokenizer, *, max_len: int = 20,
                       beam_width: int = 1, return_attention: bool = False, return_scores: bool = False):
     """Caption images with a trained decoder: greedy (``beam_width=1``) or beam search.
 
-    Uses ``course_lib.decoding.greedy_decode`` / ``beam_search`` with the model's
-    one-word ``step``; decoding starts at ``<start>`` and stops at ``<end>``.
+    Uses ``course_lib.decoding.generate`` with the model's ``start`` and one-word
+    ``step`` (the decoder protocol); decoding starts at ``<start>`` and stops at ``<end>``.
 
     Args:
         model: a trained ``ShowAndTell`` (features (N, D)) or ``ShowAttendTell``
@@ -447,9 +447,9 @@ def generate_captions(model, features, tokenizer: CaptionTokenizer, *, max_len: 
         the sum of the log-probabilities of the caption's words and its ``<end>`` (the
         score greedy decoding and beam search maximise).
     """
-    from course_lib.decoding import beam_search, greedy_decode
+    from course_lib.decoding import generate
 
-    check_model(model, "model", "initial_state", "step")
+    check_model(model, "model", "start", "step")
     _check_tokenizer(tokenizer)
     max_len = check_positive_int(max_len, "max_len")
     beam_width = check_positive_int(beam_width, "beam_width")
@@ -462,28 +462,11 @@ def generate_captions(model, features, tokenizer: CaptionTokenizer, *, max_len: 
         raise ValueError(f"features: expected shape (N, h, w, C) for ShowAttendTell, got {features.shape}")
     if model.vocab_size != tokenizer.size:
         raise ValueError(f"model has {model.vocab_size} words, tokenizer {tokenizer.size}: not the same vocabulary")
-    alphas = []
-
-    def step_fn(tokens, state):
-        h, feats = state
-        logits, h = model.step(keras.ops.convert_to_tensor(tokens, "int32"), h, feats)
-        if return_attention:
-            alphas.append(keras.ops.convert_to_numpy(model.last_alpha))
-        log_probs = keras.ops.convert_to_numpy(keras.ops.log_softmax(logits, axis=-1))
-        return log_probs, (keras.ops.convert_to_numpy(h), feats)
-
-    state = _decoder_state(model, features)
-    kwargs = dict(start_id=tokenizer.START_ID, end_id=tokenizer.END_ID, max_len=max_len,
-                  pad_id=tokenizer.PAD_ID)
-    if beam_width == 1:
-        tokens, log_prob = greedy_decode(step_fn, state, **kwargs)
-    else:
-        tokens, log_prob = beam_search(step_fn, state, beam_width=beam_width, **kwargs)
-    out = [tokenizer.decode_captions(tokens), tokens]
+    out = generate(model, features, vocab=tokenizer, max_len=max_len, beam_width=beam_width,
+                   return_attention=return_attention)
+    result = [tokenizer.decode_captions(out.tokens), out.tokens]
     if return_attention:
-        alpha = np.zeros((len(tokens), max_len, *alphas[0].shape[1:]), "float32")
-        alpha[:, : len(alphas)] = np.stack(alphas, axis=1)
-        out.append(alpha)
+        result.append(out.weights)
     if return_scores:
-        out.append(np.asarray(log_prob, "float64"))
-    return tuple(out)
+        result.append(out.log_prob)
+    return tuple(result)

@@ -1,12 +1,17 @@
 """Turning a model's next-token distribution into a sequence: greedy decoding,
-temperature and top-k sampling, and beam search."""
+temperature and top-k sampling, beam search, and ``generate``, which runs either search
+with any decoder of the course (the decoder protocol below)."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
 from course_lib.checks import check_array, check_positive_int
 from course_lib.vocabulary import Vocabulary
+
+__all__ = ["Generated", "beam_search", "generate", "greedy_decode", "sample_next", "step_function"]
 
 
 def sample_next(logits, temperature=1.0, top_k=None, rng=None):
@@ -139,6 +144,17 @@ def greedy_decode(step_fn, initial_state, *, start_id, end_id, max_len, pad_id=V
     Returns:
         ``(tokens, log_prob)``: tokens (batch, max_len) int64, padded with ``pad_id``
         after ``<end>``; log_prob (batch,) the sum of the chosen tokens' log-probs.
+
+    Example:
+        A toy model over ids 0..3 that always prefers ``previous + 1`` (3 is ``<end>``):
+
+        >>> def step_fn(tokens, state):
+        ...     log_probs = np.log(np.full((len(tokens), 4), 0.1))
+        ...     log_probs[np.arange(len(tokens)), np.minimum(tokens + 1, 3)] = np.log(0.7)
+        ...     return log_probs, state
+        >>> tokens, log_prob = greedy_decode(step_fn, np.zeros((1, 1)), start_id=0, end_id=3, max_len=5)
+        >>> tokens.tolist(), round(float(log_prob[0] / np.log(0.7)), 6)
+        ([[1, 2, 3, 0, 0]], 3.0)
     """
     _check_step_fn(step_fn)
     _check_ids(start_id, end_id, pad_id)
@@ -238,3 +254,126 @@ def beam_search(
     if return_all:
         return tokens, scores
     return tokens[:, 0], scores[:, 0]
+
+
+# ------------------------------------------------------------------ the decoder protocol
+#
+# Every decoder of the course (seq2seq.Decoder, seq2seq.AttentionDecoder,
+# captioning.ShowAndTell, captioning.ShowAttendTell) has the same two methods:
+#
+#   decoder.start(inputs) -> (state, context)
+#       from what the decoder is conditioned on (the encoder's outputs, image features):
+#       its state before the first step and what it reads at every step, each an array
+#       or a tuple of arrays with a leading batch axis;
+#   decoder.step(tokens, state, context) -> (logits, state, weights)
+#       tokens (batch,) the previous tokens; logits (batch, V) the next token's scores;
+#       weights: the step's attention weights (batch, ...), or None without attention.
+#
+# ``step_function`` turns such a decoder into the step function greedy_decode and
+# beam_search take; ``generate`` runs either search with it.
+
+
+@dataclasses.dataclass
+class Generated:
+    """What ``generate`` wrote.
+
+    Attributes:
+        tokens: (batch, max_len) int64 ids, ``<end>`` kept, padding after it.
+        log_prob: (batch,) the sum of the log-probabilities of each row's tokens.
+        weights: (batch, max_len, ...) the attention weights of the step that wrote each
+            token (zeros after a row's end), or ``None`` if they were not asked for.
+    """
+
+    tokens: np.ndarray
+    log_prob: np.ndarray
+    weights: np.ndarray | None = None
+
+
+def _to_numpy(x):
+    import keras
+
+    return None if x is None else np.asarray(keras.ops.convert_to_numpy(x))
+
+
+def _check_decoder(decoder):
+    for method in ("start", "step"):
+        if not callable(getattr(decoder, method, None)):
+            raise TypeError(f"decoder: expected a decoder with start() and step() methods, "
+                            f"got {type(decoder).__name__}")
+
+
+def step_function(decoder, inputs, *, weights: list | None = None):
+    """A step function for ``greedy_decode`` / ``beam_search`` from a decoder of the protocol.
+
+    Args:
+        decoder: an object with ``start`` and ``step`` (the decoder protocol above).
+        inputs: what ``decoder.start`` takes.
+        weights: a list to append every step's attention weights (batch, ...) to, or None.
+
+    Returns:
+        ``(step_fn, initial_state)``: ``step_fn(tokens (batch,), state) -> (log_probs
+        (batch, V), new_state)``; the state is ``(decoder state, context)`` as NumPy
+        arrays with a batch axis, so beam search can reorder its rows.
+    """
+    import keras
+
+    _check_decoder(decoder)
+    if weights is not None and not isinstance(weights, list):
+        raise TypeError(f"weights: expected a list to collect the attention weights in, or None, "
+                        f"got {type(weights).__name__}")
+    state, context = decoder.start(inputs)
+
+    def step_fn(tokens, carry):
+        state, context = carry
+        logits, state, w = decoder.step(keras.ops.convert_to_tensor(tokens, "int32"), state, context)
+        if weights is not None:
+            if w is None:
+                raise ValueError(f"weights: {type(decoder).__name__} has no attention weights to keep")
+            weights.append(_to_numpy(w))
+        log_probs = _to_numpy(keras.ops.log_softmax(logits, axis=-1))
+        return log_probs, (_map_state(_to_numpy, state), context)
+
+    return step_fn, (_map_state(_to_numpy, state), _map_state(_to_numpy, context))
+
+
+def generate(decoder, inputs, *, vocab, max_len, beam_width=1, return_attention=False) -> Generated:
+    """Greedy decoding or beam search with any decoder of the course's protocol.
+
+    Args:
+        decoder: an object with ``start(inputs)`` and ``step(tokens, state, context)``
+            (see the protocol above).
+        inputs: what ``decoder.start`` takes (e.g. ``translation.encode(encoder, source)``,
+            or image features).
+        vocab: the target ``Vocabulary`` (or anything with ``START_ID``, ``END_ID``,
+            ``PAD_ID``): where decoding starts, what ends a row, what fills it after.
+        max_len: most tokens written per row (``<end>`` included).
+        beam_width: 1 for greedy decoding, more for beam search.
+        return_attention: also keep every step's attention weights (greedy only).
+
+    Returns:
+        a ``Generated`` with ``tokens``, ``log_prob`` and (if asked) ``weights``.
+    """
+    _check_decoder(decoder)
+    if not all(isinstance(getattr(vocab, n, None), int) for n in ("START_ID", "END_ID", "PAD_ID")):
+        raise TypeError(f"vocab: expected a Vocabulary (START_ID, END_ID, PAD_ID), got {type(vocab).__name__}")
+    max_len = check_positive_int(max_len, "max_len")
+    beam_width = check_positive_int(beam_width, "beam_width")
+    if not isinstance(return_attention, bool):
+        raise TypeError(f"return_attention: expected True or False, got {return_attention!r}")
+    if return_attention and beam_width != 1:
+        raise ValueError("return_attention: attention weights are kept for greedy decoding (beam_width=1) only")
+    weights = [] if return_attention else None
+    step_fn, carry = step_function(decoder, inputs, weights=weights)
+    ids = dict(start_id=vocab.START_ID, end_id=vocab.END_ID, pad_id=vocab.PAD_ID, max_len=max_len)
+    if beam_width == 1:
+        tokens, log_prob = greedy_decode(step_fn, carry, **ids)
+    else:
+        tokens, log_prob = beam_search(step_fn, carry, beam_width=beam_width, **ids)
+    out = Generated(tokens, np.asarray(log_prob, "float64"))
+    if return_attention:
+        written = np.stack(weights, axis=1)  # (batch, steps taken, ...)
+        out.weights = np.zeros((len(tokens), max_len, *written.shape[2:]), "float32")
+        out.weights[:, : written.shape[1]] = written
+        ended = np.cumsum(tokens == vocab.END_ID, axis=1) - (tokens == vocab.END_ID) > 0
+        out.weights[ended] = 0.0  # after <end> no token was written
+    return out

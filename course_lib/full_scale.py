@@ -163,7 +163,7 @@ def anki_translation(path, *, epochs: int = 10, seed: int = 0, limit: int | None
     import keras
     import sacrebleu
 
-    from course_lib import seq2seq
+    from course_lib import seq2seq, translation
     from course_lib.data import anki
     from course_lib.training import fit_resumable
     from course_lib.vocabulary import Vocabulary
@@ -192,7 +192,7 @@ def anki_translation(path, *, epochs: int = 10, seed: int = 0, limit: int | None
     reloaded = _best(run, run_dir)
     if reloaded is not None:  # the best epoch's weights, from best.keras (safe mode)
         parts["model"].set_weights(reloaded.get_weights())
-    ids, _ = seq2seq.greedy_translate(parts["encoder"], parts["decoder"], x[split:], max_len=max_words + 2)
+    ids, _ = translation.greedy_translate(parts["encoder"], parts["decoder"], x[split:], max_len=max_words + 2)
     hyps = [" ".join(t) for t in tgt_vocab.decode(ids)]
     refs = [" ".join(t) for t in tgt_tok[split:]]
     bleu = sacrebleu.corpus_bleu(hyps, [refs], tokenize="none")

@@ -140,6 +140,10 @@ def exact_match(predictions, references):
 
     Returns:
         a float in [0, 1].
+
+    Example:
+        >>> exact_match([["March", "3"], ["May", "1"]], [["March", "3"], ["May", "2"]])
+        0.5
     """
     predictions, references = _paired_token_lists(predictions, references)
     return sum(p == r for p, r in zip(predictions, references)) / len(references)
@@ -157,6 +161,10 @@ def token_accuracy(predictions, references):
 
     Returns:
         a float in [0, 1].
+
+    Example:
+        >>> token_accuracy([["March", "4", ","]], [["March", "3", ",", "2021"]])
+        0.5
     """
     predictions, references = _paired_token_lists(predictions, references)
     total = sum(len(r) for r in references)

@@ -29,6 +29,7 @@ __all__ = [
     "init_rnn_lm",
     "rnn_backward",
     "rnn_forward",
+    "rnn_lm_forward",
     "rnn_lm_loss",
     "rnn_lm_sample",
     "rnn_step_backward",
@@ -307,6 +308,31 @@ def _check_params(params):
         check_array(params[key], f"params[{key!r}]", ndim=1 if key.startswith("b") else 2, dtype="float")
 
 
+def rnn_lm_forward(params, inputs, h0=None):
+    """Forward pass of an RNN language model: embedding, RNN, affine scores at every step.
+
+    Args:
+        params: dict from ``init_rnn_lm``.
+        inputs: (N, T) integer token ids.
+        h0: (N, H) initial hidden state (zeros if None).
+
+    Returns:
+        ``(scores, h, caches)``: scores (N, T, V), hidden states h (N, T, H), and the
+        caches of the three layers ``(embedding, rnn, affine)`` that the backward pass
+        needs (what full BPTT keeps in memory).
+    """
+    _check_params(params)
+    V = params["W_embed"].shape[0]
+    H = params["Wh"].shape[0]
+    inputs = check_ids(inputs, "inputs", V, ("N", "T"))
+    if h0 is None:
+        h0 = np.zeros((inputs.shape[0], H))
+    emb, emb_cache = word_embedding_forward(inputs, params["W_embed"])
+    h, rnn_cache = rnn_forward(emb, h0, params["Wx"], params["Wh"], params["b"])
+    scores, aff_cache = temporal_affine_forward(h, params["W_out"], params["b_out"])
+    return scores, h, (emb_cache, rnn_cache, aff_cache)
+
+
 def rnn_lm_loss(params, inputs, targets, h0=None, mask=None):
     """Loss and gradients of an RNN language model on one batch (full BPTT over T steps).
 
@@ -323,15 +349,9 @@ def rnn_lm_loss(params, inputs, targets, h0=None, mask=None):
     """
     _check_params(params)
     V = params["W_embed"].shape[0]
-    H = params["Wh"].shape[0]
     inputs = check_ids(inputs, "inputs", V, ("N", "T"))
-    N, T = inputs.shape
-    targets = check_ids(targets, "targets", V, (N, T))
-    if h0 is None:
-        h0 = np.zeros((N, H))
-    emb, emb_cache = word_embedding_forward(inputs, params["W_embed"])
-    h, rnn_cache = rnn_forward(emb, h0, params["Wx"], params["Wh"], params["b"])
-    scores, aff_cache = temporal_affine_forward(h, params["W_out"], params["b_out"])
+    targets = check_ids(targets, "targets", V, inputs.shape)
+    scores, h, (emb_cache, rnn_cache, aff_cache) = rnn_lm_forward(params, inputs, h0)
     loss, dscores = temporal_softmax_loss(scores, targets, mask)
     dh, dW_out, db_out = temporal_affine_backward(dscores, aff_cache)
     demb, _, dWx, dWh, db = rnn_backward(dh, rnn_cache)

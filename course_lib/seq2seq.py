@@ -1,8 +1,11 @@
 """Encoder-decoder (sequence-to-sequence) models: the plain RNN encoder-decoder and the
-Bahdanau attention decoder, their training models (teacher forcing), step functions for
-``course_lib.decoding`` and a greedy ``Translator`` that saves as one ``.keras`` file.
+Bahdanau attention decoder, their training models (teacher forcing) and their training.
 
-Shapes: source ids (batch, S), target ids (batch, T), 0 = padding everywhere.
+Both decoders follow the decoder protocol of ``course_lib.decoding`` (``start``, ``step``);
+``course_lib.translation`` encodes sources once and decodes them (``greedy_translate``),
+and holds the ``Translator`` that saves as one ``.keras`` file.
+
+Shapes: source ids (batch, S), target ids (batch, T), ``Vocabulary.PAD_ID`` = padding.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 
 import keras
-import numpy as np
 from keras import ops
 
 from course_lib.attention import BahdanauAttention
@@ -21,7 +23,7 @@ from course_lib.checks import (
     check_tensor,
     check_token_tensor,
 )
-from course_lib.vocabulary import SPECIALS, Vocabulary, string_lookup
+from course_lib.vocabulary import Vocabulary
 
 __all__ = [
     "AttentionDecoder",
@@ -29,11 +31,8 @@ __all__ = [
     "Encoder",
     "SETTINGS",
     "TrainingSettings",
-    "Translator",
     "build_seq2seq",
     "fit_seq2seq",
-    "greedy_translate",
-    "make_step_fn",
     "masked_loss",
     "PaddingMask",
 ]
@@ -132,6 +131,24 @@ class Decoder(keras.layers.Layer):
         outputs, state = self.gru(x, initial_state=state)
         return self.out(ops.concatenate([outputs, ctx], axis=-1)), state
 
+    def start(self, inputs):
+        """The decoder protocol's first call (``course_lib.decoding``).
+
+        Args:
+            inputs: ``(outputs, state, mask)`` from ``translation.encode``.
+
+        Returns:
+            ``(state, context)``: the encoder's final state starts the decoder, and is
+            also the fixed context c of every step.
+        """
+        _, state, _ = _check_encoded(inputs)
+        return state, state
+
+    def step(self, tokens, state, context):
+        """One decoding step: tokens (batch,) → ``(logits (batch, V), state, None)``."""
+        logits, state = self(ops.expand_dims(tokens, 1), state, context)
+        return logits[:, 0], state, None
+
     def compute_mask(self, *args, **kwargs):
         return None
 
@@ -206,6 +223,25 @@ class AttentionDecoder(keras.layers.Layer):
         weights = ops.transpose(weights, (1, 0, 2))  # (batch, T, S)
         logits = self.out(ops.concatenate([states, contexts], axis=-1))
         return logits, state, weights
+
+    def start(self, inputs):
+        """The decoder protocol's first call (``course_lib.decoding``).
+
+        Args:
+            inputs: ``(outputs, state, mask)`` from ``translation.encode``.
+
+        Returns:
+            ``(state, (outputs, mask))``: the encoder's final state starts the decoder;
+            every step attends over the outputs h_i where the mask is True.
+        """
+        outputs, state, mask = _check_encoded(inputs)
+        return state, (outputs, mask)
+
+    def step(self, tokens, state, context):
+        """One decoding step: tokens (batch,) → ``(logits (batch, V), state, weights (batch, S))``."""
+        values, mask = context
+        logits, state, weights = self(ops.expand_dims(tokens, 1), state, values, values_mask=mask)
+        return logits[:, 0], state, weights[:, 0]
 
     def compute_mask(self, *args, **kwargs):
         return None
@@ -383,165 +419,7 @@ def fit_seq2seq(model, arrays, settings, *, epochs=None, verbose=None):
     return [float(x) for x in history.history["loss"]]
 
 
-def greedy_translate(encoder, decoder, source, max_len):
-    """Greedy decoding of a batch of sources (``course_lib.decoding.greedy_decode``).
-
-    Args:
-        encoder, decoder: as for ``make_step_fn``.
-        source: (batch, S) int source ids.
-        max_len: the most tokens to write.
-
-    Returns:
-        ``(ids, log_probs)``: ids (batch, max_len) int, ``<end>`` (3) then 0 after the
-        end; log_probs (batch,) the log-probability of each output.
-    """
-    from course_lib.decoding import greedy_decode
-
-    step_fn, state = make_step_fn(encoder, decoder, source)
-    return greedy_decode(step_fn, state, start_id=Vocabulary.START_ID, end_id=Vocabulary.END_ID,
-                         pad_id=Vocabulary.PAD_ID, max_len=check_positive_int(max_len, "max_len"))
-
-
-def make_step_fn(encoder, decoder, source):
-    """Encode ``source`` and return a step function for ``course_lib.decoding``.
-
-    Args:
-        encoder: an ``Encoder``; decoder: a ``Decoder`` or ``AttentionDecoder``.
-        source: (batch, S) int source ids.
-
-    Returns:
-        ``(step_fn, initial_state)`` where ``step_fn(tokens (batch,), state) ->
-        (log_probs (batch, V), new_state)``; the state is a tuple of arrays with a batch
-        axis (decoder state, and for attention the encoder outputs and source mask).
-        With attention, ``step_fn.weights`` collects each step's attention weights.
-    """
-    import tensorflow as tf
-
-    if not isinstance(encoder, Encoder):
-        raise TypeError(f"encoder: expected a seq2seq.Encoder, got {type(encoder).__name__}")
-    if not isinstance(decoder, (Decoder, AttentionDecoder)):
-        raise TypeError(f"decoder: expected a seq2seq.Decoder or AttentionDecoder, got {type(decoder).__name__}")
-    source = check_ids(source, "source", encoder.vocab_size, ("batch", "S")).astype("int32")
-    outputs, state = encoder(source)
-    attention = isinstance(decoder, AttentionDecoder)
-
-    if attention:
-        @tf.function(reduce_retracing=True)
-        def run(tokens, s, values, mask):
-            logits, s, w = decoder(tokens[:, None], s, values, values_mask=mask)
-            return tf.nn.log_softmax(logits[:, 0]), s, w[:, 0]
-
-        def step_fn(tokens, st):
-            s, values, mask = st
-            log_probs, s, w = run(tf.constant(tokens, tf.int32), s, values, mask)
-            step_fn.weights.append(w.numpy())
-            return log_probs.numpy(), (s.numpy(), values, mask)
-
-        step_fn.weights = []
-        return step_fn, (state.numpy(), outputs.numpy(), source != Vocabulary.PAD_ID)
-
-    @tf.function(reduce_retracing=True)
-    def run_plain(tokens, s, context):
-        logits, s = decoder(tokens[:, None], s, context)
-        return tf.nn.log_softmax(logits[:, 0]), s
-
-    def plain_step(tokens, st):
-        s, context = st
-        log_probs, s = run_plain(tf.constant(tokens, tf.int32), s, context)
-        return log_probs.numpy(), (s.numpy(), context)
-
-    return plain_step, (state.numpy(), state.numpy())
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class Translator(keras.Model):
-    """Greedy inference model: source tokens (strings) in, target tokens out.
-
-    Holds the vocabularies (as ``StringLookup`` layers), the encoder and the decoder, so
-    one ``.keras`` file is all that translation needs.
-
-    Call args:
-        source_tokens: (batch, S) string tokens, ``""`` = padding.
-
-    Returns:
-        (batch, max_len) string tokens: the greedy translation, ``<end>`` and then
-        ``""`` after its end.
-    """
-
-    def __init__(self, encoder, decoder, source_tokens, target_tokens, max_len, **kwargs):
-        super().__init__(**kwargs)
-        check_positive_int(max_len, "max_len")
-        self.encoder, self.decoder, self.max_len = encoder, decoder, max_len
-        for name, tokens in (("source_tokens", source_tokens), ("target_tokens", target_tokens)):
-            if not isinstance(tokens, (list, tuple)) or not all(isinstance(t, str) for t in tokens):
-                raise TypeError(f"{name}: expected a Vocabulary's token list {list(SPECIALS)} + tokens, "
-                                f"got {type(tokens).__name__}")
-            if len(tokens) <= len(SPECIALS) or tuple(tokens[: len(SPECIALS)]) != SPECIALS:
-                raise ValueError(f"{name}: expected a Vocabulary's token list {list(SPECIALS)} + tokens")
-        self.source_tokens, self.target_tokens = list(source_tokens), list(target_tokens)
-        self.source_lookup = string_lookup(self.source_tokens, name="source_lookup")
-        self.target_words = string_lookup(self.target_tokens, invert=True, name="target_words")
-
-    def build(self, source_shape):
-        units, batch = self.encoder.units, source_shape[0]
-        if not self.encoder.built:
-            self.encoder.build((source_shape[0], source_shape[1]))
-        if not self.decoder.built and isinstance(self.decoder, AttentionDecoder):
-            self.decoder.build((batch, 1), (batch, units), (batch, source_shape[1], units))
-        elif not self.decoder.built:
-            self.decoder.build((batch, 1), (batch, units), (batch, units))
-
-    def call(self, source_tokens):
-        source = ops.cast(self.source_lookup(source_tokens), "int32")
-        outputs, state = self.encoder(source)
-        context, mask = state, ops.not_equal(source, Vocabulary.PAD_ID)
-        batch = ops.shape(source)[0]
-        token = ops.full((batch, 1), Vocabulary.START_ID, dtype="int32")
-        done = ops.zeros((batch,), dtype="bool")
-        result = []
-        for _ in range(self.max_len):
-            if isinstance(self.decoder, AttentionDecoder):
-                logits, state, _ = self.decoder(token, state, outputs, values_mask=mask)
-            else:
-                logits, state = self.decoder(token, state, context)
-            nxt = ops.cast(ops.argmax(logits[:, 0], axis=-1), "int32")
-            nxt = ops.where(done, Vocabulary.PAD_ID, nxt)
-            result.append(nxt)
-            done = ops.logical_or(done, ops.equal(nxt, Vocabulary.END_ID))
-            token = ops.expand_dims(ops.where(done, Vocabulary.END_ID, nxt), 1)
-        return self.target_words(ops.stack(result, axis=1))
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "decoder": keras.saving.serialize_keras_object(self.decoder),
-            "source_tokens": self.source_tokens,
-            "target_tokens": self.target_tokens,
-            "max_len": self.max_len,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
-        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
-        return cls(**config)
-
-    def translate(self, token_lists) -> list[list[str]]:
-        """Token lists in, token lists out (up to ``<end>``)."""
-        rows = [list(t) for t in token_lists]
-        if not rows or not all(rows):
-            raise ValueError("token_lists: expected non-empty lists of tokens")
-        width = max(len(r) for r in rows)
-        grid = np.array([r + [""] * (width - len(r)) for r in rows], dtype=str)
-        out = np.asarray(self(grid)).astype(str)
-        result = []
-        for row in out:
-            words = []
-            for w in row:
-                if w in ("<end>", ""):
-                    break
-                words.append(w)
-            result.append(words)
-        return result
+def _check_encoded(inputs):
+    if not isinstance(inputs, (tuple, list)) or len(inputs) != 3:
+        raise TypeError(f"inputs: expected (outputs, state, mask) from translation.encode, got {type(inputs).__name__}")
+    return inputs

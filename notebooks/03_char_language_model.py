@@ -81,10 +81,8 @@ for _ in range(300):
     grads_h["W_embed"][:] = 0.0
     adam_step(p_hello, grads_h, opt_state, lr=0.05)
 
-emb, _ = nr.word_embedding_forward(inputs_h[None], p_hello["W_embed"])
-h_hello, _ = nr.rnn_forward(emb, np.zeros((1, 8)), p_hello["Wx"], p_hello["Wh"], p_hello["b"])
-scores_hello = h_hello[0] @ p_hello["W_out"] + p_hello["b_out"]
-predicted = hello.decode(scores_hello.argmax(axis=1))
+scores_hello, _, _ = nr.rnn_lm_forward(p_hello, inputs_h[None])  # embedding -> RNN -> scores
+predicted = hello.decode(scores_hello[0].argmax(axis=1))
 print(f"after 300 steps: loss {loss_h / 4:.4f} per char, 'hell' -> '{predicted}'")
 assert predicted == "ello", "the RNN tells the two l's apart from its hidden state"
 
@@ -142,9 +140,7 @@ def numpy_val_nll(params, ids, streams=64):
     """Mean held-out cross-entropy (nats/char): `streams` long sequences, state carried."""
     n = (len(ids) - 1) // streams
     x, y = ids[: streams * n].reshape(streams, n), ids[1 : streams * n + 1].reshape(streams, n)
-    emb, _ = nr.word_embedding_forward(x, params["W_embed"])
-    h, _ = nr.rnn_forward(emb, np.zeros((streams, params["Wh"].shape[0])), params["Wx"], params["Wh"], params["b"])
-    scores, _ = nr.temporal_affine_forward(h, params["W_out"], params["b_out"])
+    scores, _, _ = nr.rnn_lm_forward(params, x)
     return nr.temporal_softmax_loss(scores, y)[0] / n
 
 
@@ -182,9 +178,9 @@ assert numpy_nll < 0.8 * unigram_nll, "the NumPy RNN has learned more than chara
 # ## 3. A Keras character LM with truncated BPTT
 #
 # Why not backpropagate through the whole text at once? Because the backward pass needs
-# what the forward pass computed at every step: the caches that `rnn_forward` and the
-# other forward functions return hold each step's input and hidden state. We measure it
-# on the NumPy model above: the bytes of the distinct arrays its caches keep (a slice of
+# what the forward pass computed at every step: the caches that `nr.rnn_lm_forward`
+# returns (one per layer: embedding, RNN, scores) hold each step's input and hidden
+# state. We measure it on the NumPy model above: the bytes of the distinct arrays its caches keep (a slice of
 # an array counts once, with the array it views), for longer and longer sequences.
 
 # %%
@@ -204,12 +200,9 @@ def cache_bytes(obj, seen=None):
 
 def bptt_memory(T, streams=N_STREAMS):
     """Bytes the NumPy LM keeps for one backward pass over `streams` x T characters."""
-    x = np.zeros((streams, T), dtype=np.int64)
-    emb, emb_cache = nr.word_embedding_forward(x, np_params["W_embed"])
-    h, rnn_cache = nr.rnn_forward(emb, np.zeros((streams, H_NP)), np_params["Wx"], np_params["Wh"], np_params["b"])
-    _, aff_cache = nr.temporal_affine_forward(h, np_params["W_out"], np_params["b_out"])
+    _, _, caches = nr.rnn_lm_forward(np_params, np.zeros((streams, T), dtype=np.int64))
     weights = {id(w) for w in np_params.values()}  # the parameters are kept anyway: not counted
-    return cache_bytes([emb_cache, rnn_cache, aff_cache], seen=weights)
+    return cache_bytes(caches, seen=weights)
 
 
 lengths = [25, 100, 400, 1600]

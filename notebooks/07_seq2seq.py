@@ -187,9 +187,13 @@ assert losses[-1] < 0.3 * losses[0], "the model learns"
 # ## 5. Inference: greedy search and beam search
 #
 # At test time there is no true previous token: the decoder must read its own output.
-# So inference is a different loop from training. `make_step_fn` encodes the sources once
-# and returns a *step function*, `(previous tokens, state) -> (log-probabilities of the
-# next token, new state)`; `course_lib.decoding` turns step functions into sequences:
+# So inference is a different loop from training. Every decoder in the course has the same
+# two methods for it, the *decoder protocol*: `start(inputs)` gives the state before the
+# first step and what every step reads (here `translation.encode` runs the encoder once and
+# the decoder starts from its final state), and `step(tokens, state, context)` gives the
+# scores of the next token and the new state. `course_lib.decoding.generate` runs a
+# search over them (with `greedy_decode` or `beam_search`, which only need a step function
+# `(previous tokens, state) -> (log-probabilities of the next token, new state)`):
 #
 # * **greedy** — at each step take the most probable token;
 # * **beam search** — keep the `k` most probable partial translations (by the sum of
@@ -203,16 +207,15 @@ assert losses[-1] < 0.3 * losses[0], "the model learns"
 # lower than greedy's sequence would have. We count both cases.
 
 # %%
-from course_lib.decoding import beam_search, greedy_decode
+from course_lib import decoding, translation
 from course_lib.metrics import exact_match, score_by_group, token_accuracy
 
 max_len = te["target_out"].shape[1]
-step_fn, state = seq2seq.make_step_fn(encoder, decoder, te["source"])
-special = dict(start_id=tgt_vocab.start_id, end_id=tgt_vocab.end_id, pad_id=tgt_vocab.pad_id)
-greedy_ids, greedy_logp = greedy_decode(step_fn, state, max_len=max_len, **special)
-step_fn, state = seq2seq.make_step_fn(encoder, decoder, te["source"])
-beam_ids, beam_logp = beam_search(step_fn, state, max_len=max_len, beam_width=4, **special)
-greedy, beam = tgt_vocab.decode(greedy_ids), tgt_vocab.decode(beam_ids)
+encoded = translation.encode(encoder, te["source"])  # (outputs, final state, source mask)
+greedy_out = decoding.generate(decoder, encoded, vocab=tgt_vocab, max_len=max_len)
+beam_out = decoding.generate(decoder, encoded, vocab=tgt_vocab, max_len=max_len, beam_width=4)
+greedy_logp, beam_logp = greedy_out.log_prob, beam_out.log_prob
+greedy, beam = tgt_vocab.decode(greedy_out.tokens), tgt_vocab.decode(beam_out.tokens)
 for k in range(3):
     print(f"{test.source[k]}\n   greedy: {dates.detokenize(greedy[k])}\n   beam  : {dates.detokenize(beam[k])}\n   truth : {test.target[k]}")
 better = beam_logp > greedy_logp + 1e-6
@@ -354,6 +357,7 @@ assert train_loss[-1] >= train_loss[0] + 0.3, "long training pairs are not fitte
 #    accuracy?
 # 4. Try beam widths 1, 2, 4, 8. When does beam search change the translation, and does a
 #    higher log-probability always mean a correct date?
-# 5. Add a length penalty: take every hypothesis from `beam_search(..., return_all=True)`
-#    and rerank them by score / length. How often does the choice change, and why does it
+# 5. Add a length penalty: take every hypothesis from `decoding.beam_search(step_fn,
+#    state, ..., return_all=True)`, with `step_fn, state = decoding.step_function(decoder,
+#    encoded)` and the ids of `tgt_vocab` (`start_id`, `end_id`, `pad_id`), and rerank them by score / length. How often does the choice change, and why does it
 #    change almost nothing on dates?

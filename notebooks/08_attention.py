@@ -147,7 +147,7 @@ assert gap < 1e-5
 # teacher-forced target at once:
 
 # %%
-from course_lib import seq2seq, show
+from course_lib import seq2seq, show, translation
 
 show.show(seq2seq.AttentionDecoder.call)  # without the argument checks
 
@@ -240,7 +240,7 @@ assert aligned >= diagonal_acc + 0.4, "far better than not reordering"
 # Decode the test set greedily with both models and score exact match by the number of
 # dates in the input, as in Bahdanau et al. (2014, Fig. 2): the plain encoder–decoder
 # (their *RNNencdec*) gets worse as inputs get longer, the attention model (*RNNsearch*)
-# does not. (`seq2seq.greedy_translate` is lesson 07's greedy loop over a step function;
+# does not. (`translation.greedy_translate` is lesson 07's `decoding.generate`, greedy;
 # `metrics.score_by_group` scores each number of dates separately.)
 
 # %%
@@ -249,7 +249,7 @@ from course_lib.metrics import exact_match, score_by_group, token_accuracy
 max_len = te["target_out"].shape[1]
 scores = {}
 for name, parts in (("plain encoder–decoder", plain), ("with attention", att)):
-    ids, _ = seq2seq.greedy_translate(parts["encoder"], parts["decoder"], te["source"], max_len)
+    ids, _ = translation.greedy_translate(parts["encoder"], parts["decoder"], te["source"], max_len)
     pred = tgt_vocab.decode(ids)
     counts, scores[name] = score_by_group(exact_match, pred, test.target_tokens, test.n_dates)
     tokens = token_accuracy(pred, test.target_tokens)
@@ -270,7 +270,7 @@ assert att_em[-1] >= att_em[0] - 0.1, "and hardly degrades with length"
 # %% [markdown]
 # ## 6. Save the translator, load it, translate a string
 #
-# `seq2seq.Translator` wraps the vocabularies (as `StringLookup` layers), the encoder and
+# `translation.Translator` wraps the vocabularies (as `StringLookup` layers), the encoder and
 # the attention decoder in one Keras model whose call is the greedy loop: string tokens
 # in, string tokens out. It saves as a single `.keras` file; loading it with
 # `safe_mode=True` (the default) rebuilds it from its config — no Python code is
@@ -281,7 +281,7 @@ import datetime
 import tempfile
 from pathlib import Path
 
-translator = seq2seq.Translator(att["encoder"], att["decoder"], src_vocab.tokens, tgt_vocab.tokens, max_len=max_len)
+translator = translation.Translator(att["encoder"], att["decoder"], src_vocab.tokens, tgt_vocab.tokens, max_len=max_len)
 sample = [test.source_tokens[i] for i in range(50)]
 before = translator.translate(sample)  # the first call also builds the model
 path = Path(tempfile.mkdtemp()) / "date_translator.keras"
@@ -370,7 +370,7 @@ if SCALE == "full":
 #    attention model write after the third date?
 # 4. Use the attention weights to copy numbers: when the model is about to output a
 #    number and the most-attended source token is one, output that source number instead
-#    (a greedy loop over `seq2seq.make_step_fn`, whose `weights` hold each step's
-#    attention). Which errors does that remove in a model trained for a single epoch?
+#    (a greedy loop over the decoder's `start` and `step`, whose third output is each
+#    step's attention; `decoding.generate(..., return_attention=True)` keeps them). Which errors does that remove in a model trained for a single epoch?
 # 5. With `SCALE = "full"`, plot heatmaps for Spanish sentences and find cases where one
 #    English word attends to two Spanish words.

@@ -33,6 +33,7 @@ from course_lib import (
     seq2seq,
     show,
     training,
+    translation,
     vision,
     vocabulary,
 )
@@ -294,6 +295,8 @@ CASES = {
     "numpy_rnn.temporal_softmax_loss": (numpy_rnn.temporal_softmax_loss, lambda: dict(
         x=floats(N, T, V), y=ids(N, T), mask=np.ones((N, T), bool))),
     "numpy_rnn.init_rnn_lm": (numpy_rnn.init_rnn_lm, lambda: dict(vocab_size=V, embed_dim=4, hidden_dim=H, seed=0)),
+    "numpy_rnn.rnn_lm_forward": (numpy_rnn.rnn_lm_forward, lambda: dict(
+        params=nb_rnn_lm(), inputs=ids(N, T), h0=floats(N, H))),
     "numpy_rnn.rnn_lm_loss": (numpy_rnn.rnn_lm_loss, lambda: dict(
         params=nb_rnn_lm(), inputs=ids(N, T), targets=ids(N, T))),
     "numpy_rnn.rnn_lm_sample": (numpy_rnn.rnn_lm_sample, lambda: dict(
@@ -373,12 +376,18 @@ CASES.update({
     "seq2seq.fit_seq2seq": (seq2seq.fit_seq2seq, lambda: dict(
         model=seq2seq_parts(False)[0], arrays=seq2seq_arrays(),
         settings=seq2seq.TrainingSettings(embed_dim=4, units=6, epochs=1, batch_size=2), epochs=1)),
-    "seq2seq.greedy_translate": (seq2seq.greedy_translate, lambda: dict(
+    "translation.greedy_translate": (translation.greedy_translate, lambda: dict(
         encoder=seq2seq_parts(False)[1], decoder=seq2seq_parts(False)[2],
         source=seq2seq_arrays()["source"], max_len=3)),
-    "seq2seq.make_step_fn": (seq2seq.make_step_fn, lambda: dict(
-        encoder=seq2seq_parts(True)[1], decoder=seq2seq_parts(True)[2], source=seq2seq_arrays()["source"])),
-    "seq2seq.Translator": (seq2seq.Translator, lambda: dict(
+    "translation.encode": (translation.encode, lambda: dict(
+        encoder=seq2seq_parts(True)[1], source=seq2seq_arrays()["source"])),
+    "decoding.generate": (decoding.generate, lambda: dict(
+        decoder=seq2seq_parts(True)[2], inputs=translation.encode(seq2seq_parts(True)[1], seq2seq_arrays()["source"]),
+        vocab=date_vocabs()[1], max_len=3, beam_width=2, return_attention=False)),
+    "decoding.step_function": (decoding.step_function, lambda: dict(
+        decoder=seq2seq_parts(True)[2], inputs=translation.encode(seq2seq_parts(True)[1], seq2seq_arrays()["source"]),
+        weights=[])),
+    "translation.Translator": (translation.Translator, lambda: dict(
         encoder=seq2seq_parts(False)[1], decoder=seq2seq_parts(False)[2],
         source_tokens=date_vocabs()[0].tokens, target_tokens=date_vocabs()[1].tokens, max_len=3)),
     # -- captioning ------------------------------------------------------------------------
@@ -553,6 +562,7 @@ NOT_SWEPT = {
     "scenes.Scenes": "a dataclass returned by make_scenes",
     "env.NotebookInfo": "a dataclass returned by setup_notebook",
     "training.TrainingRun": "a dataclass returned by fit_resumable",
+    "decoding.Generated": "a dataclass returned by generate",
     "cells.PeepholeLSTMCell": "its constructor is LSTMCell's (swept); its call is swept",
     # no arguments, or arguments that change the process (tested in test_env.py)
     "env.quiet_native_stderr": "a context manager without arguments",

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from course_lib import decoding, gradcheck, metrics, numpy_rnn, recipe
+from course_lib import decoding, gradcheck, metrics, numpy_rnn, recipe, translation
 from course_lib.data import series, tasks, text
 from course_lib.vocabulary import Vocabulary
 
@@ -497,9 +497,9 @@ def test_build_seq2seq_and_step_functions_refuse_bad_sizes_and_sources():
                                   **args)
     parts = seq2seq.build_seq2seq(5, 6, embed_dim=4, units=8)
     with pytest.raises(ValueError, match=r"source: expected shape \(batch, S\)"):
-        seq2seq.make_step_fn(parts["encoder"], parts["decoder"], np.array([1, 2]))
+        translation.encode(parts["encoder"], np.array([1, 2]))
     with pytest.raises(TypeError, match="source: expected a int array"):
-        seq2seq.make_step_fn(parts["encoder"], parts["decoder"], np.array([[1.0, 2.0]]))
+        translation.encode(parts["encoder"], np.array([[1.0, 2.0]]))
 
 
 # -- plots -----------------------------------------------------------------------------------

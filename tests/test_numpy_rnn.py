@@ -112,6 +112,22 @@ def test_rnn_lm_loss_gradcheck_and_initial_loss(rng):
         assert rel_error(grads[k], num) < TOL, k
 
 
+def test_rnn_lm_forward_is_the_three_layers_chained_and_scores_the_loss(rng):
+    V, N, T, H = 7, 3, 5, 6
+    params = nr.init_rnn_lm(V, 4, H, seed=2)
+    ids = rng.integers(V, size=(N, T + 1))
+    h0 = rng.normal(size=(N, H))
+    scores, h, caches = nr.rnn_lm_forward(params, ids[:, :-1], h0)
+    emb, _ = nr.word_embedding_forward(ids[:, :-1], params["W_embed"])
+    h_ref, _ = nr.rnn_forward(emb, h0, params["Wx"], params["Wh"], params["b"])
+    np.testing.assert_allclose(h, h_ref)
+    np.testing.assert_allclose(scores, h_ref @ params["W_out"] + params["b_out"])
+    assert scores.shape == (N, T, V) and len(caches) == 3
+    loss, _, h_last = nr.rnn_lm_loss(params, ids[:, :-1], ids[:, 1:], h0)
+    assert loss == pytest.approx(nr.temporal_softmax_loss(scores, ids[:, 1:])[0])
+    np.testing.assert_allclose(h_last, h[:, -1])
+
+
 def test_rnn_lm_sample_greedy_is_deterministic():
     params = nr.init_rnn_lm(5, 3, 4, seed=0)
     a = nr.rnn_lm_sample(params, [1, 2], 8, temperature=0.0, rng=np.random.default_rng(1))

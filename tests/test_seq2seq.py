@@ -8,7 +8,8 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from course_lib import seq2seq as S  # noqa: E402
-from course_lib.decoding import beam_search, greedy_decode  # noqa: E402
+from course_lib import translation as T  # noqa: E402
+from course_lib.decoding import generate, greedy_decode, step_function  # noqa: E402
 from course_lib.vocabulary import SPECIALS, Vocabulary  # noqa: E402
 
 SRC_V, TGT_V, E, H = 11, 9, 6, 8
@@ -96,14 +97,20 @@ def test_build_and_greedy_equals_translator(tmp_path, attention):
         w = np.asarray(parts["attention_model"]([src, tgt_in]))
         assert w.shape == (3, 4, 7)
         np.testing.assert_allclose(w.sum(-1), 1.0, atol=1e-5)
-    step_fn, state = S.make_step_fn(parts["encoder"], parts["decoder"], src)
-    ids, scores = greedy_decode(step_fn, state, start_id=Vocabulary.START_ID, end_id=Vocabulary.END_ID, max_len=6)
-    b_ids, b_scores = beam_search(step_fn, state, start_id=Vocabulary.START_ID, end_id=Vocabulary.END_ID, max_len=6, beam_width=3)
+    encoded = T.encode(parts["encoder"], src)
+    greedy = generate(parts["decoder"], encoded, vocab=Vocabulary, max_len=6, return_attention=attention)
+    ids, scores = greedy.tokens, greedy.log_prob
+    beam = generate(parts["decoder"], encoded, vocab=Vocabulary, max_len=6, beam_width=3)
+    b_ids, b_scores = beam.tokens, beam.log_prob
+    if attention:  # the weights of every written token sum to 1 over the source
+        written = ~(np.cumsum(ids == Vocabulary.END_ID, axis=1) - (ids == Vocabulary.END_ID) > 0)
+        np.testing.assert_allclose(greedy.weights.sum(-1)[written], 1.0, atol=1e-5)
+        assert (greedy.weights[~written] == 0).all()
     assert b_ids.shape == ids.shape == (3, 6) and b_scores.shape == scores.shape == (3,)
 
     source_tokens = [*SPECIALS] + [f"s{i}" for i in range(4, SRC_V)]
     target_tokens = [*SPECIALS] + [f"t{i}" for i in range(4, TGT_V)]
-    translator = S.Translator(parts["encoder"], parts["decoder"], source_tokens, target_tokens, max_len=6)
+    translator = T.Translator(parts["encoder"], parts["decoder"], source_tokens, target_tokens, max_len=6)
     words = [[source_tokens[i] for i in row if i] for row in src]
     expected = []
     for row in ids:
@@ -114,7 +121,7 @@ def test_build_and_greedy_equals_translator(tmp_path, attention):
     path = tmp_path / "translator.keras"
     translator.save(path)
     again = keras.saving.load_model(path, safe_mode=True)
-    assert isinstance(again, S.Translator)
+    assert isinstance(again, T.Translator)
     assert again.translate(words) == expected
 
 
@@ -133,9 +140,9 @@ def test_bad_inputs():
                                         np.zeros((2, H), "float32"))
     parts = S.build_seq2seq(SRC_V, TGT_V, embed_dim=E, units=H)
     with pytest.raises(ValueError, match="source"):
-        S.make_step_fn(parts["encoder"], parts["decoder"], np.zeros(3, "int32"))
+        T.encode(parts["encoder"], np.zeros(3, "int32"))
     with pytest.raises(ValueError, match="target_tokens"):
-        S.Translator(parts["encoder"], parts["decoder"], [*SPECIALS, "a"], ["a", "b"], max_len=3)
+        T.Translator(parts["encoder"], parts["decoder"], [*SPECIALS, "a"], ["a", "b"], max_len=3)
 
 
 def test_exact_match_and_token_accuracy():
@@ -189,8 +196,8 @@ def test_fit_seq2seq_and_greedy_translate():
     assert len(runs[0]) == 3 and runs[0][-1] < runs[0][0]
     np.testing.assert_allclose(runs[0], runs[1], rtol=1e-5)  # same seed, same settings: same run
     assert len(S.fit_seq2seq(parts["model"], arrays, settings, epochs=1)) == 1
-    ids, logp = S.greedy_translate(parts["encoder"], parts["decoder"], src[:6], max_len=5)
-    step_fn, state = S.make_step_fn(parts["encoder"], parts["decoder"], src[:6])
+    ids, logp = T.greedy_translate(parts["encoder"], parts["decoder"], src[:6], max_len=5)
+    step_fn, state = step_function(parts["decoder"], T.encode(parts["encoder"], src[:6]))
     ids2, logp2 = greedy_decode(step_fn, state, start_id=Vocabulary.START_ID, end_id=Vocabulary.END_ID, max_len=5)
     np.testing.assert_array_equal(ids, ids2)
     np.testing.assert_allclose(logp, logp2, atol=1e-6)
@@ -228,7 +235,7 @@ def test_out_of_range_source_ids_are_refused_before_the_model_sees_them(bad):
     parts = S.build_seq2seq(12, 10, embed_dim=4, units=8)
     source = np.array([[1, 2, bad]], "int64")
     with pytest.raises(ValueError, match=r"source: expected ids in \[0, 12\)"):
-        S.greedy_translate(parts["encoder"], parts["decoder"], source, max_len=3)
+        T.greedy_translate(parts["encoder"], parts["decoder"], source, max_len=3)
     arrays = {"source": source, "target_in": np.ones((1, 3), "int64"), "target_out": np.ones((1, 3), "int64")}
     with pytest.raises(ValueError, match=r"arrays\['source'\]: expected ids in \[0, 12\)"):
         S.fit_seq2seq(parts["model"], arrays, S.TrainingSettings(epochs=1))
@@ -238,9 +245,11 @@ def test_float_or_bool_token_arrays_and_wrong_layers_are_refused():
     parts = S.build_seq2seq(12, 10, embed_dim=4, units=8)
     for bad in (np.ones((1, 3), "float32"), np.ones((1, 3), bool)):
         with pytest.raises(TypeError, match="source"):
-            S.make_step_fn(parts["encoder"], parts["decoder"], bad)
+            T.encode(parts["encoder"], bad)
     with pytest.raises(TypeError, match="encoder: expected a seq2seq.Encoder"):
-        S.make_step_fn(parts["decoder"], parts["decoder"], np.ones((1, 3), "int32"))
+        T.encode(parts["decoder"], np.ones((1, 3), "int32"))
+    with pytest.raises(TypeError, match="decoder: expected a seq2seq.Decoder"):
+        T.greedy_translate(parts["encoder"], parts["encoder"], np.ones((1, 3), "int32"), max_len=3)
     targets = {"source": np.ones((1, 3), "int32"), "target_in": np.full((1, 3), 10), "target_out": np.ones((1, 3), "int32")}
     with pytest.raises(ValueError, match=r"target_in'\]: expected ids in \[0, 10\)"):
         S.fit_seq2seq(parts["model"], targets, S.TrainingSettings(epochs=1))

@@ -44,7 +44,7 @@ def one_date_exact_match(predicted_ids, task, vocab) -> float:
 def course_recipe(task, max_epochs: int):
     import keras
 
-    from course_lib import seq2seq
+    from course_lib import seq2seq, translation
     from course_lib.vocabulary import Vocabulary
 
     tr, te, R = task.train_arrays, task.test_arrays, seq2seq.SETTINGS["lesson"]
@@ -60,7 +60,7 @@ def course_recipe(task, max_epochs: int):
         start = time.perf_counter()
         model.fit([tr["source"], tr["target_in"]], tr["target_out"], batch_size=R.batch_size, epochs=1, verbose=0)
         seconds += time.perf_counter() - start
-        ids, _ = seq2seq.greedy_translate(parts["encoder"], parts["decoder"], te["source"], max_len=te["target_out"].shape[1])
+        ids, _ = translation.greedy_translate(parts["encoder"], parts["decoder"], te["source"], max_len=te["target_out"].shape[1])
         score = one_date_exact_match(ids, task, task.target_vocab)
         yield epoch, epoch * steps_per_epoch, seconds, score
 

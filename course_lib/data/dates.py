@@ -59,7 +59,14 @@ _FIELD_NAMES = {"E": "weekday", "M": "month", "L": "month", "d": "day", "y": "ye
 
 
 def tokenize(text: str) -> list[str]:
-    """Split a date string into tokens: ``"Mittwoch, 3. März"`` -> ``["Mittwoch", ",", "3", ".", "März"]``."""
+    """Split a date string into tokens.
+
+    Example:
+        >>> tokenize("Mittwoch, 3. März 2021")
+        ['Mittwoch', ',', '3', '.', 'März', '2021']
+        >>> tokenize("2021년 3월 3일")
+        ['2021년', '3월', '3일']
+    """
     if not isinstance(text, str):
         raise TypeError(f"text: expected a str, got {type(text).__name__}")
     return _TOKEN.findall(text)

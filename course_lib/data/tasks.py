@@ -35,6 +35,13 @@ def adding_problem(n: int, T: int, seed: int = 0):
 
     Returns:
         ``x: (n, T, 2) float32`` and ``y: (n, 1) float32``.
+
+    Example:
+        >>> x, y = adding_problem(2, 10, seed=0)
+        >>> x.shape, y.shape, x[..., 1].sum(axis=1).tolist()
+        ((2, 10, 2), (2, 1), [2.0, 2.0])
+        >>> bool(np.allclose(y[:, 0], (x[..., 0] * x[..., 1]).sum(axis=1)))
+        True
     """
     n = check_positive_int(n, "n")
     T = check_positive_int(T, "T", minimum=2)
