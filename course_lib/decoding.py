@@ -146,13 +146,16 @@ def greedy_decode(step_fn, initial_state, *, start_id, end_id, max_len, pad_id=V
         after ``<end>``; log_prob (batch,) the sum of the chosen tokens' log-probs.
 
     Example:
-        A toy model over ids 0..3 that always prefers ``previous + 1`` (3 is ``<end>``):
+        A toy model over ids 0..3 that always prefers ``previous + 1``; its own ids are
+        ``START = 0`` (fed first, and padding) and ``END = 3``:
 
+        >>> START, END = 0, 3
         >>> def step_fn(tokens, state):
         ...     log_probs = np.log(np.full((len(tokens), 4), 0.1))
-        ...     log_probs[np.arange(len(tokens)), np.minimum(tokens + 1, 3)] = np.log(0.7)
+        ...     log_probs[np.arange(len(tokens)), np.minimum(tokens + 1, END)] = np.log(0.7)
         ...     return log_probs, state
-        >>> tokens, log_prob = greedy_decode(step_fn, np.zeros((1, 1)), start_id=0, end_id=3, max_len=5)
+        >>> tokens, log_prob = greedy_decode(step_fn, np.zeros((1, 1)), start_id=START, end_id=END,
+        ...                                  max_len=5, pad_id=START)
         >>> tokens.tolist(), round(float(log_prob[0] / np.log(0.7)), 6)
         ([[1, 2, 3, 0, 0]], 3.0)
     """
