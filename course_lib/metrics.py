@@ -3,6 +3,17 @@ BLEU (through sacrebleu), and alignment scores for attention maps."""
 
 from __future__ import annotations
 
+__all__ = [
+    "alignment_accuracy",
+    "attention_on_mask",
+    "bits_per_char",
+    "bleu_scores",
+    "exact_match",
+    "perplexity",
+    "score_by_group",
+    "token_accuracy",
+]
+
 
 def perplexity(mean_nll):
     """Perplexity ``exp(mean cross-entropy)`` from a mean negative log-likelihood in nats.

@@ -6,6 +6,14 @@ from __future__ import annotations
 
 from course_lib.checks import check_array, check_sequence
 
+__all__ = [
+    "plot_attention_heatmap",
+    "plot_gate_heatmap",
+    "plot_gradient_norms",
+    "plot_image_attention",
+    "plot_learning_curves",
+]
+
 
 def plot_learning_curves(history, ax=None, *, metric: str = "loss", title: str | None = None,
                          log_y: bool = False):

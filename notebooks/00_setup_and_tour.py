@@ -60,12 +60,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from course_lib.data.download import cache_dir
+from course_lib.data import download
 from course_lib.env import get_strategy
 
 print("Keras backend:", keras.backend.backend())
 print("strategy     :", type(get_strategy()).__name__, "with", get_strategy().num_replicas_in_sync, "replica(s)")
-print("data cache   :", cache_dir(), "(full-scale downloads go here; set COURSE_DATA_DIR to move it)")
+print("data cache   :", download.cache_dir(), "(full-scale downloads go here; set COURSE_DATA_DIR to move it)")
 assert keras.__version__.startswith("3."), "the course needs Keras 3"
 assert keras.backend.backend() == "tensorflow"
 assert tuple(int(v) for v in tf.__version__.split(".")[:2]) >= (2, 16), "TensorFlow 2.16 or newer"

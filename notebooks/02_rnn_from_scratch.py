@@ -52,9 +52,8 @@ print(info)
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course_lib import gradcheck, show
 from course_lib import numpy_rnn as nr
-from course_lib import show
-from course_lib.gradcheck import numeric_gradient, numeric_gradient_array, rel_error
 
 show.show(nr.rnn_step_forward)  # the code without its docstring and argument checks
 
@@ -70,7 +69,7 @@ h1, _ = nr.rnn_step_forward(x[:, 0], h0, Wx, Wh, b)
 # the same step written with column vectors, one example at a time
 h1_columns = np.stack([np.tanh(Wx.T @ x[i, 0] + Wh.T @ h0[i] + b) for i in range(N)])
 print("h_1:", h1.shape, " row form == column form:", np.allclose(h1, h1_columns))
-assert h1.shape == (N, H) and rel_error(h1, h1_columns) < 1e-12
+assert h1.shape == (N, H) and gradcheck.rel_error(h1, h1_columns) < 1e-12
 
 # %% [markdown]
 # ## 2. The unrolled graph and weight sharing
@@ -168,7 +167,7 @@ for t in reversed(range(T)):
     _, carry, _, dWh_t, _ = nr.rnn_step_backward(dh_up[:, t] + carry, cache[t])
     per_step_dWh.append(dWh_t)
 print("‖dWh‖ of each step:", np.round([np.linalg.norm(g) for g in per_step_dWh[::-1]], 3))
-assert rel_error(sum(per_step_dWh), dWh) < 1e-12, "the shared Wh's gradient is the sum over steps"
+assert gradcheck.rel_error(sum(per_step_dWh), dWh) < 1e-12, "the shared Wh's gradient is the sum over steps"
 
 # %% [markdown]
 # ## 4. Gradient check
@@ -184,7 +183,7 @@ forward = lambda: nr.rnn_forward(x, h0, Wx, Wh, b)[0]  # noqa: E731
 h0 = rng.normal(size=(N, H))  # a non-zero h0 so that dh0 is checked too
 dx, dh0, dWx, dWh, db = nr.rnn_backward(dh_up, nr.rnn_forward(x, h0, Wx, Wh, b)[1])
 errors = {
-    name: rel_error(analytic, numeric_gradient_array(forward, arr, dh_up))
+    name: gradcheck.rel_error(analytic, gradcheck.numeric_gradient_array(forward, arr, dh_up))
     for name, analytic, arr in [("x", dx, x), ("h0", dh0, h0), ("Wx", dWx, Wx), ("Wh", dWh, Wh), ("b", db, b)]
 }
 for name, err in errors.items():
@@ -206,7 +205,7 @@ def rnn_backward_forgetting_the_carry(dh, caches):
 
 
 wrong = rnn_backward_forgetting_the_carry(dh_up, nr.rnn_forward(x, h0, Wx, Wh, b)[1])
-wrong_error = rel_error(wrong, numeric_gradient_array(forward, Wh, dh_up))
+wrong_error = gradcheck.rel_error(wrong, gradcheck.numeric_gradient_array(forward, Wh, dh_up))
 print(f"dWh without the carried gradient: relative error {wrong_error:.2e}")
 assert wrong_error > 1e-3, "the gradient check must catch a missing BPTT term"
 
@@ -233,8 +232,8 @@ assert abs(loss / T_lm - np.log(V)) < 0.05 * np.log(V)
 
 lm_errors = {}
 for name, p in params.items():
-    num = numeric_gradient(lambda: nr.rnn_lm_loss(params, inputs, targets)[0], p)
-    lm_errors[name] = rel_error(grads[name], num)
+    num = gradcheck.numeric_gradient(lambda: nr.rnn_lm_loss(params, inputs, targets)[0], p)
+    lm_errors[name] = gradcheck.rel_error(grads[name], num)
 print({k: f"{v:.1e}" for k, v in lm_errors.items()})
 assert max(lm_errors.values()) < 1e-7
 
@@ -257,7 +256,7 @@ loss_m, grads_m, _ = nr.rnn_lm_loss(params, padded_in, padded_tg, mask=mask)
 loss_o, grads_o, _ = nr.rnn_lm_loss(params, other_in, other_tg, mask=mask)
 # the same loss computed sequence by sequence on the unpadded pieces
 per_seq = [nr.rnn_lm_loss(params, inputs[i:i + 1, :L], targets[i:i + 1, :L])[0] for i, L in enumerate(lengths)]
-grad_gap = max(rel_error(grads_m[k], grads_o[k]) for k in params)
+grad_gap = max(gradcheck.rel_error(grads_m[k], grads_o[k]) for k in params)
 unmasked_gap = nr.rnn_lm_loss(params, padded_in, padded_tg)[0] - loss_m  # what the padded steps would add
 print(f"masked loss {loss_m:.6f}, after changing the padding {loss_o:.6f}, "
       f"sum of unpadded losses / N {sum(per_seq) / N_lm:.6f}")
@@ -266,7 +265,7 @@ print(f"gradient change from the padding: {grad_gap:.1e};  without the mask the 
 assert abs(loss_m - loss_o) < 1e-12 and grad_gap < 1e-12, "padded steps change neither the loss nor its gradient"
 assert abs(loss_m - sum(per_seq) / N_lm) < 1e-10, "the masked loss is the loss of the real steps only"
 assert unmasked_gap > 0.5 * (~mask).sum() * np.log(V) / N_lm, "without the mask the padding would leak into the loss"
-mask_errors = {name: rel_error(grads_m[name], numeric_gradient(
+mask_errors = {name: gradcheck.rel_error(grads_m[name], gradcheck.numeric_gradient(
     lambda: nr.rnn_lm_loss(params, padded_in, padded_tg, mask=mask)[0], p_)) for name, p_ in params.items()}
 print("masked gradient check:", {k: f"{v:.1e}" for k, v in mask_errors.items()})
 assert max(mask_errors.values()) < 1e-7
@@ -299,8 +298,8 @@ g_kernel, g_recurrent, g_bias = tape.gradient(surrogate, rnn.trainable_weights)
 
 out_gap = float(np.max(np.abs(h_keras.numpy() - h_np)))
 _, _, dWx_np, dWh_np, db_np = nr.rnn_backward(np.ones_like(h_np), cache_np)
-grad_gap = max(rel_error(g_kernel.numpy(), dWx_np), rel_error(g_recurrent.numpy(), dWh_np),
-               rel_error(g_bias.numpy(), db_np))
+grad_gap = max(gradcheck.rel_error(g_kernel.numpy(), dWx_np), gradcheck.rel_error(g_recurrent.numpy(), dWh_np),
+               gradcheck.rel_error(g_bias.numpy(), db_np))
 print(f"max |h_keras - h_numpy| over 40 steps = {out_gap:.1e}   gradient relative error = {grad_gap:.1e}")
 assert out_gap <= 1e-5, "SimpleRNN with our weights computes our RNN (float32 precision)"
 assert grad_gap <= 1e-5, "and TensorFlow's autodiff agrees with our BPTT"

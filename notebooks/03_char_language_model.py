@@ -47,10 +47,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from course_lib import metrics
 from course_lib import numpy_rnn as nr
 from course_lib.data import text as textdata
 from course_lib.decoding import sample_next
-from course_lib.metrics import bits_per_char, perplexity
 
 hello = textdata.CharVocab("hello")
 inputs_h, targets_h = hello.encode("hell"), hello.encode("ello")
@@ -132,7 +132,7 @@ train_text, val_text = textdata.split_text(corpus[:N_CHARS], val_fraction=0.1)
 train_ids, val_ids = vocab.encode(train_text), vocab.encode(val_text)
 unigram_nll = vocab.unigram_nll(train_ids, val_ids)
 print(f"vocabulary {vocab.size} characters; train {len(train_ids):,}, held out {len(val_ids):,}")
-print(f"uniform guess: {np.log2(vocab.size):.2f} bits/char   unigram baseline: {bits_per_char(unigram_nll):.2f} bits/char")
+print(f"uniform guess: {np.log2(vocab.size):.2f} bits/char   unigram baseline: {metrics.bits_per_char(unigram_nll):.2f} bits/char")
 print(train_text[:300])
 
 # %%
@@ -171,7 +171,7 @@ with threadpool_limits(1):  # one BLAS thread: small matrices run faster without
     numpy_nll = numpy_val_nll(np_params, val_ids)
 print(f"--- {NP_STEPS:5d} steps:", repr(sample_numpy(np_params, "The ", 80)))
 print(f"NumPy RNN after {NP_STEPS} steps ({numpy_seconds:.0f} s here): held-out "
-      f"{bits_per_char(numpy_nll):.2f} bits/char (unigram {bits_per_char(unigram_nll):.2f})")
+      f"{metrics.bits_per_char(numpy_nll):.2f} bits/char (unigram {metrics.bits_per_char(unigram_nll):.2f})")
 assert numpy_nll < 0.8 * unigram_nll, "the NumPy RNN has learned more than character frequencies"
 
 # %% [markdown]
@@ -180,8 +180,9 @@ assert numpy_nll < 0.8 * unigram_nll, "the NumPy RNN has learned more than chara
 # Why not backpropagate through the whole text at once? Because the backward pass needs
 # what the forward pass computed at every step: the caches that `nr.rnn_lm_forward`
 # returns (one per layer: embedding, RNN, scores) hold each step's input and hidden
-# state. We measure it on the NumPy model above: the bytes of the distinct arrays its caches keep (a slice of
-# an array counts once, with the array it views), for longer and longer sequences.
+# state. We measure it on the NumPy model above: the bytes of the distinct arrays its
+# caches keep (a slice of an array counts once, with the array it views), for longer and
+# longer sequences.
 
 # %%
 def cache_bytes(obj, seen=None):
@@ -307,8 +308,8 @@ reset.fit(x_tr, y_tr, batch_size=B, epochs=EPOCHS, shuffle=False, verbose=0, cal
 reset_nll = held_out_nll(reset)
 
 print(f"{keras_steps} steps each ({keras_seconds:.0f} s for the carried model)")
-print(f"state carried across chunks: held-out {carried_nll:.3f} nats/char = {bits_per_char(carried_nll):.2f} bits/char")
-print(f"state reset at every chunk : held-out {reset_nll:.3f} nats/char = {bits_per_char(reset_nll):.2f} bits/char")
+print(f"state carried across chunks: held-out {carried_nll:.3f} nats/char = {metrics.bits_per_char(carried_nll):.2f} bits/char")
+print(f"state reset at every chunk : held-out {reset_nll:.3f} nats/char = {metrics.bits_per_char(reset_nll):.2f} bits/char")
 assert len(reset_clock.curve) == keras_steps
 assert carried_nll < reset_nll - 0.08, "carrying the state across chunks must help with short chunks"
 
@@ -320,9 +321,9 @@ rows = [("uniform guess", np.log(vocab.size)), ("unigram frequencies", unigram_n
         ("NumPy RNN", numpy_nll), ("Keras GRU, state reset", reset_nll), ("Keras GRU, state carried", carried_nll)]
 print(f"{'model':26s} {'bits/char':>9s} {'perplexity':>10s}")
 for name, nll in rows:
-    print(f"{name:26s} {bits_per_char(nll):9.2f} {perplexity(nll):10.2f}")
-assert bits_per_char(carried_nll) < 0.6 * bits_per_char(unigram_nll), "far below the unigram baseline"
-assert perplexity(carried_nll) < 0.25 * perplexity(unigram_nll)
+    print(f"{name:26s} {metrics.bits_per_char(nll):9.2f} {metrics.perplexity(nll):10.2f}")
+assert metrics.bits_per_char(carried_nll) < 0.6 * metrics.bits_per_char(unigram_nll), "far below the unigram baseline"
+assert metrics.perplexity(carried_nll) < 0.25 * metrics.perplexity(unigram_nll)
 
 # %% [markdown]
 # ## 5. Sampling with a temperature
@@ -450,15 +451,15 @@ for ax, np_x, k_x, label in ((ax_c, np.arange(1, NP_STEPS + 1) * np_chars_per_st
                              (ax_t, np_t, k_t, "seconds of training (this machine)")):
     ax.plot(*moving_average(np_x, np_loss / np.log(2)), label="NumPy RNN (64 units, 1 thread)")
     ax.plot(*moving_average(k_x, k_loss / np.log(2)), label=f"Keras GRU ({UNITS} units, {tf_threads} threads)")
-    ax.axhline(bits_per_char(unigram_nll), color="gray", ls=":", label="unigram baseline")
+    ax.axhline(metrics.bits_per_char(unigram_nll), color="gray", ls=":", label="unigram baseline")
     ax.set_xlabel(label)
 ax_c.set(ylabel="training bits/char (smoothed)", ylim=(1, 7))
 ax_c.legend()
 plt.show()
 
-print(f"NumPy RNN : {numpy_chars / 1e6:.2f} M characters -> {bits_per_char(numpy_nll):.2f} bits/char held out; "
+print(f"NumPy RNN : {numpy_chars / 1e6:.2f} M characters -> {metrics.bits_per_char(numpy_nll):.2f} bits/char held out; "
       f"{numpy_seconds:5.1f} s here = {numpy_chars / numpy_seconds:,.0f} characters/s")
-print(f"Keras GRU : {keras_chars / 1e6:.2f} M characters -> {bits_per_char(carried_nll):.2f} bits/char held out; "
+print(f"Keras GRU : {keras_chars / 1e6:.2f} M characters -> {metrics.bits_per_char(carried_nll):.2f} bits/char held out; "
       f"{keras_seconds:5.1f} s here = {keras_chars / keras_seconds:,.0f} characters/s ({tf_threads} TensorFlow threads)")
 print(f"Keras: first batch (tracing and compiling) ended at {k_t[0]:.1f} s; NumPy's at {np_t[0]:.2f} s")
 assert keras_chars < 0.5 * numpy_chars, "the Keras model saw far fewer characters"

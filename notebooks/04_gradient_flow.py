@@ -43,7 +43,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from course_lib import numpy_rnn as nr
-from course_lib.plots import plot_gradient_norms
+from course_lib import plots
 
 a = np.linspace(-5, 5, 1001)
 sigmoid = 1 / (1 + np.exp(-a))
@@ -111,7 +111,7 @@ for label, (rho, x_scale) in runs.items():
     norms[label] = jacobian_norms(Wh, x_scale * rng.normal(size=(1, T, D)))
 
 distance = np.arange(T)
-ax = plot_gradient_norms(norms, xlabel="distance T − t", ylabel="‖∂h_T/∂h_t‖",
+ax = plots.plot_gradient_norms(norms, xlabel="distance T − t", ylabel="‖∂h_T/∂h_t‖",
                          title="vanishing and exploding gradients in a tanh RNN")
 plt.show()
 
@@ -255,7 +255,7 @@ for ax, (plain_curve, clip_curve, ylabel, title) in zip(axes, [
 axes[1].axhline(baseline, color="gray", ls=":", label="predict the mean")
 for ax in axes[:2]:
     ax.legend(fontsize=7)
-plot_gradient_norms({f"{name}: σ_max(W_hh) = {rho[name]:.2f}": v for name, v in h_norms.items()}, ax=axes[2],
+plots.plot_gradient_norms({f"{name}: σ_max(W_hh) = {rho[name]:.2f}": v for name, v in h_norms.items()}, ax=axes[2],
                     x=np.arange(1, T_TASK + 1), xlabel="time step t", ylabel="mean ‖h_t‖ (float32)",
                     title="forward pass after ONE SGD step")
 overflow_t = np.flatnonzero(~np.isfinite(h_norms["no clipping"]))
@@ -353,7 +353,7 @@ for name, layer in layers.items():
         loss = tf.reduce_sum(layer(x_long) * u)
     input_grads[name] = np.linalg.norm(tape.gradient(loss, x_long).numpy(), axis=(0, 2))
 
-plot_gradient_norms(input_grads, xlabel="input time step t", ylabel="‖∂L/∂x_t‖",
+plots.plot_gradient_norms(input_grads, xlabel="input time step t", ylabel="‖∂L/∂x_t‖",
                     title=f"gradient reaching step t from a loss at step {T_LONG}")
 plt.show()
 

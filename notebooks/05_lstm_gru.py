@@ -66,16 +66,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib.cells import (
-    ElmanCell,
-    GRUCell,
-    LSTMCell,
-    PeepholeLSTMCell,
-    copy_keras_weights,
-    lstm_gates,
-    rnn_param_count,
-)
-from course_lib.plots import plot_gate_heatmap
+from course_lib import cells, plots
 
 
 def sigmoid(a):
@@ -110,9 +101,9 @@ keras_lstm(x_demo)  # builds the weights
 keras_lstm.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in keras_lstm.get_weights()])
 seq_k, h_k, c_k = (np.asarray(t) for t in keras_lstm(x_demo))
 
-our_lstm = keras.layers.RNN(LSTMCell(H), return_sequences=True, return_state=True)
+our_lstm = keras.layers.RNN(cells.LSTMCell(H), return_sequences=True, return_state=True)
 our_lstm(x_demo)
-copy_keras_weights(our_lstm, keras_lstm)
+cells.copy_keras_weights(our_lstm, keras_lstm)
 seq_o, h_o, c_o = (np.asarray(t) for t in our_lstm(x_demo))
 
 W, b = np.asarray(our_lstm.cell.W), np.asarray(our_lstm.cell.b)
@@ -144,7 +135,7 @@ assert err_keras <= 1e-5 and err_numpy <= 1e-5
 # against finite differences.)
 
 # %%
-peep = keras.layers.RNN(PeepholeLSTMCell(H), return_state=True)
+peep = keras.layers.RNN(cells.PeepholeLSTMCell(H), return_state=True)
 peep(x_demo)
 for w in peep.cell.weights:
     w.assign(rng.normal(scale=0.5, size=w.shape).astype("float32"))
@@ -190,15 +181,15 @@ assert err_peep <= 1e-5 and err_zero <= 1e-5
 
 # %%
 for name, keras_layer, cell in [
-    ("GRU reset_after=True ", keras.layers.GRU(H, return_sequences=True, reset_after=True), GRUCell(H, reset_after=True)),
-    ("GRU reset_after=False", keras.layers.GRU(H, return_sequences=True, reset_after=False), GRUCell(H, reset_after=False)),
-    ("Elman / SimpleRNN    ", keras.layers.SimpleRNN(H, return_sequences=True), ElmanCell(H)),
+    ("GRU reset_after=True ", keras.layers.GRU(H, return_sequences=True, reset_after=True), cells.GRUCell(H, reset_after=True)),
+    ("GRU reset_after=False", keras.layers.GRU(H, return_sequences=True, reset_after=False), cells.GRUCell(H, reset_after=False)),
+    ("Elman / SimpleRNN    ", keras.layers.SimpleRNN(H, return_sequences=True), cells.ElmanCell(H)),
 ]:
     keras_layer(x_demo)
     keras_layer.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in keras_layer.get_weights()])
     ours = keras.layers.RNN(cell, return_sequences=True)
     ours(x_demo)
-    copy_keras_weights(ours, keras_layer)
+    cells.copy_keras_weights(ours, keras_layer)
     err = np.abs(np.asarray(ours(x_demo)) - np.asarray(keras_layer(x_demo))).max()
     print(f"{name}: max |ours - Keras| = {err:.2e}")
     assert err <= 1e-5, name
@@ -222,7 +213,7 @@ layers = {
     "gru": keras.layers.GRU(H_count),
     "gru_reset_before": keras.layers.GRU(H_count, reset_after=False),
     "lstm": keras.layers.LSTM(H_count),
-    "peephole": keras.layers.RNN(PeepholeLSTMCell(H_count)),
+    "peephole": keras.layers.RNN(cells.PeepholeLSTMCell(H_count)),
 }
 counts = {}
 for kind, layer in layers.items():
@@ -237,8 +228,8 @@ assert counts["lstm"] == 4 * block
 assert counts["peephole"] == 4 * block + 3 * H_count
 # The library helper used elsewhere in the course gives the same numbers:
 for kind, reset_after in [("rnn", True), ("gru", True), ("lstm", True)]:
-    assert rnn_param_count(kind, D_count, H_count, reset_after=reset_after) == counts[kind]
-assert rnn_param_count("gru", D_count, H_count, reset_after=False) == counts["gru_reset_before"]
+    assert cells.rnn_param_count(kind, D_count, H_count, reset_after=reset_after) == counts[kind]
+assert cells.rnn_param_count("gru", D_count, H_count, reset_after=False) == counts["gru_reset_before"]
 
 # %% [markdown]
 # ## 6. The adding problem: remembering one number for T steps
@@ -262,7 +253,7 @@ import time
 
 import tensorflow as tf
 
-from course_lib.data.tasks import ADDING_BASELINE_MSE, adding_problem
+from course_lib.data import tasks
 
 HIDDEN, BATCH, LR = 32, 128, 0.02
 LENGTHS = [10, 100]  # the adding problem's T
@@ -307,8 +298,8 @@ def train_on_task(kind, x, y, head, loss, stop, metrics=(), max_steps=None, prep
 adding_mse, adding_models = {}, {}
 start = time.perf_counter()
 for T in LENGTHS:
-    x_train, y_train = adding_problem(min(BATCH * MAX_STEPS, 64_000), T, seed=SEED)
-    x_test, y_test = adding_problem(1000, T, seed=SEED + 1)
+    x_train, y_train = tasks.adding_problem(min(BATCH * MAX_STEPS, 64_000), T, seed=SEED)
+    x_test, y_test = tasks.adding_problem(1000, T, seed=SEED + 1)
     for kind in RECURRENT:
         model, steps = train_on_task(
             kind, x_train, y_train,
@@ -318,18 +309,18 @@ for T in LENGTHS:
         adding_mse[kind, T] = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
         adding_models[kind, T] = model
         print(f"T={T:4d} {kind:>9}: test MSE {adding_mse[kind, T]:.4f} "
-              f"({adding_mse[kind, T] / ADDING_BASELINE_MSE:5.1%} of 1/6) after {steps:4d} updates")
+              f"({adding_mse[kind, T] / tasks.ADDING_BASELINE_MSE:5.1%} of 1/6) after {steps:4d} updates")
 print(f"adding-problem sweep: {time.perf_counter() - start:.0f} s")
 
 # %%
 T_long = LENGTHS[-1]
-print({kind: round(adding_mse[kind, T_long] / ADDING_BASELINE_MSE, 4) for kind in RECURRENT}, "(fraction of 1/6 at the longest T)")
+print({kind: round(adding_mse[kind, T_long] / tasks.ADDING_BASELINE_MSE, 4) for kind in RECURRENT}, "(fraction of 1/6 at the longest T)")
 # At the longest T the gated networks solve the task, the vanilla RNN stays at the baseline.
-assert adding_mse["LSTM", T_long] < 0.1 * ADDING_BASELINE_MSE
-assert adding_mse["GRU", T_long] < 0.1 * ADDING_BASELINE_MSE
-assert adding_mse["SimpleRNN", T_long] > 0.7 * ADDING_BASELINE_MSE
+assert adding_mse["LSTM", T_long] < 0.1 * tasks.ADDING_BASELINE_MSE
+assert adding_mse["GRU", T_long] < 0.1 * tasks.ADDING_BASELINE_MSE
+assert adding_mse["SimpleRNN", T_long] > 0.7 * tasks.ADDING_BASELINE_MSE
 # At the shortest T even the vanilla RNN learns it: the difficulty is the distance.
-assert adding_mse["SimpleRNN", LENGTHS[0]] < 0.3 * ADDING_BASELINE_MSE
+assert adding_mse["SimpleRNN", LENGTHS[0]] < 0.3 * tasks.ADDING_BASELINE_MSE
 
 # %% [markdown]
 # ## 7. The recall task: keep one symbol safe from overwriting
@@ -353,10 +344,9 @@ assert adding_mse["SimpleRNN", LENGTHS[0]] < 0.3 * ADDING_BASELINE_MSE
 # does.)
 
 # %%
-from course_lib.data.tasks import recall_chance_accuracy, recall_task
 
 RECALL_T, RECALL_SYMBOLS, RECALL_STEPS = 60, 4, 800
-RECALL_CHANCE = recall_chance_accuracy(RECALL_SYMBOLS)
+RECALL_CHANCE = tasks.recall_chance_accuracy(RECALL_SYMBOLS)
 
 
 def open_forget_gate(model, value=5.0):
@@ -369,8 +359,8 @@ def open_forget_gate(model, value=5.0):
             layer.cell.bias.assign(b)
 
 
-x_rtrain, y_rtrain = recall_task(64_000, RECALL_T, RECALL_SYMBOLS, seed=SEED, marked=True)  # x: (n, T) ids
-x_rtest, y_rtest = recall_task(2000, RECALL_T, RECALL_SYMBOLS, seed=SEED + 1, marked=True)
+x_rtrain, y_rtrain = tasks.recall_task(64_000, RECALL_T, RECALL_SYMBOLS, seed=SEED, marked=True)  # x: (n, T) ids
+x_rtest, y_rtest = tasks.recall_task(2000, RECALL_T, RECALL_SYMBOLS, seed=SEED + 1, marked=True)
 recall_acc = {}
 start = time.perf_counter()
 for kind in RECURRENT:
@@ -390,7 +380,7 @@ print(f"recall task: {time.perf_counter() - start:.0f} s")
 fig, (ax_add, ax_rec) = plt.subplots(1, 2, figsize=(10, 3.6))
 for kind in RECURRENT:
     ax_add.plot(LENGTHS, [adding_mse[kind, T] for T in LENGTHS], "o-", label=kind)
-ax_add.axhline(ADDING_BASELINE_MSE, color="grey", linestyle="--", label="predict the mean (1/6)")
+ax_add.axhline(tasks.ADDING_BASELINE_MSE, color="grey", linestyle="--", label="predict the mean (1/6)")
 ax_add.set(xlabel="sequence length T", ylabel="test MSE", yscale="log", title="Adding problem, same budget")
 ax_add.legend(fontsize=8)
 ax_rec.bar(list(RECURRENT), [recall_acc[k] for k in RECURRENT], color=["C0", "C1", "C2"])
@@ -416,12 +406,12 @@ assert recall_acc["SimpleRNN"] < RECALL_CHANCE + 0.1
 
 # %%
 trained = adding_models["LSTM", T_long]
-cell = keras.layers.RNN(LSTMCell(HIDDEN))
+cell = keras.layers.RNN(cells.LSTMCell(HIDDEN))
 cell(x_test[:1])
-copy_keras_weights(cell, trained.layers[0])
+cells.copy_keras_weights(cell, trained.layers[0])
 assert np.allclose(np.asarray(trained.layers[0](x_test[:8])), np.asarray(cell(x_test[:8])), atol=1e-5)
 
-gates = lstm_gates(cell, x_test[:200])  # each (200, T, H)
+gates = cells.lstm_gates(cell, x_test[:200])  # each (200, T, H)
 marked = x_test[:200, :, 1] > 0  # (200, T)
 dc = np.abs(np.diff(gates["c"], axis=1, prepend=0.0)).mean(axis=2)  # (200, T) mean over units
 write_ratio = dc[marked].mean() / dc[~marked].mean()
@@ -431,7 +421,7 @@ example = 0
 marks = np.flatnonzero(marked[example])
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.2), sharey=True)
 for ax, gate, label in zip(axes, "ifo", ["input gate i", "forget gate f", "output gate o"]):
-    plot_gate_heatmap(gates[gate][example], ax=ax, title=label, marks=marks)
+    plots.plot_gate_heatmap(gates[gate][example], ax=ax, title=label, marks=marks)
 plt.tight_layout()
 plt.show()
 assert write_ratio > 3, "the trained LSTM should write to its memory mostly at the marked steps"

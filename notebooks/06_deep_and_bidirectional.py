@@ -297,12 +297,12 @@ if SCALE == "full":
     # the same model (64 units) trained for 3 epochs in a resumable run under the data
     # cache (on Colab, set COURSE_DATA_DIR to a Drive folder): after a disconnect, run
     # this cell again and it continues from the last completed epoch.
-    from course_lib.plots import plot_learning_curves
+    from course_lib import plots
 
     imdb = full_scale.imdb_sentiment(epochs=3, seed=SEED, max_tokens=20_000, seq_len=300, embed=64, units=64)
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-    plot_learning_curves(imdb["history"], ax=axes[0], title="IMDB: loss")
-    plot_learning_curves(imdb["history"], ax=axes[1], metric="accuracy", title="IMDB: accuracy")
+    plots.plot_learning_curves(imdb["history"], ax=axes[0], title="IMDB: loss")
+    plots.plot_learning_curves(imdb["history"], ax=axes[1], metric="accuracy", title="IMDB: accuracy")
     plt.show()
     print(f"IMDB test accuracy: {imdb['test_accuracy']:.3f}")
     assert imdb["test_accuracy"] > 0.85

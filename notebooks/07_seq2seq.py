@@ -207,8 +207,7 @@ assert losses[-1] < 0.3 * losses[0], "the model learns"
 # lower than greedy's sequence would have. We count both cases.
 
 # %%
-from course_lib import decoding, translation
-from course_lib.metrics import exact_match, score_by_group, token_accuracy
+from course_lib import decoding, metrics, translation
 
 max_len = te["target_out"].shape[1]
 encoded = translation.encode(encoder, te["source"])  # (outputs, final state, source mask)
@@ -224,7 +223,7 @@ print(f"\nbeam log-prob higher than greedy's on {better.sum()} of {len(test)} ex
       f"mean {beam_logp.mean():.3f} vs {greedy_logp.mean():.3f}")
 for j in np.flatnonzero(worse)[:2]:
     print(f"  beam lost: {dates.detokenize(beam[j])} ({beam_logp[j]:.2f}) vs greedy {dates.detokenize(greedy[j])} ({greedy_logp[j]:.2f})")
-print(f"exact match: greedy {exact_match(greedy, test.target_tokens):.3f}   beam {exact_match(beam, test.target_tokens):.3f}")
+print(f"exact match: greedy {metrics.exact_match(greedy, test.target_tokens):.3f}   beam {metrics.exact_match(beam, test.target_tokens):.3f}")
 assert worse.mean() <= 0.02, "beam search is almost never less probable than greedy"
 assert better.mean() >= 0.05, "and finds a more probable translation on many examples"
 assert beam_logp.mean() > greedy_logp.mean()
@@ -238,8 +237,8 @@ assert beam_logp.mean() > greedy_logp.mean()
 # `metrics.score_by_group` computes a metric separately on each group of examples.
 
 # %%
-counts, em = score_by_group(exact_match, greedy, test.target_tokens, test.n_dates)
-_, tok = score_by_group(token_accuracy, greedy, test.target_tokens, test.n_dates)
+counts, em = metrics.score_by_group(metrics.exact_match, greedy, test.target_tokens, test.n_dates)
+_, tok = metrics.score_by_group(metrics.token_accuracy, greedy, test.target_tokens, test.n_dates)
 assert counts.tolist() == list(range(1, MAX_DATES + 1))
 src_len = np.array([len(t) for t in test.source_tokens])
 for k, e, t in zip(counts, em, tok):
@@ -284,7 +283,7 @@ def first_date(tokens):
     return tokens[: tokens.index(";")] if ";" in tokens else tokens
 
 
-_, first_em = score_by_group(exact_match, [first_date(g) for g in greedy],
+_, first_em = metrics.score_by_group(metrics.exact_match, [first_date(g) for g in greedy],
                              [first_date(t) for t in test.target_tokens], test.n_dates)
 
 n_check = 3000  # training pairs, teacher-forced

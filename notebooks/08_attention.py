@@ -195,8 +195,7 @@ assert att_loss[-1] < 0.5 * plain_loss[-1], "attention reaches a far lower loss 
 # Hangul and kanji).
 
 # %%
-from course_lib.metrics import alignment_accuracy
-from course_lib.plots import plot_attention_heatmap
+from course_lib import metrics, plots
 
 att_weights = np.asarray(att["attention_model"].predict([te["source"], te["target_in"]], verbose=0))
 picks = [int(np.flatnonzero((test.lang == lang) & (test.n_dates == n))[0]) for lang, n in
@@ -204,7 +203,7 @@ picks = [int(np.flatnonzero((test.lang == lang) & (test.n_dates == n))[0]) for l
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.6), gridspec_kw={"width_ratios": [1, 1, 1, 2.2]})
 for ax, i in zip(axes, picks):
     src, tgt = test.source_tokens[i], test.target_tokens[i] + ["<end>"]
-    plot_attention_heatmap(att_weights[i, : len(tgt), : len(src)], src, tgt, ax,
+    plots.plot_attention_heatmap(att_weights[i, : len(tgt), : len(src)], src, tgt, ax,
                            true_alignment=te["alignment"][i, : len(tgt)], title=test.lang[i])
 fig.tight_layout()
 plt.show()
@@ -219,15 +218,15 @@ plt.show()
 # position t·S/T) is what a model that does not reorder would do.
 
 # %%
-aligned = alignment_accuracy(att_weights, te["alignment"])
-per_lang = {lang: alignment_accuracy(att_weights[test.lang == lang], te["alignment"][test.lang == lang])
+aligned = metrics.alignment_accuracy(att_weights, te["alignment"])
+per_lang = {lang: metrics.alignment_accuracy(att_weights[test.lang == lang], te["alignment"][test.lang == lang])
             for lang in dates.LANGUAGES}
 src_len = (te["source"] > 0).sum(1)
 tgt_len = (te["target_out"] > 0).sum(1)
 t_idx = np.arange(te["target_out"].shape[1])[None, :]
 diagonal = np.minimum((t_idx * src_len[:, None]) // tgt_len[:, None], src_len[:, None] - 1)
 diag_w = np.eye(te["source"].shape[1])[diagonal]  # one-hot "weights" of the diagonal guess
-diagonal_acc = alignment_accuracy(diag_w, te["alignment"])
+diagonal_acc = metrics.alignment_accuracy(diag_w, te["alignment"])
 print(f"alignment accuracy: {aligned:.3f} (diagonal baseline {diagonal_acc:.3f})")
 print("per language:", {lang: round(a, 3) for lang, a in per_lang.items()})
 assert aligned >= 0.8, "attention finds the true source token for most English tokens"
@@ -244,15 +243,14 @@ assert aligned >= diagonal_acc + 0.4, "far better than not reordering"
 # `metrics.score_by_group` scores each number of dates separately.)
 
 # %%
-from course_lib.metrics import exact_match, score_by_group, token_accuracy
 
 max_len = te["target_out"].shape[1]
 scores = {}
 for name, parts in (("plain encoder–decoder", plain), ("with attention", att)):
     ids, _ = translation.greedy_translate(parts["encoder"], parts["decoder"], te["source"], max_len)
     pred = tgt_vocab.decode(ids)
-    counts, scores[name] = score_by_group(exact_match, pred, test.target_tokens, test.n_dates)
-    tokens = token_accuracy(pred, test.target_tokens)
+    counts, scores[name] = metrics.score_by_group(metrics.exact_match, pred, test.target_tokens, test.n_dates)
+    tokens = metrics.token_accuracy(pred, test.target_tokens)
     print(f"{name:>22}: exact match by number of dates {np.round(scores[name], 3)}, token accuracy {tokens:.3f}")
 
 fig, ax = plt.subplots(figsize=(5.5, 3.2))
@@ -298,7 +296,7 @@ for sentence, out in zip(sentences, outputs):
     print(f"{sentence:>22} -> {out}")
 assert outputs == [expected] * len(sentences)
 assert reloaded.translate(sample) == before, "the reloaded model translates the same"
-assert exact_match(before, test.target_tokens[:50]) >= 0.9
+assert metrics.exact_match(before, test.target_tokens[:50]) >= 0.9
 
 # %% [markdown]
 # ## 7. Full scale: English–Spanish sentences (Anki / Tatoeba)
@@ -321,19 +319,18 @@ assert exact_match(before, test.target_tokens[:50]) >= 0.9
 # %%
 if SCALE == "full":
     from course_lib import full_scale
-    from course_lib.plots import plot_learning_curves
 
     # 60,000 pairs, Bahdanau attention (GRU 256), 10 epochs in a resumable run under the
     # data cache: after a disconnect, run the cell again and it continues.
     spa = full_scale.anki_translation(anki_file, epochs=10, seed=SEED, limit=60_000, embed_dim=128,
                                       units=256, sha256=ANKI_SHA256 or os.environ.get("ANKI_SHA256"))
-    plot_learning_curves(spa["history"], title="Spanish -> English: loss per epoch")
+    plots.plot_learning_curves(spa["history"], title="Spanish -> English: loss per epoch")
     plt.show()
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
     longest = np.argsort([-len(s) for s in spa["sources"][:300]])[:3]  # three long held-out sentences
     for ax, i in zip(axes, longest):
         weights, source, output = full_scale.translation_attention(spa, int(i))
-        plot_attention_heatmap(weights, source, output, ax)
+        plots.plot_attention_heatmap(weights, source, output, ax)
     plt.tight_layout()
     plt.show()
     for i in longest:

@@ -205,13 +205,13 @@ plt.show()
 # %%
 from collections import Counter
 
-from course_lib.metrics import bleu_scores
+from course_lib import metrics
 
 most_frequent = Counter(c for refs in train.captions for c in refs).most_common(1)[0][0]
 scores = {
-    "most frequent caption": bleu_scores([most_frequent] * len(test), test.captions),
-    "Show and Tell, greedy": bleu_scores(greedy, test.captions),
-    "Show and Tell, beam 4": bleu_scores(beam, test.captions),
+    "most frequent caption": metrics.bleu_scores([most_frequent] * len(test), test.captions),
+    "Show and Tell, greedy": metrics.bleu_scores(greedy, test.captions),
+    "Show and Tell, beam 4": metrics.bleu_scores(beam, test.captions),
 }
 print(f"baseline caption: {most_frequent!r}")
 for name, s in scores.items():
@@ -265,7 +265,7 @@ for k in (1, 2, 3):
     counts = Counter(kinds[sel])
     print(f"{k} object(s): " + ", ".join(f"{name} {counts[name] / sel.sum():.0%}"
                                          for name in ("correct", "wrong object", "wrong order")))
-by_count = {k: bleu_scores([greedy[i] for i in np.flatnonzero(test.n_objects == k)],
+by_count = {k: metrics.bleu_scores([greedy[i] for i in np.flatnonzero(test.n_objects == k)],
                            [test.captions[i] for i in np.flatnonzero(test.n_objects == k)])[4]
             for k in (1, 2, 3)}
 print("BLEU-4 by number of objects:", {k: round(v, 1) for k, v in by_count.items()})
@@ -311,13 +311,12 @@ plt.show()
 
 # %%
 if SCALE == "full":
-    from course_lib import full_scale
-    from course_lib.plots import plot_learning_curves
+    from course_lib import full_scale, plots
 
     # pooled MobileNetV2 features (cached on disk), ShowAndTell (512 units), 10 epochs,
     # resumable; the test captions decoded with beam search (width 3)
     flickr = full_scale.caption_flickr8k("show_and_tell", flickr_root, epochs=10, seed=SEED, beam_width=3)
-    plot_learning_curves(flickr["history"], title="Flickr8k: training loss per epoch")
+    plots.plot_learning_curves(flickr["history"], title="Flickr8k: training loss per epoch")
     plt.show()
     for name, caption in list(zip(flickr["test_images"], flickr["hypotheses"]))[:5]:
         print(f"{name}: {caption}")

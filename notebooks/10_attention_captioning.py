@@ -172,7 +172,7 @@ assert h_attend.history["loss"][-1] < h_tell.history["loss"][-1], "the grid mode
 # is the one the decoder used to choose the word above it.
 
 # %%
-from course_lib.plots import plot_image_attention
+from course_lib import plots
 
 caps_attend, ids_attend, alphas = captioning.generate_captions(attend, g_test, tokenizer, max_len=MAX_LEN, return_attention=True)
 caps_tell, _ = captioning.generate_captions(tell, v_test, tokenizer, max_len=MAX_LEN)
@@ -185,7 +185,7 @@ for i in shown:
     axes[0].set_title("image", fontsize=8)
     axes[0].axis("off")
     for t, (ax, word) in enumerate(zip(axes[1:], words)):
-        plot_image_attention(test.images[i], alphas[i, t], ax=ax, title=word)
+        plots.plot_image_attention(test.images[i], alphas[i, t], ax=ax, title=word)
     plt.tight_layout()
     plt.show()
     print("attention:", caps_attend[i], "\n09 model:", caps_tell[i], "\ntruth   :", test.captions[i][0])
@@ -203,8 +203,8 @@ for i in shown:
 # cell one that the object touches?
 
 # %%
+from course_lib import metrics
 from course_lib.data.scenes import COLOURS, SHAPES
-from course_lib.metrics import attention_on_mask
 
 mass, share, kinds, peak_hit, chance_hit = [], [], [], [], []
 for i, cap in enumerate(caps_attend):
@@ -218,7 +218,7 @@ for i, cap in enumerate(caps_attend):
             continue
         mask = test.masks[i, match[0]]
         for step, kind in ((t - 1, "colour word"), (t, "shape word")):
-            mass.append(attention_on_mask(alphas[i, step], mask))
+            mass.append(metrics.attention_on_mask(alphas[i, step], mask))
             share.append(mask.mean())
             kinds.append(kind)
             # does the most-attended cell touch the object? (a random cell would with this chance:)
@@ -264,14 +264,13 @@ plt.show()
 # scenes.
 
 # %%
-from course_lib.metrics import bleu_scores
 
 rows = {}
 for name, caps in (("Show and Tell (09)", caps_tell), ("Show, Attend and Tell", caps_attend)):
-    rows[name] = {"all": bleu_scores(caps, test.captions)[4]}
+    rows[name] = {"all": metrics.bleu_scores(caps, test.captions)[4]}
     for k in (1, 2, 3):
         idx = np.flatnonzero(test.n_objects == k)
-        rows[name][f"{k} obj"] = bleu_scores([caps[i] for i in idx], [test.captions[i] for i in idx])[4]
+        rows[name][f"{k} obj"] = metrics.bleu_scores([caps[i] for i in idx], [test.captions[i] for i in idx])[4]
 print(f"{'BLEU-4':>24}" + "".join(f"{c:>9}" for c in rows["Show and Tell (09)"]))
 for name, r in rows.items():
     print(f"{name:>24}" + "".join(f"{x:9.1f}" for x in r.values()))
@@ -299,18 +298,17 @@ assert abs(gap[1]) < 6, "on one-object scenes the two are about the same"
 if SCALE == "full":
     from course_lib import full_scale
     from course_lib.data.flickr8k import load_images
-    from course_lib.plots import plot_image_attention, plot_learning_curves
 
     # 7×7×1280 MobileNetV2 grids (float16, cached on disk), ShowAttendTell, 10 epochs on
     # 3 of the 5 captions per photo, resumable
     flickr = full_scale.caption_flickr8k("show_attend_tell", flickr_root, epochs=10, seed=SEED, captions_per_image=3)
-    plot_learning_curves(flickr["history"], title="Flickr8k: training loss per epoch")
+    plots.plot_learning_curves(flickr["history"], title="Flickr8k: training loss per epoch")
     plt.show()
     photo = load_images(flickr_root, flickr["test_images"][:1], size=224)[0]
     words = flickr["hypotheses"][0].split()[:5] or ["<end>"]  # the map of each of the first words
     fig, axes = plt.subplots(1, len(words), figsize=(2.4 * len(words), 2.6))
     for t, (ax, word) in enumerate(zip(np.atleast_1d(axes), words)):
-        plot_image_attention(photo, flickr["alpha"][0, t], ax, title=word)
+        plots.plot_image_attention(photo, flickr["alpha"][0, t], ax, title=word)
     plt.show()
     print(flickr["bleu"])
 

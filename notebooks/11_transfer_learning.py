@@ -419,13 +419,12 @@ assert tuned_vs_scratch_large > -0.08, "with more data, fine-tuning is not clear
 
 # %%
 if SCALE == "full":
-    from course_lib import full_scale
-    from course_lib.plots import plot_learning_curves
+    from course_lib import full_scale, plots
 
     flowers = full_scale.flowers_transfer(size=160, epochs=5, seed=SEED)  # both phases, resumable
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
     for ax, phase in zip(axes, ("frozen", "tuned")):
-        plot_learning_curves(flowers["histories"][phase], ax=ax, metric="accuracy", title=f"tf_flowers, {phase}")
+        plots.plot_learning_curves(flowers["histories"][phase], ax=ax, metric="accuracy", title=f"tf_flowers, {phase}")
     plt.show()
     frozen_acc, tuned_acc = flowers["frozen_accuracy"], flowers["tuned_accuracy"]
     print(f"tf_flowers test accuracy: frozen MobileNetV2 + linear {frozen_acc:.3f}, fine-tuned {tuned_acc:.3f}")

@@ -49,11 +49,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from course_lib import callbacks, parallel_mlps, recipe
-from course_lib.data.digits import load_digits
-from course_lib.plots import plot_learning_curves
+from course_lib import callbacks, parallel_mlps, plots, recipe
+from course_lib.data import digits
 
-(x_train_full, y_train_full), (x_test, y_test) = load_digits(seed=SEED)
+(x_train_full, y_train_full), (x_test, y_test) = digits.load_digits(seed=SEED)
 x_train_full = x_train_full.reshape(len(x_train_full), -1)  # (1347, 64)
 x_test = x_test.reshape(len(x_test), -1)  # (450, 64)
 x_tr, y_tr = x_train_full[:1000], y_train_full[:1000]
@@ -326,7 +325,7 @@ fig, axes = plt.subplots(2, 3, figsize=(12, 6.4), sharex=True)
 panels = [(0, "good", "loss"), (1, "bad initialisation", "loss"), (2, "LR too high (dashed: decayed at 15)", "loss"),
           (4, "decay too early", "loss"), (5, "overfitting", "loss"), (6, "underfitting", "accuracy")]
 for ax, (i, title, metric) in zip(axes.ravel(), panels):
-    plot_learning_curves(history_of(i), ax, metric=metric, title=title, log_y=metric == "loss")
+    plots.plot_learning_curves(history_of(i), ax, metric=metric, title=title, log_y=metric == "loss")
     if i == 2:
         ax.plot(np.arange(1, E + 1), curves["loss"][3, 0], "C0--", label="train loss, decayed")
         ax.legend(fontsize=8)
