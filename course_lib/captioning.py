@@ -3,7 +3,7 @@
 The image encoders (a small CNN with its head removed, ImageNet applications, feature
 extraction) are in ``course_lib.vision``.
 
-* ``CaptionTokenizer``, a ``course_lib.vocabulary.Vocabulary`` of caption words, turns
+* ``course_lib.vocabulary.CaptionTokenizer``, a ``Vocabulary`` of caption words, turns
   captions into ``<start> w1 w2 … <end>`` id rows (then padding) and back; by default an
   unknown word is an error, not a silent ``[UNK]``. ``caption_pairs`` pairs
   every reference caption with its image's features.
@@ -27,7 +27,6 @@ from course_lib.checks import (
     check_array,
     check_choice,
     check_finite,
-    check_ids,
     check_model,
     check_positive_int,
     check_seed,
@@ -35,84 +34,15 @@ from course_lib.checks import (
     check_tensor,
     check_token_tensor,
 )
-from course_lib.vocabulary import Vocabulary
+from course_lib.vocabulary import CaptionTokenizer
 
 __all__ = [
-    "CaptionTokenizer",
     "ShowAndTell",
     "ShowAttendTell",
     "caption_pairs",
     "fit_captioner",
     "generate_captions",
 ]
-
-class CaptionTokenizer(Vocabulary):
-    """A word ``course_lib.vocabulary.Vocabulary`` built from caption strings.
-
-    Captions are lower-cased and split on whitespace (``split``). The ids are the
-    ``Vocabulary`` layout: ``PAD_ID``, ``UNK_ID``, ``START_ID``, ``END_ID``, then the words;
-    code that builds or reads id rows uses those names, never the numbers.
-
-    Args:
-        captions: iterable of caption strings to build the vocabulary from.
-        min_count: keep words seen at least this often.
-        max_size: at most this many ids, specials included (the most frequent words).
-        unknown: what ``encode_captions`` does with a word not kept: ``"error"``
-            (default: a caption with an unknown word is a mistake here, not a silent
-            ``[UNK]``), ``"unk"`` or ``"drop"``.
-    """
-
-    def __init__(self, captions, min_count: int = 1, *, max_size: int | None = None, unknown: str = "error"):
-        if isinstance(captions, str):
-            raise TypeError("captions: expected a list of caption strings, got one string")
-        captions = check_sequence(captions, "captions", "caption strings")
-        if not all(isinstance(c, str) for c in captions):
-            raise TypeError("captions: expected a list of caption strings")
-        words = [w for c in captions for w in self.split(c)]
-        if not words:
-            raise ValueError("captions: expected at least one non-empty caption")
-        super().__init__(words, min_count=min_count, max_size=max_size, unknown=unknown)
-
-    @staticmethod
-    def split(caption: str) -> list[str]:
-        """Lower-case and split a caption on whitespace."""
-        if not isinstance(caption, str):
-            raise TypeError(f"caption: expected a string, got {type(caption).__name__}")
-        return caption.lower().split()
-
-    def encode_captions(self, captions, max_len: int | None = None) -> np.ndarray:
-        """Captions → id rows ``<start> w… <end>``, padded with ``PAD_ID``.
-
-        Args:
-            captions: list of N caption strings.
-            max_len: row length T including ``<start>`` and ``<end>``; default: the
-                longest caption + 2. A longer caption raises ``ValueError``.
-
-        Returns:
-            (N, T) int32 ids.
-        """
-        if isinstance(captions, str):
-            raise TypeError("captions: expected a list of caption strings, got one string")
-        captions = check_sequence(captions, "captions", "caption strings")
-        if max_len is not None:
-            max_len = check_positive_int(max_len, "max_len", minimum=2)
-        return self.encode([self.split(c) for c in captions], max_len, start=True, end=True,
-                           name="captions", length_name="max_len")
-
-    def decode_caption(self, ids) -> str:
-        """One id row → caption text: skips ``<start>`` and padding, stops at ``<end>``.
-
-        Args:
-            ids: (T,) ints in [0, V).
-        """
-        ids = check_ids(ids, "ids", self.size, ("time",), allow_empty=True)
-        return " ".join(self.decode(ids[None])[0])
-
-    def decode_captions(self, ids) -> list[str]:
-        """(N, T) ids → N captions."""
-        ids = check_ids(ids, "ids", self.size, ("batch", "time"), allow_empty=True)
-        return [" ".join(words) for words in self.decode(ids)]
-
 
 def _check_tokenizer(tokenizer):
     if not isinstance(tokenizer, CaptionTokenizer):
@@ -162,8 +92,24 @@ def _check_tokens(tokens, vocab_size):
 
 
 
+class _CaptionDecoder(keras.Model):
+    """What both caption decoders share: their sizes, the word embedding, their config."""
+
+    def __init__(self, vocab_size, embed_dim, units, feature_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size = check_positive_int(vocab_size, "vocab_size", minimum=4)
+        self.embed_dim = check_positive_int(embed_dim, "embed_dim")
+        self.units = check_positive_int(units, "units")
+        self.feature_dim = check_positive_int(feature_dim, "feature_dim")
+        self.embed = keras.layers.Embedding(self.vocab_size, self.embed_dim, name="embed")
+
+    def get_config(self):
+        return {**super().get_config(), "vocab_size": self.vocab_size, "embed_dim": self.embed_dim,
+                "units": self.units, "feature_dim": self.feature_dim}
+
+
 @keras.saving.register_keras_serializable(package="course_lib")
-class ShowAndTell(keras.Model):
+class ShowAndTell(_CaptionDecoder):
     """CNN vector → GRU caption decoder (Vinyals et al., "Show and Tell").
 
     h_0 = tanh(W_init v);  h_t = GRU([embed(w_t), W_v v], h_{t-1});  logits_t = W_out h_t.
@@ -180,13 +126,8 @@ class ShowAndTell(keras.Model):
     """
 
     def __init__(self, vocab_size, embed_dim=64, units=128, feature_dim=64, **kwargs):
-        super().__init__(**kwargs)
-        self.vocab_size = check_positive_int(vocab_size, "vocab_size", minimum=4)
-        self.embed_dim = check_positive_int(embed_dim, "embed_dim")
-        self.units = check_positive_int(units, "units")
-        self.feature_dim = check_positive_int(feature_dim, "feature_dim")
+        super().__init__(vocab_size, embed_dim, units, feature_dim, **kwargs)
         L = keras.layers
-        self.embed = L.Embedding(self.vocab_size, self.embed_dim, name="embed")
         self.init_h = L.Dense(self.units, activation="tanh", name="init_h")
         self.project = L.Dense(self.feature_dim, activation="relu", name="project")
         self.gru = L.GRU(self.units, return_sequences=True, return_state=True, name="gru")
@@ -232,18 +173,10 @@ class ShowAndTell(keras.Model):
         h, _ = self.gru.cell(x, [state])
         return self.out(h), h, None
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "vocab_size": self.vocab_size,
-            "embed_dim": self.embed_dim,
-            "units": self.units,
-            "feature_dim": self.feature_dim,
-        }
 
 
 @keras.saving.register_keras_serializable(package="course_lib")
-class ShowAttendTell(keras.Model):
+class ShowAttendTell(_CaptionDecoder):
     """Feature grid → GRU decoder with spatial attention (Xu et al., "Show, Attend and Tell").
 
     The grid's L = h·w cells are projected to D and given a learned position embedding
@@ -269,17 +202,13 @@ class ShowAttendTell(keras.Model):
 
     def __init__(self, vocab_size, embed_dim=64, units=128, feature_dim=64, attention_units=64,
                  init_state="mean", **kwargs):
-        super().__init__(**kwargs)
         from course_lib.attention import SpatialAttention
 
-        self.init_state = check_choice(init_state, "init_state", ("mean", "zeros"))
-        self.vocab_size = check_positive_int(vocab_size, "vocab_size", minimum=4)
-        self.embed_dim = check_positive_int(embed_dim, "embed_dim")
-        self.units = check_positive_int(units, "units")
-        self.feature_dim = check_positive_int(feature_dim, "feature_dim")
+        init_state = check_choice(init_state, "init_state", ("mean", "zeros"))
+        super().__init__(vocab_size, embed_dim, units, feature_dim, **kwargs)
+        self.init_state = init_state
         self.attention_units = check_positive_int(attention_units, "attention_units")
         L = keras.layers
-        self.embed = L.Embedding(self.vocab_size, self.embed_dim, name="embed")
         self.project = L.Dense(self.feature_dim, activation="relu", name="project")
         self.init_h = L.Dense(self.units, activation="tanh", name="init_h")
         self.attention = SpatialAttention(self.attention_units, name="attention")
@@ -369,15 +298,7 @@ class ShowAttendTell(keras.Model):
         return self.attend(inputs, training=training)[0]
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "vocab_size": self.vocab_size,
-            "embed_dim": self.embed_dim,
-            "units": self.units,
-            "feature_dim": self.feature_dim,
-            "attention_units": self.attention_units,
-            "init_state": self.init_state,
-        }
+        return {**super().get_config(), "attention_units": self.attention_units, "init_state": self.init_state}
 
 
 def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max_len: int, epochs: int = 5,

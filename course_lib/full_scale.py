@@ -289,7 +289,6 @@ def caption_flickr8k(decoder: str, root=None, *, epochs: int = 10, seed: int = 0
     import keras
 
     from course_lib.captioning import (
-        CaptionTokenizer,
         ShowAndTell,
         ShowAttendTell,
         fit_captioner,
@@ -297,6 +296,7 @@ def caption_flickr8k(decoder: str, root=None, *, epochs: int = 10, seed: int = 0
     )
     from course_lib.data import flickr8k
     from course_lib.metrics import bleu_scores
+    from course_lib.vocabulary import CaptionTokenizer
 
     decoder = check_choice(decoder, "decoder", ("show_and_tell", "show_attend_tell"))
     epochs = check_positive_int(epochs, "epochs")

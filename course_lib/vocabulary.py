@@ -1,7 +1,8 @@
 """Vocabularies: tokens <-> integer ids, with the special tokens sequence models need.
 
 One type for every word-level mapping in the course: the date translator (lessons 07
-and 08), the Anki translator (full scale) and the captioners (lessons 09 and 10).
+and 08), the Anki translator (full scale) and the captioners (lessons 09 and 10, through
+``CaptionTokenizer``, a ``Vocabulary`` built from caption strings).
 Every ``Vocabulary`` lays its ids out the same way::
 
     id 0   ""         padding (PAD_ID): fills an id row after its end
@@ -33,9 +34,17 @@ from collections import Counter
 
 import numpy as np
 
-from course_lib.checks import check_array, check_choice, check_positive_int
+from course_lib.checks import (
+    check_array,
+    check_choice,
+    check_ids,
+    check_positive_int,
+    check_sequence,
+)
 
-__all__ = ["PAD", "UNK", "START", "END", "SPECIALS", "UNKNOWN_POLICIES", "Vocabulary", "string_lookup"]
+__all__ = [
+    "END", "PAD", "SPECIALS", "START", "UNK", "UNKNOWN_POLICIES", "CaptionTokenizer", "Vocabulary", "string_lookup",
+]
 
 PAD, UNK, START, END = "", "[UNK]", "<start>", "<end>"
 SPECIALS = (PAD, UNK, START, END)  # at ids 0, 1, 2, 3
@@ -186,3 +195,71 @@ class Vocabulary:
                     tokens.append(self.tokens[i])
             out.append(tokens)
         return out
+
+
+class CaptionTokenizer(Vocabulary):
+    """A word ``Vocabulary`` built from caption strings (lessons 09 and 10).
+
+    Captions are lower-cased and split on whitespace (``split``). The ids are the
+    ``Vocabulary`` layout: ``PAD_ID``, ``UNK_ID``, ``START_ID``, ``END_ID``, then the words;
+    code that builds or reads id rows uses those names, never the numbers.
+
+    Args:
+        captions: iterable of caption strings to build the vocabulary from.
+        min_count: keep words seen at least this often.
+        max_size: at most this many ids, specials included (the most frequent words).
+        unknown: what ``encode_captions`` does with a word not kept: ``"error"``
+            (default: a caption with an unknown word is a mistake here, not a silent
+            ``[UNK]``), ``"unk"`` or ``"drop"``.
+    """
+
+    def __init__(self, captions, min_count: int = 1, *, max_size: int | None = None, unknown: str = "error"):
+        if isinstance(captions, str):
+            raise TypeError("captions: expected a list of caption strings, got one string")
+        captions = check_sequence(captions, "captions", "caption strings")
+        if not all(isinstance(c, str) for c in captions):
+            raise TypeError("captions: expected a list of caption strings")
+        words = [w for c in captions for w in self.split(c)]
+        if not words:
+            raise ValueError("captions: expected at least one non-empty caption")
+        super().__init__(words, min_count=min_count, max_size=max_size, unknown=unknown)
+
+    @staticmethod
+    def split(caption: str) -> list[str]:
+        """Lower-case and split a caption on whitespace."""
+        if not isinstance(caption, str):
+            raise TypeError(f"caption: expected a string, got {type(caption).__name__}")
+        return caption.lower().split()
+
+    def encode_captions(self, captions, max_len: int | None = None) -> np.ndarray:
+        """Captions → id rows ``<start> w… <end>``, padded with ``PAD_ID``.
+
+        Args:
+            captions: list of N caption strings.
+            max_len: row length T including ``<start>`` and ``<end>``; default: the
+                longest caption + 2. A longer caption raises ``ValueError``.
+
+        Returns:
+            (N, T) int32 ids.
+        """
+        if isinstance(captions, str):
+            raise TypeError("captions: expected a list of caption strings, got one string")
+        captions = check_sequence(captions, "captions", "caption strings")
+        if max_len is not None:
+            max_len = check_positive_int(max_len, "max_len", minimum=2)
+        return self.encode([self.split(c) for c in captions], max_len, start=True, end=True,
+                           name="captions", length_name="max_len")
+
+    def decode_caption(self, ids) -> str:
+        """One id row → caption text: skips ``<start>`` and padding, stops at ``<end>``.
+
+        Args:
+            ids: (T,) ints in [0, V).
+        """
+        ids = check_ids(ids, "ids", self.size, ("time",), allow_empty=True)
+        return " ".join(self.decode(ids[None])[0])
+
+    def decode_captions(self, ids) -> list[str]:
+        """(N, T) ids → N captions."""
+        ids = check_ids(ids, "ids", self.size, ("batch", "time"), allow_empty=True)
+        return [" ".join(words) for words in self.decode(ids)]

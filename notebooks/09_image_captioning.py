@@ -89,7 +89,7 @@ print("all references of the first scene:", *train.captions[0], sep="\n  ")
 # lesson 10 (and a second run of this one) loads it instead of training it again.
 
 # %%
-from course_lib import captioning, vision
+from course_lib import captioning, vision, vocabulary
 
 t0 = time.perf_counter()
 cnn, trained_now = vision.pretrained_scene_cnn(train.images, train.labels(), width=24, epochs=5, seed=SEED)
@@ -109,7 +109,7 @@ print("cached features:", f_train.shape, f_test.shape)
 # ## 3. Captions as tokens: `<start>`, `<end>`, padding
 #
 # Each caption becomes `<start> w1 … wn <end>`, padded to a fixed length. The
-# `CaptionTokenizer` is a `course_lib.vocabulary.Vocabulary` of caption words, the same
+# `vocabulary.CaptionTokenizer` is a `Vocabulary` of caption words, the same
 # type lessons 07 and 08 use for dates: padding, unknown, `<start>` and `<end>` have
 # fixed ids (`PAD_ID`, `UNK_ID`, `START_ID`, `END_ID`), then come the words. The
 # decoder reads `<start> w1 … wn` and must predict `w1 … wn <end>` (teacher
@@ -119,7 +119,7 @@ print("cached features:", f_train.shape, f_test.shape)
 
 # %%
 
-tokenizer = captioning.CaptionTokenizer([c for refs in train.captions for c in refs])
+tokenizer = vocabulary.CaptionTokenizer([c for refs in train.captions for c in refs])
 MAX_LEN = 21  # the longest caption has 19 words
 print("vocabulary:", tokenizer.size, "ids:", tokenizer.tokens)
 example = tokenizer.encode_captions([train.captions[0][0]], max_len=MAX_LEN)

@@ -58,7 +58,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib import captioning, vision
+from course_lib import captioning, vision, vocabulary
 from course_lib.data.scenes import make_scenes
 
 N_TRAIN, N_TEST, IMAGE, MAX_LEN = 2000, 400, 32, 21
@@ -76,7 +76,7 @@ grid_encoder = vision.cnn_encoder(cnn)  # head removed, grid kept
 g_train, g_test = vision.extract_features(train.images, grid_encoder), vision.extract_features(test.images, grid_encoder)
 v_train, v_test = g_train.mean(axis=(1, 2)), g_test.mean(axis=(1, 2))  # lesson 09's vectors
 print("grid features:", g_train.shape, " pooled vectors:", v_train.shape)
-tokenizer = captioning.CaptionTokenizer([c for refs in train.captions for c in refs])
+tokenizer = vocabulary.CaptionTokenizer([c for refs in train.captions for c in refs])
 
 # %% [markdown]
 # ## 2. Spatial attention, one step by hand

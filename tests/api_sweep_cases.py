@@ -121,7 +121,7 @@ def date_vocabs():
 
 @functools.cache
 def caption_tok():
-    return captioning.CaptionTokenizer(["a red ball", "a blue box"])
+    return vocabulary.CaptionTokenizer(["a red ball", "a blue box"])
 
 
 @functools.cache
@@ -391,7 +391,7 @@ CASES.update({
         encoder=seq2seq_parts(False)[1], decoder=seq2seq_parts(False)[2],
         source_tokens=date_vocabs()[0].tokens, target_tokens=date_vocabs()[1].tokens, max_len=3)),
     # -- captioning ------------------------------------------------------------------------
-    "captioning.CaptionTokenizer": (captioning.CaptionTokenizer, lambda: dict(
+    "vocabulary.CaptionTokenizer": (vocabulary.CaptionTokenizer, lambda: dict(
         captions=["a red ball", "a blue box"], min_count=1, max_size=10, unknown="drop")),
     "captioning.caption_pairs": (captioning.caption_pairs, lambda: dict(
         features=floats(2, 5), captions=[["a red ball"], ["a blue box"]], tokenizer=caption_tok(), max_len=6)),

@@ -9,7 +9,6 @@ import pytest
 
 from course_lib.attention import BahdanauAttention, SpatialAttention
 from course_lib.captioning import (
-    CaptionTokenizer,
     ShowAndTell,
     ShowAttendTell,
     caption_pairs,
@@ -24,7 +23,7 @@ from course_lib.vision import (
     pretrained_scene_cnn,
     small_cnn,
 )
-from course_lib.vocabulary import SPECIALS, Vocabulary
+from course_lib.vocabulary import SPECIALS, CaptionTokenizer, Vocabulary
 
 CAPS = ["a red circle", "a big blue square left of a red circle"]
 

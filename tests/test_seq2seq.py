@@ -91,7 +91,7 @@ def test_build_and_greedy_equals_translator(tmp_path, attention):
     keras.utils.set_random_seed(4)
     parts = S.build_seq2seq(SRC_V, TGT_V, embed_dim=E, units=H, attention=attention)
     src = _source(4)
-    tgt_in = np.full((3, 4), 2, dtype="int32")
+    tgt_in = np.full((3, 4), Vocabulary.START_ID, dtype="int32")
     assert tuple(parts["model"]([src, tgt_in]).shape) == (3, 4, TGT_V)
     if attention:
         w = np.asarray(parts["attention_model"]([src, tgt_in]))
@@ -115,7 +115,7 @@ def test_build_and_greedy_equals_translator(tmp_path, attention):
     expected = []
     for row in ids:
         row = list(row)
-        row = row[: row.index(3)] if 3 in row else row
+        row = row[: row.index(Vocabulary.END_ID)] if Vocabulary.END_ID in row else row
         expected.append([target_tokens[i] for i in row])
     assert translator.translate(words) == expected
     path = tmp_path / "translator.keras"
@@ -183,10 +183,10 @@ def test_score_by_group():
 
 def test_fit_seq2seq_and_greedy_translate():
     rng = np.random.default_rng(5)
-    src = rng.integers(4, SRC_V, size=(64, 5)).astype("int32")
-    body = src[:, :3] % (TGT_V - 4) + 4  # a learnable copy task
-    target_out = np.concatenate([body, np.full((64, 1), 3, "int32")], axis=1).astype("int32")
-    target_in = np.concatenate([np.full((64, 1), 2, "int32"), body], axis=1).astype("int32")
+    src = rng.integers(len(SPECIALS), SRC_V, size=(64, 5)).astype("int32")
+    body = src[:, :3] % (TGT_V - len(SPECIALS)) + len(SPECIALS)  # a learnable copy task on ordinary ids
+    target_out = np.concatenate([body, np.full((64, 1), Vocabulary.END_ID, "int32")], axis=1).astype("int32")
+    target_in = np.concatenate([np.full((64, 1), Vocabulary.START_ID, "int32"), body], axis=1).astype("int32")
     arrays = {"source": src, "target_in": target_in, "target_out": target_out}
     settings = S.TrainingSettings(embed_dim=E, units=H, epochs=3, batch_size=16)
     runs = []

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from course_lib import vocabulary
-from course_lib.captioning import CaptionTokenizer
 from course_lib.data import dates
-from course_lib.vocabulary import SPECIALS, Vocabulary
+from course_lib.vocabulary import SPECIALS, CaptionTokenizer, Vocabulary
 
 WORDS = ["the", "cat", "sat", "on", "the", "mat", "the", "cat"]
 

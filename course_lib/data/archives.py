@@ -41,8 +41,11 @@ def _member_target(dest: Path, name: str) -> Path:
 MAX_EXPANSION = 100
 
 
-def _check_members(work: Path, names: list[str], sizes: list[int], archive: Path,
+def _check_members(work: Path, names: list[str], sizes: list[int], links: list[str], archive: Path,
                    max_bytes: int) -> None:
+    """Refuse the members before anything is written (``links``: links and special files)."""
+    if links:
+        raise UnsafeArchiveError(f"archive member {links[0]!r} is a symlink, link or special file")
     seen = set()
     for name in names:
         _member_target(work, name)
@@ -90,22 +93,16 @@ def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike, *, keep=No
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as zf:
                 infos = [i for i in zf.infolist() if keep is None or keep(i.filename)]
-                _check_members(work, [i.filename for i in infos], [i.file_size for i in infos],
+                links = [i.filename for i in infos if ((i.external_attr >> 16) & 0o170000) == 0o120000]
+                _check_members(work, [i.filename for i in infos], [i.file_size for i in infos], links,
                                archive, max_bytes)
-                for info in infos:
-                    if ((info.external_attr >> 16) & 0o170000) == 0o120000:
-                        raise UnsafeArchiveError(f"archive member {info.filename!r} is a symlink")
                 zf.extractall(work, members=infos)
         elif tarfile.is_tarfile(archive):
             with tarfile.open(archive) as tf:
                 members = [m for m in tf.getmembers() if keep is None or keep(m.name)]
-                _check_members(work, [m.name for m in members], [m.size for m in members],
+                links = [m.name for m in members if not (m.isfile() or m.isdir())]
+                _check_members(work, [m.name for m in members], [m.size for m in members], links,
                                archive, max_bytes)
-                for m in members:
-                    if not (m.isfile() or m.isdir()):
-                        raise UnsafeArchiveError(
-                            f"archive member {m.name!r} is a link or special file"
-                        )
                 tf.extractall(work, members=members, filter="data")
         else:
             raise ValueError(f"{archive} is neither a zip nor a tar archive")
