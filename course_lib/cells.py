@@ -263,7 +263,8 @@ def copy_keras_weights(cell, layer) -> None:
     if want is None:
         raise TypeError(f"cell: expected an ElmanCell, LSTMCell or GRUCell, got {type(cell).__name__}")
     if not isinstance(source, want):
-        raise TypeError(f"layer: expected a Keras {want.__name__[:-4]} layer for a {type(cell).__name__}, got {type(layer).__name__}")
+        raise TypeError(f"layer: expected a Keras {want.__name__[:-4]} layer for a {type(cell).__name__}, "
+                        f"got {type(layer).__name__}")
     if not cell.built or not source.built:
         raise ValueError("copy_keras_weights: build both layers first (call them on an input)")
     if cell.units != source.units:

@@ -240,8 +240,9 @@ def check_token_tensor(x, name: str, vocab_size: int, axes: Sequence[str | int |
     """``check_tensor`` for integer token ids; eager values are also range-checked.
 
     Keras builds a reloaded model on float placeholders, so a layer passes
-    ``dtype="number"`` and fractional values are refused here instead. Inside a traced function (``model.fit``) the values are not known, and the caller's
-    array checks (``check_ids``) are what catches an out-of-vocabulary id.
+    ``dtype="number"`` and fractional values are refused here instead. Inside a traced
+    function (``model.fit``) the values are not known, and the caller's array checks
+    (``check_ids``) are what catches an out-of-vocabulary id.
     """
     check_tensor(x, name, axes, dtype=dtype)
     try:

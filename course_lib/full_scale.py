@@ -182,7 +182,8 @@ def anki_translation(path, *, epochs: int = 10, seed: int = 0, limit: int | None
     parts = seq2seq.build_seq2seq(len(src_vocab), len(tgt_vocab), embed_dim=embed_dim, units=units,
                                   attention=True, seed=seed)
     parts["model"].compile(optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0),
-                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=tgt_vocab.pad_id))
+                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True,
+                                                                           ignore_class=tgt_vocab.pad_id))
     n_val = max(1, split // 20)
     warn_without_gpu("Anki", epochs * (split - n_val) // 128, _CPU_SECONDS_PER_STEP["anki"])
     run_dir = _runs(run_root) / "08_anki"
@@ -308,8 +309,8 @@ def caption_flickr8k(decoder: str, root=None, *, epochs: int = 10, seed: int = 0
     tokenizer = CaptionTokenizer([c for refs in data["train"]["captions"] for c in refs], min_count=min_count,
                                  unknown="drop")
     # rare words are dropped (unknown="drop"); what is left is cut to fit max_len
-    clean = [[" ".join([w for w in tokenizer.split(c) if w in tokenizer][: max_len - 2]) for c in refs[:captions_per_image]]
-             for refs in data["train"]["captions"]]
+    clean = [[" ".join([w for w in tokenizer.split(c) if w in tokenizer][: max_len - 2])
+              for c in refs[:captions_per_image]] for refs in data["train"]["captions"]]
     keras.utils.set_random_seed(seed)
     if grid:
         model = ShowAttendTell(tokenizer.size, embed_dim=embed_dim, units=units, feature_dim=embed_dim,

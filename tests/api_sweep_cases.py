@@ -398,7 +398,8 @@ CASES.update({
     "vision.small_cnn": (vision.small_cnn, lambda: dict(image_size=24, n_labels=3, width=4)),
     "vision.pretrain_cnn": (vision.pretrain_cnn, lambda: dict(
         cnn=small_cnn(), images=_scene_images()[0], labels=_scene_images()[1], epochs=1, batch_size=3)),
-    "vision.label_accuracy": (vision.label_accuracy, lambda: dict(logits=floats(4, 3), labels=(RNG.random((4, 3)) > 0.5).astype(int))),
+    "vision.label_accuracy": (vision.label_accuracy, lambda: dict(
+        logits=floats(4, 3), labels=(RNG.random((4, 3)) > 0.5).astype(int))),
     "vision.extract_features": (vision.extract_features, lambda: dict(
         images=_scene_images()[0], backbone=vision.cnn_encoder(small_cnn()), chunk=4)),
     "vision.cnn_encoder": (vision.cnn_encoder, lambda: dict(classifier=small_cnn(), layer="grid", pooled=True)),
@@ -442,7 +443,8 @@ CASES.update({
     "checks.check_class_targets": (checks.check_class_targets, lambda: dict(
         model=_built_classifier(), y=RNG.integers(0, 2, 8))),
     "training.load_best": (training.load_best, lambda: dict(run_dir=run_dir())),
-    "run_identity.optimizer_settings": (run_identity.optimizer_settings, lambda: dict(optimizer=keras.optimizers.Adam())),
+    "run_identity.optimizer_settings": (run_identity.optimizer_settings, lambda: dict(
+        optimizer=keras.optimizers.Adam())),
     "run_identity.jsonable": (run_identity.jsonable, lambda: dict(value={"a": np.float32(1.0)})),
     "run_identity.model_fingerprint": (run_identity.model_fingerprint, lambda: dict(model=_tiny_classifier())),
     "run_identity.data_fingerprint": (lambda arrays: run_identity.data_fingerprint(arrays),

@@ -76,7 +76,8 @@ def test_aligned_tokens_translate_each_other():
             if t in en_days:
                 assert days[s] == en_days[t]
             elif t in en_months:
-                assert s in (get_month_names("wide", locale=lang)[en_months[t]], f"{en_months[t]}월", f"{en_months[t]}月")
+                month = en_months[t]
+                assert s in (get_month_names("wide", locale=lang)[month], f"{month}월", f"{month}月")
             elif t == ";":
                 assert s == ";"
             else:  # a number: day or year

@@ -35,4 +35,5 @@ def test_docstring_examples_run(name):
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
-    assert result.failed == 0, f"{result.failed} of {result.attempted} examples in {name} failed (run with -s to see them)"
+    assert result.failed == 0, (f"{result.failed} of {result.attempted} examples in {name} failed "
+                                "(run with -s to see them)")

@@ -2,8 +2,9 @@
 
 The server serves a good file, a truncated one (Content-Length larger than the body),
 one with the wrong bytes, one cut mid-transfer by a connection reset, one cut without
-any Content-Length, and a chunked transfer cut after its first chunk. After every attempt the cache holds either the correct
-file or nothing: never a wrong or partial file, never a leftover ``.part``.
+any Content-Length, and a chunked transfer cut after its first chunk. After every
+attempt the cache holds either the correct file or nothing: never a wrong or partial
+file, never a leftover ``.part``.
 """
 
 from __future__ import annotations

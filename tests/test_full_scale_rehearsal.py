@@ -38,11 +38,12 @@ def _curve_drawn(history):
 
 
 def test_lesson_06_imdb_run_trains_saves_reloads_and_resumes(mirror_cache):
-    out = full_scale.imdb_sentiment(epochs=1, max_tokens=200, seq_len=20, embed=8, units=4, run_root=mirror_cache / "runs")
+    kwargs = dict(epochs=1, max_tokens=200, seq_len=20, embed=8, units=4, run_root=mirror_cache / "runs")
+    out = full_scale.imdb_sentiment(**kwargs)
     assert len(out["history"]["loss"]) == 1 and 0 <= out["test_accuracy"] <= 1
     assert (mirror_cache / "runs" / "06_imdb" / "best.keras").is_file()
     _curve_drawn(out["history"])
-    again = full_scale.imdb_sentiment(epochs=1, max_tokens=200, seq_len=20, embed=8, units=4, run_root=mirror_cache / "runs")
+    again = full_scale.imdb_sentiment(**kwargs)
     assert again["run"].initial_epoch == 1, "the finished run is resumed, not trained again"
     assert again["test_accuracy"] == pytest.approx(out["test_accuracy"])
 

@@ -250,6 +250,7 @@ def test_float_or_bool_token_arrays_and_wrong_layers_are_refused():
         T.encode(parts["decoder"], np.ones((1, 3), "int32"))
     with pytest.raises(TypeError, match="decoder: expected a seq2seq.Decoder"):
         T.greedy_translate(parts["encoder"], parts["encoder"], np.ones((1, 3), "int32"), max_len=3)
-    targets = {"source": np.ones((1, 3), "int32"), "target_in": np.full((1, 3), 10), "target_out": np.ones((1, 3), "int32")}
+    targets = {"source": np.ones((1, 3), "int32"), "target_in": np.full((1, 3), 10),
+               "target_out": np.ones((1, 3), "int32")}
     with pytest.raises(ValueError, match=r"target_in'\]: expected ids in \[0, 10\)"):
         S.fit_seq2seq(parts["model"], targets, S.TrainingSettings(epochs=1))

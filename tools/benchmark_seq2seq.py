@@ -60,7 +60,8 @@ def course_recipe(task, max_epochs: int):
         start = time.perf_counter()
         model.fit([tr["source"], tr["target_in"]], tr["target_out"], batch_size=R.batch_size, epochs=1, verbose=0)
         seconds += time.perf_counter() - start
-        ids, _ = translation.greedy_translate(parts["encoder"], parts["decoder"], te["source"], max_len=te["target_out"].shape[1])
+        ids, _ = translation.greedy_translate(parts["encoder"], parts["decoder"], te["source"],
+                                              max_len=te["target_out"].shape[1])
         score = one_date_exact_match(ids, task, task.target_vocab)
         yield epoch, epoch * steps_per_epoch, seconds, score
 
@@ -111,7 +112,8 @@ def main() -> int:
     for name, recipe in (("course", course_recipe), ("keras-io", keras_io_recipe)):
         reached = None
         for epoch, steps, seconds, score in recipe(task, args.max_epochs):
-            print(f"  {name:>8} epoch {epoch:2d}: {steps:6d} steps, {seconds:6.1f} s, exact match {score:.3f}", flush=True)
+            print(f"  {name:>8} epoch {epoch:2d}: {steps:6d} steps, {seconds:6.1f} s, exact match {score:.3f}",
+                  flush=True)
             if score >= args.target:
                 reached = (epoch, steps, seconds, score)
                 break

@@ -96,7 +96,8 @@ def stage() -> None:
     (SRC / "course_lib.md").write_text(library_page(), encoding="utf-8")
     toc = ["", "```{toctree}", ":hidden:", ":caption: Lessons", ""]
     toc += [f"notebooks/{p.stem}" for p in lessons()]
-    toc += ["```", "", "```{toctree}", ":hidden:", ":caption: Reference", "", "glossary", "course_lib", "CONTRIBUTING", "```", ""]
+    toc += ["```", "", "```{toctree}", ":hidden:", ":caption: Reference", "",
+            "glossary", "course_lib", "CONTRIBUTING", "```", ""]
     readme = (ROOT / "README.md").read_text(encoding="utf-8").replace(BADGE, "colab-badge.svg")
     (SRC / "index.md").write_text(readme + "\n".join(toc), encoding="utf-8")
 
