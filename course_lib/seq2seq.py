@@ -50,7 +50,7 @@ class Encoder(keras.layers.Layer):
     """Embedding + GRU over the source.
 
     Call args:
-        source: (batch, S) int ids, 0 = padding (skipped by the GRU).
+        source: (batch, S) int ids, ``Vocabulary.PAD_ID`` = padding (skipped by the GRU).
 
     Returns:
         ``(outputs, state)``: outputs (batch, S, units) the hidden state at every source
@@ -281,11 +281,11 @@ def masked_loss(target_out, logits):
     """Mean cross-entropy over the real (non-padding) target tokens.
 
     Args:
-        target_out: (batch, T) int, 0 = padding.
+        target_out: (batch, T) int, ``Vocabulary.PAD_ID`` = padding.
         logits: (batch, T, V).
 
     Returns:
-        a scalar: sum of per-token losses where target_out != 0, divided by their count.
+        a scalar: sum of per-token losses where target_out is not padding, divided by their count.
     """
     check_tensor(logits, "logits", ("batch", "T", "V"))
     # Keras may hand the targets over as floats; traced inside fit, fit_seq2seq checked the ids.
@@ -301,7 +301,7 @@ def build_seq2seq(source_vocab_size, target_vocab_size, *, embed_dim=32, units=1
     """The encoder, the decoder and the teacher-forcing training model.
 
     Args:
-        source_vocab_size, target_vocab_size: vocabulary sizes (id 0 = padding).
+        source_vocab_size, target_vocab_size: vocabulary sizes (``Vocabulary`` layout: padding first).
         embed_dim: embedding size; units: GRU size (encoder and decoder).
         attention: ``True`` for the Bahdanau attention decoder, ``False`` for the plain one.
         source_len, target_len: fixed lengths S and T of the training inputs (``None``:

@@ -312,8 +312,9 @@ def fit_resumable(
         model: a compiled Keras model.
         x: (N, ...) inputs, or a list/tuple of arrays that all have N rows.
         y: (N, ...) targets.
-        run_dir: directory for the run's state (see the module docstring). Use one
-            directory per run; on Colab put it on Google Drive.
+        run_dir: directory for the run's state (its files are described in
+            ``course_lib.run_files``). Use one directory per run; on Colab put it on
+            Google Drive.
         epochs: total number of epochs of the run (not the number still to do).
         batch_size: examples per step; the last batch of an epoch may be smaller.
         validation_data: ``(x_val, y_val)`` evaluated after every epoch, or ``None``.

@@ -93,20 +93,21 @@ assert acc_1to1 > 0.9
 # %%
 NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 LETTERS = sorted(set("".join(NAMES)))
-SPELL_VOCAB = ["<pad>", "<end>"] + LETTERS  # token 0 is padding
+SPELL_VOCAB = ["<pad>", "<end>"] + LETTERS
+PAD_ID, END_ID = SPELL_VOCAB.index("<pad>"), SPELL_VOCAB.index("<end>")  # the two special tokens
 T_SPELL = max(map(len, NAMES)) + 1  # longest name + <end>
 
 
 def spell(label: int) -> list[int]:
     """Token ids of a digit's name, then <end>, padded to T_SPELL."""
-    ids = [SPELL_VOCAB.index(c) for c in NAMES[label]] + [1]
-    return ids + [0] * (T_SPELL - len(ids))
+    ids = [SPELL_VOCAB.index(c) for c in NAMES[label]] + [END_ID]
+    return ids + [PAD_ID] * (T_SPELL - len(ids))
 
 
 def unspell(ids) -> str:
     out = []
     for i in ids:
-        if i <= 1:  # <pad> or <end>
+        if i in (PAD_ID, END_ID):
             break
         out.append(SPELL_VOCAB[i])
     return "".join(out)

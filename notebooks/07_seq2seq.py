@@ -133,8 +133,9 @@ model.summary()
 # %%
 row = 0
 print("decoder input :", tgt_vocab.decode(te["target_in"][row : row + 1])[0], te["target_in"][row][:8].tolist(), "...")
-print("to predict    :", te["target_out"][row][:8].tolist(), "...  (3 = <end>, 0 = padding)")
-real = te["target_out"][row] > 0
+print("to predict    :", te["target_out"][row][:8].tolist(),
+      f"...  ({tgt_vocab.END_ID} = <end>, {tgt_vocab.PAD_ID} = padding)")
+real = te["target_out"][row] != tgt_vocab.PAD_ID
 assert np.array_equal(te["target_in"][row][1 : real.sum()], te["target_out"][row][: real.sum() - 1])
 
 # %% [markdown]

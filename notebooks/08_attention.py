@@ -221,8 +221,8 @@ plt.show()
 aligned = metrics.alignment_accuracy(att_weights, te["alignment"])
 per_lang = {lang: metrics.alignment_accuracy(att_weights[test.lang == lang], te["alignment"][test.lang == lang])
             for lang in dates.LANGUAGES}
-src_len = (te["source"] > 0).sum(1)
-tgt_len = (te["target_out"] > 0).sum(1)
+src_len = (te["source"] != src_vocab.PAD_ID).sum(1)
+tgt_len = (te["target_out"] != tgt_vocab.PAD_ID).sum(1)
 t_idx = np.arange(te["target_out"].shape[1])[None, :]
 diagonal = np.minimum((t_idx * src_len[:, None]) // tgt_len[:, None], src_len[:, None] - 1)
 diag_w = np.eye(te["source"].shape[1])[diagonal]  # one-hot "weights" of the diagonal guess
@@ -349,7 +349,7 @@ if SCALE == "full":
 #   alignment — including the reorderings between languages — without ever being told it.
 # * The fixed-vector bottleneck is gone: translation quality no longer falls with the
 #   number of dates, where the plain encoder–decoder of lesson 07, trained with the same
-#   recipe and three times as many epochs, collapses.
+#   settings (`seq2seq.SETTINGS`) and three times as many epochs, collapses.
 # * The trained translator is one `.keras` file, loaded in safe mode and used on raw text.
 #
 # ## Exercises

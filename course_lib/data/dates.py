@@ -327,7 +327,7 @@ def encode_pairs(pairs: DatePairs, source_vocab: Vocabulary, target_vocab: Vocab
 
     Returns:
         a dict with
-        ``source``: (n, S) int32 source ids, 0-padded;
+        ``source``: (n, S) int32 source ids, padded with ``PAD_ID``;
         ``target_in``: (n, T) int32, ``<start>`` then the target tokens (decoder input);
         ``target_out``: (n, T) int32, the target tokens then ``<end>`` (what to predict);
         ``alignment``: (n, T) int64, for every ``target_out`` position the index of the
