@@ -139,13 +139,13 @@ real = te["target_out"][row] != tgt_vocab.PAD_ID
 assert np.array_equal(te["target_in"][row][1 : real.sum()], te["target_out"][row][: real.sum() - 1])
 
 # %% [markdown]
-# Inputs of different lengths are padded with `PAD_ID` (id 0) into one array. The padding positions
-# are not words: the loss must skip them, or a model would be rewarded for predicting
-# padding after the end. `masked_loss` averages the cross-entropy over the real tokens
-# only; Keras' `SparseCategoricalCrossentropy(ignore_class=tgt_vocab.pad_id)` does the same. To see the
-# difference, make the untrained model say "padding" loudly at the padded positions: the
-# masked loss does not move, the unmasked one drops. (An untrained model is close to
-# guessing uniformly, so its masked loss starts near ln V.)
+# Inputs of different lengths are padded with `PAD_ID` (id 0) into one array. The padding
+# positions are not words: the loss must skip them, or a model would be rewarded for
+# predicting padding after the end. `masked_loss` averages the cross-entropy over the real
+# tokens only; Keras' `SparseCategoricalCrossentropy(ignore_class=tgt_vocab.pad_id)` does
+# the same. To see the difference, make the untrained model say "padding" loudly at the
+# padded positions: the masked loss does not move, the unmasked one drops. (An untrained
+# model is close to guessing uniformly, so its masked loss starts near ln V.)
 
 # %%
 batch_out = te["target_out"][:256]
@@ -315,15 +315,14 @@ assert train_loss[-1] >= train_loss[0] + 0.3, "long training pairs are not fitte
 
 # %% [markdown]
 # The first date, the same few tokens written first, is right for almost every one-date
-# input and for only a minority of three-date inputs; on the training pairs, with
-# teacher forcing, it is the same picture, and the loss on long training pairs stays far
-# above the loss on short ones. So neither the output's length, nor compounding errors,
-# nor a gap between training and test explains the decline: the later dates push the
-# first one out of the fixed-size state. What this experiment cannot exclude is the third
-# point: a larger state or longer training would raise these curves (exercise 1); the
-# limit is that one vector of fixed size must hold an input of any length. Lesson 08
-# trains with the same settings and an attention decoder, for fewer epochs, and it fits every
-# length.
+# input and for only a minority of three-date inputs; on the training pairs, with teacher
+# forcing, it is the same picture, and the loss on long training pairs stays far above the
+# loss on short ones. So neither the output's length, nor compounding errors, nor a gap
+# between training and test explains the decline: the later dates push the first one out
+# of the fixed-size state. What this experiment cannot exclude is the third point: a
+# larger state or longer training would raise these curves (exercise 1); the limit is that
+# one vector of fixed size must hold an input of any length. Lesson 08 trains with the
+# same settings and an attention decoder, for fewer epochs, and it fits every length.
 
 # %% [markdown]
 # ## Summary
@@ -359,5 +358,6 @@ assert train_loss[-1] >= train_loss[0] + 0.3, "long training pairs are not fitte
 #    higher log-probability always mean a correct date?
 # 5. Add a length penalty: take every hypothesis from `decoding.beam_search(step_fn,
 #    state, ..., return_all=True)`, with `step_fn, state = decoding.step_function(decoder,
-#    encoded)` and the ids of `tgt_vocab` (`start_id`, `end_id`, `pad_id`), and rerank them by score / length. How often does the choice change, and why does it
-#    change almost nothing on dates?
+#    encoded)` and the ids of `tgt_vocab` (`start_id`, `end_id`, `pad_id`), and rerank
+#    them by score / length. How often does the choice change, and why does it change
+#    almost nothing on dates?

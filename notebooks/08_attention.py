@@ -268,9 +268,9 @@ assert att_em[-1] >= att_em[0] - 0.1, "and hardly degrades with length"
 # %% [markdown]
 # ## 6. Save the translator, load it, translate a string
 #
-# `translation.Translator` wraps the vocabularies (as `StringLookup` layers), the encoder and
-# the attention decoder in one Keras model whose call is the greedy loop: string tokens
-# in, string tokens out. It saves as a single `.keras` file; loading it with
+# `translation.Translator` wraps the vocabularies (as `StringLookup` layers), the encoder
+# and the attention decoder in one Keras model whose call is the greedy loop: string
+# tokens in, string tokens out. It saves as a single `.keras` file; loading it with
 # `safe_mode=True` (the default) rebuilds it from its config — no Python code is
 # unpickled, which is why every course_lib layer is registered as serializable.
 
@@ -365,9 +365,10 @@ if SCALE == "full":
 #    (`dates.make_date_pairs(300, n_dates=4, style="long")` and `dates.encode_pairs` with
 #    the lesson's vocabularies). Which one degrades more gracefully, and what does the
 #    attention model write after the third date?
-# 4. Use the attention weights to copy numbers: when the model is about to output a
-#    number and the most-attended source token is one, output that source number instead
-#    (a greedy loop over the decoder's `start` and `step`, whose third output is each
-#    step's attention; `decoding.generate(..., return_attention=True)` keeps them). Which errors does that remove in a model trained for a single epoch?
+# 4. Use the attention weights to copy numbers: when the model is about to output a number
+#    and the most-attended source token is one, output that source number instead (a
+#    greedy loop over the decoder's `start` and `step`, whose third output is each step's
+#    attention; `decoding.generate(..., return_attention=True)` keeps them). Which errors
+#    does that remove in a model trained for a single epoch?
 # 5. With `SCALE = "full"`, plot heatmaps for Spanish sentences and find cases where one
 #    English word attends to two Spanish words.
