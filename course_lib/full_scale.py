@@ -31,6 +31,7 @@ __all__ = [
     "flickr8k_features",
     "flowers_transfer",
     "imdb_sentiment",
+    "resumable_fit",
     "review_classifier",
     "translation_attention",
     "warn_without_gpu",
@@ -61,6 +62,29 @@ def warn_without_gpu(what: str, steps: int, seconds_per_step: float) -> bool:
         stacklevel=2,
     )
     return True
+
+
+def resumable_fit(model, x, y, *, name: str, epochs: int, seed: int = 0, batch_size: int = 64,
+                  cpu_seconds_per_step: float = 0.5, run_root=None):
+    """Full-scale training of a model a lesson built itself (lesson 13): ``model.fit`` made
+    resumable, with one line per epoch and the no-GPU warning.
+
+    Args:
+        model: a compiled Keras model; x: (N, ...) inputs; y: (N, ...) targets.
+        name: the run's folder under ``runs/`` in the data cache (or ``run_root``).
+        epochs: total epochs of the run; seed: the shuffle's seed; batch_size: per step.
+        cpu_seconds_per_step: what one step costs on a 2-core CPU, for the warning.
+
+    Returns:
+        the ``training.TrainingRun``; a second call continues (or reloads) the same run.
+    """
+    from course_lib.training import fit_resumable
+
+    batch_size = check_positive_int(batch_size, "batch_size")
+    steps = check_positive_int(epochs, "epochs") * -(-len(x) // batch_size)
+    warn_without_gpu(name, steps, cpu_seconds_per_step)
+    return fit_resumable(model, x, y, run_dir=_runs(run_root) / name, epochs=epochs, batch_size=batch_size,
+                         seed=seed, monitor="loss", verbose=2)
 
 
 def _runs(run_root) -> Path:

@@ -1,8 +1,10 @@
 """Plots used across lessons: learning curves, attention heatmaps, image attention
-overlays, gradient-norm curves. Each function draws on a Matplotlib ``Axes`` (made if not
+overlays, gradient-norm curves, glimpse windows. Each function draws on a Matplotlib ``Axes`` (made if not
 given) and returns it, so a lesson can arrange several in one figure."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from course_lib.checks import check_array, check_sequence
 
@@ -12,6 +14,7 @@ __all__ = [
     "plot_gradient_norms",
     "plot_image_attention",
     "plot_learning_curves",
+    "plot_windows",
 ]
 
 
@@ -175,6 +178,58 @@ def plot_image_attention(image, weights, ax=None, *, title: str | None = None, a
     top = weights.max()
     ax.imshow(weights / top if top > 0 else weights, extent=extent, cmap=cmap, alpha=alpha,
               vmin=0, vmax=1, interpolation="bilinear")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    if title is not None:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def plot_windows(image, windows, n: int, ax=None, *, title: str | None = None, box=None, start: int = 1):
+    """An image with the windows a glimpse or drawing model used, numbered by step.
+
+    Each window is drawn as the square its ``n`` filter centres span, one stride wider
+    (``n · stride`` pixels a side), centred on the window's centre; the first window's
+    colour is the lightest.
+
+    Args:
+        image: (H, W) grey image.
+        windows: (steps, 3) ``centre_y, centre_x, stride`` per step, in pixels, or
+            ``None`` to draw only the image (and the box).
+        n: filters per window axis.
+        ax: the ``Axes`` to draw on (a new figure if ``None``).
+        title: the axes' title.
+        box: optional ``(top, left, bottom, right)`` of the object, drawn dashed.
+        start: the step number written in the first window.
+
+    Returns:
+        the ``Axes``.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from course_lib.checks import check_positive_int
+
+    image = check_array(image, "image", ("H", "W"), dtype="number")
+    from course_lib.checks import check_finite
+
+    windows = np.zeros((0, 3)) if windows is None else check_finite(
+        check_array(windows, "windows", ("steps", 3), dtype="number").astype(float), "windows")
+    n = check_positive_int(n, "n")
+    start = check_positive_int(start, "start", minimum=0)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(2.5, 2.5))
+    ax.imshow(image, cmap="gray", vmin=0, vmax=1)
+    colours = plt.get_cmap("autumn")(np.linspace(0.9, 0.0, len(windows)))
+    for step, ((y, x, stride), colour) in enumerate(zip(windows, colours), start=start):
+        side = n * stride
+        ax.add_patch(Rectangle((x - side / 2, y - side / 2), side, side, fill=False, lw=1.2, color=colour))
+        ax.text(x, y, str(step), color=colour, fontsize=7, ha="center", va="center")
+    if box is not None:
+        top, left, bottom, right = check_array(box, "box", (4,), dtype="number")
+        ax.add_patch(Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False, lw=1,
+                               ls="--", color="cyan"))
     ax.set_xticks([])
     ax.set_yticks([])
     ax.grid(False)

@@ -22,6 +22,7 @@ from course_lib import (
     checks,
     decoding,
     env,
+    glimpses,
     gradcheck,
     metrics,
     numpy_rnn,
@@ -40,12 +41,14 @@ from course_lib import (
 from course_lib.data import (
     anki,
     archives,
+    cluttered,
     dates,
     digits,
     download,
     flickr8k,
     flowers,
     imdb,
+    mnist,
     scenes,
     series,
     tasks,
@@ -86,6 +89,8 @@ def workdir() -> Path:
     with zipfile.ZipFile(root / "arch.zip", "w") as z:
         z.writestr("d/x.txt", "x")
     (root / "out").mkdir()
+    np.savez(root / "mnist.npz", x_train=np.zeros((2, 28, 28), "uint8"), y_train=np.array([1, 2], "uint8"),
+             x_test=np.zeros((1, 28, 28), "uint8"), y_test=np.array([3], "uint8"))
     return root
 
 
@@ -250,7 +255,41 @@ def _scene_images():
     return s.images, s.labels()  # (6, 24, 24, 3) images, (6, 14) 0/1 labels
 
 
+def _window_args():
+    return dict(centre_y=np.array([3.0, 4.5], "float32"), centre_x=np.array([2.0, 5.0], "float32"),
+                stride=np.array([1.0, 1.5], "float32"))
+
+
 CASES = {
+    # -- glimpses ---------------------------------------------------------------------------
+    "glimpses.window_filters": (glimpses.window_filters, lambda: dict(
+        centre=np.array([3.0, 4.5], "float32"), stride=np.array([1.0, 1.5], "float32"), n=3, size=8)),
+    "glimpses.read_window": (glimpses.read_window, lambda: dict(
+        images=RNG.random((2, 8, 8)).astype("float32"), **_window_args(), n=3)),
+    "glimpses.write_window": (glimpses.write_window, lambda: dict(
+        patch=floats(2, 3, 3), **_window_args(), size=(8, 8))),
+    "glimpses.window_from_params": (glimpses.window_from_params, lambda: dict(
+        params=floats(2, 3), size=8, n=3, max_stride=2.0)),
+    "glimpses.GlimpseCell": (glimpses.GlimpseCell, lambda: dict(size=8, classes=3, window=3, units=4)),
+    "glimpses.GlimpseCell.call": (_call(lambda: glimpses.GlimpseCell(8, 3, window=3, units=4), "inputs", "states"),
+                                  lambda: dict(inputs=floats(N, 64), states=[floats(N, 4)])),
+    "glimpses.DrawCell": (glimpses.DrawCell, lambda: dict(size=8, window=3, units=4, code=2, max_stride=1.5)),
+    "glimpses.DrawCell.call": (_call(lambda: glimpses.DrawCell(8, window=3, units=4, code=2), "inputs", "states"),
+                               lambda: dict(inputs=floats(N, 64), states=[floats(N, 4), floats(N, 4), floats(N, 64)])),
+    "glimpses.GlimpseClassifier": (glimpses.GlimpseClassifier, lambda: dict(
+        size=8, classes=3, glimpses=2, window=3, units=4)),
+    "glimpses.GlimpseClassifier.call": (_call(lambda: glimpses.GlimpseClassifier(8, 3, glimpses=2, window=3, units=4),
+                                              "images"), lambda: dict(images=floats(N, 8, 8))),
+    "glimpses.Drawer": (glimpses.Drawer, lambda: dict(size=8, steps=2, window=3, units=4, code=2)),
+    "glimpses.Drawer.call": (_call(lambda: glimpses.Drawer(8, steps=2, window=3, units=4, code=2), "images"),
+                             lambda: dict(images=floats(N, 8, 8))),
+    "glimpses.inside_box": (glimpses.inside_box, lambda: dict(
+        windows=np.abs(floats(2, 3, 3)), boxes=np.array([[0, 0, 4, 4], [1, 1, 5, 5]]))),
+    "cluttered.clutter": (cluttered.clutter, lambda: dict(
+        digits=RNG.random((3, 4, 4)), labels=np.arange(3), size=8, pieces=2, piece_size=2, copies=1, seed=0)),
+    "cluttered.box_area_fraction": (cluttered.box_area_fraction, lambda: dict(
+        boxes=np.array([[0, 0, 4, 4], [1, 1, 5, 5]]), size=8)),
+    "mnist.read_mnist": (mnist.read_mnist, lambda: dict(path=workdir() / "mnist.npz")),
     # -- checks ----------------------------------------------------------------------------
     "checks.check_array": (checks.check_array, lambda: dict(x=floats(2, 3), name="x", axes=("N", 3))),
     "checks.check_finite": (checks.check_finite, lambda: dict(arr=floats(3), name="arr")),
@@ -519,6 +558,8 @@ CASES.update({
     # -- plots, env ------------------------------------------------------------------------
     "plots.plot_learning_curves": (plots.plot_learning_curves, lambda: dict(
         history={"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}, metric="loss")),
+    "plots.plot_windows": (plots.plot_windows, lambda: dict(
+        image=RNG.random((8, 8)), windows=np.array([[3.0, 3.0, 1.0]]), n=3, box=np.array([0, 0, 4, 4]), start=1)),
     "plots.plot_gate_heatmap": (plots.plot_gate_heatmap, lambda: dict(values=probs(4, 3), marks=[1])),
     "plots.plot_gradient_norms": (plots.plot_gradient_norms, lambda: dict(curves={"rnn": [1.0, 0.5, 0.2]})),
     "plots.plot_image_attention": (plots.plot_image_attention, lambda: dict(
@@ -562,6 +603,7 @@ NOT_SWEPT = {
     "dates.DatePairs": "a dataclass returned by make_date_pairs",
     "dates.DateTask": "a dataclass returned by load_task",
     "scenes.Scenes": "a dataclass returned by make_scenes",
+    "cluttered.Cluttered": "a NamedTuple returned by clutter",
     "env.NotebookInfo": "a dataclass returned by setup_notebook",
     "training.TrainingRun": "a dataclass returned by fit_resumable",
     "decoding.Generated": "a dataclass returned by generate",
@@ -584,6 +626,7 @@ NOT_SWEPT = {
     "flowers.load_images": "reads JPEGs of the downloaded dataset (rehearsal)",
     "flowers.load_flowers": "downloads the dataset",
     "imdb.load_imdb": "downloads the dataset",
+    "mnist.load_mnist": "downloads the dataset",
     "text.load_shakespeare": "downloads the dataset",
     "full_scale.imdb_sentiment": "full-scale run (rehearsal)",
     "full_scale.anki_translation": "full-scale run (rehearsal)",

@@ -1,7 +1,8 @@
 """A loopback mirror of the full-scale datasets, built from ``tests/fixtures/``.
 
 ``serve(folder)`` writes fixture-size archives in every real layout (IMDB tar, flowers
-tgz, TensorFlow's two-column Anki zip, both Flickr8k release zips, tiny Shakespeare),
+tgz, TensorFlow's two-column Anki zip, both Flickr8k release zips, tiny Shakespeare,
+MNIST's ``.npz`` of uint8 arrays),
 serves them on 127.0.0.1 and writes a ``COURSE_MIRROR`` manifest mapping each of the
 course's pinned addresses to its copy, with the copy's checksum of the same kind (SHA-256,
 published MD5, or a size pin for the file that has no checksum).
@@ -18,7 +19,9 @@ import threading
 import zipfile
 from pathlib import Path
 
-from course_lib.data import anki, flickr8k, flowers, imdb
+import numpy as np
+
+from course_lib.data import anki, digits, flickr8k, flowers, imdb, mnist
 from course_lib.data import text as textdata
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -42,7 +45,21 @@ def _archives(folder: Path) -> dict[str, Path]:
     out[flickr8k.RELEASE["text"][0]] = folder / "Flickr8k_text.zip"
     out[flickr8k.RELEASE["images"][0]] = folder / "Flickr8k_Dataset.zip"
     out[textdata.SHAKESPEARE_URL] = FIXTURES / "tinyshakespeare_head.txt"
+    out[mnist.URL] = _mnist_npz(folder / "mnist.npz")
     return out
+
+
+def _mnist_npz(path: Path, n_train: int = 40, n_test: int = 12) -> Path:
+    """MNIST's file format (28×28 uint8 images, uint8 labels) filled with scikit-learn digits."""
+    (x, y), (xt, yt) = digits.load_digits(seed=0)
+
+    def as_mnist(images):  # 8×8 in [0, 1] -> 24×24 -> padded to 28×28, uint8
+        big = np.pad(digits.upsample(images, 3), ((0, 0), (2, 2), (2, 2)))
+        return np.round(big * 255).astype("uint8")
+
+    np.savez(path, x_train=as_mnist(x[:n_train]), y_train=y[:n_train].astype("uint8"),
+             x_test=as_mnist(xt[:n_test]), y_test=yt[:n_test].astype("uint8"))
+    return path
 
 
 def serve(folder: Path):

@@ -127,3 +127,32 @@ def test_lesson_06_another_model_can_be_trained_in_its_place(mirror_cache):
 def test_without_a_gpu_a_full_run_warns_with_an_estimate():
     with pytest.warns(UserWarning, match=r"no GPU is visible; 7,200 training steps .* roughly 1\.0 h"):
         assert full_scale.warn_without_gpu("demo", 7200, 0.5)
+
+
+def test_lesson_13_mnist_downloads_and_its_full_settings_train_save_and_resume(mirror_cache):
+    import keras
+
+    from course_lib import glimpses
+    from course_lib.data import cluttered, mnist
+
+    full = glimpses.SETTINGS["full"]
+    (x, y), (xt, yt) = mnist.load_mnist()
+    assert x.shape[1:] == (28, 28) and x.dtype == np.float32 and 0 <= x.min() and x.max() <= 1
+    train = cluttered.clutter(x, y, full["canvas"], pieces=full["pieces"], piece_size=full["piece"], seed=0)
+    assert train.images.shape[1:] == (60, 60)
+    model = glimpses.GlimpseClassifier(full["canvas"], 10, glimpses=full["glimpses"], window=full["window"], units=8)
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    labels = np.repeat(train.labels[:, None], model.steps, axis=1)
+    kwargs = dict(name="13_glimpses", epochs=1, run_root=mirror_cache / "runs")
+    run = full_scale.resumable_fit(model, train.images, labels, **kwargs)
+    assert len(run.history["loss"]) == 1 and math.isfinite(run.history["loss"][0])
+    assert glimpses.inside_box(model.windows(train.images[:4]), train.boxes[:4]).shape == (full["glimpses"],)
+    best = keras.saving.load_model(mirror_cache / "runs" / "13_glimpses" / "best.keras", safe_mode=True)
+    np.testing.assert_allclose(best.predict(train.images[:4], verbose=0), model.predict(train.images[:4], verbose=0),
+                               atol=1e-5)
+    assert full_scale.resumable_fit(model, train.images, labels, **kwargs).initial_epoch == 1, "resumed"
+    # the drawer at full settings on MNIST's 28×28 digits (its training is the same resumable_fit)
+    drawer = glimpses.Drawer(28, steps=full["draw_steps"], window=full["draw_window"], units=8,
+                             max_stride=full["draw_max_stride"])
+    canvases, writes = drawer.canvases(xt[:3])
+    assert canvases.shape == (3, full["draw_steps"], 28, 28) and writes[..., 2].max() <= full["draw_max_stride"] + 1e-6
