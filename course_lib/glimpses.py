@@ -29,7 +29,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from course_lib.checks import check_array, check_finite, check_positive, check_positive_int, check_tensor
+from course_lib.checks import check_array, check_positive, check_positive_int, check_tensor
 
 __all__ = [
     "SETTINGS",
@@ -38,7 +38,6 @@ __all__ = [
     "GlimpseCell",
     "GlimpseClassifier",
     "MIN_STRIDE",
-    "inside_box",
     "read_window",
     "window_filters",
     "window_from_params",
@@ -78,6 +77,7 @@ def window_filters(centre, stride, n: int, size: int):
     size = check_positive_int(size, "size")
     check_tensor(centre, "centre", ("batch",))
     _same_batch(("centre", centre), ("stride", check_tensor(stride, "stride", ("batch",))))
+    _check_positive_values(stride, "stride")
     dtype = keras.backend.standardize_dtype(centre.dtype)  # float32 in models, float64 for checks
     stride = ops.cast(stride, dtype)
     offsets = ops.arange(n, dtype=dtype) - (n - 1) / 2
@@ -86,6 +86,16 @@ def window_filters(centre, stride, n: int, size: int):
     var = ops.square(stride / 2)[:, None, None]
     f = ops.exp(-ops.square(pixels[None, None, :] - mu[:, :, None]) / (2 * var))
     return f / (ops.sum(f, axis=-1, keepdims=True) + 1e-8)
+
+
+def _check_positive_values(x, name: str) -> None:
+    """Refuse values <= 0 when they are known (eager); traced values pass."""
+    try:
+        values = np.asarray(x) if isinstance(x, np.ndarray) else x.numpy()
+    except (AttributeError, NotImplementedError, ValueError, TypeError):  # symbolic: no values yet
+        return
+    if np.any(values <= 0):  # NaN passes: it comes from the input and shows in the output
+        raise ValueError(f"{name}: expected values > 0 (pixels), got {np.min(values)}")
 
 
 def _same_batch(*named):
@@ -161,9 +171,12 @@ def window_from_params(params, size: int, n: int, max_stride: float | None = Non
     size = check_positive_int(size, "size", minimum=2)
     n = check_positive_int(n, "n", minimum=2)
     half = (size - 1) / 2
+    if n > size:
+        raise ValueError(f"n: expected at most size={size} filters, got {n}")
     widest = (size - 1) / (n - 1) if max_stride is None else check_positive(max_stride, "max_stride")
-    if not MIN_STRIDE < widest <= max(size - 1, MIN_STRIDE + 1):
+    if max_stride is not None and not MIN_STRIDE < widest <= size - 1:
         raise ValueError(f"max_stride: expected a number in ({MIN_STRIDE}, {size - 1}], got {max_stride!r}")
+    widest = max(widest, MIN_STRIDE)
     centre_y = half * (ops.tanh(params[:, 0]) + 1)
     centre_x = half * (ops.tanh(params[:, 1]) + 1)
     stride = MIN_STRIDE + (widest - MIN_STRIDE) * ops.sigmoid(params[:, 2])
@@ -204,16 +217,18 @@ class GlimpseCell(_WindowCell):
     Per step: ``inputs: (N, size·size)`` (the flattened image, the same at every step),
     state ``h: (N, units)``; output ``(N, classes + 3)``: the class logits after this
     glimpse, then the window read (``centre_y, centre_x, stride``). With ``centred=True``
-    the window is fixed at the image's centre with stride 1 (a plain crop).
+    the window is fixed at the image's centre with stride 1 (a plain crop). With
+    ``feed_window=False`` the GRU sees only the glimpse, not where it was taken.
     """
 
     def __init__(self, size: int, classes: int, window: int = 6, units: int = 128, centred: bool = False,
-                 **kwargs):
+                 feed_window: bool = True, **kwargs):
         super().__init__(size, window, units, **kwargs)
         self.classes = check_positive_int(classes, "classes", minimum=2)
-        if not isinstance(centred, bool):
-            raise TypeError(f"centred: expected True or False, got {centred!r}")
-        self.centred = centred
+        for name, value in (("centred", centred), ("feed_window", feed_window)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{name}: expected True or False, got {value!r}")
+        self.centred, self.feed_window = centred, feed_window
         self.state_size = self.units
         self.output_size = self.classes + 3
         # a centred window is fixed, so only a moving one has a layer that places it
@@ -239,13 +254,14 @@ class GlimpseCell(_WindowCell):
             window = window_from_params(self.where(h), self.size, self.window)
         glimpse = read_window(image, *window, self.window)
         where = ops.stack(window, axis=-1)  # (N, 3)
-        seen = self.see(ops.concatenate([ops.reshape(glimpse, (-1, self.window**2)), where / self.size], -1))
+        position = where / self.size if self.feed_window else ops.zeros_like(where)
+        seen = self.see(ops.concatenate([ops.reshape(glimpse, (-1, self.window**2)), position], -1))
         h, _ = self.gru(seen, [h], training=training)
         return ops.concatenate([self.guess(h), where], -1), [h]
 
     def get_config(self):
         config = super().get_config()
-        config.update({"classes": self.classes, "centred": self.centred})
+        config.update({"classes": self.classes, "centred": self.centred, "feed_window": self.feed_window})
         return config
 
 
@@ -324,11 +340,11 @@ class GlimpseClassifier(_StepModel):
     """
 
     def __init__(self, size: int, classes: int, glimpses: int = 6, window: int = 6, units: int = 128,
-                 centred: bool = False, **kwargs):
+                 centred: bool = False, feed_window: bool = True, **kwargs):
         super().__init__(**kwargs)
-        self.size, self.classes = size, classes
         self.steps = check_positive_int(glimpses, "glimpses")
-        self.cell = GlimpseCell(size, classes, window, units, centred, name="glimpse_cell")
+        self.cell = GlimpseCell(size, classes, window, units, centred, feed_window, name="glimpse_cell")
+        self.size, self.classes = self.cell.size, self.cell.classes
         # unrolled: a few steps of small operations run faster as one graph than as a loop
         self.rnn = layers.RNN(self.cell, return_sequences=True, unroll=True, name="glimpses")
 
@@ -343,7 +359,8 @@ class GlimpseClassifier(_StepModel):
         config = super().get_config()
         cell = self.cell
         config.update({"size": self.size, "classes": self.classes, "glimpses": self.steps,
-                       "window": cell.window, "units": cell.units, "centred": cell.centred})
+                       "window": cell.window, "units": cell.units, "centred": cell.centred,
+                       "feed_window": cell.feed_window})
         return config
 
 
@@ -359,9 +376,9 @@ class Drawer(_StepModel):
     def __init__(self, size: int, steps: int = 8, window: int = 4, units: int = 64, code: int = 8,
                  max_stride: float | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.size = size
         self.steps = check_positive_int(steps, "steps")
         self.cell = DrawCell(size, window, units, code, max_stride, name="draw_cell")
+        self.size = self.cell.size
         self.rnn = layers.RNN(self.cell, return_sequences=True, name="drawing")
 
     def call(self, images):
@@ -379,24 +396,3 @@ class Drawer(_StepModel):
         config.update({"size": self.size, "steps": self.steps, "window": cell.window,
                        "units": cell.units, "code": cell.code, "max_stride": cell.max_stride})
         return config
-
-
-def inside_box(windows, boxes):
-    """Share of window centres that fall inside each image's object box, per step.
-
-    Args:
-        windows: (N, steps, 3) as ``GlimpseClassifier.windows`` returns.
-        boxes: (N, 4) integer ``(top, left, bottom, right)``, bottom and right exclusive.
-
-    Returns:
-        ``(steps,)`` fractions in [0, 1].
-    """
-    windows = check_finite(check_array(windows, "windows", ("N", "steps", 3), dtype="float"), "windows")
-    boxes = check_array(boxes, "boxes", ("N", 4), dtype="number")
-    if len(boxes) != len(windows):
-        raise ValueError(f"boxes: expected one box per image ({len(windows)}), got {len(boxes)}")
-    y, x = windows[..., 0], windows[..., 1]
-    top, left, bottom, right = (boxes[:, i:i + 1] for i in range(4))
-    # a centre is inside when it is within the box's pixels (pixel centres at integers)
-    inside = (y >= top - 0.5) & (y <= bottom - 0.5) & (x >= left - 0.5) & (x <= right - 0.5)
-    return inside.mean(axis=0)

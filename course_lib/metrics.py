@@ -1,5 +1,5 @@
 """Evaluation metrics: perplexity and bits per character, exact match and token accuracy,
-BLEU (through sacrebleu), and alignment scores for attention maps."""
+BLEU (through sacrebleu), and alignment scores for attention maps and glimpse windows."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ __all__ = [
     "perplexity",
     "score_by_group",
     "token_accuracy",
+    "windows_in_boxes",
 ]
 
 
@@ -248,3 +249,28 @@ def score_by_group(metric, predictions, references, groups):
         idx = [i for i, g in enumerate(groups) if g == key]
         scores.append(float(metric([predictions[i] for i in idx], [references[i] for i in idx])))
     return np.array(keys), np.array(scores)
+
+
+def windows_in_boxes(windows, boxes):
+    """Share of window centres that fall inside each image's object box, per step
+    (where a glimpse model looked, scored against where the object is).
+
+    Args:
+        windows: (N, steps, 3) ``centre_y, centre_x, stride`` in pixels, as
+            ``glimpses.GlimpseClassifier.windows`` returns.
+        boxes: (N, 4) integer ``(top, left, bottom, right)``, bottom and right exclusive.
+
+    Returns:
+        ``(steps,)`` fractions in [0, 1].
+    """
+    from course_lib.checks import check_array, check_finite
+
+    windows = check_finite(check_array(windows, "windows", ("N", "steps", 3), dtype="float"), "windows")
+    boxes = check_array(boxes, "boxes", ("N", 4), dtype="number")
+    if len(boxes) != len(windows):
+        raise ValueError(f"boxes: expected one box per image ({len(windows)}), got {len(boxes)}")
+    y, x = windows[..., 0], windows[..., 1]
+    top, left, bottom, right = (boxes[:, i:i + 1] for i in range(4))
+    # a centre is inside when it is within the box's pixels (pixel centres at integers)
+    inside = (y >= top - 0.5) & (y <= bottom - 0.5) & (x >= left - 0.5) & (x <= right - 0.5)
+    return inside.mean(axis=0)

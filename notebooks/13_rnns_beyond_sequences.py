@@ -13,9 +13,9 @@
 # each step and how far the pen moves.
 #
 # **Covers:** RNNs on non-sequential data (the EECS498 lecture 12 notes): classifying an
-# image from a sequence of glimpses (Ba, Mnih & Kavukcuoglu, 2015; Mnih et al., 2014),
-# generating an image one step at a time (DRAW, Gregor et al., 2015); the sequence is in
-# the computation, not in the data.
+# image from a sequence of glimpses (Mnih et al., 2014; Ba, Mnih & Kavukcuoglu, 2015; the
+# cluttered-digit experiment of DRAW, Gregor et al., 2015), generating an image one step
+# at a time (DRAW); the sequence is in the computation, not in the data.
 
 # %% tags=["parameters"]
 SCALE = "lesson"  # "lesson": small, offline, about a minute on a CPU. "full": real datasets, use a GPU.
@@ -39,10 +39,11 @@ print(info)
 #
 # Each canvas holds one real handwritten digit at a random place, among small pieces cut
 # from other digits, the "cluttered translated" setting of Mnih et al. (2014). The pieces
-# are made of real strokes, so the model cannot just look for ink: it has to find the one
-# complete digit and read it. At lesson scale the digits are scikit-learn's 8×8 scans on a
+# are cut from real strokes, so they look like bits of digits: the model has to find the
+# one complete digit and read it. At lesson scale the digits are scikit-learn's 8×8 scans on a
 # 24×24 canvas; at full scale (`SCALE = "full"`) they are MNIST's 28×28 digits on a 60×60
-# canvas, downloaded once with a pinned checksum (`course_lib.data.mnist`).
+# canvas, downloaded once with a pinned checksum (`course_lib.data.mnist`); the 60,000
+# training canvases then take about 0.9 GB of memory as float32.
 #
 # `cluttered.clutter` also returns each digit's box, which no model sees: we use it only
 # to score where the models look.
@@ -54,7 +55,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib import glimpses, plots
+from course_lib import glimpses, metrics, plots
 from course_lib.data import cluttered, digits, mnist
 
 SIZES = glimpses.SETTINGS[SCALE]  # canvas, clutter, windows and training budget of this scale
@@ -83,17 +84,19 @@ plt.show()
 # a small change of the position changes nothing until it jumps by a whole pixel. DRAW's
 # window is soft. Along each axis it is a row of $n$ Gaussian filters: the window's centre
 # $g$ and stride $\delta$ place filter $i$ at $\mu_i = g + (i - \tfrac{n-1}{2})\,\delta$,
-# each with width $\sigma = \delta/2$ and normalised to sum to one. Stacking the filters
+# each normalised to sum to one. Here the width is tied to the stride, $\sigma = \delta/2$
+# (DRAW learns $\sigma$ separately, and an intensity that scales the glimpse). Stacking the filters
 # gives matrices $F_y$ ($n \times H$) and $F_x$ ($n \times W$), and
 #
 # $$\text{glimpse} = F_y\, x\, F_x^{\top} \quad (n \times n), \qquad
 #   \text{write}(p) = F_y^{\top}\, p\, F_x \quad (H \times W).$$
 #
 # A wide stride gives a blurred overview of a large area; a stride near one pixel reads
-# single pixels. The cell below reads one canvas at three strides, checks that writing is
-# the transpose of reading ($\langle F_y x F_x^\top, p\rangle = \langle x, F_y^\top p F_x\rangle$
-# for every image $x$ and patch $p$), and checks the gradient of a glimpse with respect to
-# the window's centre and stride against centred finite differences.
+# single pixels. The cell below reads one canvas at three strides; the one after it checks,
+# for a random image $x$ and patch $p$, that writing is the transpose of reading
+# ($\langle F_y x F_x^\top, p\rangle = \langle x, F_y^\top p F_x\rangle$), and checks the
+# gradient of a glimpse with respect to the window's centre and stride against centred
+# finite differences.
 
 # %%
 import tensorflow as tf
@@ -154,7 +157,9 @@ assert rel_error(autodiff, numeric) < 1e-6, "the window's gradient matches finit
 #    $(g_y, g_x, \delta)$ (`glimpses.window_from_params` keeps it on the canvas, the
 #    stride between `MIN_STRIDE` and "the whole canvas");
 # 2. the window reads an $n \times n$ glimpse of the canvas;
-# 3. a GRU cell takes the glimpse and the window's position, $h_t = \mathrm{GRU}([\text{glimpse}_t, g_y, g_x, \delta], h_{t-1})$;
+# 3. a dense ReLU layer reads the glimpse together with the window's position, and a GRU
+#    cell takes the result:
+#    $h_t = \mathrm{GRU}\big(\mathrm{ReLU}(W[\text{glimpse}_t;\ (g_y, g_x, \delta)/\text{size}]),\ h_{t-1}\big)$;
 # 4. a dense layer guesses the class from $h_t$.
 #
 # The first window comes from $h_0 = 0$, so it is the same for every image: a place and
@@ -166,7 +171,7 @@ assert rel_error(autodiff, numeric) < 1e-6, "the window's gradient matches finit
 # is trained by plain backpropagation.
 #
 # The comparison: the same network given a single glimpse of the same size fixed at the
-# canvas's centre (a centred crop, `centred=True`), trained the same way. At full scale
+# canvas's centre (a centred crop, `centred=True`), trained for the same number of epochs. At full scale
 # the same cells train on MNIST through `full_scale.resumable_fit`, which prints a line
 # per epoch, warns when no GPU is visible, and keeps the run in the data cache so that a
 # disconnected Colab session continues from the last completed epoch.
@@ -202,7 +207,7 @@ glimpser = glimpses.GlimpseClassifier(CANVAS, 10, glimpses=SIZES["glimpses"], wi
 accuracy = train_classifier(glimpser, SIZES["epochs"], "glimpses")
 keras.utils.set_random_seed(SEED)
 centred = glimpses.GlimpseClassifier(CANVAS, 10, glimpses=1, window=N, units=SIZES["units"], centred=True)
-centred_accuracy = float(train_classifier(centred, max(3, SIZES["epochs"] // 3), "centred")[0])
+centred_accuracy = float(train_classifier(centred, SIZES["epochs"], "centred")[0])
 print(f"parameters: glimpse classifier {glimpser.count_params():,}, centred crop {centred.count_params():,}")
 
 # %% [markdown]
@@ -221,24 +226,28 @@ plt.show()
 print(f"after 1 glimpse {accuracy[0]:.3f}, after 2 {accuracy[1]:.3f}, after {len(accuracy)} {accuracy[-1]:.3f};"
       f" centred crop {centred_accuracy:.3f}")
 assert accuracy[-1] > accuracy[0] + 0.4, "several glimpses beat one"
-assert accuracy[1] > accuracy[0] + 0.15, "the second glimpse, placed from what the first saw, adds a lot"
-assert np.diff(accuracy).min() > -0.03, "no later glimpse loses what the earlier ones found"
+assert accuracy[1] > accuracy[0] + 0.15, "the second glimpse adds a lot"
+assert np.diff(accuracy).min() > -0.03, "no later glimpse loses more than 3 points"
 assert accuracy[-1] > centred_accuracy + 0.4, "moving glimpses beat a fixed centred one of the same size"
 
 # %% [markdown]
 # One glimpse is not enough, whether it is a blurred overview (the first learned window)
-# or a sharp centred crop (which usually misses the digit). Accuracy then climbs with each
-# glimpse and flattens after a few. Where do they go?
+# or a sharp centred crop (which usually misses the digit, printed below). Accuracy climbs
+# over the first glimpses, then flattens. Where do they go?
 #
 # ## 5. Where the glimpses land
 
 # %%
 windows = glimpser.windows(test.images)  # (N, glimpses, 3): centre_y, centre_x, stride
-inside = glimpses.inside_box(windows, test.boxes)
+inside = metrics.windows_in_boxes(windows, test.boxes)
+centred_inside = float(metrics.windows_in_boxes(centred.windows(test.images), test.boxes)[0])
 stride = windows[..., 2].mean(axis=0)
-print("glimpse centres on the digit, per step:", inside.round(3), f"(chance {chance_inside:.3f})")
+print("glimpse centres on the digit, per step:", inside.round(3), f"(chance {chance_inside:.3f},",
+      f"the centred crop {centred_inside:.3f})")
 print("mean stride per step (pixels):", stride.round(2))
-assert inside[1:].min() > 0.7 and inside[1:].min() > 5 * chance_inside, "after the first, glimpses land on the digit"
+print(f"the first window spans {N * stride[0]:.0f} of {CANVAS} pixels a side, the last {N * stride[-1]:.0f}")
+assert np.ptp(windows[:, 0], axis=0).max() < 1e-4, "the first window, from h0 = 0, is the same for every image"
+assert inside[1:].min() > 0.7 and inside[1:].min() > 3 * chance_inside, "placed from what the first saw, glimpses land on the digit"
 assert stride[0] > 1.4 * stride[-1], "a wide overview first, then closer looks"
 
 guesses = glimpser.predict(test.images[:6], verbose=0)[:, -1].argmax(-1)  # after the last glimpse
@@ -250,8 +259,9 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The first window is wide and blurred: it covers most of the canvas at a low resolution,
-# enough to see *where* there is a large blob of ink but not which digit it is. From the
+# The first window is wide and blurred: it spans most of the canvas's width (about half
+# its area) at a low resolution, enough to see *where* there is a large blob of ink but not
+# which digit it is. From the
 # second glimpse on, the windows are narrower and sit on the digit (the dashed box), a
 # behaviour nothing in the loss asked for: the model is only ever told the label. This is
 # the lecture's point about glimpses: the network turned one image into a sequence of
@@ -264,12 +274,14 @@ plt.show()
 #
 # 1. an encoder GRU sees the target $x$ and what is still missing, $x - c_{t-1}$ (and
 #    the decoder's last state);
-# 2. it passes a small code (eight numbers here) to a decoder GRU;
+# 2. it passes a small code (its size is printed below) to a decoder GRU;
 # 3. the decoder chooses a window and an $n \times n$ patch of ink, and
 #    $c_t = c_{t-1} + F_y^{\top}\,\text{patch}\,F_x$.
 #
 # The loss is the squared error of the *final* canvas only; nothing asks for a good
-# partial drawing. The real DRAW also makes the code random (a variational autoencoder),
+# partial drawing. (DRAW passes the canvas through a sigmoid and scores it as Bernoulli
+# pixel probabilities; squared error on the raw canvas is simpler and enough here.) The
+# real DRAW also makes the code random (a variational autoencoder),
 # which lets it draw new digits from noise; that part adds a second loss and much more
 # training, so here the model learns only to redraw the digit it is shown (an autoencoder
 # that has to draw through a small window). At lesson scale the digits are upsampled to
@@ -288,7 +300,8 @@ drawer.compile(keras.optimizers.Adam(3e-3, clipnorm=1.0), loss="mse")
 t0 = time.perf_counter()
 history = fit(drawer, draw_tr, draw_tr, SIZES["draw_epochs"], "drawer")
 pen = SIZES["draw_window"] * SIZES["draw_max_stride"]
-print(f"drawer: {drawer.count_params():,} parameters, {SIDE}×{SIDE} images, a write covers at most "
+print(f"drawer: {drawer.count_params():,} parameters, a code of {drawer.cell.code} numbers per step, "
+      f"{SIDE}×{SIDE} images, a write covers at most "
       f"{pen:.0f}×{pen:.0f} pixels; trained in "
       f"{time.perf_counter() - t0:.0f} s; final training loss {history['loss'][-1]:.4f}")
 
@@ -310,12 +323,12 @@ assert error[-1] < 0.25 * blank, "the final canvas is close to the digit"
 assert largest_share < 0.4, "no single step paints most of the digit"
 assert centre_spread > 0.75, "the write window moves between steps"
 
-shown = SIZES["draw_steps"] if SIZES["draw_steps"] <= 8 else 8
+steps, shown = drawer.steps, min(drawer.steps, 8)
 fig, axes = plt.subplots(4, shown + 1, figsize=(1.3 * (shown + 1), 5.6))
 for row, i in enumerate(range(4)):
     for col in range(shown):
-        t = col * SIZES["draw_steps"] // shown + SIZES["draw_steps"] // shown - 1
-        plots.plot_windows(np.clip(canvases[i, t], 0, 1), writes[i, t:t + 1], SIZES["draw_window"],
+        t = (col + 1) * steps // shown - 1  # every step, or every other one for 16 steps
+        plots.plot_windows(np.clip(canvases[i, t], 0, 1), writes[i, t:t + 1], drawer.cell.window,
                            ax=axes[row, col], title=f"step {t + 1}" if row == 0 else None, start=t + 1)
     axes[row, -1].imshow(draw_te[i], cmap="gray", vmin=0, vmax=1)
     axes[row, -1].set_title("target" if row == 0 else None, fontsize=9)
@@ -325,7 +338,7 @@ plt.show()
 
 # %% [markdown]
 # The error falls at every step although only the last canvas is scored, and the drawing
-# is spread over the steps: the window moves along the strokes and each step adds a part.
+# is spread over the steps: the window moves between steps and each step adds a part.
 # A model allowed one write as wide as the image could paint a blurred digit at once;
 # with a small pen, a drawing *has* to be a sequence (exercise 4 lifts the cap).
 #
@@ -336,27 +349,27 @@ plt.show()
 # image; the state carries what has been seen or drawn so far, and the *computation*
 # unfolds in time. The lecture shows more of the same idea: Ba et al. (2015) read several
 # digits and house numbers from glimpses; DRAW generates digits and street-view house
-# numbers; and a network that drives a painting program chooses a brush and where to put
-# it at each step, producing portraits stroke by stroke. The same tools served the
+# numbers; and SPIRAL (Ganin et al., 2018) drives a painting program, choosing a brush
+# stroke and where to put it at each step, to paint faces stroke by stroke. The same tools served the
 # sequence lessons: a recurrent state, attention that chooses where to look (lesson 10
 # did it over a CNN's grid with softmax weights, here a window with a position), and
 # training by backpropagation through the steps.
 #
 # Both models save and reload in Keras' safe mode (their cells are registered classes
-# with a config):
+# with a config), and predict the same after reloading:
 
 # %%
 import tempfile
 from pathlib import Path
 
-with tempfile.TemporaryDirectory() as folder:
-    path = Path(folder) / "glimpser.keras"
-    glimpser.save(path)
-    reloaded = keras.saving.load_model(path, safe_mode=True)
-same = np.allclose(reloaded.predict(test.images[:64], verbose=0), glimpser.predict(test.images[:64], verbose=0),
-                   atol=1e-5)
-print("reloaded with safe_mode=True, same predictions:", same)
-assert same
+for model, images in ((glimpser, test.images[:64]), (drawer, draw_te[:64])):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{model.name}.keras"
+        model.save(path)
+        reloaded = keras.saving.load_model(path, safe_mode=True)
+    same = np.allclose(reloaded.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-5)
+    print(f"{type(reloaded).__name__} reloaded with safe_mode=True, same predictions: {same}")
+    assert same
 
 # %% [markdown]
 # ## Summary
@@ -374,15 +387,18 @@ assert same
 #
 # ## Exercises
 #
-# 1. Train `GlimpseClassifier` with `glimpses=2` and `glimpses=10`. Does the accuracy
-#    after two glimpses depend on how many the model was trained for?
-# 2. Remove the window's position from the GRU's input (a subclass of `GlimpseCell`
-#    whose `call` feeds zeros instead of `where / self.size`). Do glimpses still land on
-#    the digit? How much accuracy is lost?
+# 1. Train `GlimpseClassifier` with `glimpses=2` and `glimpses=10` (with
+#    `train_classifier(model, SIZES["epochs"], "two")`: at full scale each run needs a
+#    name of its own). Does the accuracy after two glimpses depend on how many the model
+#    was trained for?
+# 2. Hide the window's position from the GRU (`feed_window=False`). Do glimpses still
+#    land on the digit? How much accuracy is lost?
 # 3. Make the clutter harder: `pieces=8` and `piece_size=5` in `cluttered.clutter`. Which
 #    suffers more, the glimpse classifier or the centred crop?
 # 4. Train `Drawer` with `steps=2`, `window=8` and no `max_stride`. Is the error after
 #    the last step lower or higher than with eight small writes? Look at the canvases.
-# 5. Make the drawer variational: have the encoder output a mean and a log-variance,
-#    sample the code, and add the KL term to the loss (`model.add_loss`). Draw new digits
-#    by sampling codes from a standard normal.
+# 5. Make the drawer variational: in a subclass of `DrawCell`, let `to_code` output a
+#    mean and a log-variance, sample the code, and append the step's KL term to the
+#    cell's output; in a subclass of `Drawer`, sum it over the steps in `call` and pass
+#    it to `self.add_loss`. Draw new digits by feeding codes sampled from a standard
+#    normal to the decoder.

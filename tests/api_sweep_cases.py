@@ -283,13 +283,13 @@ CASES = {
     "glimpses.Drawer": (glimpses.Drawer, lambda: dict(size=8, steps=2, window=3, units=4, code=2)),
     "glimpses.Drawer.call": (_call(lambda: glimpses.Drawer(8, steps=2, window=3, units=4, code=2), "images"),
                              lambda: dict(images=floats(N, 8, 8))),
-    "glimpses.inside_box": (glimpses.inside_box, lambda: dict(
-        windows=np.abs(floats(2, 3, 3)), boxes=np.array([[0, 0, 4, 4], [1, 1, 5, 5]]))),
     "cluttered.clutter": (cluttered.clutter, lambda: dict(
         digits=RNG.random((3, 4, 4)), labels=np.arange(3), size=8, pieces=2, piece_size=2, copies=1, seed=0)),
     "cluttered.box_area_fraction": (cluttered.box_area_fraction, lambda: dict(
         boxes=np.array([[0, 0, 4, 4], [1, 1, 5, 5]]), size=8)),
     "mnist.read_mnist": (mnist.read_mnist, lambda: dict(path=workdir() / "mnist.npz")),
+    "metrics.windows_in_boxes": (metrics.windows_in_boxes, lambda: dict(
+        windows=np.abs(floats(2, 3, 3)), boxes=np.array([[0, 0, 4, 4], [1, 1, 5, 5]]))),
     # -- checks ----------------------------------------------------------------------------
     "checks.check_array": (checks.check_array, lambda: dict(x=floats(2, 3), name="x", axes=("N", 3))),
     "checks.check_finite": (checks.check_finite, lambda: dict(arr=floats(3), name="arr")),
@@ -634,4 +634,5 @@ NOT_SWEPT = {
     "full_scale.flickr8k_features": "full-scale run (rehearsal)",
     "full_scale.caption_flickr8k": "full-scale run (rehearsal)",
     "full_scale.flowers_transfer": "full-scale run (rehearsal)",
+    "full_scale.resumable_fit": "full-scale run of lesson 13's models (rehearsal)",
 }

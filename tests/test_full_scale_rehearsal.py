@@ -132,7 +132,7 @@ def test_without_a_gpu_a_full_run_warns_with_an_estimate():
 def test_lesson_13_mnist_downloads_and_its_full_settings_train_save_and_resume(mirror_cache):
     import keras
 
-    from course_lib import glimpses
+    from course_lib import glimpses, metrics
     from course_lib.data import cluttered, mnist
 
     full = glimpses.SETTINGS["full"]
@@ -146,7 +146,7 @@ def test_lesson_13_mnist_downloads_and_its_full_settings_train_save_and_resume(m
     kwargs = dict(name="13_glimpses", epochs=1, run_root=mirror_cache / "runs")
     run = full_scale.resumable_fit(model, train.images, labels, **kwargs)
     assert len(run.history["loss"]) == 1 and math.isfinite(run.history["loss"][0])
-    assert glimpses.inside_box(model.windows(train.images[:4]), train.boxes[:4]).shape == (full["glimpses"],)
+    assert metrics.windows_in_boxes(model.windows(train.images[:4]), train.boxes[:4]).shape == (full["glimpses"],)
     best = keras.saving.load_model(mirror_cache / "runs" / "13_glimpses" / "best.keras", safe_mode=True)
     np.testing.assert_allclose(best.predict(train.images[:4], verbose=0), model.predict(train.images[:4], verbose=0),
                                atol=1e-5)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course_lib import glimpses, plots
+from course_lib import glimpses, metrics, plots
 from course_lib.data import cluttered, mnist
 from course_lib.gradcheck import rel_error
 
@@ -91,6 +91,9 @@ def test_window_from_params_stays_on_the_image():
     (lambda: glimpses.GlimpseCell(6, 10, window=8), "window"),
     (lambda: glimpses.GlimpseCell(24, 1), "classes"),
     (lambda: glimpses.GlimpseCell(24, 10, centred="yes"), "centred"),
+    (lambda: glimpses.GlimpseCell(24, 10, feed_window=1), "feed_window"),
+    (lambda: glimpses.window_filters(tf.constant([1.0]), tf.constant([0.0]), 3, 8), "stride"),
+    (lambda: glimpses.window_from_params(np.zeros((2, 3), "float32"), 4, 6), "n"),
     (lambda: glimpses.GlimpseClassifier(24, 10)(np.zeros((2, 20, 20), "float32")), "images"),
 ])
 def test_bad_inputs_are_refused_by_name(call, message):
@@ -140,12 +143,12 @@ def test_drawer_builds_its_canvas_by_adding_writes(tmp_path):
     assert again.get_config()["max_stride"] == 1.2
 
 
-def test_inside_box_counts_centres_on_the_object():
+def test_windows_in_boxes_counts_centres_on_the_object():
     windows = np.array([[[2.0, 2.0, 1.0], [9.0, 9.0, 1.0]], [[5.0, 5.0, 1.0], [5.0, 5.0, 1.0]]])
     boxes = np.array([[0, 0, 4, 4], [0, 0, 4, 4]])
-    np.testing.assert_allclose(glimpses.inside_box(windows, boxes), [0.5, 0.0])
+    np.testing.assert_allclose(metrics.windows_in_boxes(windows, boxes), [0.5, 0.0])
     with pytest.raises(ValueError, match="boxes"):
-        glimpses.inside_box(windows, boxes[:1])
+        metrics.windows_in_boxes(windows, boxes[:1])
 
 
 def test_plot_windows_draws_one_square_per_window_and_the_box():

@@ -38,6 +38,7 @@ CONSTANTS = {
         "70": "each member's share of the training images, 0.7 in the code",
         "0.999": "a momentum an exercise asks for",
     },
+    "13_rnns_beyond_sequences": {"60,000": "the size of MNIST's training set"},
 }
 
 

@@ -37,7 +37,8 @@ def clutter(digits, labels, size: int, *, pieces: int = 4, piece_size: int = 3, 
         labels: (n,) integer labels.
         size: the canvas side in pixels, at least ``h``.
         pieces: pieces of clutter per canvas, each a ``piece_size`` square cut at random
-            from a random other digit and pasted at a random place (pixel-wise maximum).
+            from a random digit of ``digits`` (rarely the canvas's own) and pasted at a
+            random place (pixel-wise maximum).
         piece_size: side of a clutter piece, at most ``h``.
         copies: canvases made from each digit (each with its own position and clutter).
         seed: seed of every random choice.
