@@ -34,11 +34,11 @@ MAX_CLASSES = 100_000  # more classes than any course task; a label beyond it is
 
 def _per_model(value, name: str, k: int, *, positive: bool) -> np.ndarray:
     """A scalar or (K,) setting as a (K,) float32 array, checked for sign."""
-    if np.ndim(value) == 0 and not isinstance(value, (bool, np.bool_)):
-        arr = np.full(k, value, dtype="float32") if isinstance(value, (int, float, np.number)) else None
-    else:
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)):
+        arr = np.full(k, value, dtype="float32")
+    elif isinstance(value, (list, tuple, np.ndarray)):
         arr = check_array(value, name, (k,), dtype="number").astype("float32")
-    if arr is None:
+    else:
         raise TypeError(f"{name}: expected a number or a ({k},) array, got {type(value).__name__}")
     check_finite(arr, name)
     if (arr <= 0).any() if positive else (arr < 0).any():
@@ -57,17 +57,26 @@ def _init_params(k: int, d: int, hidden: int, c: int, scale: np.ndarray, rng) ->
     ]
 
 
-def _forward(params, x):
-    """x (n, D) -> logits (K, n, C) of every model."""
+def _forward(params, x, keep=None):
+    """x (n, D) -> logits (K, n, C) of every model; ``keep`` (K, n, H): dropout's
+    multipliers of the hidden units (0, or 1 / keep probability), ``None`` at evaluation."""
     w1, b1, w2, b2 = params
     h = tf.nn.relu(tf.einsum("nd,kdh->knh", x, w1) + b1[:, None, :])
+    if keep is not None:
+        h = h * keep
     return tf.einsum("knh,khc->knc", h, w2) + b2[:, None, :]
 
 
-def _masked_losses(params, x, y, mask):
+def _dropout_multipliers(rate: np.ndarray, n: int, hidden: int, rng) -> np.ndarray:
+    """(K, n, H) inverted-dropout multipliers: a unit is kept with probability 1 - rate."""
+    keep = 1.0 - rate[:, None, None]
+    return (rng.random((len(rate), n, hidden)) < keep).astype("float32") / keep.astype("float32")
+
+
+def _masked_losses(params, x, y, mask, keep=None):
     """Each model's mean loss over its own examples (mask (K, n)), its correct count,
     its example count and the logits (K, n, C)."""
-    logits = _forward(params, x)
+    logits = _forward(params, x, keep)
     labels = tf.broadcast_to(y[None, :], tf.shape(logits)[:2])
     ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
     correct = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=labels.dtype), labels), tf.float32)
@@ -93,7 +102,7 @@ def _check_labels(y, y_val):
     return int(max(y.max(), y_val.max())) + 1
 
 
-def train_parallel_mlps(x, y, x_val, y_val, lr, *, weight_decay=0.0, init_scale=1.0,
+def train_parallel_mlps(x, y, x_val, y_val, lr, *, weight_decay=0.0, init_scale=1.0, dropout=0.0,
                         example_mask=None, hidden: int = 32, epochs: int = 10,
                         batch_size: int = 64, momentum: float = 0.9, seed: int = 0):
     """Train K independent one-hidden-layer MLPs at once, each with its own settings.
@@ -110,6 +119,9 @@ def train_parallel_mlps(x, y, x_val, y_val, lr, *, weight_decay=0.0, init_scale=
             S = epochs · ceil(N / batch_size).
         weight_decay: scalar or (K,) L2 coefficients (>= 0).
         init_scale: scalar or (K,) multipliers of the initial weights (> 0).
+        dropout: scalar or (K,) dropout rates of the hidden units in [0, 1) (inverted
+            dropout: kept units are scaled by 1 / (1 - rate) while training, nothing is
+            dropped at evaluation).
         example_mask: (K, N) 0/1 — which training examples each model learns from
             (default: all). Losses and accuracies on the training set use the mask.
         hidden: hidden units. epochs: passes over the data. batch_size: examples per step.
@@ -143,6 +155,10 @@ def train_parallel_mlps(x, y, x_val, y_val, lr, *, weight_decay=0.0, init_scale=
     k = lr.shape[0]
     wd = tf.constant(_per_model(weight_decay, "weight_decay", k, positive=False))
     scale = _per_model(init_scale, "init_scale", k, positive=True)
+    rate = _per_model(dropout, "dropout", k, positive=False)
+    if rate.max() >= 1:
+        raise ValueError(f"dropout: expected rates in [0, 1), got a maximum of {rate.max()}")
+    use_dropout = bool(rate.max() > 0)
     mask = np.ones((k, n), "float32") if example_mask is None else \
         check_array(example_mask, "example_mask", (k, n), dtype="number").astype("float32")
     if (mask.sum(1) == 0).any():
@@ -153,9 +169,9 @@ def train_parallel_mlps(x, y, x_val, y_val, lr, *, weight_decay=0.0, init_scale=
     velocity = [tf.Variable(tf.zeros_like(p)) for p in params]
 
     @tf.function
-    def train_step(xb, yb, mb, lr_now):
+    def train_step(xb, yb, mb, lr_now, keep):
         with tf.GradientTape() as tape:
-            total_loss = tf.reduce_sum(_masked_losses(params, xb, yb, mb)[0])
+            total_loss = tf.reduce_sum(_masked_losses(params, xb, yb, mb, keep)[0])
         _sgd_momentum_update(params, velocity, tape.gradient(total_loss, params), lr_now, wd, momentum)
 
     @tf.function
@@ -173,7 +189,8 @@ def train_parallel_mlps(x, y, x_val, y_val, lr, *, weight_decay=0.0, init_scale=
             idx = order[s * batch_size : (s + 1) * batch_size]
             if idx.size < batch_size:  # keep one compiled shape: top up from the start
                 idx = np.concatenate([idx, order[: batch_size - idx.size]])
-            train_step(x[idx], y32[idx], mask[:, idx], lr[:, t])
+            keep = _dropout_multipliers(rate, batch_size, hidden, rng) if use_dropout else None
+            train_step(x[idx], y32[idx], mask[:, idx], lr[:, t], keep)
             t += 1
         loss, acc, _ = evaluate(x, y32, mask)
         vloss, vacc, probs = evaluate(x_val, yv32, ones_val)

@@ -12,7 +12,8 @@
 # the weights).
 #
 # **Covers:** the training recipe (initial loss, overfit a small sample, find a learning
-# rate, coarse-to-fine search, train the chosen setting longer, learning-curve diagnosis), model ensembles, snapshot
+# rate, coarse-to-fine search on log and linear scales, train the chosen setting longer,
+# learning-curve diagnosis), model ensembles, snapshot
 # ensembles with a cyclic learning rate, weight averaging (Polyak averaging and its
 # exponential moving-average form).
 
@@ -285,6 +286,55 @@ assert fine.val_accuracy.min() > random_df.val_accuracy.median() - 0.02
 assert fine.val_accuracy.median() > random_df.val_accuracy.max() - 0.02
 
 # %% [markdown]
+# **Not every hyperparameter is a scale.** The learning rate and the weight decay were
+# searched in log space because what matters is their order of magnitude: 1e-3 and 1e-2
+# differ as much as 1e-2 and 1e-1. A dropout rate is different: it is the fraction of
+# hidden units switched off at each step, it lives in [0, 1), and going from 0.3 to 0.4
+# removes as many units as going from 0.0 to 0.1. Such a parameter is searched on a
+# linear scale (uniformly). Below, 16 rates drawn uniformly from [0, 0.8] and 16 drawn
+# log-uniformly from [0.01, 0.8] train at the best fine setting; the cell prints how each
+# search spreads its trials and how much the accuracy moves across the range.
+
+# %%
+best = fine.loc[fine.val_accuracy.idxmax()]
+rate_lin = recipe.random_search_points({"dropout": (0.0, 0.8, "linear")}, BUDGET, seed=SEED + 21)
+rate_log = recipe.random_search_points({"dropout": (0.01, 0.8)}, BUDGET, seed=SEED + 22)
+rates = np.array([p["dropout"] for p in rate_lin + rate_log])
+drop_run = parallel_mlps.train_parallel_mlps(x_tr, y_tr, x_val, y_val, np.full(len(rates), best.lr),
+                                             weight_decay=best.weight_decay, dropout=rates, hidden=32,
+                                             epochs=8 * EPOCH_SCALE, batch_size=64, seed=SEED + 3)
+drop_acc = drop_run["val_accuracy"][:, -1]
+lin, log = slice(0, BUDGET), slice(BUDGET, None)
+below = {}
+for name, part in (("uniform", lin), ("log-uniform", log)):
+    r, a = rates[part], drop_acc[part]
+    below[name] = int(np.sum(r < 0.1))
+    print(f"{name:>11}: {below[name]:2d} of {BUDGET} rates below 0.1, {np.sum(r > 0.4):2d} above 0.4; "
+          f"accuracy {a.min():.3f} .. {a.max():.3f}")
+flat = np.ptp(drop_acc[rates < 0.1])  # how much accuracy moves among all trials below 0.1
+spread = np.ptp(drop_acc[lin])
+print(f"accuracy spread: {flat:.3f} among the {np.sum(rates < 0.1)} trials below 0.1, "
+      f"{spread:.3f} across the uniform search")
+
+fig, ax = plt.subplots(figsize=(6, 3))
+ax.plot(rates[lin], drop_acc[lin], "o", label="uniform in [0, 0.8]")
+ax.plot(rates[log], drop_acc[log], "x", label="log-uniform in [0.01, 0.8]")
+ax.set(xlabel="dropout rate", ylabel="validation accuracy", title="searching a linear-scale hyperparameter")
+ax.legend(fontsize=8)
+plt.show()
+assert below["log-uniform"] > below["uniform"] + 4, "a log scale crowds the trials near zero"
+assert spread > 3 * flat, "accuracy hardly moves below 0.1 and moves a lot across the range"
+
+# %% [markdown]
+# The log-uniform search put most of its trials below 0.1, where accuracy barely moves:
+# seen through it, dropout looks like a hyperparameter that does not matter. The uniform
+# search covers the range evenly and shows what dropout does to this network: nothing
+# much at small rates, and falling accuracy at the largest ones. (This network is
+# small and already regularised by weight decay, so dropout only costs it capacity; a
+# larger network that overfits would show a peak at some rate instead, and a uniform
+# search is the way to find it.)
+
+# %% [markdown]
 # **Train longer.** Every trial above trained for the same short budget, so that many
 # could be compared; the budget ranked the settings, it did not finish training them.
 # The recipe's last step of the search is to take the best setting and train it for
@@ -293,7 +343,6 @@ assert fine.val_accuracy.median() > random_df.val_accuracy.max() - 0.02
 # validation accuracy of each at the search's budget and at the end of the longer run.
 
 # %%
-best = fine.loc[fine.val_accuracy.idxmax()]
 SEARCH_EPOCHS = 8 * EPOCH_SCALE
 longer = parallel_mlps.train_parallel_mlps(x_tr, y_tr, x_val, y_val, np.full(3, best.lr),
                                            weight_decay=best.weight_decay, hidden=32,
@@ -512,6 +561,9 @@ print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
 #   where a grid tries 4, and several of them inside the band of good rates, where the
 #   grid had one; its best trial is about as good as the grid's on average, better more
 #   often than not. Coarse-to-fine then concentrates the trials where it pays.
+# - Search scale parameters (learning rate, weight decay) log-uniformly and fractions such
+#   as a dropout rate uniformly: a log scale crowds a dropout search near zero, where
+#   nothing changes.
 # - The search's short budget only ranks the settings: the chosen one, trained three
 #   times as long, gains validation accuracy in each of the three runs (the cell prints
 #   by how much).

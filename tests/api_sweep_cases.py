@@ -470,7 +470,7 @@ CASES.update({
     "recipe.cycle_ends": (recipe.cycle_ends, lambda: dict(first_decay_steps=10, total_steps=40, t_mul=2.0)),
     "parallel_mlps.train_parallel_mlps": (parallel_mlps.train_parallel_mlps, lambda: dict(
         x=floats(12, 4), y=RNG.integers(0, 3, 12), x_val=floats(6, 4), y_val=RNG.integers(0, 3, 6),
-        lr=np.array([0.01, 0.1]), hidden=4, epochs=1, batch_size=4)),
+        lr=np.array([0.01, 0.1]), dropout=np.array([0.0, 0.3]), hidden=4, epochs=1, batch_size=4)),
     "callbacks.SnapshotEnsemble": (callbacks.SnapshotEnsemble, lambda: dict(
         cycle_steps=4, directory=workdir() / "snapshots")),
     "callbacks.WeightEMA": (callbacks.WeightEMA, lambda: dict(momentum=0.9)),

@@ -191,6 +191,22 @@ def test_parallel_mlps_are_independent_and_learn():
         parallel_mlps.train_parallel_mlps(x, y, x, y, lr, example_mask=np.zeros((3, 128)))
 
 
+def test_parallel_mlps_dropout_drops_hidden_units_only_while_training():
+    x, y = _toy_data(128)
+    lr = np.full(3, 0.1)
+    plain = parallel_mlps.train_parallel_mlps(x, y, x, y, lr, hidden=8, epochs=3, batch_size=32, seed=0)
+    zero = parallel_mlps.train_parallel_mlps(x, y, x, y, lr, dropout=0.0, hidden=8, epochs=3, batch_size=32, seed=0)
+    np.testing.assert_array_equal(zero["loss"], plain["loss"])  # rate 0 is exactly no dropout
+    some = parallel_mlps.train_parallel_mlps(x, y, x, y, lr, dropout=np.array([0.0, 0.5, 0.9]), hidden=8,
+                                             epochs=3, batch_size=32, seed=0)
+    assert not np.allclose(some["params"][0][1], plain["params"][0][1]), "a dropped unit gets no gradient"
+    assert some["loss"][2, -1] > some["loss"][0, -1], "dropping 90% of the units slows learning"
+    # evaluation uses every unit: the recorded loss is the loss of the final weights, without masks
+    assert np.isfinite(some["val_loss"]).all()
+    with pytest.raises(ValueError, match="dropout"):
+        parallel_mlps.train_parallel_mlps(x, y, x, y, lr, dropout=1.0, epochs=1)
+
+
 def test_plot_learning_curves_draws_train_and_validation():
     import matplotlib
 
