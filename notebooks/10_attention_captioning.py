@@ -163,6 +163,11 @@ plt.show()
 print(f"final training loss: Show and Tell {h_tell.history['loss'][-1]:.3f}, "
       f"Show, Attend and Tell {h_attend.history['loss'][-1]:.3f}")
 assert h_attend.history["loss"][-1] < h_tell.history["loss"][-1], "the grid model fits better"
+# the decoder's first state is computed from the mean of the (projected) cells
+state0, cells0 = attend.start(g_test[:4])
+from_mean = attend.init_h(np.asarray(cells0).mean(axis=(1, 2)))
+print(f"h0 from the mean of the cells: max |difference| {np.abs(np.asarray(state0) - np.asarray(from_mean)).max():.1e}")
+assert np.allclose(state0, from_mean, atol=1e-6) and np.ptp(np.asarray(state0), axis=0).max() > 1e-3
 
 # %% [markdown]
 # ## 4. Where the model looks, word by word
