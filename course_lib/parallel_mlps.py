@@ -36,7 +36,7 @@ def _per_model(value, name: str, k: int, *, positive: bool) -> np.ndarray:
     """A scalar or (K,) setting as a (K,) float32 array, checked for sign."""
     if isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)):
         arr = np.full(k, value, dtype="float32")
-    elif isinstance(value, (list, tuple, np.ndarray)):
+    elif isinstance(value, (list, tuple, np.ndarray)) or hasattr(value, "__array__"):
         arr = check_array(value, name, (k,), dtype="number").astype("float32")
     else:
         raise TypeError(f"{name}: expected a number or a ({k},) array, got {type(value).__name__}")
@@ -165,6 +165,7 @@ def train_parallel_mlps(x, y, x_val, y_val, lr, *, weight_decay=0.0, init_scale=
         raise ValueError("example_mask: every model needs at least one training example")
 
     rng = np.random.default_rng(check_seed(seed))
+    drop_rng = np.random.default_rng([seed, 1])  # dropout's own draws: the batches stay those of ``seed``
     params = [tf.Variable(p) for p in _init_params(k, d, hidden, c, scale, rng)]
     velocity = [tf.Variable(tf.zeros_like(p)) for p in params]
 
@@ -189,7 +190,7 @@ def train_parallel_mlps(x, y, x_val, y_val, lr, *, weight_decay=0.0, init_scale=
             idx = order[s * batch_size : (s + 1) * batch_size]
             if idx.size < batch_size:  # keep one compiled shape: top up from the start
                 idx = np.concatenate([idx, order[: batch_size - idx.size]])
-            keep = _dropout_multipliers(rate, batch_size, hidden, rng) if use_dropout else None
+            keep = _dropout_multipliers(rate, batch_size, hidden, drop_rng) if use_dropout else None
             train_step(x[idx], y32[idx], mask[:, idx], lr[:, t], keep)
             t += 1
         loss, acc, _ = evaluate(x, y32, mask)

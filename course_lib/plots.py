@@ -178,6 +178,11 @@ def plot_image_attention(image, weights, ax=None, *, title: str | None = None, a
     top = weights.max()
     ax.imshow(weights / top if top > 0 else weights, extent=extent, cmap=cmap, alpha=alpha,
               vmin=0, vmax=1, interpolation="bilinear")
+    return _image_axes(ax, title)
+
+
+def _image_axes(ax, title):
+    """An image's axes: no ticks, no grid, a small title."""
     ax.set_xticks([])
     ax.set_yticks([])
     ax.grid(False)
@@ -230,12 +235,7 @@ def plot_windows(image, windows, n: int, ax=None, *, title: str | None = None, b
         top, left, bottom, right = check_array(box, "box", (4,), dtype="number")
         ax.add_patch(Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False, lw=1,
                                ls="--", color="cyan"))
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    if title is not None:
-        ax.set_title(title, fontsize=9)
-    return ax
+    return _image_axes(ax, title)
 
 
 def plot_attention_heatmap(weights, source_labels, target_labels, ax=None, *, true_alignment=None,

@@ -311,10 +311,9 @@ for name, part in (("uniform", lin), ("log-uniform", log)):
     below[name] = int(np.sum(r < 0.1))
     print(f"{name:>11}: {below[name]:2d} of {BUDGET} rates below 0.1, {np.sum(r > 0.4):2d} above 0.4; "
           f"accuracy {a.min():.3f} .. {a.max():.3f}")
-flat = np.ptp(drop_acc[rates < 0.1])  # how much accuracy moves among all trials below 0.1
-spread = np.ptp(drop_acc[lin])
-print(f"accuracy spread: {flat:.3f} among the {np.sum(rates < 0.1)} trials below 0.1, "
-      f"{spread:.3f} across the uniform search")
+low, high = drop_acc[rates < 0.1], drop_acc[lin][rates[lin] > 0.4]
+print(f"mean accuracy: {low.mean():.3f} over the {len(low)} trials below 0.1 (spread {np.ptp(low):.3f}), "
+      f"{high.mean():.3f} over the {len(high)} uniform trials above 0.4")
 
 fig, ax = plt.subplots(figsize=(6, 3))
 ax.plot(rates[lin], drop_acc[lin], "o", label="uniform in [0, 0.8]")
@@ -323,16 +322,15 @@ ax.set(xlabel="dropout rate", ylabel="validation accuracy", title="searching a l
 ax.legend(fontsize=8)
 plt.show()
 assert below["log-uniform"] > below["uniform"] + 4, "a log scale crowds the trials near zero"
-assert spread > 3 * flat, "accuracy hardly moves below 0.1 and moves a lot across the range"
+assert high.mean() < low.mean() - 0.02, "large rates cost accuracy, small ones hardly change it"
 
 # %% [markdown]
-# The log-uniform search put most of its trials below 0.1, where accuracy barely moves:
-# seen through it, dropout looks like a hyperparameter that does not matter. The uniform
-# search covers the range evenly and shows what dropout does to this network: nothing
-# much at small rates, and falling accuracy at the largest ones. (This network is
-# small and already regularised by weight decay, so dropout only costs it capacity; a
-# larger network that overfits would show a peak at some rate instead, and a uniform
-# search is the way to find it.)
+# The log-uniform search put most of its trials below 0.1, where accuracy barely moves,
+# and only a few above 0.4 (the cell prints how many), where it falls: it spends its
+# budget on the part of the range that tells it least. The uniform search covers the
+# range evenly and shows what dropout does to this network: nothing much at small rates,
+# and falling accuracy at the largest ones. On this small network no rate beat the
+# smallest ones; where dropout does help, a uniform search is how its best rate is found.
 
 # %% [markdown]
 # **Train longer.** Every trial above trained for the same short budget, so that many
@@ -353,7 +351,7 @@ print(f"best fine setting: learning rate {best.lr:.3g}, weight decay {best.weigh
 print(f"validation accuracy of three runs after {SEARCH_EPOCHS} epochs {np.round(at_budget, 3)}, "
       f"after {3 * SEARCH_EPOCHS} {np.round(at_end, 3)}")
 print(f"median gain from training three times longer: {np.median(at_end - at_budget):+.3f}")
-assert np.median(at_end - at_budget) > 0.01, "the chosen setting gains from a longer run"
+assert np.median(at_end - at_budget) > 0.01 and (at_end > at_budget).all(), "the chosen setting gains from a longer run"
 
 # %% [markdown]
 # ## 6. Read the learning curves

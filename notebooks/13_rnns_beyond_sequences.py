@@ -101,7 +101,7 @@ plt.show()
 # %%
 import tensorflow as tf
 
-from course_lib.gradcheck import rel_error
+from course_lib.gradcheck import numeric_gradient, rel_error
 
 N = SIZES["window"]
 image = tf.constant(test.images[:1])
@@ -124,25 +124,25 @@ plt.show()
 
 # %%
 rng = np.random.default_rng(SEED)
-at = [tf.constant([v], "float64") for v in (cy + 0.3, cx - 0.4, 1.7)]
+window = np.array([cy + 0.3, cx - 0.4, 1.7])  # centre_y, centre_x, stride: off the pixel grid
 x64 = tf.constant(test.images[:1], "float64")
 p64 = tf.constant(rng.normal(size=(1, N, N)))
+at = [tf.constant([v]) for v in window]
 read_dot = float(tf.reduce_sum(glimpses.read_window(x64, *at, N) * p64))
 write_dot = float(tf.reduce_sum(x64 * glimpses.write_window(p64, *at, (CANVAS, CANVAS))))
 print(f"<read(x), p> = {read_dot:.6f}   <x, write(p)> = {write_dot:.6f}")
 assert abs(read_dot - write_dot) < 1e-9 * max(1.0, abs(read_dot)), "write is the transpose of read"
 
-def glimpse_score(y, x, stride):  # any smooth function of the glimpse will do
-    return tf.reduce_sum(glimpses.read_window(x64, y, x, stride, N) * p64)
+
+def glimpse_score(values):  # any smooth function of the glimpse will do
+    return tf.reduce_sum(glimpses.read_window(x64, *[tf.reshape(v, (1,)) for v in values], N) * p64)
+
 
 with tf.GradientTape() as tape:
     tape.watch(at)
-    score = glimpse_score(*at)
+    score = glimpse_score(at)
 autodiff = np.array([float(g[0]) for g in tape.gradient(score, at)])
-h = 1e-5
-numeric = np.array([(float(glimpse_score(*[a + h * (j == i) for j, a in enumerate(at)]))
-                     - float(glimpse_score(*[a - h * (j == i) for j, a in enumerate(at)]))) / (2 * h)
-                    for i in range(3)])
+numeric = numeric_gradient(lambda: float(glimpse_score([tf.constant(v) for v in window])), window)
 print("d score / d (centre_y, centre_x, stride): autodiff", autodiff.round(5), " numeric", numeric.round(5))
 print(f"relative error {rel_error(autodiff, numeric):.1e}")
 assert rel_error(autodiff, numeric) < 1e-6, "the window's gradient matches finite differences"

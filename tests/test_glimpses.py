@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from course_lib import glimpses, metrics, plots
 from course_lib.data import cluttered, mnist
-from course_lib.gradcheck import rel_error
+from course_lib.gradcheck import numeric_gradient, rel_error
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -54,20 +54,19 @@ def test_window_gradients_match_finite_differences(what):
     x = tf.constant(RNG.random((1, 12, 12)))
     p = tf.constant(RNG.normal(size=(1, 4, 4)))
 
-    def score(y, c, s):
+    def score(values):
+        y, c, s = (tf.reshape(v, (1,)) for v in values)
         if what == "read":
             return tf.reduce_sum(glimpses.read_window(x, y, c, s, 4) * p)
         return tf.reduce_sum(glimpses.write_window(p, y, c, s, (12, 12)) * x)
 
-    at = _window(5.3, 6.7, 1.4)
+    window = np.array([5.3, 6.7, 1.4])
+    at = [tf.constant([v]) for v in window]
     with tf.GradientTape() as tape:
         tape.watch(at)
-        value = score(*at)
+        value = score(at)
     auto = np.array([float(g[0]) for g in tape.gradient(value, at)])
-    h = 1e-6
-    numeric = np.array([(float(score(*[a + h * (j == i) for j, a in enumerate(at)]))
-                         - float(score(*[a - h * (j == i) for j, a in enumerate(at)]))) / (2 * h)
-                        for i in range(3)])
+    numeric = numeric_gradient(lambda: float(score([tf.constant(v) for v in window])), window, h=1e-6)
     assert np.abs(auto).min() > 1e-4, "the score depends on every window parameter"
     assert rel_error(auto, numeric) < 1e-6
 
