@@ -393,8 +393,10 @@ for model, images in ((glimpser, test.images[:64]), (drawer, draw_te[:64])):
 #    was trained for?
 # 2. Hide the window's position from the GRU (`feed_window=False`). Do glimpses still
 #    land on the digit? How much accuracy is lost?
-# 3. Make the clutter harder: `pieces=8` and `piece_size=5` in `cluttered.clutter`. Which
-#    suffers more, the glimpse classifier or the centred crop?
+# 3. Make the clutter harder: `pieces=8` and `piece_size=5` in `cluttered.clutter`
+#    (rebuild `train` and `test`, then train both models again with `train_classifier`,
+#    under new run names at full scale). Which suffers more, the glimpse classifier or the
+#    centred crop?
 # 4. Train `Drawer` with `steps=2`, `window=8` and no `max_stride`. Is the error after
 #    the last step lower or higher than with eight small writes? Look at the canvases.
 # 5. Make the drawer variational: in a subclass of `DrawCell`, let `to_code` output a
