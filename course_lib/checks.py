@@ -32,6 +32,7 @@ __all__ = [
     "check_tensor",
     "check_token_tensor",
     "check_sequence",
+    "known_values",
 ]
 
 # The largest size a check accepts: TensorFlow's shapes and NumPy's indices are int32/int64,
@@ -235,6 +236,15 @@ def check_tensor(x, name: str, axes: Sequence[str | int | None], *, dtype: str |
     return x
 
 
+def known_values(x) -> np.ndarray | None:
+    """The values of a NumPy array or an eager tensor; ``None`` for a symbolic (traced) one,
+    whose values are not known yet."""
+    try:
+        return np.asarray(x) if isinstance(x, np.ndarray) else x.numpy()
+    except (AttributeError, NotImplementedError, ValueError, TypeError):
+        return None
+
+
 def check_token_tensor(x, name: str, vocab_size: int, axes: Sequence[str | int | None], *,
                        dtype: str = "int"):
     """``check_tensor`` for integer token ids; eager values are also range-checked.
@@ -245,9 +255,8 @@ def check_token_tensor(x, name: str, vocab_size: int, axes: Sequence[str | int |
     (``check_ids``) are what catches an out-of-vocabulary id.
     """
     check_tensor(x, name, axes, dtype=dtype)
-    try:
-        values = np.asarray(x) if isinstance(x, np.ndarray) else x.numpy()
-    except (AttributeError, NotImplementedError, ValueError, TypeError):  # symbolic: no values yet
+    values = known_values(x)
+    if values is None:  # symbolic: no values yet
         return x
     if values.dtype.kind == "f":
         if not np.all(values == np.round(values)):

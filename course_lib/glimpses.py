@@ -29,7 +29,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from course_lib.checks import check_array, check_positive, check_positive_int, check_tensor
+from course_lib.checks import check_array, check_positive, check_positive_int, check_tensor, known_values
 
 __all__ = [
     "SETTINGS",
@@ -90,11 +90,8 @@ def window_filters(centre, stride, n: int, size: int):
 
 def _check_positive_values(x, name: str) -> None:
     """Refuse values <= 0 when they are known (eager); traced values pass."""
-    try:
-        values = np.asarray(x) if isinstance(x, np.ndarray) else x.numpy()
-    except (AttributeError, NotImplementedError, ValueError, TypeError):  # symbolic: no values yet
-        return
-    if np.any(values <= 0):  # NaN passes: it comes from the input and shows in the output
+    values = known_values(x)
+    if values is not None and np.any(values <= 0):  # NaN passes: it comes from the input and shows in the output
         raise ValueError(f"{name}: expected values > 0 (pixels), got {np.min(values)}")
 
 
@@ -386,6 +383,7 @@ class Drawer(_StepModel):
         return ops.reshape(last, (-1, self.size, self.size))
 
     def canvases(self, images, batch_size: int = 256):
+        """``(canvases (N, steps, size, size), windows (N, steps, 3))`` for NumPy ``images``."""
         out = self.trace(images, batch_size)
         area = self.size * self.size
         return out[..., :area].reshape(len(out), self.steps, self.size, self.size), out[..., area:]

@@ -292,6 +292,7 @@ CASES = {
         windows=np.abs(floats(2, 3, 3)), boxes=np.array([[0, 0, 4, 4], [1, 1, 5, 5]]))),
     # -- checks ----------------------------------------------------------------------------
     "checks.check_array": (checks.check_array, lambda: dict(x=floats(2, 3), name="x", axes=("N", 3))),
+    "checks.known_values": (checks.known_values, lambda: dict(x=floats(2, 3))),
     "checks.check_finite": (checks.check_finite, lambda: dict(arr=floats(3), name="arr")),
     "checks.check_ids": (checks.check_ids, lambda: dict(ids=ids(2, 3), name="ids", vocab_size=V)),
     "checks.check_same_size": (checks.check_same_size, lambda: dict(name_a="a", a=2, name_b="b", b=2)),
