@@ -1,12 +1,13 @@
 """Plots used across lessons: learning curves, attention heatmaps, image attention
-overlays, gradient-norm curves, glimpse windows. Each function draws on a Matplotlib ``Axes`` (made if not
-given) and returns it, so a lesson can arrange several in one figure."""
+overlays, gradient-norm curves, glimpse windows, cell-search scores. Each function draws on
+a Matplotlib ``Axes`` (made if not given) and returns it, so a lesson can arrange several in
+one figure."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from course_lib.checks import check_array, check_sequence
+from course_lib.checks import check_array, check_positive, check_sequence
 
 __all__ = [
     "plot_attention_heatmap",
@@ -14,6 +15,7 @@ __all__ = [
     "plot_gradient_norms",
     "plot_image_attention",
     "plot_learning_curves",
+    "plot_search_scores",
     "plot_windows",
 ]
 
@@ -285,4 +287,49 @@ def plot_attention_heatmap(weights, source_labels, target_labels, ax=None, *, tr
                 ax.add_patch(Rectangle((s - 0.5, t - 0.5), 1, 1, fill=False, edgecolor="tab:red", lw=1.5))
     if title is not None:
         ax.set_title(title, fontsize=9)
+    return ax
+
+
+def plot_search_scores(scores, kinds, names, ax=None, *, chance: float | None = None, title: str | None = None,
+                       ylabel: str = "score", log_y: bool = False):
+    """One dot per cell of a search, in three columns (reference, mutant, random rule).
+
+    Args:
+        scores: ``(K,)`` scores. kinds: K of ``"reference"``, ``"mutant"``, ``"random"``.
+        names: K names; the references' names label their dots.
+        chance: a dashed line at the score of a cell that learned nothing.
+
+    Returns:
+        the ``Axes``.
+    """
+    import matplotlib.pyplot as plt
+
+    scores = check_array(scores, "scores", ("K",), dtype="float")
+    kinds, names = check_sequence(kinds, "kinds", "kinds"), check_sequence(names, "names", "names")
+    if len(kinds) != len(scores) or len(names) != len(scores):
+        raise ValueError(f"kinds, names: expected {len(scores)} of each (one per score), "
+                         f"got {len(kinds)}, {len(names)}")
+    columns = ("reference", "mutant", "random")
+    chance = None if chance is None else check_positive(chance, "chance", allow_zero=True)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.6))
+    jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(scores))
+    colours = {"LSTM": "C0", "LSTM, forget bias 1": "C1", "GRU": "C2", "vanilla RNN": "C3"}
+    labelled = set()
+    for i, (score, kind, name) in enumerate(zip(scores, kinds, names)):
+        if kind not in columns:
+            raise ValueError(f"kinds: expected each of {columns}, got {kind!r}")
+        colour = colours.get(name, "0.35") if kind == "reference" else "0.35"
+        label = name if kind == "reference" and name not in labelled else None
+        labelled.add(name)
+        ax.scatter(columns.index(kind) + jitter[i], score, s=28, color=colour, label=label, zorder=3)
+    if chance is not None:
+        ax.axhline(chance, color="0.6", ls="--", lw=1, label="chance")
+    ax.set_xticks(range(3), ["reference cells", "mutants", "random rules"])
+    ax.set_ylabel(ylabel)
+    if log_y:
+        ax.set_yscale("log")
+    ax.legend(fontsize=7, loc="best")
+    if title:
+        ax.set_title(title)
     return ax

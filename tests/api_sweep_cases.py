@@ -18,6 +18,9 @@ from course_lib import (
     attention,
     callbacks,
     captioning,
+    cell_bank,
+    cell_rules,
+    cell_search,
     cells,
     checks,
     decoding,
@@ -260,7 +263,62 @@ def _window_args():
                 stride=np.array([1.0, 1.5], "float32"))
 
 
+def _search_task(name="adding"):
+    return cell_search.search_task(name, 3, 8, 4, num_symbols=3, seed=0)
+
+
+def _bank(built=True, outputs=1):
+    bank = cell_bank.CellBank([cell_rules.GRU, cell_rules.LSTM], 2, outputs)
+    if built:
+        bank.build((None, 3, 2 if outputs == 1 else 6))
+    return bank
+
+
+def _built_gru():
+    layer = keras.layers.GRU(3, reset_after=False)
+    layer.build((None, 4, 2))
+    return layer
+
+
 CASES = {
+    # -- cell search -----------------------------------------------------------------------
+    "cell_rules.Rule": (cell_rules.Rule, lambda: dict(act_1="tanh", memory="plain", carry="tied")),
+    "cell_rules.random_rule": (cell_rules.random_rule, lambda: dict(rng=np.random.default_rng(0))),
+    "cell_rules.mutate": (cell_rules.mutate, lambda: dict(rule=cell_rules.GRU, rng=np.random.default_rng(0),
+                                                          n_changes=2)),
+    "cell_rules.rule_step": (cell_rules.rule_step, lambda: dict(
+        rule=cell_rules.LSTM, x_proj=floats(N, 5 * H), h=floats(N, H), c=floats(N, H), U=floats(H, 5 * H))),
+    "cell_rules.check_bias": (cell_rules.check_bias, lambda: dict(bias=[0, 0, 1, 0], k=2)),
+    "cell_rules.weights_from_keras": (cell_rules.weights_from_keras, lambda: dict(layer=_built_gru())),
+    "cell_rules.RuleCell": (cell_rules.RuleCell, lambda: dict(rule=cell_rules.GRU, units=H, bias=(0, 0, 1, 0))),
+    "cell_rules.RuleCell.call": (lambda inputs, states: cell_rules.RuleCell(cell_rules.LSTM, H)(inputs=inputs,
+                                                                                              states=states),
+                                 lambda: dict(inputs=floats(N, D), states=[floats(N, H), floats(N, H)])),
+    "cell_bank.rule_coefficients": (cell_bank.rule_coefficients, lambda: dict(rules=[cell_rules.GRU], units=H)),
+    "cell_bank.bank_step": (cell_bank.bank_step, lambda: dict(
+        coef=cell_bank.rule_coefficients([cell_rules.GRU, cell_rules.LSTM], H), x_proj=floats(2, N, 5 * H),
+        h=floats(2, N, H), c=floats(2, N, H), U=floats(2, H, 5 * H))),
+    "cell_bank.CellBank": (cell_bank.CellBank, lambda: dict(rules=[cell_rules.GRU], units=H, outputs=2,
+                                                            bias=(0, 0, 0, 0))),
+    "cell_bank.CellBank.call": (_call(lambda: cell_bank.CellBank([cell_rules.GRU, cell_rules.VANILLA], H, 2),
+                                      "inputs"), lambda: dict(inputs=floats(N, T, D))),
+    "cell_bank.export_cell": (cell_bank.export_cell, lambda: dict(bank=_bank(), k=1)),
+    "cell_bank.per_cell_mse": (cell_bank.per_cell_mse, lambda: dict(y_true=floats(N, 2), y_pred=floats(N, 3, 2))),
+    "cell_bank.per_cell_crossentropy": (cell_bank.per_cell_crossentropy, lambda: dict(
+        y_true=np.array([0, 2]), y_pred=floats(N, 3, 4))),
+    "cell_search.search_task": (cell_search.search_task, lambda: dict(
+        name="recall", T=4, n_train=6, n_val=3, num_symbols=3, seed=0)),
+    "cell_search.search_roster": (cell_search.search_roster, lambda: dict(copies=1, mutants=2, randoms=2, seed=0)),
+    "cell_search.learned": (cell_search.learned, lambda: dict(task=_search_task(), scores=[0.1, 0.2])),
+    "cell_search.train_bank": (cell_search.train_bank, lambda: dict(
+        bank=_bank(), task=_search_task(), steps=2, batch_size=4, learning_rate=1e-2, seed=0, report_every=1)),
+    "cell_search.score_bank": (cell_search.score_bank, lambda: dict(bank=_bank(), task=_search_task(), batch_size=2)),
+    "cell_search.evaluate_rules": (cell_search.evaluate_rules, lambda: dict(
+        rules=[cell_rules.GRU], task=_search_task("recall"), units=2, steps=2, batch_size=4, learning_rate=1e-2,
+        bias=(0, 0, 0, 0), seed=0, report_every=0)),
+    "plots.plot_search_scores": (plots.plot_search_scores, lambda: dict(
+        scores=[0.1, 0.5, 0.2], kinds=["reference", "mutant", "random"], names=["GRU", "mutant 1", "random 1"],
+        chance=0.2, log_y=False)),
     # -- glimpses ---------------------------------------------------------------------------
     "glimpses.window_filters": (glimpses.window_filters, lambda: dict(
         centre=np.array([3.0, 4.5], "float32"), stride=np.array([1.0, 1.5], "float32"), n=3, size=8)),
@@ -605,6 +663,9 @@ NOT_SWEPT = {
     "dates.DateTask": "a dataclass returned by load_task",
     "scenes.Scenes": "a dataclass returned by make_scenes",
     "cluttered.Cluttered": "a NamedTuple returned by clutter",
+    "cell_search.SearchTask": "a dataclass returned by search_task",
+    "cell_search.Roster": "a dataclass returned by search_roster",
+    "cell_search.SearchResult": "a dataclass returned by evaluate_rules",
     "env.NotebookInfo": "a dataclass returned by setup_notebook",
     "training.TrainingRun": "a dataclass returned by fit_resumable",
     "decoding.Generated": "a dataclass returned by generate",

@@ -156,3 +156,31 @@ def test_lesson_13_mnist_downloads_and_its_full_settings_train_save_and_resume(m
                              max_stride=full["draw_max_stride"])
     canvases, writes = drawer.canvases(xt[:3])
     assert canvases.shape == (3, full["draw_steps"], 28, 28) and writes[..., 2].max() <= full["draw_max_stride"] + 1e-6
+
+
+def test_lesson_14_full_settings_build_train_score_export_and_reload(tmp_path):
+    """The full search's settings (T = 50, 32 units, the looped bank) on a few of its cells."""
+    import keras
+
+    from course_lib import cell_bank, cell_search
+
+    full = cell_search.SETTINGS["full"]
+    roster = cell_search.search_roster(full["copies"], full["mutants"], full["randoms"], seed=0)
+    assert len(roster.rules) == 4 * full["copies"] + full["mutants"] + full["randoms"]
+    for name in cell_search.TASKS:
+        task = cell_search.search_task(name, full["T"], 4 * full["batch_size"], 64, seed=0)
+        cells = np.r_[roster.where("reference")[:4], roster.where("mutant")[:2], roster.where("random")[:2]]
+        result = cell_search.evaluate_rules([roster.rules[i] for i in cells], task, units=full["units"], steps=2,
+                                            batch_size=full["batch_size"], learning_rate=full["learning_rate"],
+                                            bias=roster.bias[cells], unroll=full["unroll"], seed=0)
+        assert result.losses.shape == (2, len(cells)) and np.isfinite(result.losses).all()
+        assert result.scores.shape == (len(cells),)
+    cell, (V, c) = cell_bank.export_cell(result.bank, 4)
+    inputs = keras.Input(task.x.shape[1:])
+    model = keras.Model(inputs, keras.layers.RNN(cell)(inputs) @ V + c)
+    model.save(tmp_path / "best_cell.keras")
+    back = keras.saving.load_model(tmp_path / "best_cell.keras", safe_mode=True)
+    np.testing.assert_allclose(back.predict(task.x_val[:8], verbose=0), model.predict(task.x_val[:8], verbose=0),
+                               atol=1e-6)
+    np.testing.assert_allclose(model.predict(task.x_val[:8], verbose=0), result.bank(task.x_val[:8]).numpy()[:, 4],
+                               atol=1e-5)

@@ -1,0 +1,332 @@
+# %% [markdown]
+# # 14 · Searching for a better cell
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/notebooks/14_cell_search.ipynb)
+#
+# **Goals.** The LSTM and the GRU were designed by hand. Is there a better update rule
+# that nobody thought of? Build a space of cell update rules that contains the LSTM, the
+# GRU and the vanilla RNN, train a few dozen rules from it side by side under one budget on
+# two long-memory tasks, and see what a search finds: how many random rules learn anything,
+# whether small changes to the LSTM and GRU do better, what one bias does for the LSTM, and
+# whether any candidate is better than the GRU on both tasks. Then export the best
+# candidate as a Keras cell of its own.
+#
+# **Covers:** the search over recurrent update rules (Jozefowicz, Zaremba & Sutskever,
+# 2015; the EECS498 lecture 12 notes' summary of it) and neural architecture search for
+# RNN cells (Zoph & Le, 2017); the LSTM's forget-gate bias; why one training run per
+# candidate is a noisy measurement.
+
+# %% tags=["parameters"]
+SCALE = "lesson"  # "lesson": small, offline, about a minute on a CPU. "full": real datasets, use a GPU.
+SEED = 0
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # Colab: install course_lib; TensorFlow is already there
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "course-lib @ git+https://github.com/seqmodels-course/sequence-models-keras@main"], check=True)
+
+from course_lib.env import setup_notebook
+
+info = setup_notebook(seed=SEED, scale=SCALE)
+SCALE = info.scale
+print(info)
+
+# %% [markdown]
+# ## 1. The question
+#
+# The GRU (2014) came seventeen years after the LSTM (1997), and both were designed by
+# reasoning about gradients. Two studies searched for better rules by machine:
+#
+# - **Jozefowicz, Zaremba & Sutskever (2015)** evaluated over ten thousand architectures,
+#   made by mutating the LSTM and the GRU, on arithmetic, XML modelling, character and
+#   word language models and music. They found rules that beat both on *some* tasks, none
+#   that was clearly better across tasks, and that adding a bias of 1 to the LSTM's
+#   forget gate closes most of the LSTM's gap to the GRU.
+# - **Zoph & Le (2017)** let a recurrent controller, trained with reinforcement learning,
+#   write the cell's computation tree. Their cell reached a test perplexity of 62.4 on
+#   Penn Treebank, 3.6 better than the previous best model, but it was found with
+#   hundreds of GPUs and is rarely used today.
+#
+# We will run a miniature of the first study. It has three parts: a space of rules, a way
+# to train many rules at once, and tasks that need memory.
+
+# %% [markdown]
+# ## 2. A space of update rules
+#
+# Every rule fills the slots of one template (`cell_rules.SLOTS`). It computes up to four
+# quantities $a_1 \ldots a_4$, each an activation of $W_j x_t + U_j h_{t-1} + b_j$ (the
+# slot `reset_j` can put a reset gate $r \odot h_{t-1}$ in place of $h_{t-1}$). It
+# combines $a_1$ and $a_2$, optionally adds or multiplies a memory term built from the
+# previous cell state $c_{t-1}$, and makes the new $h_t$ from the result. The LSTM,
+# the GRU and the vanilla RNN are three points of the space; `Rule.equations` writes a
+# rule out, leaving out what it does not read.
+
+# %%
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_lib import cell_bank, cell_rules, cell_search, plots
+
+for name, rule in [("LSTM", cell_rules.LSTM), ("GRU", cell_rules.GRU), ("vanilla RNN", cell_rules.VANILLA)]:
+    print(f"{name}:\n  " + rule.equations().replace("\n", "\n  "))
+space = int(np.prod([len(options) for options in cell_rules.SLOTS.values()]))
+print(f"{len(cell_rules.SLOTS)} slots, {space:,} ways to fill them")
+
+# %% [markdown]
+# Many fillings compute the same function: a slot the rule never reads (say, the
+# activation of $a_3$ when there is no gated memory) makes no difference.
+# `Rule.canonical` resets such slots, so two rules are the same cell exactly when their
+# canonical forms are equal. `cell_rules.mutate` changes one slot that matters, and
+# `cell_rules.random_rule` fills every slot at random.
+
+# %%
+rng = np.random.default_rng(SEED)
+mutant, random_one = cell_rules.mutate(cell_rules.GRU, rng), cell_rules.random_rule(rng)
+changed = {s: (getattr(cell_rules.GRU, s), getattr(mutant, s)) for s in cell_rules.SLOTS
+           if getattr(cell_rules.GRU, s) != getattr(mutant, s)}
+print("a mutant of the GRU changes", changed, "\n  " + mutant.equations().replace("\n", "\n  "))
+print("a random rule:\n  " + random_one.equations().replace("\n", "\n  "))
+assert all(r.canonical() == r for r in (cell_rules.LSTM, cell_rules.GRU, cell_rules.VANILLA))
+assert mutant.canonical() != cell_rules.GRU and changed, "a mutant computes something else"
+
+# %% [markdown]
+# ## 3. One rule as a Keras cell, checked against Keras
+#
+# `cell_rules.RuleCell` runs one rule with `keras.layers.RNN`, computing only the branches
+# the rule chose. Before trusting it with new rules, check it on the old ones:
+# `cell_rules.weights_from_keras` copies a trained-looking Keras `LSTM` or
+# `GRU(reset_after=False)` into the template's layout (the GRU's update gate becomes
+# $a_1 = 1 - z = \sigma(-\ldots)$), and the outputs must agree to float precision.
+
+# %%
+x_check = np.random.default_rng(SEED).normal(size=(4, 9, 3)).astype("float32")
+for layer in (keras.layers.LSTM(5, bias_initializer="random_normal"),
+              keras.layers.GRU(5, reset_after=False, bias_initializer="random_normal")):
+    expected = keras.ops.convert_to_numpy(layer(x_check))
+    rule, weights = cell_rules.weights_from_keras(layer)
+    cell = cell_rules.RuleCell(rule, 5)
+    cell.build((None, 3))
+    cell.set_weights(weights)
+    gap = np.abs(keras.ops.convert_to_numpy(keras.layers.RNN(cell)(x_check)) - expected).max()
+    print(f"RuleCell({type(layer).__name__.lower()} rule) vs keras.layers.{type(layer).__name__}: "
+          f"largest difference {gap:.1e}")
+    assert gap < 1e-5
+
+# %% [markdown]
+# ## 4. Many cells in one layer
+#
+# Training dozens of rules one after another would take dozens of times as long. Instead
+# `cell_bank.CellBank` holds K rules side by side, each with its own weights
+# ($W$: K×D×5H, $U$: K×H×5H) and its own linear readout, and computes one time step of
+# all of them with a few batched matrix products. Each slot computes *all* its options for
+# all K cells, and a 0/1 coefficient per cell (`cell_bank.rule_coefficients`) keeps the
+# cell's own choice. The bank's loss is the sum of the cells' losses, so each cell's
+# gradient is the gradient of its own loss alone; Adam and element-wise gradient clipping
+# act on each number separately, so the cells train exactly as they would one at a time.
+#
+# The vectorised step has to agree with the plain one. `cell_bank.export_cell` turns cell
+# k of a bank into a `RuleCell` with its weights; run it alone and compare.
+
+# %%
+check_rules = [cell_rules.LSTM, cell_rules.GRU, cell_rules.VANILLA] + [cell_rules.random_rule(rng) for _ in range(9)]
+check_bank = cell_bank.CellBank(check_rules, units=4, outputs=2)
+bank_out = keras.ops.convert_to_numpy(check_bank(x_check))  # (N, K, outputs)
+worst = 0.0
+for k in range(len(check_rules)):
+    cell, (V, c) = cell_bank.export_cell(check_bank, k)
+    alone = keras.ops.convert_to_numpy(keras.layers.RNN(cell)(x_check)) @ V + c
+    worst = max(worst, float(np.abs(alone - bank_out[:, k]).max()))
+print(f"bank output {bank_out.shape}; largest difference from the {len(check_rules)} cells run alone: {worst:.1e}")
+assert worst < 1e-5
+
+# %% [markdown]
+# ## 5. The search
+#
+# The candidates (`cell_search.search_roster`):
+#
+# - **reference cells**: the LSTM, the LSTM with its forget gate's bias at 1, the GRU and
+#   the vanilla RNN, each twice with different initial weights, so the gap between two
+#   copies of the same cell shows how much a score owes to luck;
+# - **mutants**: one slot of the LSTM or the GRU changed;
+# - **random rules**: every slot drawn at random.
+#
+# Two tasks from lesson 05 (`course_lib.data.tasks`), both with the information at the
+# start and the answer at the end: the **adding problem** (add the two marked numbers;
+# scored by validation MSE, where predicting the mean gives 1/6) and the **marked recall
+# task** (say which symbol was marked; scored by accuracy, chance 1/8). Every cell gets
+# the same data, the same number of Adam steps and the same learning rate. Progress lines
+# show the median cell's training loss.
+
+# %%
+SEARCH = cell_search.SETTINGS[SCALE]
+roster = cell_search.search_roster(SEARCH["copies"], SEARCH["mutants"], SEARCH["randoms"], seed=SEED)
+print(f"{len(roster.rules)} cells:", {kind: roster.kinds.count(kind) for kind in dict.fromkeys(roster.kinds)})
+if SCALE == "full":
+    from course_lib import full_scale
+
+    full_scale.warn_without_gpu("the cell search", 2 * SEARCH["steps"], 5.7)  # s per step, measured
+
+tasks_, results = {}, {}
+for name in cell_search.TASKS:
+    tasks_[name] = cell_search.search_task(name, SEARCH["T"], SEARCH["steps"] * SEARCH["batch_size"], seed=SEED)
+    results[name] = cell_search.evaluate_rules(
+        roster.rules, tasks_[name], units=SEARCH["units"], steps=SEARCH["steps"],
+        batch_size=SEARCH["batch_size"], learning_rate=SEARCH["learning_rate"], bias=roster.bias,
+        unroll=SEARCH["unroll"], seed=SEED, report_every=SEARCH["steps"] // 2)
+    print(f"{name}: {results[name].seconds:.1f} s for {len(roster.rules)} cells")
+scores = {name: results[name].scores for name in cell_search.TASKS}
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+plots.plot_search_scores(scores["adding"], roster.kinds, roster.names, ax=axes[0], log_y=True,
+                         chance=tasks_["adding"].chance, ylabel="validation MSE (lower is better)",
+                         title="adding problem")
+plots.plot_search_scores(scores["recall"], roster.kinds, roster.names, ax=axes[1],
+                         chance=tasks_["recall"].chance, ylabel="validation accuracy",
+                         title="marked recall")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 6. What the search found
+#
+# First the reference cells, each as the two copies' scores. Then, per kind, how many
+# cells learned each task at all (`cell_search.learned`: an MSE below 0.8 times the
+# mean's, or an accuracy above twice chance).
+
+# %%
+def copies(name, task):
+    return scores[task][roster.where(name)]
+
+
+for name, _, _ in cell_search.REFERENCES:
+    print(f"{name:20s} adding MSE {np.round(copies(name, 'adding'), 4)}  recall accuracy "
+          f"{np.round(copies(name, 'recall'), 3)}")
+learned = {task: cell_search.learned(tasks_[task], scores[task]) for task in cell_search.TASKS}
+print(f"learned: adding MSE below 0.8 × {tasks_['adding'].chance:.3f}, "
+      f"recall accuracy above 2 × {tasks_['recall'].chance:.3f}")
+share = {}
+for kind in ("mutant", "random"):
+    idx = roster.where(kind)
+    share[kind] = {"either": (learned["adding"] | learned["recall"])[idx].mean(),
+                   "neither": (~learned["adding"] & ~learned["recall"])[idx].mean()}
+    print(f"{kind} cells: {share[kind]['either']:.0%} learned at least one task, "
+          f"{share[kind]['neither']:.0%} learned neither")
+
+# %% [markdown]
+# The GRU wins the comparison of the hand-designed cells: on both tasks its worse copy
+# beats the better copy of the LSTM without the forget-gate bias and of the vanilla RNN.
+# The LSTM starts with its forget gate half closed ($\sigma(0) = 0.5$), so its memory
+# halves at every step until training opens the gate. A bias of 1 starts the gate at
+# $\sigma(1) \approx 0.73$, and that one number changes what the LSTM achieves on the
+# recall task under this budget, the effect Jozefowicz et al. reported. Most random rules
+# learn nothing: a rule with no gated memory, or with a state that explodes or dies, is
+# the common case, which is why the search was seeded with mutants of good cells.
+
+# %%
+gain = copies("LSTM, forget bias 1", "recall").mean() - copies("LSTM", "recall").mean()
+print(f"forget bias 1: the LSTM's mean recall accuracy goes up by {gain:.3f}")
+for other in ("LSTM", "vanilla RNN"):
+    assert copies("GRU", "adding").max() < copies(other, "adding").min(), f"GRU vs {other} on adding"
+    assert copies("GRU", "recall").min() > copies(other, "recall").max(), f"GRU vs {other} on recall"
+assert gain > 0.05, "the forget-gate bias helps the LSTM on recall"
+assert share["random"]["neither"] > 0.5, "most random rules learn nothing"
+assert share["mutant"]["either"] > share["random"]["either"], "mutants of good cells learn more often"
+
+# %% [markdown]
+# Now the question of the search: does any candidate beat the GRU? A candidate counts
+# only if it beats *both* copies of the GRU on *both* tasks, because the gap between the
+# two copies is what a second training run alone would change. The table lists the best
+# candidates of each task, and the rank of each on the other task.
+
+# %%
+import pandas as pd
+
+candidates = np.concatenate([roster.where("mutant"), roster.where("random")])
+table = pd.DataFrame({"name": [roster.names[i] for i in candidates],
+                      "adding MSE": scores["adding"][candidates], "recall accuracy": scores["recall"][candidates]})
+table["adding rank"] = table["adding MSE"].rank(method="min").astype(int)
+table["recall rank"] = table["recall accuracy"].rank(ascending=False, method="min").astype(int)
+beats_gru = ((table["adding MSE"] < copies("GRU", "adding").min())
+             & (table["recall accuracy"] > copies("GRU", "recall").max()))
+print(pd.concat([table.nsmallest(3, "adding rank"), table.nsmallest(3, "recall rank")]).drop_duplicates()
+      .round(4).to_string(index=False))
+print(f"candidates better than both GRU copies on both tasks: {int(beats_gru.sum())} of {len(candidates)}")
+gaps = {name: np.ptp(copies(name, "recall")) for name, _, _ in cell_search.REFERENCES}
+widest = max(gaps, key=gaps.get)
+print(f"largest gap between two copies of one reference cell on recall: {widest}, {gaps[widest]:.3f}")
+assert gaps[widest] > 0.1, "one run per cell is a noisy measurement"
+
+# %% [markdown]
+# Read the table with the copies' spread in mind: two copies of one reference cell, which
+# differ only in their initial weights, can be further apart on recall than many
+# candidates are from each other (the largest gap is printed above). A single run per
+# candidate cannot rank rules finely, and a winner picked from many noisy runs tends to do worse when it
+# is trained again (exercise 2 tests it). This is why Jozefowicz et al. trained each
+# promising architecture with many hyperparameter settings, and why their conclusion was
+# modest: some rules beat the LSTM and the GRU on some tasks, none clearly on all.
+
+# %% [markdown]
+# ## 7. The best candidate as a cell of its own
+#
+# Pick the candidate with the best sum of its two ranks and export it: `export_cell` gives
+# a `RuleCell` with the weights it learned on the adding problem, a layer like any other
+# that saves with the model and reloads in safe mode (`get_config` stores the rule).
+
+# %%
+best = candidates[int(np.argmin(table["adding rank"] + table["recall rank"]))]
+print(f"{roster.names[best]}: adding MSE {scores['adding'][best]:.4f}, recall accuracy {scores['recall'][best]:.3f}")
+print("  " + roster.rules[best].equations().replace("\n", "\n  "))
+cell, (V, c) = cell_bank.export_cell(results["adding"].bank, int(best))
+inputs = keras.Input(tasks_["adding"].x.shape[1:])
+readout = keras.layers.Dense(1, name="readout")
+exported = keras.Model(inputs, readout(keras.layers.RNN(cell, name="rnn")(inputs)), name="best_cell")
+readout.set_weights([V, c])
+x_val = tasks_["adding"].x_val
+mse = float(np.mean((exported.predict(x_val, verbose=0) - tasks_["adding"].y_val) ** 2))
+print(f"the exported model's validation MSE: {mse:.4f}")
+assert abs(mse - scores["adding"][best]) < 1e-4, "the exported cell computes what the bank computed"
+
+# %%
+import tempfile
+from pathlib import Path
+
+with tempfile.TemporaryDirectory() as folder:
+    path = Path(folder) / "best_cell.keras"
+    exported.save(path)
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+gap = np.abs(reloaded.predict(x_val[:64], verbose=0) - exported.predict(x_val[:64], verbose=0)).max()
+print(f"reloaded with safe_mode=True from {path.name}; largest difference {gap:.1e}")
+assert gap < 1e-6 and reloaded.get_layer("rnn").cell.rule == roster.rules[best]
+
+# %% [markdown]
+# ## Summary
+#
+# - A template with a few slots (activations, a reset gate, how a memory is kept and
+#   mixed) holds the LSTM, the GRU, the vanilla RNN and thousands of other rules;
+#   canonical forms tell which fillings are the same cell.
+# - One layer can train dozens of cells at once: batched matrix products, every option
+#   computed and each cell's own choice kept by a 0/1 coefficient, and a summed loss that
+#   leaves each cell's gradient its own. It agrees with each cell run alone.
+# - Under one budget on two memory tasks the GRU beats the LSTM and the vanilla RNN; a
+#   forget-gate bias of 1 lifts the LSTM on recall; most random rules learn nothing, and
+#   mutants of good cells learn more often.
+# - Whether a candidate beats the GRU has to be judged against the spread between two
+#   copies of the GRU; a search over noisy single runs favours lucky candidates.
+#
+# ## Exercises
+#
+# 1. Put a forget-gate bias of 1 on every LSTM mutant (set column 2 of `roster.bias` to 1
+#    for the mutants whose rule has `memory="gate"`, then run `evaluate_rules` on the
+#    recall task again). Do the LSTM mutants catch up with the GRU mutants?
+# 2. Retrain the best candidate and the GRU, three copies each, with `seed=SEED + 1`
+#    (`cell_search.evaluate_rules([roster.rules[best]] * 3 + [cell_rules.GRU] * 3,
+#    tasks_["adding"], units=SEARCH["units"], steps=SEARCH["steps"], seed=SEED + 1)`). Does
+#    the winner keep its lead?
+# 3. Make the tasks harder with `T=32` in `search_task` (and the same steps). Which kinds
+#    of cells stop learning first?
+# 4. Give the search more time: `steps=2 * SEARCH["steps"]` on the adding problem. Which
+#    kinds gain most, and does the gap between the two GRU copies shrink?
