@@ -108,6 +108,16 @@ def bank_step(coef: dict, x_proj, h, c, U):
     return h_new, coef["carry"][0] * c_new + coef["carry"][1] * h_new
 
 
+def _per_cell(initializer_class):
+    """An initializer for ``(K, ...)`` weights: K separate draws of ``initializer_class`` on
+    one cell's shape (Keras' own initializers would treat K as part of the fans)."""
+
+    def initialize(shape, dtype=None):
+        return ops.stack([initializer_class()(shape[1:], dtype=dtype) for _ in range(shape[0])])
+
+    return initialize
+
+
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class CellBank(keras.layers.Layer):
     """K rules over whole sequences, each cell with its own weights and linear readout.
@@ -144,18 +154,22 @@ class CellBank(keras.layers.Layer):
             raise ValueError(f"inputs: expected a tensor of shape (batch, steps, features) with known "
                              f"steps and features, got {input_shape}")
         K, D, H, n_out = len(self.rules), int(input_shape[2]), self.units, self.outputs
-        self.W = self.add_weight(shape=(K, D, 5 * H), initializer="glorot_uniform", name="W")
-        self.U = self.add_weight(shape=(K, H, 5 * H), initializer="orthogonal", name="U")
+        # each cell's matrices are drawn as RuleCell draws them (Glorot over its own fans,
+        # orthogonal rows per cell), so a cell starts the same whatever K is
+        self.W = self.add_weight(shape=(K, D, 5 * H), initializer=_per_cell(keras.initializers.GlorotUniform),
+                                 name="W")
+        self.U = self.add_weight(shape=(K, H, 5 * H), initializer=_per_cell(keras.initializers.Orthogonal), name="U")
         init = np.concatenate([np.repeat(self.bias, H, axis=1), np.zeros((K, H), "float32")], axis=1)
         self.b = self.add_weight(shape=(K, 1, 5 * H), initializer=keras.initializers.Constant(init[:, None]),
                                  name="b")
-        self.V = self.add_weight(shape=(K, H, n_out), initializer="glorot_uniform", name="V")
+        self.V = self.add_weight(shape=(K, H, n_out), initializer=_per_cell(keras.initializers.GlorotUniform),
+                                 name="V")
         self.c = self.add_weight(shape=(K, 1, n_out), initializer="zeros", name="c")
 
     def call(self, inputs):
         check_tensor(inputs, "inputs", ("N", "T", self.W.shape[1]))
         if inputs.shape[1] is None:
-            raise ValueError("inputs: expected a known number of steps T (the bank unrolls them)")
+            raise ValueError("inputs: expected a known number of steps T")
         K, H = len(self.rules), self.units
         x_proj = ops.einsum("ntd,kdg->tkng", inputs, self.W) + self.b
         h = c = ops.zeros((K, ops.shape(inputs)[0], H), dtype=inputs.dtype)

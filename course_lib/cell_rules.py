@@ -117,8 +117,9 @@ class Rule:
     def canonical(self) -> Rule:
         """The same computation with every slot it does not read set to its first option.
 
-        Two rules compute the same function exactly when their canonical forms are equal
-        (``mutate`` uses it to change something that matters).
+        Rules with equal canonical forms compute the same function. The converse does not
+        hold: different forms can still compute the same thing (a rule whose state stays at
+        zero from the zero initial state, say, or a1 and a2 swapped in a sum).
         """
         used = self.used_inputs()
         choices = self.choices()
@@ -170,20 +171,22 @@ def random_rule(rng: np.random.Generator) -> Rule:
 
 
 def mutate(rule: Rule, rng: np.random.Generator, n_changes: int = 1) -> Rule:
-    """``rule`` with ``n_changes`` slots set to another option, so that it computes something else.
+    """``rule`` with ``n_changes`` slots set to another option, in canonical form.
 
-    Slots are drawn one at a time among those whose change alters the canonical form (a
-    change to a slot the rule does not read would give the same cell). Returns the canonical form.
+    Slots are drawn one at a time among the changes that alter the canonical form (a change
+    to a slot the rule does not read would give the same cell) and do not lead back to
+    ``rule``. A change can make other slots unread; the canonical form then resets them too.
     """
     if not isinstance(rule, Rule):
         raise TypeError(f"rule: expected a cell_rules.Rule, got {type(rule).__name__}")
     rng = _check_rng(rng)
     n_changes = check_positive_int(n_changes, "n_changes", maximum=len(SLOTS))
-    current = rule.canonical()
+    start = current = rule.canonical()
     for _ in range(n_changes):
         choices = current.choices()
         moves = [(slot, option) for slot, options in SLOTS.items() for option in options
-                 if option != choices[slot] and Rule(**{**choices, slot: option}).canonical() != current]
+                 if option != choices[slot]
+                 and Rule(**{**choices, slot: option}).canonical() not in (current, start)]
         slot, option = moves[rng.integers(len(moves))]
         current = Rule(**{**choices, slot: option}).canonical()
     return current
@@ -304,6 +307,13 @@ def weights_from_keras(layer) -> tuple[Rule, list[np.ndarray]]:
     a4 = o) or a ``keras.layers.GRU(reset_after=False)`` (z, r, h̃: a1 = 1 − z, which is
     σ of the negated pre-activation, a2 = h̃ and the reset gate r).
     """
+    if isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)) and layer.built:
+        cell = layer.cell
+        if (keras.activations.serialize(cell.activation) != "tanh" or not cell.use_bias
+                or keras.activations.serialize(cell.recurrent_activation) != "sigmoid"):
+            raise ValueError("layer: the template's LSTM and GRU use tanh, sigmoid gates and biases; got "
+                             f"activation={cell.activation.__name__}, recurrent_activation="
+                             f"{cell.recurrent_activation.__name__}, use_bias={cell.use_bias}")
     if isinstance(layer, keras.layers.LSTM) and layer.built:
         kernel, recurrent, bias = layer.get_weights()
         H = recurrent.shape[0]

@@ -30,7 +30,7 @@ TASKS = ("adding", "recall")
 #: mutants and random rules, training steps per task, batch size, learning rate and whether
 #: the bank unrolls its time steps (``CellBank(unroll=...)``).
 SETTINGS = {
-    "lesson": dict(T=16, units=8, copies=2, mutants=12, randoms=12, steps=300, batch_size=32,
+    "lesson": dict(T=16, units=8, copies=2, mutants=12, randoms=12, steps=200, batch_size=32,
                    learning_rate=1e-2, unroll=True),
     "full": dict(T=50, units=32, copies=3, mutants=36, randoms=84, steps=3000, batch_size=64,
                  learning_rate=3e-3, unroll=False),
@@ -43,11 +43,13 @@ REFERENCES = (("LSTM", cell_rules.LSTM, 0.0), ("LSTM, forget bias 1", cell_rules
 @dataclasses.dataclass(frozen=True)
 class Roster:
     """The cells of one search, in bank order: ``names``, ``rules``, ``kinds`` ("reference",
-    "mutant" or "random") and ``bias`` ``(K, 4)``, the initial biases of a1..a4."""
+    "mutant" or "random"), ``parents`` (``"LSTM"`` or ``"GRU"`` for a mutant, else ``None``)
+    and ``bias`` ``(K, 4)``, the initial biases of a1..a4 (edit a copy to try others)."""
 
     names: list
     rules: list
     kinds: list
+    parents: list
     bias: np.ndarray
 
     def where(self, name_or_kind: str) -> np.ndarray:
@@ -68,34 +70,37 @@ def search_roster(copies: int, mutants: int, randoms: int, seed: int = 0) -> Ros
     mutants = check_positive_int(mutants, "mutants", minimum=0)
     randoms = check_positive_int(randoms, "randoms", minimum=0)
     rng = np.random.default_rng(check_seed(seed))
-    names, rules, kinds, bias = [], [], [], []
+    names, rules, kinds, parents, bias = [], [], [], [], []
     for _ in range(copies):
         for name, rule, forget in REFERENCES:
             names.append(name), rules.append(rule), kinds.append("reference"), bias.append([0, 0, forget, 0])
+            parents.append(None)
     seen = {r.canonical() for r in rules}
     for i in range(mutants + randoms):
         kind = "mutant" if i < mutants else "random"
+        parent = ("LSTM", "GRU")[i % 2] if kind == "mutant" else None
         for _ in range(1000):
-            rule = (cell_rules.mutate((cell_rules.LSTM, cell_rules.GRU)[i % 2], rng) if kind == "mutant"
+            rule = (cell_rules.mutate(getattr(cell_rules, parent), rng) if kind == "mutant"
                     else cell_rules.random_rule(rng))
             if rule not in seen:
                 break
         else:
-            raise ValueError(f"mutants: could not find {mutants} distinct one-slot mutants (the LSTM has 28, "
-                             f"the GRU 19, taken alternately)")
+            what = "one-slot mutants (the LSTM has 28, the GRU 19, taken alternately)" if parent else "rules"
+            raise ValueError(f"{kind}s: could not find {mutants if parent else randoms} distinct {what}")
         seen.add(rule)
         number = i + 1 if kind == "mutant" else i - mutants + 1
         names.append(f"{kind} {number}"), rules.append(rule), kinds.append(kind), bias.append([0, 0, 0, 0])
-    return Roster(names, rules, kinds, np.array(bias, dtype="float32"))
+        parents.append(parent)
+    return Roster(names, rules, kinds, parents, np.array(bias, dtype="float32"))
 
 
 def learned(task: SearchTask, scores) -> np.ndarray:
-    """Which cells learned something: MSE below 0.8 × chance, or accuracy above 2 × chance."""
+    """Which cells learned something: MSE below 0.8 × chance, or accuracy above 3 × chance."""
     task = _check_task(task)
     scores = check_array(scores, "scores", ("K",), dtype="number").astype("float64")
     if np.isnan(scores).any():
         raise ValueError("scores: expected numbers (inf for a diverged cell), got NaN")
-    return scores > 2 * task.chance if task.higher_is_better else scores < 0.8 * task.chance
+    return scores > 3 * task.chance if task.higher_is_better else scores < 0.8 * task.chance
 
 
 @dataclasses.dataclass(frozen=True)

@@ -54,8 +54,9 @@ def test_mutants_compute_something_else_and_random_rules_are_canonical():
         for _ in range(20):
             child = cell_rules.mutate(parent, rng)
             assert child != parent.canonical() and child == child.canonical()
-    two = cell_rules.mutate(cell_rules.LSTM, rng, n_changes=2)
-    assert two != cell_rules.LSTM and two == two.canonical()
+    for _ in range(20):
+        two = cell_rules.mutate(cell_rules.LSTM, rng, n_changes=2)
+        assert two != cell_rules.LSTM and two == two.canonical(), "two changes never undo each other"
     drawn = {cell_rules.random_rule(rng) for _ in range(50)}
     assert all(r == r.canonical() for r in drawn) and len(drawn) > 40
 
@@ -88,6 +89,10 @@ def test_weights_from_keras_refuses_layers_outside_the_template():
     for layer in (keras.layers.SimpleRNN(3), keras.layers.GRU(3)):  # GRU(reset_after=True) is not in it
         layer.build((None, 4, 2))
         with pytest.raises(TypeError, match="layer"):
+            cell_rules.weights_from_keras(layer)
+    for layer in (keras.layers.LSTM(3, activation="relu"), keras.layers.GRU(3, reset_after=False, use_bias=False)):
+        layer.build((None, 4, 2))
+        with pytest.raises(ValueError, match="layer"):
             cell_rules.weights_from_keras(layer)
     with pytest.raises(TypeError, match="layer"):
         cell_rules.weights_from_keras(keras.layers.LSTM(3))  # not built
@@ -138,9 +143,10 @@ def test_a_diverging_rule_stays_finite():
 
 # -- the bank --------------------------------------------------------------------------------
 
-def test_each_cell_of_a_bank_computes_what_its_rule_cell_computes():
+@pytest.mark.parametrize("unroll", [True, False], ids=["unrolled", "looped"])
+def test_each_cell_of_a_bank_computes_what_its_rule_cell_computes(unroll):
     rules = _rules(12) + [cell_rules.mutate(cell_rules.LSTM, np.random.default_rng(s)) for s in range(6)]
-    bank = cell_bank.CellBank(rules, 3, 2, bias=RNG.normal(size=(len(rules), 4)))
+    bank = cell_bank.CellBank(rules, 3, 2, bias=RNG.normal(size=(len(rules), 4)), unroll=unroll)
     x = _x(t=6, d=4)
     bank.build((None, 6, 4))
     bank.b.assign(RNG.normal(size=bank.b.shape).astype("float32"))  # reset-gate biases too
@@ -149,7 +155,21 @@ def test_each_cell_of_a_bank_computes_what_its_rule_cell_computes():
     for k in range(len(rules)):
         cell, (V, c) = cell_bank.export_cell(bank, k)
         alone = keras.layers.RNN(cell)(x).numpy() @ V + c
-        np.testing.assert_allclose(alone, out[:, k], atol=1e-5, err_msg=rules[k].equations())
+        np.testing.assert_allclose(alone, out[:, k], rtol=1e-5, atol=1e-5, err_msg=rules[k].equations())
+
+
+def test_each_cell_of_a_bank_starts_as_a_lone_rule_cell_would():
+    keras.utils.set_random_seed(0)
+    bank = cell_bank.CellBank(_rules(29), 8, 3)
+    bank.build((None, 4, 6))
+    lone = cell_rules.RuleCell(cell_rules.GRU, 8)
+    lone.build((None, 6))
+    W, U, V = bank.W.numpy(), bank.U.numpy(), bank.V.numpy()
+    np.testing.assert_allclose(W.std(axis=(1, 2)).mean(), lone.W.numpy().std(), rtol=0.15)
+    assert np.abs(W).max() <= np.sqrt(6 / (6 + 40)) and np.abs(V).max() <= np.sqrt(6 / (8 + 3))
+    for k in (0, 17, 31):  # orthogonal rows within each cell, as RuleCell's U
+        np.testing.assert_allclose(U[k] @ U[k].T, np.eye(8), atol=1e-5)
+    assert not np.allclose(W[0], W[1]), "every cell draws its own weights"
 
 
 def test_rule_coefficients_pick_one_option_per_slot():
@@ -267,7 +287,7 @@ def test_a_cell_with_non_finite_outputs_gets_the_worst_score():
 def test_learned_uses_the_chance_level_of_the_task():
     adding, recall = cell_search.search_task("adding", 4, 2, 2), cell_search.search_task("recall", 4, 2, 2)
     np.testing.assert_array_equal(cell_search.learned(adding, [0.01, 0.16, np.inf]), [True, False, False])
-    np.testing.assert_array_equal(cell_search.learned(recall, [0.2, 0.3, 1.0]), [False, True, True])
+    np.testing.assert_array_equal(cell_search.learned(recall, [0.2, 0.3, 1.0]), [False, False, True])
     with pytest.raises(ValueError, match="scores"):
         cell_search.learned(adding, [np.nan])
 
@@ -279,6 +299,7 @@ def test_the_roster_holds_copies_mutants_and_distinct_random_rules():
     candidates = roster.rules[8:]
     assert len(set(candidates)) == len(candidates) and not set(candidates) & {cell_rules.LSTM, cell_rules.GRU}
     assert roster.kinds.count("mutant") == 6 and roster.names[-1] == "random 5"
+    assert roster.parents[8:11] == ["LSTM", "GRU", "LSTM"] and roster.parents[0] is None and roster.parents[-1] is None
     with pytest.raises(ValueError, match="name_or_kind"):
         roster.where("transformer")
 
