@@ -264,13 +264,13 @@ def _window_args():
 
 
 def _search_task(name="adding"):
-    return cell_search.search_task(name, 3, 8, 4, num_symbols=3, seed=0)
+    return cell_search.search_task(name, 2, 4, 2, num_symbols=3, seed=0)
 
 
 def _bank(built=True, outputs=1):
     bank = cell_bank.CellBank([cell_rules.GRU, cell_rules.LSTM], 2, outputs)
     if built:
-        bank.build((None, 3, 2 if outputs == 1 else 6))
+        bank.build((None, 2, 2 if outputs == 1 else 6))
     return bank
 
 
@@ -311,10 +311,10 @@ CASES = {
     "cell_search.search_roster": (cell_search.search_roster, lambda: dict(copies=1, mutants=2, randoms=2, seed=0)),
     "cell_search.learned": (cell_search.learned, lambda: dict(task=_search_task(), scores=[0.1, 0.2])),
     "cell_search.train_bank": (cell_search.train_bank, lambda: dict(
-        bank=_bank(), task=_search_task(), steps=2, batch_size=4, learning_rate=1e-2, seed=0, report_every=1)),
+        bank=_bank(), task=_search_task(), steps=1, batch_size=4, learning_rate=1e-2, seed=0, report_every=1)),
     "cell_search.score_bank": (cell_search.score_bank, lambda: dict(bank=_bank(), task=_search_task(), batch_size=2)),
     "cell_search.evaluate_rules": (cell_search.evaluate_rules, lambda: dict(
-        rules=[cell_rules.GRU], task=_search_task("recall"), units=2, steps=2, batch_size=4, learning_rate=1e-2,
+        rules=[cell_rules.GRU], task=_search_task("recall"), units=2, steps=1, batch_size=4, learning_rate=1e-2,
         bias=(0, 0, 0, 0), seed=0, report_every=0)),
     "plots.plot_search_scores": (plots.plot_search_scores, lambda: dict(
         scores=[0.1, 0.5, 0.2], kinds=["reference", "mutant", "random"], names=["GRU", "mutant 1", "random 1"],
