@@ -16,7 +16,16 @@ import keras
 import numpy as np
 from keras import ops
 
-from course_lib.cell_rules import ACTIVATIONS, COMBINATIONS, SLOTS, STATE_CLIP, Rule, RuleCell, check_bias
+from course_lib.cell_rules import (
+    ACTIVATION_FUNCTIONS,
+    ACTIVATIONS,
+    COMBINATIONS,
+    SLOTS,
+    STATE_CLIP,
+    RuleCell,
+    check_bias,
+    check_rule,
+)
 from course_lib.checks import check_array, check_positive_int, check_sequence, check_tensor, check_token_tensor
 
 __all__ = [
@@ -39,7 +48,7 @@ def rule_coefficients(rules, units: int) -> dict:
     entry), ``"comb_A"``/``"comb_h"``: ``(3, K, 1, 1)``, ``"memory"``: ``(4, K, 1, 1)``,
     ``"comb_c"``: ``(2, K, 1, 1)``, ``"act_c"``: ``(4, K, 1, 1)``, ``"carry"``: ``(2, K, 1, 1)}``.
     """
-    rules = [_as_rule(r) for r in check_sequence(rules, "rules", "cell_rules.Rule")]
+    rules = [check_rule(r, "rules") for r in check_sequence(rules, "rules", "cell_rules.Rule")]
     H = check_positive_int(units, "units")
 
     def onehot(slot):
@@ -53,18 +62,9 @@ def rule_coefficients(rules, units: int) -> dict:
             **{slot: onehot(slot) for slot in ("comb_A", "memory", "comb_c", "act_c", "comb_h", "carry")}}
 
 
-def _as_rule(rule) -> Rule:
-    if isinstance(rule, dict):
-        return Rule(**rule)
-    if not isinstance(rule, Rule):
-        raise TypeError(f"rules: expected cell_rules.Rule objects, got {type(rule).__name__}")
-    return rule
-
-
 def _activate(weights, v):
     """Σ_o weights[o] · ACTIVATIONS[o](v): each cell's own activation."""
-    fns = {"identity": lambda u: u, "tanh": ops.tanh, "sigmoid": ops.sigmoid, "relu": ops.relu}
-    return sum(weights[i] * fns[name](v) for i, name in enumerate(ACTIVATIONS))
+    return sum(weights[i] * ACTIVATION_FUNCTIONS[name](v) for i, name in enumerate(ACTIVATIONS))
 
 
 def _combine(weights, left, right):
@@ -139,7 +139,7 @@ class CellBank(keras.layers.Layer):
     def __init__(self, rules, units: int, outputs: int, bias=(0.0, 0.0, 0.0, 0.0), unroll: bool = False,
                  **kwargs):
         super().__init__(**kwargs)
-        self.rules = [_as_rule(r) for r in check_sequence(rules, "rules", "cell_rules.Rule")]
+        self.rules = [check_rule(r, "rules") for r in check_sequence(rules, "rules", "cell_rules.Rule")]
         self.units = check_positive_int(units, "units")
         self.outputs = check_positive_int(outputs, "outputs")
         self.bias = check_bias(bias, len(self.rules))

@@ -30,6 +30,7 @@ from course_lib.checks import check_positive_int, check_tensor
 
 __all__ = [
     "ACTIVATIONS",
+    "ACTIVATION_FUNCTIONS",
     "COMBINATIONS",
     "GRU",
     "LSTM",
@@ -39,6 +40,7 @@ __all__ = [
     "Rule",
     "RuleCell",
     "check_bias",
+    "check_rule",
     "mutate",
     "random_rule",
     "rule_step",
@@ -192,7 +194,8 @@ def mutate(rule: Rule, rng: np.random.Generator, n_changes: int = 1) -> Rule:
     return current
 
 
-_ACT = {"identity": lambda v: v, "tanh": ops.tanh, "sigmoid": ops.sigmoid, "relu": ops.relu}
+#: The function of each entry of ``ACTIVATIONS``.
+ACTIVATION_FUNCTIONS = {"identity": lambda v: v, "tanh": ops.tanh, "sigmoid": ops.sigmoid, "relu": ops.relu}
 _COMB = {"left": lambda a, b: a, "add": lambda a, b: a + b, "mul": lambda a, b: a * b}
 
 
@@ -208,7 +211,7 @@ def rule_step(rule: Rule, x_proj, h, c, U):
     Returns:
         ``h_t, c_t``, ``(N, H)`` each.
     """
-    rule = _check_rule(rule)
+    rule = check_rule(rule)
     check_tensor(h, "h", ("N", "H"))
     H = h.shape[-1]
     check_tensor(c, "c", (h.shape[0], H))
@@ -223,13 +226,13 @@ def rule_step(rule: Rule, x_proj, h, c, U):
     for j in used:
         cols = slice((j - 1) * H, j * H)
         recurrent = rhU[:, cols] if getattr(rule, f"reset_{j}") else hU[:, cols]
-        a[j] = _ACT[getattr(rule, f"act_{j}")](x_proj[:, cols] + recurrent)
+        a[j] = ACTIVATION_FUNCTIONS[getattr(rule, f"act_{j}")](x_proj[:, cols] + recurrent)
     A = _COMB[rule.comb_A](a[1], a.get(2))
     memory = {"none": None, "gate": lambda: a[3] * c, "coupled": lambda: (1.0 - a[1]) * c,
               "plain": lambda: c}[rule.memory]
     c_new = A if memory is None else (A + memory() if rule.comb_c == "add" else A * memory())
     c_new = ops.clip(c_new, -STATE_CLIP, STATE_CLIP)
-    h_new = ops.clip(_COMB[rule.comb_h](_ACT[rule.act_c](c_new), a.get(4)), -STATE_CLIP, STATE_CLIP)
+    h_new = ops.clip(_COMB[rule.comb_h](ACTIVATION_FUNCTIONS[rule.act_c](c_new), a.get(4)), -STATE_CLIP, STATE_CLIP)
     return h_new, (c_new if rule.carry == "separate" else h_new)
 
 
@@ -247,11 +250,12 @@ def check_bias(bias, k: int) -> np.ndarray:
     return np.broadcast_to(arr.astype("float32"), (k, 4)).copy()
 
 
-def _check_rule(rule) -> Rule:
+def check_rule(rule, name: str = "rule") -> Rule:
+    """Return ``rule`` as a ``Rule``: a ``Rule``, or its ``choices()`` dict (as configs store it)."""
     if isinstance(rule, dict):
         return Rule(**rule)
     if not isinstance(rule, Rule):
-        raise TypeError(f"rule: expected a cell_rules.Rule or its choices() dict, got {type(rule).__name__}")
+        raise TypeError(f"{name}: expected a cell_rules.Rule or its choices() dict, got {type(rule).__name__}")
     return rule
 
 
@@ -270,7 +274,7 @@ class RuleCell(keras.layers.Layer):
 
     def __init__(self, rule, units: int, bias=(0.0, 0.0, 0.0, 0.0), **kwargs):
         super().__init__(**kwargs)
-        self.rule = _check_rule(rule)
+        self.rule = check_rule(rule)
         self.units = check_positive_int(units, "units")
         self.bias = check_bias(bias, 1)[0]
         self.state_size = [self.units, self.units]

@@ -289,6 +289,7 @@ CASES = {
     "cell_rules.rule_step": (cell_rules.rule_step, lambda: dict(
         rule=cell_rules.LSTM, x_proj=floats(N, 5 * H), h=floats(N, H), c=floats(N, H), U=floats(H, 5 * H))),
     "cell_rules.check_bias": (cell_rules.check_bias, lambda: dict(bias=[0, 0, 1, 0], k=2)),
+    "cell_rules.check_rule": (cell_rules.check_rule, lambda: dict(rule=cell_rules.GRU.choices(), name="rule")),
     "cell_rules.weights_from_keras": (cell_rules.weights_from_keras, lambda: dict(layer=_built_gru())),
     "cell_rules.RuleCell": (cell_rules.RuleCell, lambda: dict(rule=cell_rules.GRU, units=H, bias=(0, 0, 1, 0))),
     "cell_rules.RuleCell.call": (lambda inputs, states: cell_rules.RuleCell(cell_rules.LSTM, H)(inputs=inputs,
