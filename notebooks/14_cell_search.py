@@ -160,8 +160,9 @@ for unroll in (True, False):
 # The candidates (`cell_search.search_roster`):
 #
 # - **reference cells**: the LSTM, the LSTM with its forget gate's bias at 1, the GRU and
-#   the vanilla RNN, each twice with different initial weights, so the gap between two
-#   copies of the same cell shows how much a score owes to luck;
+#   the vanilla RNN, each in `SEARCH["copies"]` copies with different initial weights (two
+#   at lesson scale), so the gap between copies of the same cell shows how much a score
+#   owes to luck;
 # - **mutants**: one slot of the LSTM or the GRU changed;
 # - **random rules**: every slot drawn at random.
 #
@@ -180,7 +181,6 @@ if SCALE == "full":
     from course_lib import full_scale
 
     full_scale.warn_without_gpu("the cell search", 2 * SEARCH["steps"], 5.7)  # s per step, measured
-
 
 
 def search(task, rules=roster.rules, bias=roster.bias, seed=SEED, steps=SEARCH["steps"], report_every=0):
@@ -211,7 +211,7 @@ plt.show()
 # %% [markdown]
 # ## 6. What the search found
 #
-# First the reference cells: both copies' scores, and their means. Then, per kind, how
+# First the reference cells: every copy's score, and their means. Then, per kind, how
 # many cells learned each task at all (`cell_search.learned`: an MSE below 0.8 times the
 # mean's, or an accuracy above three times chance).
 
@@ -239,7 +239,7 @@ print(f"random rules with no memory term at all: {no_memory} of {len(roster.wher
 
 # %% [markdown]
 # Under this budget the GRU wins the comparison of the hand-designed cells: on both tasks
-# its worse copy beats the better copy of the plain LSTM and of the vanilla RNN.
+# its worst copy beats the best copy of the plain LSTM and of the vanilla RNN.
 #
 # The LSTM's forget gate starts near $\sigma(0) = 0.5$, so at first each step keeps about
 # half of the memory: after 16 steps about $0.5^{16} \approx 1.5 \cdot 10^{-5}$ of the first
@@ -270,9 +270,9 @@ assert share["random"]["neither"] > 0.5, "most random rules learn nothing"
 assert share["mutant"]["either"] > share["random"]["either"] + 0.2, "mutants of good cells learn more often"
 
 # %% [markdown]
-# Now the question of the search: does any candidate beat the GRU? The gap between two
+# Now the question of the search: does any candidate beat the GRU? The gap between
 # copies of the GRU is what a second training run alone would change, so a candidate
-# counts as better on a task only if it beats *both* copies. The table lists the best
+# counts as better on a task only if it beats *every* copy. The table lists the best
 # candidates of each task and the rank of each on the other task.
 
 # %%
@@ -287,16 +287,16 @@ better = {"adding": table["adding MSE"] < copies("GRU", "adding").min(),
           "recall": table["recall accuracy"] > copies("GRU", "recall").max()}
 print(pd.concat([table.nsmallest(3, "adding rank"), table.nsmallest(3, "recall rank")]).drop_duplicates()
       .round(4).to_string(index=False))
-print(f"candidates better than both GRU copies: on adding {int(better['adding'].sum())}, "
+print(f"candidates better than every GRU copy: on adding {int(better['adding'].sum())}, "
       f"on recall {int(better['recall'].sum())}, on both {int((better['adding'] & better['recall']).sum())}"
       f" (of {len(candidates)})")
 gaps = {name: np.ptp(copies(name, "recall")) for name, _, _ in cell_search.REFERENCES}
 widest = max(gaps, key=gaps.get)
-print(f"largest gap between two copies of one reference cell on recall: {widest}, {gaps[widest]:.3f}")
+print(f"largest gap between copies of one reference cell on recall: {widest}, {gaps[widest]:.3f}")
 assert gaps[widest] > 0.1, "one run per cell is a noisy measurement"
 
 # %% [markdown]
-# Read the table with the copies' spread in mind: two copies of one reference cell, which
+# Read the table with the copies' spread in mind: copies of one reference cell, which
 # differ only in their initial weights, can be further apart on recall than many
 # candidates are from each other (the largest gap is printed above). A single run per
 # candidate cannot rank rules finely, and a winner picked from many noisy runs tends to
