@@ -55,9 +55,10 @@ def rule_coefficients(rules, units: int) -> dict:
         return np.array([[getattr(r, slot) == o for r in rules] for o in SLOTS[slot]],
                         dtype="float32")[:, :, None, None]
 
-    per_input = lambda prefix: np.stack(  # noqa: E731
-        [onehot(f"{prefix}_{j}") for j in range(1, 5)], axis=-1).repeat(H, axis=-1).reshape(
-        len(SLOTS[f"{prefix}_1"]), len(rules), 1, 4 * H)
+    def per_input(prefix):  # the slots act_1..act_4 (or reset_1..4), each over its H columns
+        columns = [np.repeat(onehot(f"{prefix}_{j}"), H, axis=-1) for j in range(1, 5)]
+        return np.concatenate(columns, axis=-1)  # (options, K, 1, 4H)
+
     return {"reset": per_input("reset")[1], "act": per_input("act"),
             **{slot: onehot(slot) for slot in ("comb_A", "memory", "comb_c", "act_c", "comb_h", "carry")}}
 

@@ -70,12 +70,10 @@ def search_roster(copies: int, mutants: int, randoms: int, seed: int = 0) -> Ros
     mutants = check_positive_int(mutants, "mutants", minimum=0)
     randoms = check_positive_int(randoms, "randoms", minimum=0)
     rng = np.random.default_rng(check_seed(seed))
-    names, rules, kinds, parents, bias = [], [], [], [], []
+    cells = []  # (name, rule, kind, parent, initial biases of a1..a4)
     for _ in range(copies):
-        for name, rule, forget in REFERENCES:
-            names.append(name), rules.append(rule), kinds.append("reference"), bias.append([0, 0, forget, 0])
-            parents.append(None)
-    seen = {r.canonical() for r in rules}
+        cells += [(name, rule, "reference", None, [0, 0, forget, 0]) for name, rule, forget in REFERENCES]
+    seen = {rule.canonical() for _, rule, *_ in cells}
     for i in range(mutants + randoms):
         kind = "mutant" if i < mutants else "random"
         parent = ("LSTM", "GRU")[i % 2] if kind == "mutant" else None
@@ -89,8 +87,8 @@ def search_roster(copies: int, mutants: int, randoms: int, seed: int = 0) -> Ros
             raise ValueError(f"{kind}s: could not find {mutants if parent else randoms} distinct {what}")
         seen.add(rule)
         number = i + 1 if kind == "mutant" else i - mutants + 1
-        names.append(f"{kind} {number}"), rules.append(rule), kinds.append(kind), bias.append([0, 0, 0, 0])
-        parents.append(parent)
+        cells.append((f"{kind} {number}", rule, kind, parent, [0, 0, 0, 0]))
+    names, rules, kinds, parents, bias = (list(column) for column in zip(*cells))
     return Roster(names, rules, kinds, parents, np.array(bias, dtype="float32"))
 
 
@@ -180,7 +178,8 @@ def train_bank(bank: CellBank, task: SearchTask, *, steps: int, batch_size: int 
     learning_rate = check_positive(learning_rate, "learning_rate")
     report_every = check_positive_int(report_every, "report_every", minimum=0)
     rng = np.random.default_rng(check_seed(seed))
-    bank.build((None, *task.x.shape[1:])) if not bank.built else None
+    if not bank.built:
+        bank.build((None, *task.x.shape[1:]))
     per_cell = per_cell_mse if task.loss == "mse" else per_cell_crossentropy
     optimizer = keras.optimizers.Adam(learning_rate, clipvalue=1.0)
     optimizer.build(bank.trainable_variables)
