@@ -34,6 +34,7 @@ from course_lib.checks import (
     check_tensor,
     check_token_tensor,
 )
+from course_lib.fitting import build_optimizer
 from course_lib.vocabulary import CaptionTokenizer
 
 __all__ = [
@@ -330,6 +331,7 @@ def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max
         keras.optimizers.Adam(learning_rate),
         keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=tokenizer.PAD_ID),
     )
+    build_optimizer(model, (x[:1], tokens[:1, :-1]))  # Adam's variables now: fit traces its step once
     if run_dir is not None:
         from course_lib.training import fit_resumable
 

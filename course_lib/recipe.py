@@ -249,6 +249,9 @@ def lr_range_test(model, x, y, min_lr: float = 1e-5, max_lr: float = 1.0, steps:
     from course_lib.checks import check_class_targets
 
     check_class_targets(model, y, "y")
+    from course_lib.fitting import build_optimizer
+
+    build_optimizer(model)  # the training step is then traced once, not twice
     rng = np.random.default_rng(check_seed(seed))
     saved = [w.copy() for w in model.get_weights()]
     saved_lr = float(np.asarray(optimizer.learning_rate))

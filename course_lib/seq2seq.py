@@ -23,6 +23,7 @@ from course_lib.checks import (
     check_tensor,
     check_token_tensor,
 )
+from course_lib.fitting import build_optimizer
 from course_lib.vocabulary import Vocabulary
 
 __all__ = [
@@ -414,6 +415,7 @@ def fit_seq2seq(model, arrays, settings, *, epochs=None, verbose=None):
     epochs = check_positive_int(settings.epochs if epochs is None else epochs, "epochs")
     model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate, clipnorm=settings.clipnorm),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=Vocabulary.PAD_ID))
+    build_optimizer(model, [source[:1], target_in[:1]])  # Adam's variables now: fit traces its step once
     history = model.fit([source, target_in], target_out, batch_size=settings.batch_size, epochs=epochs,
                         verbose=settings.verbose if verbose is None else verbose)
     return [float(x) for x in history.history["loss"]]

@@ -35,6 +35,7 @@ import keras
 import numpy as np
 
 from course_lib.checks import check_choice, check_class_targets, check_positive_int
+from course_lib.fitting import build_optimizer
 from course_lib.run_files import (  # the run directory's files and their checks
     BACKUP_DIR,
     BEST_FILE,
@@ -387,6 +388,7 @@ def fit_resumable(
         )
     run = TrainingRun(run_dir=backup.run_dir, initial_epoch=done)
     if done < epochs:
+        build_optimizer(model)  # the training step is then traced once, not twice
         steps = math.ceil(n / batch_size)
         data = _epoch_dataset(xs, y, n, batch_size, seed, done, epochs)
         model.fit(

@@ -27,6 +27,7 @@ from course_lib.checks import (
     check_sequence,
     check_tensor,
 )
+from course_lib.fitting import build_optimizer
 
 __all__ = [
     "cnn_encoder",
@@ -124,6 +125,7 @@ def pretrain_cnn(cnn, images, labels, *, epochs: int = 5, batch_size: int = 32, 
         keras.losses.BinaryCrossentropy(from_logits=True),
         metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="acc")],
     )
+    build_optimizer(cnn)  # Adam's variables now: fit traces its step once
     return cnn.fit(images, labels, batch_size=batch_size, epochs=check_positive_int(epochs, "epochs"), verbose=0)
 
 

@@ -56,6 +56,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course_lib import fitting
 from course_lib.data.digits import load_digits
 
 rng = np.random.default_rng(SEED)
@@ -74,6 +75,7 @@ one_to_one = keras.Sequential(
     name="one_to_one",
 )
 one_to_one.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
+fitting.build_optimizer(one_to_one)  # see lesson 00: fit then traces its step once
 one_to_one.fit(x_train.reshape(-1, 64), y_train, epochs=30, batch_size=64, verbose=0)
 _, acc_1to1 = one_to_one.evaluate(x_test.reshape(-1, 64), y_test, verbose=0)
 print("input", one_to_one.input_shape, "-> output", one_to_one.output_shape, f"  test accuracy {acc_1to1:.3f}")
@@ -128,6 +130,7 @@ one_to_many = keras.Sequential(
     name="one_to_many",
 )
 one_to_many.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy")
+fitting.build_optimizer(one_to_many)
 one_to_many.fit(x_train.reshape(-1, 64), spell_train, epochs=40, batch_size=64, verbose=0)
 
 spelled = one_to_many.predict(x_test.reshape(-1, 64), verbose=0).argmax(-1)  # (n, T_SPELL)
@@ -186,6 +189,7 @@ many_to_one = keras.Sequential(
     name="many_to_one",
 )
 many_to_one.compile(keras.optimizers.Adam(1e-2), "binary_crossentropy", metrics=["accuracy"])
+fitting.build_optimizer(many_to_one)
 many_to_one.fit(xs_train, ylast_train, epochs=6, batch_size=128, verbose=0)
 _, acc_m2o = many_to_one.evaluate(xs_test, ylast_test, verbose=0)
 print("input", many_to_one.input_shape, "-> output", many_to_one.output_shape, f"  test accuracy {acc_m2o:.3f}")
@@ -209,6 +213,7 @@ many_to_many = keras.Sequential(
     name="many_to_many",
 )
 many_to_many.compile(keras.optimizers.Adam(1e-2), "binary_crossentropy")
+fitting.build_optimizer(many_to_many)
 many_to_many.fit(xs_train, ysteps_train[..., None], epochs=6, batch_size=128, verbose=0)
 
 p_steps = many_to_many.predict(xs_test, verbose=0)[..., 0]  # (n, time)
@@ -302,6 +307,7 @@ dec_seq, _ = decoder_gru(dec_embed(dec_tokens), initial_state=enc_state)  # (bat
 readout = keras.layers.Dense(13, activation="softmax")
 seq2seq = keras.Model([enc_tokens, dec_tokens], readout(dec_seq), name="seq2seq")
 seq2seq.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
+fitting.build_optimizer(seq2seq)
 seq2seq.fit([src_train, dec_train], tgt_train, epochs=8, batch_size=128, verbose=0)
 print("inputs", [tuple(i.shape) for i in seq2seq.inputs], "-> output", seq2seq.output.shape)
 

@@ -47,7 +47,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from course_lib import metrics
+from course_lib import fitting, metrics
 from course_lib import numpy_rnn as nr
 from course_lib.data import text as textdata
 from course_lib.decoding import sample_next
@@ -263,7 +263,7 @@ def char_lm(stateful, batch_shape=(B, L), vocab_size=None, cell=keras.layers.GRU
     ])
     model.compile(keras.optimizers.Adam(1e-2, global_clipnorm=1.0),
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=False)
-    return model
+    return fitting.build_optimizer(model)  # Adam's variables now: fit traces its step once (lesson 00)
 
 
 class TrainingClock(keras.callbacks.Callback):

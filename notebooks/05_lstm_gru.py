@@ -66,7 +66,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib import cells, plots
+from course_lib import cells, fitting, plots
 
 
 def sigmoid(a):
@@ -284,7 +284,10 @@ def train_on_task(kind, x, y, head, loss, stop, metrics=(), max_steps=None, prep
     model = keras.Sequential([keras.Input(x.shape[1:], dtype=x.dtype), *head(kind)])
     if prepare is not None:
         prepare(model)
-    model.compile(keras.optimizers.Adam(LR, clipnorm=1.0), loss, metrics=list(metrics))
+    # CHECK_EVERY updates per call into the compiled graph (the same updates, less Python
+    # between them); Adam's variables created now, so fit traces its step once (lesson 00).
+    model.compile(keras.optimizers.Adam(LR, clipnorm=1.0), loss, metrics=list(metrics), steps_per_execution=CHECK_EVERY)
+    fitting.build_optimizer(model)
     # The examples are independent random draws, so consecutive slices are random batches:
     # cut them once (cheap) instead of shuffling example by example.
     n = len(x) // BATCH

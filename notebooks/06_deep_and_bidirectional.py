@@ -46,6 +46,8 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course_lib import fitting
+
 N, T, D, H, LAYERS = 16, 10, 4, 8, 3
 rng = np.random.default_rng(SEED)
 x = rng.normal(size=(N, T, D)).astype("float32")  # x: (batch, time, features)
@@ -148,6 +150,7 @@ def tagger(bidirectional):
         keras.layers.Dense(1, activation="sigmoid"),
     ])
     model.compile(keras.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
+    fitting.build_optimizer(model)  # Adam's variables now: fit traces its step once (lesson 00)
     model.fit(x_tag, y_tag[..., None], batch_size=64, epochs=6, verbose=0)
     return model.evaluate(x_tag_test, y_tag_test[..., None], batch_size=1000, verbose=0)[1]
 
@@ -194,7 +197,7 @@ def char_lm(bidirectional):
         keras.layers.Dense(lm_vocab.size),
     ])
     model.compile(keras.optimizers.Adam(0.01), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    model.fit(lm_train[:, :-1], lm_train[:, 1:], batch_size=64, epochs=3, verbose=0)
+    fitting.build_optimizer(model).fit(lm_train[:, :-1], lm_train[:, 1:], batch_size=64, epochs=3, verbose=0)
     return model
 
 
@@ -250,6 +253,7 @@ digit_rnn = keras.Sequential([
 ])
 digit_rnn.compile(keras.optimizers.Adam(0.005), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
+fitting.build_optimizer(digit_rnn)
 digit_history = digit_rnn.fit(xd_train, yd_train, batch_size=32, epochs=40, verbose=0,
                               validation_data=(xd_test, yd_test))
 digit_acc = digit_rnn.evaluate(xd_test, yd_test, verbose=0)[1]
@@ -339,6 +343,7 @@ assert len(y_fc_test) == TEST_YEARS and np.allclose(y_fc_test, series[split:])
 keras.utils.set_random_seed(SEED)
 forecaster = keras.Sequential([keras.Input((WINDOW, 1)), keras.layers.LSTM(32), keras.layers.Dense(1)])
 forecaster.compile(keras.optimizers.Adam(0.005), "mse")
+fitting.build_optimizer(forecaster)
 forecaster.fit(train_ds, epochs=60, shuffle=False, verbose=0)  # the dataset shuffles itself
 
 pred = forecaster.predict(x_fc_test, verbose=0)[:, 0] * scale

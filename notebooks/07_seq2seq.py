@@ -170,7 +170,9 @@ assert abs(masked - np.log(len(tgt_vocab))) < 0.3
 # ## 4. Training
 #
 # `seq2seq.fit_seq2seq` compiles the model with the settings' optimizer and Keras' masked
-# cross-entropy, then calls `model.fit` on the teacher-forced arrays:
+# cross-entropy, creates Adam's variables before training (`build_optimizer`, lesson 00: the
+# training step is then traced once, not twice), then calls `model.fit` on the
+# teacher-forced arrays:
 
 # %%
 source = inspect.getsource(seq2seq.fit_seq2seq)

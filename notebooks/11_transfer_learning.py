@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
-from course_lib import vision
+from course_lib import fitting, vision
 from course_lib.data.digits import load_digits, split_by_class, upsample
 from course_lib.data.scenes import SHAPES, make_scenes
 
@@ -113,6 +113,7 @@ keras.utils.set_random_seed(SEED)
 backbone = make_backbone()
 source_model = keras.Sequential([backbone, keras.layers.Dense(5)])
 source_model.compile(optimizer=keras.optimizers.Adam(3e-3), loss=cross_entropy(), metrics=["accuracy"])
+fitting.build_optimizer(source_model)  # Adam's variables now: fit traces its step once (lesson 00)
 source_model.fit(x_src, y_src, batch_size=64, epochs=3 * (3 if SCALE == "full" else 1), verbose=0)
 source_acc = source_model.evaluate(x_src_te, y_src_te, verbose=0)[1]
 pretrained = backbone.get_weights()
@@ -158,7 +159,7 @@ def transfer_model(bn_inference=True, lr=1e-3):
     features = body(inputs)
     model = keras.Model(inputs, keras.layers.Dense(5)(features))
     model.compile(optimizer=keras.optimizers.Adam(lr), loss=cross_entropy(), metrics=["accuracy"])
-    return model, body
+    return fitting.build_optimizer(model), body
 
 
 def reset(model, body, start, backbone_weights=None):
@@ -308,6 +309,7 @@ body_call = make_backbone()
 inputs = keras.Input((CANVAS, CANVAS, 1))
 call_model = keras.Model(inputs, keras.layers.Dense(5)(body_call(inputs, training=False)))
 call_model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=cross_entropy())
+fitting.build_optimizer(call_model)
 body_call.set_weights(pretrained)
 call_model.fit(x_tgt[:128], y_tgt[:128], batch_size=32, epochs=1, verbose=0)  # four steps
 drift_call = np.abs(moving_stats(body_call) - pretrained_stats).max()

@@ -51,7 +51,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from course_lib import callbacks, parallel_mlps, plots, recipe
+from course_lib import callbacks, fitting, parallel_mlps, plots, recipe
 from course_lib.data import digits
 
 (x_train_full, y_train_full), (x_test, y_test) = digits.load_digits(seed=SEED)
@@ -83,7 +83,7 @@ def compile_mlp(model, optimizer):
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    return model
+    return fitting.build_optimizer(model)  # Adam's variables now: fit traces its step once (lesson 00)
 
 
 # %% [markdown]

@@ -55,7 +55,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib import glimpses, metrics, plots
+from course_lib import fitting, glimpses, metrics, plots
 from course_lib.data import cluttered, digits, mnist
 
 SIZES = glimpses.SETTINGS[SCALE]  # canvas, clutter, windows and training budget of this scale
@@ -187,6 +187,7 @@ def fit(model, x, y, epochs, name):
     if SCALE == "full":  # runs/13_<name> in the data cache: a disconnect resumes from the last epoch
         return full_scale.resumable_fit(model, x, y, name=f"13_{name}", epochs=epochs, seed=SEED,
                                         cpu_seconds_per_step=CPU_SECONDS_PER_STEP[name]).history
+    fitting.build_optimizer(model, x[:1])  # weights and Adam's variables now: fit traces its step once
     return model.fit(x, y, batch_size=64, epochs=epochs, verbose=0).history
 
 

@@ -25,6 +25,7 @@ from course_lib import (
     checks,
     decoding,
     env,
+    fitting,
     glimpses,
     gradcheck,
     metrics,
@@ -536,6 +537,7 @@ CASES.update({
     "callbacks.WeightEMA": (callbacks.WeightEMA, lambda: dict(momentum=0.9)),
     "run_files.read_run_state": (run_files.read_run_state, lambda: dict(run_dir=run_dir())),
     "training.ResumableBackup": (training.ResumableBackup, lambda: dict(run_dir=workdir() / "rb", monitor="val_loss")),
+    "fitting.build_optimizer": (fitting.build_optimizer, lambda: dict(model=_tiny_classifier(), sample=floats(1, 3))),
     "training.fit_resumable": (training.fit_resumable, lambda: dict(
         model=_tiny_classifier(), x=floats(8, 3), y=RNG.integers(0, 2, 8), run_dir=_fresh_dir(),
         epochs=1, batch_size=4, monitor="loss")),
