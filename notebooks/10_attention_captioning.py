@@ -11,7 +11,9 @@
 #
 # **Covers:** attention for image captioning (the EECS498 lecture 13 notes): grid
 # features, alignment scores $f_{att}(s_{t-1}, g_{ij})$, softmax over positions, the
-# context vector $c_t$, per-word attention maps ("bird" → the bird, "water" → the water).
+# context vector $c_t$, per-word attention maps ("bird" → the bird, "water" → the water);
+# attention for question answering (Show, Ask, Attend, and Answer), for speech (Listen,
+# Attend and Spell), and the fovea and saccades that motivate it.
 
 # %% tags=["parameters"]
 SCALE = "lesson"  # "lesson": small, offline, about a minute on a CPU. "full": real datasets, use a GPU.
@@ -58,7 +60,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib import captioning, vision, vocabulary
+from course_lib import captioning, fitting, vision, vocabulary
 from course_lib.data.scenes import make_scenes
 
 N_TRAIN, N_TEST, IMAGE, MAX_LEN = 2000, 400, 32, 21
@@ -291,7 +293,115 @@ assert gap[3] > gap[1], "the gain grows with the number of objects"
 assert abs(gap[1]) < 6, "on one-object scenes the two are about the same"
 
 # %% [markdown]
-# ## 7. Full scale: Flickr8k with a MobileNetV2 grid
+# ## 7. Attention without a sequence: answering a question about the scene
+#
+# Attention needs a *query* and a set of *positions* to score against it; nothing in it
+# needs an output sequence. In visual question answering the query is a question. "Show,
+# Ask, Attend, and Answer" (Kazemi & Elqursh, 2017) encodes the question with an LSTM,
+# uses its last state to score the cells of the CNN grid, and classifies the answer from
+# the attended context and the question vector: one attention map per question, no
+# decoder. `course_lib.answering.AttendAndAnswer` is that model at our scale.
+#
+# We ask two kinds of questions, each only where it has exactly one answer:
+# `what colour is the <shape>` (the shape occurs once in the scene) and
+# `what shape is the <colour> one` (the colour occurs once). To answer the first, the
+# model must find the object with that shape and read its colour, so the question
+# decides where it should look. The baseline is the same model with the grid *averaged*
+# instead of attended (`attend=False`): it gets the same features, the same question
+# encoder and the same training, and only loses the choice of where to look.
+
+# %%
+from course_lib import answering
+
+q_train, q_test = answering.make_questions(train), answering.make_questions(test)
+question_vocab = answering.question_vocabulary()
+qx_train, qx_test = question_vocab.encode(q_train.words), question_vocab.encode(q_test.words)
+print(f"{len(q_train)} training and {len(q_test)} held-out questions, e.g.:")
+for j in range(3):
+    print(f"  scene {q_test.image[j]}: {' '.join(q_test.words[j])}?  {answering.ANSWERS[q_test.answer[j]]}")
+
+answerers, qa_accuracy = {}, {}
+multi = test.n_objects[q_test.image] > 1  # questions about scenes with more than one object
+for name, attend in (("attention", True), ("averaged grid", False)):
+    keras.utils.set_random_seed(SEED)
+    model = answering.AttendAndAnswer(question_vocab.size, len(answering.ANSWERS), units=32, attend=attend)
+    model.compile(keras.optimizers.Adam(3e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    fitting.build_optimizer(model, [g_train[:1], qx_train[:1]])
+    t0 = time.perf_counter()
+    model.fit([g_train[q_train.image], qx_train], q_train.answer, batch_size=64, epochs=10, verbose=0)
+    right = model.predict([g_test[q_test.image], qx_test], batch_size=512, verbose=0).argmax(-1) == q_test.answer
+    answerers[name], qa_accuracy[name] = model, (right.mean(), right[multi].mean())
+    print(f"{name:>13}: held-out accuracy {right.mean():.3f}, on scenes with 2–3 objects "
+          f"{right[multi].mean():.3f} (trained in {time.perf_counter() - t0:.0f} s)")
+print(f"always answering the most frequent answer: {np.bincount(q_test.answer).max() / len(q_test):.3f}")
+assert qa_accuracy["attention"][0] > 0.95, "attention answers almost every question"
+errors = {name: 1 - acc[1] for name, acc in qa_accuracy.items()}  # error rates on scenes with 2–3 objects
+print(f"errors on scenes with 2–3 objects: attention {errors['attention']:.1%}, averaged grid "
+      f"{errors['averaged grid']:.1%}")
+assert errors["attention"] < 0.5 * errors["averaged grid"], "fewer than half the errors of the average on busy scenes"
+
+# %% [markdown]
+# The averaged grid does far better than the most frequent answer: lesson 09's CNN was
+# trained to name the colour–shape *pairs* in a scene, so even the average of its cells
+# says which pairs are present. Attention still makes fewer than half as many errors on
+# the scenes with several objects, and it shows where each answer came from.
+#
+# Where does it look? For every held-out question we measure the share of its attention
+# map on the pixel mask of the object asked about, as in section 5, and, in scenes with
+# more than one object, the share on each of the *other* objects. If the question steers
+# the attention, the first is large and the second small.
+
+# %%
+_, qa_alpha = answerers["attention"]([g_test[q_test.image], qx_test], return_attention=True)
+qa_alpha = keras.ops.convert_to_numpy(qa_alpha)  # (questions, 8, 8)
+asked_mask = test.masks[q_test.image, q_test.obj]  # (questions, 32, 32)
+on_asked = metrics.attention_on_mask(qa_alpha, asked_mask)
+asked_share = asked_mask.mean(axis=(1, 2))
+on_other = np.full(len(q_test), np.nan)  # mean share on each other object of the scene
+for j in np.flatnonzero(multi):
+    i, others = q_test.image[j], [k for k in range(test.n_objects[q_test.image[j]]) if k != q_test.obj[j]]
+    on_other[j] = np.mean([metrics.attention_on_mask(qa_alpha[j], test.masks[i, k]) for k in others])
+print(f"attention on the object asked about {on_asked.mean():.3f}, its area share {asked_share.mean():.3f} "
+      f"({on_asked.mean() / asked_share.mean():.1f}×)")
+print(f"scenes with 2–3 objects: on the object asked about {on_asked[multi].mean():.3f}, "
+      f"on each other object {np.nanmean(on_other):.3f}; asked > other for "
+      f"{np.mean(on_asked[multi] > on_other[multi]):.1%} of the questions")
+assert on_asked.mean() > 4 * asked_share.mean(), "the attention lands on the object asked about"
+assert np.mean(on_asked[multi] > on_other[multi]) > 0.9, "the question, not the image alone, decides where"
+
+# %%
+scene = int(np.flatnonzero(np.bincount(q_test.image, minlength=len(test)) == 6)[0])  # 3 objects, 2 questions each
+asked = np.flatnonzero(q_test.image == scene)
+logits, maps = answerers["attention"]([g_test[q_test.image[asked]], qx_test[asked]], return_attention=True)
+fig, axes = plt.subplots(1, len(asked) + 1, figsize=(2.1 * (len(asked) + 1), 2.5))
+axes[0].imshow(test.images[scene])
+axes[0].set_title("scene", fontsize=8)
+axes[0].axis("off")
+for ax, j, alpha, guess in zip(axes[1:], asked, keras.ops.convert_to_numpy(maps), np.argmax(logits, axis=-1)):
+    question = " ".join(q_test.words[j][1:])
+    plots.plot_image_attention(test.images[scene], alpha, ax=ax, title=f"{question}?\n→ {answering.ANSWERS[guess]}")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# One scene, several questions: each map lights up the object its question names, and
+# the same image is read differently for each. Where the pooled grid had to carry every
+# object's colour and shape at once, the attended context carries one object's, the one
+# the question chose — the same argument as for the caption words, now with a question
+# as the query.
+#
+# **The same idea beyond images.** *Listen, Attend and Spell* (Chan et al., 2016)
+# transcribes speech with it: a pyramidal bidirectional LSTM (the "listener") turns the
+# audio frames into a shorter sequence of features, and a decoder (the "speller") attends
+# over them to emit one character at a time, as lesson 08's translator attends over
+# source words. **And the motivation.** Our eyes see sharply only in the fovea, a small
+# central spot of the retina; we take in a scene by moving the eyes in quick jumps
+# (saccades) and looking at one part after another. An attention map is the soft version
+# of choosing where to fixate; lesson 13 goes the other way, with a model that looks
+# through a few small windows, one after another, and decides where to look next.
+
+# %% [markdown]
+# ## 8. Full scale: Flickr8k with a MobileNetV2 grid
 #
 # With `SCALE = "full"`, MobileNetV2 (ImageNet weights, head removed) turns each 224×224
 # photo into a 7×7×1280 grid, computed once and cached on disk; the same
@@ -335,6 +445,10 @@ if SCALE == "full":
 # - On the same held-out scenes, attention is at least as good as lesson 09's pooled
 #   vector overall and much better on scenes with three objects; on one-object scenes
 #   it is no better.
+# - Attention needs a query, not an output sequence: with a question as the query, one
+#   map per question lands on the object asked about, and the same scene is read
+#   differently for each question; averaging the grid instead makes more than twice as
+#   many errors on scenes with several objects.
 #
 # ## Exercises
 #
@@ -353,3 +467,6 @@ if SCALE == "full":
 # 6. (A change to `course_lib`.) `course_lib/data/scenes.py` fixes three columns and at
 #    most three objects (`N_COLUMNS`, `MAX_OBJECTS`). Allow four of each, extend the
 #    caption grammar, and compare with lesson 09 again: does the gap widen?
+# 7. In section 7, train `answering.AttendAndAnswer` on the colour questions only
+#    (`q_train.kind == "colour"`) and test it on the shape questions. What does it answer,
+#    and where does it look?

@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from course_lib import (
+    answering,
     attention,
     callbacks,
     captioning,
@@ -162,6 +163,16 @@ def show_and_tell():
 def show_attend_tell():
     return captioning.ShowAttendTell(caption_tok().size, embed_dim=4, units=6,
                                      feature_dim=5, attention_units=3)
+
+
+@functools.cache
+def attend_and_answer():
+    return answering.AttendAndAnswer(answering.question_vocabulary().size, len(answering.ANSWERS), units=4)
+
+
+def _questions():
+    q = answering.make_questions(scenes.make_scenes(3, image_size=24, seed=0))
+    return answering.question_vocabulary().encode(q.words[:2])
 
 
 @functools.cache
@@ -510,6 +521,13 @@ CASES.update({
         vocab_size=V, embed_dim=4, units=6, feature_dim=5, attention_units=3, init_state="mean")),
     "captioning.ShowAttendTell.call": (_call(show_attend_tell, "inputs"), lambda: dict(
         inputs=(floats(N, 2, 2, 5), caption_tok().encode_captions(["a red ball", "a blue box"], max_len=5)))),
+    "answering.make_questions": (answering.make_questions, lambda: dict(
+        scenes=scenes.make_scenes(3, image_size=24, seed=0))),
+    "answering.question_vocabulary": (answering.question_vocabulary, dict),
+    "answering.AttendAndAnswer": (answering.AttendAndAnswer, lambda: dict(
+        vocab_size=answering.question_vocabulary().size, n_answers=len(answering.ANSWERS), units=4, attend=True)),
+    "answering.AttendAndAnswer.call": (_call(attend_and_answer, "inputs"), lambda: dict(
+        inputs=(floats(2, 2, 2, 5), _questions()), return_attention=True)),
     "captioning.fit_captioner": (captioning.fit_captioner, lambda: dict(
         model=show_and_tell(), features=floats(2, 5), captions=[["a red ball"], ["a blue box"]],
         tokenizer=caption_tok(), max_len=6, epochs=1, batch_size=2)),
@@ -665,6 +683,7 @@ NOT_SWEPT = {
     "dates.DatePairs": "a dataclass returned by make_date_pairs",
     "dates.DateTask": "a dataclass returned by load_task",
     "scenes.Scenes": "a dataclass returned by make_scenes",
+    "answering.SceneQuestions": "a dataclass returned by make_questions",
     "cluttered.Cluttered": "a NamedTuple returned by clutter",
     "cell_search.SearchTask": "a dataclass returned by search_task",
     "cell_search.Roster": "a dataclass returned by search_roster",
