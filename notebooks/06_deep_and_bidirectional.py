@@ -156,7 +156,7 @@ def tagger(*bidirectional):
     return model.evaluate(x_tag_test, y_tag_test[..., None], batch_size=1000, verbose=0)[1], model
 
 
-(acc_uni, _), (acc_bi, _) = tagger(False), tagger(True)
+(acc_uni, _), (acc_bi, single_bi) = tagger(False), tagger(True)
 print(f"per-step accuracy: unidirectional {acc_uni:.3f} (ceiling {causal_ceiling:.3f}), bidirectional {acc_bi:.3f}")
 assert acc_bi > 0.97
 assert acc_uni < causal_ceiling + 0.02  # it cannot beat the ceiling ...
@@ -168,15 +168,21 @@ assert acc_bi - acc_uni > 0.15
 # layer already receive, at step `t`, a backward state that has read `x_T … x_t`. So one
 # bidirectional layer at the bottom is enough to give every layer above it the future.
 # Large translation encoders use exactly this: GNMT (Wu et al., 2016) makes only the
-# bottom encoder layer bidirectional, so that the unidirectional layers above can start
-# on step `t` as soon as the layer below has produced it, each layer on its own GPU.
+# bottom encoder layer bidirectional. A bidirectional layer has its first output only
+# after it has read the whole sequence; a unidirectional layer can work on step `t` as
+# soon as the layer below has produced it. So the unidirectional layers above the
+# bottom one run at the same time, each a few steps behind the one below, each on its
+# own GPU.
 # We measure a two-layer stack, bidirectional at the bottom and unidirectional on top,
 # against the one-layer models above.
 
 # %%
 acc_mixed, mixed = tagger(True, False)
-print(f"per-step accuracy: bidirectional bottom + unidirectional top {acc_mixed:.3f} "
-      f"({mixed.count_params():,} parameters; the one bidirectional layer: {acc_bi:.3f})")
+print(f"per-step accuracy: bidirectional bottom + unidirectional top {acc_mixed:.3f} ({mixed.count_params():,} "
+      f"parameters); one bidirectional layer {acc_bi:.3f} ({single_bi.count_params():,} parameters)")
+kinds = [type(layer).__name__ for layer in mixed.layers]
+print("layers, bottom first:", kinds)
+assert kinds[1:3] == ["Bidirectional", "GRU"], "the bidirectional layer is the bottom one"
 assert acc_mixed > 0.97, "the top layer gets the future through the bottom layer's backward half"
 assert acc_mixed - acc_uni > 0.15
 

@@ -525,7 +525,8 @@ CASES.update({
         scenes=scenes.make_scenes(3, image_size=24, seed=0))),
     "answering.question_vocabulary": (answering.question_vocabulary, dict),
     "answering.AttendAndAnswer": (answering.AttendAndAnswer, lambda: dict(
-        vocab_size=answering.question_vocabulary().size, n_answers=len(answering.ANSWERS), units=4, attend=True)),
+        vocab_size=answering.question_vocabulary().size, n_answers=len(answering.ANSWERS), units=4, attend=True,
+        embed_dim=3, hidden=5)),
     "answering.AttendAndAnswer.call": (_call(attend_and_answer, "inputs"), lambda: dict(
         inputs=(floats(2, 2, 2, 5), _questions()), return_attention=True)),
     "captioning.fit_captioner": (captioning.fit_captioner, lambda: dict(

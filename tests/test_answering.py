@@ -48,7 +48,7 @@ def test_the_vocabulary_encodes_every_question_and_refuses_other_words(scenes):
         vocab.encode([["what", "size", "is", "the", "circle"]])
 
 
-def test_attention_map_sums_to_one_and_the_baseline_has_none(scenes):
+def test_attention_map_sums_to_one_and_the_baseline_is_uniform(scenes):
     vocab = answering.question_vocabulary()
     q = answering.make_questions(scenes)
     grid = np.random.default_rng(0).normal(size=(4, 3, 3, 5)).astype("float32")
@@ -64,8 +64,9 @@ def test_attention_map_sums_to_one_and_the_baseline_has_none(scenes):
                    return_attention=True)
     assert np.abs(np.asarray(two[0]) - np.asarray(two[1])).max() > 1e-6
     pooled = answering.AttendAndAnswer(vocab.size, len(answering.ANSWERS), units=8, attend=False)
-    out, none = pooled((grid, ids), return_attention=True)
-    assert none is None and tuple(out.shape) == (4, len(answering.ANSWERS))
+    out, uniform = pooled((grid, ids), return_attention=True)
+    assert tuple(out.shape) == (4, len(answering.ANSWERS))
+    np.testing.assert_allclose(np.asarray(uniform), np.full((4, 3, 3), 1 / 9), atol=1e-7)
     assert not any("attention" in w.path for w in pooled.weights), "the baseline has no attention weights"
 
 
@@ -85,7 +86,7 @@ def test_the_model_learns_and_reloads_with_safe_mode(tmp_path, scenes):
     model.save(path)
     again = keras.models.load_model(path, safe_mode=True)
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5)
-    assert again.get_config()["attend"] is True
+    assert again.get_config()["attend"] is True and again.get_config()["hidden"] == 64
 
 
 def test_bad_inputs_name_the_argument(scenes):
@@ -96,6 +97,8 @@ def test_bad_inputs_name_the_argument(scenes):
         answering.AttendAndAnswer(vocab.size, 7, attend="yes")
     with pytest.raises(ValueError, match="vocab_size"):
         answering.AttendAndAnswer(2, 7)
+    with pytest.raises(ValueError, match="hidden"):
+        answering.AttendAndAnswer(vocab.size, 7, hidden=0)
     model = answering.AttendAndAnswer(vocab.size, 7, units=4)
     grid = np.zeros((2, 3, 3, 5), "float32")
     with pytest.raises(TypeError, match="inputs"):
