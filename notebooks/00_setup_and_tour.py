@@ -121,11 +121,11 @@ assert test_mse < 0.05 * baseline_mse, "the RNN should learn to count far better
 # | 03 | character language model | the "hello" model, embeddings, a NumPy char-RNN, truncated BPTT, sampling with temperature, bits per character, a hidden unit that tracks code structure | min-char-rnn, interpretable cells |
 # | 04 | gradient flow | ‖∂h_T/∂h_t‖ vs. distance, singular values of W_hh, tanh/sigmoid derivatives, exploding gradients and clipping | vanishing / exploding gradients |
 # | 05 | LSTM and GRU | cells from scratch with parity to Keras, gates over time, parameter counts, the adding and recall tasks vs. length | LSTM, GRU, peepholes |
-# | 06 | deep and bidirectional | stacked RNNs and their state shapes, bidirectional tagging, digits read row by row, sunspot forecasting | multi-layer and bidirectional RNNs |
+# | 06 | deep and bidirectional | stacked RNNs and their state shapes, bidirectional tagging (also with only the bottom layer bidirectional), why a language model cannot be bidirectional, digits read row by row, sunspot forecasting | multi-layer and bidirectional RNNs |
 # | 07 | seq2seq | encoder–decoder translation of dates between languages, teacher forcing, greedy and beam search, the bottleneck | sequence-to-sequence |
 # | 08 | attention | Bahdanau attention from scratch, alignment heatmaps checked against the truth, quality vs. length | attention in seq2seq |
 # | 09 | image captioning | CNN features + RNN decoder, `<start>`/`<end>`, beam search, BLEU, failure cases | captioning |
-# | 10 | attention captioning | Show, Attend and Tell: where the decoder looks, scored against object masks | spatial attention |
+# | 10 | attention captioning | Show, Attend and Tell: where the decoder looks, scored against object masks; a question as the query of the attention (visual question answering) | spatial attention |
 # | 11 | transfer learning | feature extraction vs. fine-tuning vs. scratch as the target data shrinks; BatchNorm in inference mode | transfer learning |
 # | 12 | training recipe | initial loss, overfitting a batch, LR range test, random vs. grid search, dropout on a linear scale, training longer, learning-curve diagnosis, ensembles, snapshots, EMA | the training recipe |
 # | 13 | RNNs beyond sequences | classifying a cluttered digit from a few glimpses an RNN places, DRAW's read/write window, an RNN that draws a digit step by step | RNNs on non-sequential data |
