@@ -352,8 +352,8 @@ assert qa_errors["attention"] < 0.5 * qa_errors["averaged grid"], "and attention
 
 # %% [markdown]
 # The averaged grid does far better than the most frequent answer: lesson 09's CNN was
-# trained to name the colour–shape *pairs* in a scene, from exactly this average of its
-# cells, so the average says which pairs are present, and that decides the answer.
+# trained to name the colour–shape *pairs* in a scene from the average of its cells, so
+# an average of the cells says which pairs are present, and that decides the answer.
 # Attention still makes several times fewer errors on the scenes with several objects,
 # and it shows where each answer came from.
 #
