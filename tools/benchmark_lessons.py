@@ -76,6 +76,8 @@ def rising_tagger(bidirectional=True):
     import keras
     import numpy as np
 
+    from course_lib import fitting
+
     def tags(n, seed):
         digits = np.random.default_rng(seed).integers(0, 10, size=(n, 20))
         out = np.zeros_like(digits)
@@ -91,8 +93,6 @@ def rising_tagger(bidirectional=True):
                                   keras.layers.Bidirectional(rnn) if bidirectional else rnn,
                                   keras.layers.Dense(1, activation="sigmoid")])
         model.compile(keras.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
-        from course_lib import fitting
-
         fitting.build_optimizer(model)
         return epochs, _train(model, x, y, batch_size=64, max_epochs=epochs,
                               score=lambda m: m.evaluate(x_te, y_te, batch_size=1000, verbose=0)[1])
@@ -115,7 +115,7 @@ def question_answerer():
     """10, section 7: the attend-and-answer model; asserted: held-out accuracy > 0.95."""
     import keras
 
-    from course_lib import answering, vision
+    from course_lib import answering, fitting, vision
     from course_lib.data.scenes import make_scenes
 
     train, test = make_scenes(2000, image_size=32, seed=SEED), make_scenes(400, image_size=32, seed=SEED + 1000)
@@ -130,8 +130,6 @@ def question_answerer():
         keras.utils.set_random_seed(SEED)
         model = answering.AttendAndAnswer(vocab.size, len(answering.ANSWERS), units=32)
         model.compile(keras.optimizers.Adam(3e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-        from course_lib import fitting
-
         fitting.build_optimizer(model, [x[0][:1], x[1][:1]])
         return epochs, _train(model, x, q.answer, batch_size=64, max_epochs=epochs,
                               score=lambda m: (m.predict(x_te, batch_size=512, verbose=0).argmax(-1)
