@@ -626,6 +626,8 @@ CASES.update({
     "tasks.adding_problem": (tasks.adding_problem, lambda: dict(n=3, T=5, seed=0)),
     "tasks.recall_task": (tasks.recall_task, lambda: dict(n=3, T=8, num_symbols=4, seed=0)),
     "tasks.recall_chance_accuracy": (tasks.recall_chance_accuracy, lambda: dict(num_symbols=4)),
+    "tasks.rising_tags": (tasks.rising_tags, lambda: dict(n=3, length=5, seed=0)),
+    "tasks.rising_tags_causal_ceiling": (tasks.rising_tags_causal_ceiling, lambda: dict(length=5)),
     "text.normalize_text": (text.normalize_text, lambda: dict(text="héllo\x00", replacement="?")),
     "text.python_docs_text": (text.python_docs_text, lambda: dict(max_chars=500)),
     "text.stdlib_source_text": (text.stdlib_source_text, lambda: dict(max_chars=500)),

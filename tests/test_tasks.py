@@ -10,6 +10,8 @@ from course_lib.data.tasks import (
     adding_problem,
     recall_chance_accuracy,
     recall_task,
+    rising_tags,
+    rising_tags_causal_ceiling,
 )
 
 
@@ -64,6 +66,19 @@ def test_recall_task():
 def test_bad_arguments(call, err, match):
     with pytest.raises(err, match=match):
         call()
+
+
+def test_rising_tags_and_their_causal_ceiling():
+    x, y = rising_tags(3000, 12, seed=4)
+    assert x.shape == y.shape == (3000, 12) and x.dtype == y.dtype == np.int32
+    np.testing.assert_array_equal(y[:, :-1], x[:, 1:] > x[:, :-1])
+    assert (y[:, -1] == 0).all() and x.min() == 0 and x.max() == 9
+    # the best causal guess: "rising" after a digit below 5, else "not rising"
+    guess = np.zeros_like(y)
+    guess[:, :-1] = x[:, :-1] < 5
+    assert abs((guess == y).mean() - rising_tags_causal_ceiling(12)) < 0.01
+    with pytest.raises(ValueError, match="length"):
+        rising_tags(3, 1)
 
 
 def test_marked_recall_task():

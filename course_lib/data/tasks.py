@@ -1,8 +1,10 @@
-"""Synthetic long-memory tasks: the adding problem and the recall task (generated, seeded).
+"""Synthetic sequence tasks (generated, seeded): two long-memory tasks and one that needs the future.
 
-Both tasks put the information the answer needs near the *start* of a sequence and ask
-for the answer at its *end*, so a model only solves them if it carries information over
-``T`` steps. Every generator is vectorised (one NumPy call per array, no Python loop over
+The adding problem and the recall task put the information the answer needs near the
+*start* of a sequence and ask for the answer at its *end*, so a model only solves them if
+it carries information over ``T`` steps. The rising-digit tags (lesson 06) ask at every
+step about the *next* input, so only a model that reads the future solves them.
+Every generator is vectorised (one NumPy call per array, no Python loop over
 examples) and takes a ``seed``, so a lesson gets the same data on every run.
 """
 
@@ -12,7 +14,8 @@ import numpy as np
 
 from course_lib.checks import check_positive_int, check_seed
 
-__all__ = ["ADDING_BASELINE_MSE", "adding_problem", "recall_chance_accuracy", "recall_task"]
+__all__ = ["ADDING_BASELINE_MSE", "adding_problem", "recall_chance_accuracy", "recall_task", "rising_tags",
+           "rising_tags_causal_ceiling"]
 
 #: MSE of always predicting the mean (1.0) on the adding problem: the variance of the sum
 #: of two independent U(0, 1) numbers, 2 · 1/12 = 1/6.
@@ -98,3 +101,38 @@ def recall_chance_accuracy(num_symbols: int) -> float:
     """Accuracy of guessing on the recall task: ``1 / num_symbols``."""
     num_symbols = check_positive_int(num_symbols, "num_symbols", minimum=2)
     return 1.0 / num_symbols
+
+
+def rising_tags(n: int, length: int, seed: int = 0):
+    """Digits 0–9 tagged 1 where the *next* digit is larger (the last step is tagged 0).
+
+    Args:
+        n: number of sequences, >= 1.
+        length: steps per sequence, >= 2.
+        seed: seed of the generator.
+
+    Returns:
+        ``x: (n, length) int32`` digits and ``y: (n, length) int32`` tags.
+
+    Example:
+        >>> x, y = rising_tags(1, 5, seed=0)
+        >>> bool((y[0, :-1] == (x[0, 1:] > x[0, :-1])).all()) and int(y[0, -1]) == 0
+        True
+    """
+    n = check_positive_int(n, "n")
+    length = check_positive_int(length, "length", minimum=2)
+    digits = np.random.default_rng(check_seed(seed)).integers(0, 10, size=(n, length))
+    tags = np.zeros_like(digits)
+    tags[:, :-1] = digits[:, 1:] > digits[:, :-1]
+    return digits.astype("int32"), tags.astype("int32")
+
+
+def rising_tags_causal_ceiling(length: int) -> float:
+    """The best per-step accuracy on ``rising_tags`` of a model that sees only the past.
+
+    After digit d the next one is larger with probability (9 − d)/10, so the best guess
+    is right with probability max(9 − d, d + 1)/10: 0.75 on average over d. The last
+    step (always 0) is right for sure: ``(0.75 · (length − 1) + 1) / length``.
+    """
+    length = check_positive_int(length, "length", minimum=2)
+    return (0.75 * (length - 1) + 1.0) / length
