@@ -6,8 +6,8 @@
 # **Goals.** Build the LSTM, the peephole LSTM and the GRU from their equations as Keras
 # cells, prove they compute exactly what `keras.layers.LSTM` and `keras.layers.GRU`
 # compute, count their parameters, measure on the adding problem and the recall task how
-# far back each kind of recurrent network can remember, and watch the gates of a trained
-# LSTM open and close.
+# far back each kind of recurrent network can remember, measure what the gates cost in
+# time and in training memory, and watch the gates of a trained LSTM open and close.
 #
 # **Covers:** LSTM gates and the cell state (CS231n lecture 10, the RNN/LSTM/GRU study
 # note, the week-4 note), peephole connections (Gers & Schmidhuber), GRU update and reset
@@ -364,6 +364,98 @@ for kind in RECURRENT:
 assert updates["LSTM", T_long] > updates["GRU", T_long]
 
 # %% [markdown]
+# ### What a gate costs in memory
+#
+# Training needs more than the parameters. Backpropagation through time goes back over
+# the `T` steps, and each step's derivatives use values from that step's forward pass:
+# the vanilla RNN's `tanh` derivative `1 − h_t²` needs `h_t`, an LSTM step's needs its
+# four gates and its cell state. So a training step keeps something of every step of every
+# sequence until the backward pass has used it: memory grows with `T × batch`. Lesson 03
+# counted the bytes its NumPy RNN cached; here we measure what TensorFlow keeps for Keras'
+# layers. TensorFlow reports no memory statistics on a CPU, so `course_lib.memory`
+# measures the process's peak resident memory during a call (Linux only: Colab, WSL or a
+# Linux machine). Each network, untrained, computes one gradient and, for comparison, one
+# inference pass (no gradient) on a batch of `BATCH` sequences at three lengths.
+
+# %%
+from course_lib import memory
+
+MEM_LENGTHS = (100, 200, 400)
+
+
+def step_memory(kind):
+    """Extra bytes of one gradient step and of one inference pass of kind -> {(pass, T): bytes}."""
+    model = keras.Sequential([keras.Input((None, 2)), RECURRENT[kind](HIDDEN), keras.layers.Dense(1)])
+    spec = [tf.TensorSpec((None, None, 2))]  # any batch and length: traced once
+
+    @tf.function(input_signature=spec)
+    def gradient(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model(x, training=True)))
+        return tape.gradient(loss, model.trainable_variables)
+
+    @tf.function(input_signature=spec)
+    def inference(x):
+        return model(x, training=False)
+
+    used = {}
+    for T in MEM_LENGTHS:
+        x = tf.constant(tasks.adding_problem(BATCH, T, seed=SEED)[0])
+        for name, fn in (("gradient", gradient), ("inference", inference)):
+            finished(fn, x)  # trace and warm up, then the smaller of two measurements
+            used[name, T] = min(memory.peak_memory(finished, fn, x)[1] for _ in range(2))
+    return used
+
+
+def finished(fn, x):
+    """fn(x) as NumPy arrays: returns once TensorFlow has computed everything."""
+    return [np.asarray(t) for t in tf.nest.flatten(fn(x))]
+
+
+if memory.can_measure_peak():
+    step_bytes = {kind: step_memory(kind) for kind in RECURRENT}
+else:
+    step_bytes = None
+    print("course_lib.memory cannot measure peak memory on this system (it needs Linux): skip to section 7")
+
+# %%
+if step_bytes is not None:
+    T0, T1 = MEM_LENGTHS[0], MEM_LENGTHS[-1]
+    vector = 4 * HIDDEN  # bytes of one state vector of H float32 numbers
+    kept = {}
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for i, kind in enumerate(RECURRENT):
+        used = step_bytes[kind]
+        grows = {p: (used[p, T1] - used[p, T0]) / ((T1 - T0) * BATCH) for p in ("gradient", "inference")}
+        kept[kind] = grows["gradient"] - grows["inference"]  # bytes per step per sequence, kept for BPTT
+        print(f"{kind:>9}: gradient step " + ", ".join(f"{used['gradient', T] / 2**20:.1f}" for T in MEM_LENGTHS)
+              + f" MB at T = {MEM_LENGTHS}; inference at most {max(used['inference', T] for T in MEM_LENGTHS) / 2**20:.1f} MB; "
+              f"kept per step per sequence: {kept[kind]:.0f} bytes = {kept[kind] / vector:.1f} vectors of H")
+        ax.plot(MEM_LENGTHS, [used["gradient", T] / 2**20 for T in MEM_LENGTHS], "o-", color=f"C{i}", label=f"{kind}, gradient")
+        ax.plot(MEM_LENGTHS, [used["inference", T] / 2**20 for T in MEM_LENGTHS], "o--", color=f"C{i}", alpha=0.6)
+        # the gradient's memory grows with T; inference keeps little more than the input
+        assert used["gradient", T1] > 2.5 * used["gradient", T0], kind
+        assert grows["inference"] < 0.3 * grows["gradient"], kind
+    ax.set(xlabel="sequence length T", ylabel="extra memory (MB)", title=f"One step on {BATCH} sequences (dashed: inference)")
+    ax.legend(fontsize=8)
+    plt.show()
+    # the vanilla RNN keeps about its state h_t per step; the gated cells several vectors more
+    assert 0.5 < kept["SimpleRNN"] / vector < 2
+    assert kept["GRU"] > 4 * kept["SimpleRNN"] and kept["LSTM"] > 4 * kept["SimpleRNN"]
+    assert kept["GRU"] > 0.85 * kept["LSTM"], "fewer parameters, but not a smaller footprint"
+
+# %% [markdown]
+# The gradient's memory grows in proportion to `T`, while inference needs almost nothing
+# more for a longer sequence: it keeps only the current state and forgets each step once
+# the next one is computed. What training keeps per step is close to the equations: about
+# one vector `h_t` for the vanilla RNN, several for the gated cells (their gate values and
+# pre-activations, the LSTM's cell state, the GRU's reset-gated term). The GRU has fewer
+# parameters than the LSTM but no smaller a footprint here: parameters and activation
+# memory are different costs. This is the memory limit behind truncated BPTT (lesson 03)
+# and behind how many layers a stack can afford (lesson 06): every layer keeps its own
+# vectors for every step.
+
+# %% [markdown]
 # ## 7. The recall task: keep one symbol safe from overwriting
 #
 # The adding problem has a numeric target; the recall task asks for a symbol. Each
@@ -518,6 +610,10 @@ assert write_ratio > 3, "the trained LSTM should write to its memory mostly at t
 #   default bias of 1: the highway has to be open from the start.
 # - The gates cost time, measured above: a GRU or LSTM update costs more than a vanilla
 #   one, and each of the `T` steps of a sequence pays for them.
+# - They cost memory too: a training step keeps values of every step of every sequence
+#   for backpropagation, about one state vector per step for the vanilla RNN and several
+#   for the gated cells, so its memory grows with `T`; inference keeps only the current
+#   state.
 # - The trained LSTM writes to its memory at the marked steps and leaves it alone in
 #   between.
 #
@@ -540,3 +636,7 @@ assert write_ratio > 3, "the trained LSTM should write to its memory mostly at t
 #    can a `tanh` network hold a symbol it never has to find at the shorter lengths but
 #    not at the longer ones? (Hint: it only has to ignore everything after step 0, but
 #    the gradient still has to travel back all `T` steps to reach step 0.)
+# 6. Does the original GRU keep less for backpropagation? Add
+#    `RECURRENT["GRU reset_after=False"] = lambda units: keras.layers.GRU(units, reset_after=False)`
+#    and run `step_memory("GRU reset_after=False")`. Then set `HIDDEN = 64` and measure the
+#    LSTM again: how does the memory kept per step change?

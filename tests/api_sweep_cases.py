@@ -29,6 +29,7 @@ from course_lib import (
     fitting,
     glimpses,
     gradcheck,
+    memory,
     metrics,
     numpy_rnn,
     parallel_mlps,
@@ -524,6 +525,7 @@ CASES.update({
     "answering.make_questions": (answering.make_questions, lambda: dict(
         scenes=scenes.make_scenes(3, image_size=24, seed=0))),
     "answering.question_vocabulary": (answering.question_vocabulary, dict),
+    "memory.peak_memory": (memory.peak_memory, lambda: dict(fn=list)),
     "answering.AttendAndAnswer": (answering.AttendAndAnswer, lambda: dict(
         vocab_size=answering.question_vocabulary().size, n_answers=len(answering.ANSWERS), units=4, attend=True,
         embed_dim=3, hidden=5)),
@@ -698,6 +700,7 @@ NOT_SWEPT = {
     # no arguments, or arguments that change the process (tested in test_env.py)
     "env.quiet_native_stderr": "a context manager without arguments",
     "env.in_colab": "no arguments",
+    "memory.can_measure_peak": "no arguments",
     "env.block_network": "no arguments; changes the process's sockets",
     "env.cjk_font_path": "no arguments",
     "env.get_strategy": "no arguments",
