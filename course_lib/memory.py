@@ -7,12 +7,17 @@ its high-water mark (``VmHWM`` in ``/proc/self/status``) and lets a process rese
 (writing ``5`` to ``/proc/self/clear_refs``). Before each measurement the C library is
 asked to hand its freed memory back (``malloc_trim``), otherwise memory freed by an
 earlier computation would be reused without raising the RSS and the peak would read 0.
+Python's garbage collector is paused during the call, so that garbage freed in the middle
+of a measurement does not lower its peak.
 
 Usage::
 
     from course_lib import memory
     if memory.can_measure_peak():
         result, extra_bytes = memory.peak_memory(fn, x)
+        train_bytes = memory.training_step_memory(model, x)  # one gradient of a Keras model
+        infer_bytes = memory.inference_memory(model, x)  # one forward pass, no gradient
+    seconds = memory.training_step_seconds(model, x)  # the time of that gradient (anywhere)
 
 This works on Linux (Colab included) with glibc; elsewhere ``can_measure_peak()`` is
 ``False`` and ``peak_memory`` raises ``OSError`` saying why.
@@ -23,10 +28,15 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import gc
 import sys
+import weakref
 from pathlib import Path
 
-__all__ = ["can_measure_peak", "peak_memory"]
+from course_lib.checks import check_array, check_model, check_positive_int
+
+__all__ = ["can_measure_peak", "inference_memory", "peak_memory", "training_step_memory",
+           "training_step_seconds"]
 
 _STATUS = Path("/proc/self/status")
 _CLEAR_REFS = Path("/proc/self/clear_refs")
@@ -93,6 +103,123 @@ def peak_memory(fn, *args, **kwargs):
     if not can_measure_peak():
         raise OSError("peak_memory needs Linux with glibc (/proc/self/clear_refs and malloc_trim): "
                       "run this cell on Colab, in WSL or on a Linux machine")
-    before = _reset()
-    result = fn(*args, **kwargs)
-    return result, max(0, _status_bytes("VmHWM") - before)
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        before = _reset()
+        result = fn(*args, **kwargs)
+        peak = _status_bytes("VmHWM")
+    finally:
+        if paused:
+            gc.enable()
+    return result, max(0, peak - before)
+
+
+_compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _passes(model, ndim: int, dtype: str):
+    """The model's gradient and inference functions, traced once per input rank and dtype."""
+    import tensorflow as tf
+
+    per_model = _compiled.setdefault(model, {})
+    if (ndim, dtype) not in per_model:
+        spec = [tf.TensorSpec([None] * ndim, dtype)]  # any batch and length: one trace
+        ref = weakref.ref(model)  # the cache must not keep the model alive
+
+        @tf.function(input_signature=spec)
+        def gradient(x):
+            net = ref()
+            with tf.GradientTape() as tape:
+                outputs = tf.nest.flatten(net(x, training=True))
+                loss = tf.add_n([tf.reduce_mean(tf.square(tf.cast(o, "float32"))) for o in outputs])
+            return tape.gradient(loss, net.trainable_variables)
+
+        @tf.function(input_signature=spec)
+        def inference(x):
+            return ref()(x, training=False)
+
+        per_model[ndim, dtype] = {"gradient": gradient, "inference": inference}
+    return per_model[ndim, dtype]
+
+
+def _finished(fn, x):
+    """fn(x) as NumPy arrays: returns once TensorFlow has computed everything."""
+    import numpy as np
+    import tensorflow as tf
+
+    return [np.asarray(t) for t in tf.nest.flatten(fn(x))]
+
+
+def _warm_pass(model, x, which: str, repeats):
+    """Checked arguments -> (the traced pass, x as a tensor, repeats), after one warm-up call."""
+    import tensorflow as tf
+
+    check_model(model, "model")
+    x = check_array(x, "x", dtype="number")
+    if x.ndim < 2:
+        raise ValueError(f"x: expected a batch, at least (batch, features), got shape {x.shape}")
+    repeats = check_positive_int(repeats, "repeats", maximum=100)
+    fn = _passes(model, x.ndim, x.dtype.name)[which]
+    x = tf.constant(x)
+    _finished(fn, x)  # trace (first call only) and warm up
+    return fn, x, repeats
+
+
+def _pass_memory(model, x, which: str, repeats) -> int:
+    if not can_measure_peak():
+        peak_memory(_finished)  # raises the OSError that says why
+    fn, x, repeats = _warm_pass(model, x, which, repeats)
+    return min(peak_memory(_finished, fn, x)[1] for _ in range(repeats))
+
+
+def training_step_memory(model, x, *, repeats: int = 2) -> int:
+    """Extra bytes one gradient of a Keras model on the batch ``x`` needs (Linux).
+
+    The gradient of the mean squared output with respect to every trainable variable,
+    computed in a ``tf.function``: what a training step keeps for the backward pass, such
+    as every step's values for backpropagation through time. The optimizer's update is not
+    included (its memory does not grow with the batch or the length).
+
+    Args:
+        model: a built ``keras.Model``.
+        x: the input batch, e.g. ``(batch, time, features)``; the function is traced once
+            per rank and dtype, so other batch sizes and lengths reuse it.
+        repeats: measurements after one warm-up call; the smallest is returned.
+
+    Returns:
+        bytes (``int``), as ``peak_memory`` measures them.
+    """
+    return _pass_memory(model, x, "gradient", repeats)
+
+
+def inference_memory(model, x, *, repeats: int = 2) -> int:
+    """Extra bytes one forward pass of a Keras model on ``x`` needs, with no gradient (Linux).
+
+    Same arguments and measurement as ``training_step_memory``.
+    """
+    return _pass_memory(model, x, "inference", repeats)
+
+
+def training_step_seconds(model, x, *, repeats: int = 3) -> float:
+    """Seconds of the gradient ``training_step_memory`` measures (any platform).
+
+    Args:
+        model, x: as for ``training_step_memory``.
+        repeats: timed calls after one warm-up call; the median is returned.
+
+    Returns:
+        seconds (``float``) on this machine: compare them with each other, not across
+        machines.
+    """
+    import time
+
+    import numpy as np
+
+    fn, x, repeats = _warm_pass(model, x, "gradient", repeats)
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        _finished(fn, x)
+        seconds.append(time.perf_counter() - start)
+    return float(np.median(seconds))

@@ -121,7 +121,7 @@ assert test_mse < 0.05 * baseline_mse, "the RNN should learn to count far better
 # | 03 | character language model | the "hello" model, embeddings, a NumPy char-RNN, truncated BPTT, sampling with temperature, bits per character, a hidden unit that tracks code structure | min-char-rnn, interpretable cells |
 # | 04 | gradient flow | ‖∂h_T/∂h_t‖ vs. distance, singular values of W_hh, tanh/sigmoid derivatives, exploding gradients and clipping | vanishing / exploding gradients |
 # | 05 | LSTM and GRU | cells from scratch with parity to Keras, gates over time, parameter counts, time per update and training memory per step, the adding and recall tasks vs. length | LSTM, GRU, peepholes |
-# | 06 | deep and bidirectional | stacked RNNs and their state shapes, bidirectional tagging (also with only the bottom layer bidirectional), why a language model cannot be bidirectional, digits read row by row, sunspot forecasting | multi-layer and bidirectional RNNs |
+# | 06 | deep and bidirectional | stacked RNNs, their state shapes and their memory per layer, bidirectional tagging (also with only the bottom layer bidirectional), why a language model cannot be bidirectional, digits read row by row, sunspot forecasting | multi-layer and bidirectional RNNs |
 # | 07 | seq2seq | encoder–decoder translation of dates between languages, teacher forcing, greedy and beam search, the bottleneck | sequence-to-sequence |
 # | 08 | attention | Bahdanau attention from scratch, alignment heatmaps checked against the truth, quality vs. length | attention in seq2seq |
 # | 09 | image captioning | CNN features + RNN decoder, `<start>`/`<end>`, beam search, BLEU, failure cases | captioning |

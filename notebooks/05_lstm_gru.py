@@ -374,8 +374,9 @@ assert updates["LSTM", T_long] > updates["GRU", T_long]
 # counted the bytes its NumPy RNN cached; here we measure what TensorFlow keeps for Keras'
 # layers. TensorFlow reports no memory statistics on a CPU, so `course_lib.memory`
 # measures the process's peak resident memory during a call (Linux only: Colab, WSL or a
-# Linux machine). Each network, untrained, computes one gradient and, for comparison, one
-# inference pass (no gradient) on a batch of `BATCH` sequences at three lengths.
+# Linux machine). Each network, untrained, computes one gradient
+# (`memory.training_step_memory`) and, for comparison, one inference pass with no
+# gradient (`memory.inference_memory`) on a batch of `BATCH` sequences at three lengths.
 
 # %%
 from course_lib import memory
@@ -384,32 +385,14 @@ MEM_LENGTHS = (100, 200, 400)
 
 
 def step_memory(kind):
-    """Extra bytes of one gradient step and of one inference pass of kind -> {(pass, T): bytes}."""
+    """Extra bytes of one gradient and of one inference pass of kind, per length -> {(pass, T): bytes}."""
     model = keras.Sequential([keras.Input((None, 2)), RECURRENT[kind](HIDDEN), keras.layers.Dense(1)])
-    spec = [tf.TensorSpec((None, None, 2))]  # any batch and length: traced once
-
-    @tf.function(input_signature=spec)
-    def gradient(x):
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(model(x, training=True)))
-        return tape.gradient(loss, model.trainable_variables)
-
-    @tf.function(input_signature=spec)
-    def inference(x):
-        return model(x, training=False)
-
     used = {}
     for T in MEM_LENGTHS:
-        x = tf.constant(tasks.adding_problem(BATCH, T, seed=SEED)[0])
-        for name, fn in (("gradient", gradient), ("inference", inference)):
-            finished(fn, x)  # trace and warm up, then the smaller of two measurements
-            used[name, T] = min(memory.peak_memory(finished, fn, x)[1] for _ in range(2))
+        x = tasks.adding_problem(BATCH, T, seed=SEED)[0]  # (BATCH, T, 2)
+        used["gradient", T] = memory.training_step_memory(model, x)
+        used["inference", T] = memory.inference_memory(model, x)
     return used
-
-
-def finished(fn, x):
-    """fn(x) as NumPy arrays: returns once TensorFlow has computed everything."""
-    return [np.asarray(t) for t in tf.nest.flatten(fn(x))]
 
 
 if memory.can_measure_peak():
@@ -426,7 +409,8 @@ if step_bytes is not None:
     fig, ax = plt.subplots(figsize=(6, 3.4))
     for i, kind in enumerate(RECURRENT):
         used = step_bytes[kind]
-        grows = {p: (used[p, T1] - used[p, T0]) / ((T1 - T0) * BATCH) for p in ("gradient", "inference")}
+        # bytes per step per sequence: the slope of a straight line through the three lengths
+        grows = {p: np.polyfit(MEM_LENGTHS, [used[p, T] for T in MEM_LENGTHS], 1)[0] / BATCH for p in ("gradient", "inference")}
         kept[kind] = grows["gradient"] - grows["inference"]  # bytes per step per sequence, kept for BPTT
         print(f"{kind:>9}: gradient step " + ", ".join(f"{used['gradient', T] / 2**20:.1f}" for T in MEM_LENGTHS)
               + f" MB at T = {MEM_LENGTHS}; inference at most {max(used['inference', T] for T in MEM_LENGTHS) / 2**20:.1f} MB; "
@@ -442,16 +426,16 @@ if step_bytes is not None:
     # the vanilla RNN keeps about its state h_t per step; the gated cells several vectors more
     assert 0.5 < kept["SimpleRNN"] / vector < 2
     assert kept["GRU"] > 4 * kept["SimpleRNN"] and kept["LSTM"] > 4 * kept["SimpleRNN"]
-    assert kept["GRU"] > 0.85 * kept["LSTM"], "fewer parameters, but not a smaller footprint"
+    assert 0.6 < kept["GRU"] / kept["LSTM"] < 1.6, "fewer parameters, about the same footprint"
 
 # %% [markdown]
 # The gradient's memory grows in proportion to `T`, while inference needs almost nothing
 # more for a longer sequence: it keeps only the current state and forgets each step once
 # the next one is computed. What training keeps per step is close to the equations: about
 # one vector `h_t` for the vanilla RNN, several for the gated cells (their gate values and
-# pre-activations, the LSTM's cell state, the GRU's reset-gated term). The GRU has fewer
-# parameters than the LSTM but no smaller a footprint here: parameters and activation
-# memory are different costs. This is the memory limit behind truncated BPTT (lesson 03)
+# pre-activations, the LSTM's cell state, the GRU's reset-gated term). The GRU has a
+# quarter fewer parameters than the LSTM but keeps about as much per step: parameters and
+# activation memory are different costs. This is the memory limit behind truncated BPTT (lesson 03)
 # and behind how many layers a stack can afford (lesson 06): every layer keeps its own
 # vectors for every step.
 

@@ -3,8 +3,8 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/notebooks/06_deep_and_bidirectional.ipynb)
 #
-# **Goals.** Stack recurrent layers and read off the shapes of their outputs and states;
-# build a bidirectional RNN and see on a tagging task why reading the future helps — and
+# **Goals.** Stack recurrent layers, read off the shapes of their outputs and states,
+# and measure what every layer costs in training memory and time; build a bidirectional RNN and see on a tagging task why reading the future helps — and
 # why a language model cannot do it; classify real handwritten digits read row by row;
 # forecast the real sunspot series and beat the naive baselines on held-out years.
 # At full scale: IMDB movie-review sentiment with masking and a stacked bidirectional LSTM.
@@ -74,6 +74,66 @@ assert len({id(k) for k in kernels}) == LAYERS  # three distinct variables
 assert tuple(kernels[0].shape) == (D, 4 * H) and tuple(kernels[1].shape) == (H, 4 * H)
 assert not np.allclose(np.asarray(kernels[1]), np.asarray(kernels[2]))
 assert deep.count_params() == sum(4 * (d + H + 1) * H for d in [D, H, H])
+
+# %% [markdown]
+# ### What each layer costs
+#
+# A layer adds its own weights, its own sequential work and its own training memory.
+# Layer `l` at step `t` needs layer `l − 1` at step `t` and itself at step `t − 1`, so
+# every layer adds `T` more steps of work to a forward pass. And in training every layer
+# keeps its own values at every step for backpropagation through time (lesson 05 measured
+# what one layer keeps per step), so a stack's training memory grows as
+# layers × length × batch. We measure one gradient of GRU stacks of one to five layers
+# (32 units each) on a batch of 64 sequences of 50 steps, with `course_lib.memory` (Linux
+# only, as in lesson 05): the extra memory it needs, and its time.
+
+# %%
+from course_lib import memory
+
+DEPTHS, COST_UNITS = (1, 2, 3, 4, 5), 32
+x_cost = rng.normal(size=(64, 50, D)).astype("float32")  # (batch, time, features)
+depth_bytes, depth_ms = {}, {}
+if memory.can_measure_peak():
+    for depth in DEPTHS:
+        stack = keras.Sequential([keras.Input((None, D)),
+                                  *[keras.layers.GRU(COST_UNITS, return_sequences=True) for _ in range(depth)],
+                                  keras.layers.Dense(1)])
+        depth_bytes[depth] = memory.training_step_memory(stack, x_cost, repeats=3)  # traces once, then measures
+        depth_ms[depth] = 1000 * memory.training_step_seconds(stack, x_cost, repeats=5)  # the same gradient, timed
+        print(f"{depth} layer(s): {stack.count_params():6,d} parameters, gradient memory "
+              f"{depth_bytes[depth] / 2**20:5.1f} MB, {depth_ms[depth]:4.0f} ms per gradient")
+else:
+    print("course_lib.memory cannot measure peak memory on this system (it needs Linux): skip to section 2")
+
+# %%
+if depth_bytes:
+    fig, (ax_mem, ax_time) = plt.subplots(1, 2, figsize=(9, 3.2))
+    ax_mem.plot(DEPTHS, [depth_bytes[d] / 2**20 for d in DEPTHS], "o-")
+    ax_mem.set(xlabel="GRU layers", ylabel="MB", title="Training memory of one gradient", ylim=(0, None))
+    ax_time.plot(DEPTHS, [depth_ms[d] for d in DEPTHS], "o-", color="C1")
+    ax_time.set(xlabel="GRU layers", ylabel="ms", title="Time of one gradient (this machine)", ylim=(0, None))
+    for ax in (ax_mem, ax_time):
+        ax.set_xticks(DEPTHS)
+    plt.tight_layout()
+    plt.show()
+    mb = np.array([depth_bytes[d] for d in DEPTHS]) / 2**20
+    slope, intercept = np.polyfit(DEPTHS, mb, 1)
+    r2 = 1 - np.sum((mb - (slope * np.array(DEPTHS) + intercept)) ** 2) / np.sum((mb - mb.mean()) ** 2)
+    print(f"a straight line through the memory: {slope:.1f} MB per layer, R² = {r2:.3f}")
+    # every layer adds about the same memory: the stack's memory grows linearly with depth
+    assert r2 > 0.95 and slope > 0.5 * mb[0]
+    assert mb[-1] > 3.5 * mb[0]
+
+# %% [markdown]
+# Memory grows in equal steps per layer, and the time grows with it (the timings are this
+# machine's, printed, not asserted). What the layers buy is capacity: at each step the
+# input goes through several non-linear transformations before it reaches the output.
+# That pays off on large data sets: Sutskever et al. (2014) translated with four LSTM
+# layers, Graves et al. (2013) lowered the phoneme error rate on TIMIT by going from one
+# bidirectional LSTM layer to five, and GNMT (Wu et al., 2016) stacks eight, which
+# trained only with residual connections between the layers. Two to four layers are
+# common in practice; beyond that, memory and the difficulty of training a deep stack
+# are the limits. The small tasks of this lesson need one layer.
 
 # %% [markdown]
 # ## 2. Bidirectional: one RNN forward, one backward
@@ -398,6 +458,9 @@ assert rmse_lstm < 0.85 * rmse_season
 #   layer has its own weights, and the states of an `L`-layer stack are
 #   `(L, batch, hidden)` — `(2·L, batch, hidden)` when bidirectional, with outputs
 #   `(batch, time, 2·hidden)` under concat merging.
+# - Every layer costs the same again: its training memory (each layer keeps its values at
+#   every step for backpropagation) and its time grow linearly with the depth, measured
+#   for one to five GRU layers. Two to four layers are common in practice.
 # - A bidirectional layer is two RNNs with separate weights, one reading backwards. It
 #   wins whenever the answer at step `t` depends on later inputs (here: per-step
 #   accuracy near 100% against a 76% ceiling for any left-to-right model), and it is

@@ -526,6 +526,12 @@ CASES.update({
         scenes=scenes.make_scenes(3, image_size=24, seed=0))),
     "answering.question_vocabulary": (answering.question_vocabulary, dict),
     "memory.peak_memory": (memory.peak_memory, lambda: dict(fn=list)),
+    "memory.training_step_memory": (memory.training_step_memory, lambda: dict(
+        model=keras.Sequential([keras.Input((None, 2)), keras.layers.GRU(3)]), x=floats(N, 4, 2), repeats=1)),
+    "memory.training_step_seconds": (memory.training_step_seconds, lambda: dict(
+        model=keras.Sequential([keras.Input((None, 2)), keras.layers.GRU(3)]), x=floats(N, 4, 2), repeats=1)),
+    "memory.inference_memory": (memory.inference_memory, lambda: dict(
+        model=keras.Sequential([keras.Input((None, 2)), keras.layers.GRU(3)]), x=floats(N, 4, 2), repeats=1)),
     "answering.AttendAndAnswer": (answering.AttendAndAnswer, lambda: dict(
         vocab_size=answering.question_vocabulary().size, n_answers=len(answering.ANSWERS), units=4, attend=True,
         embed_dim=3, hidden=5)),
