@@ -65,9 +65,13 @@ def _reset() -> int:
     return _status_bytes("VmRSS")
 
 
-@functools.lru_cache(maxsize=1)
 def can_measure_peak() -> bool:
     """True where ``peak_memory`` works: Linux with glibc and a resettable ``VmHWM``."""
+    return _peak_available()
+
+
+@functools.lru_cache(maxsize=1)
+def _peak_available() -> bool:
     if _libc() is None or not _STATUS.is_file():
         return False
     try:
@@ -130,14 +134,16 @@ def _passes(model, ndim: int, dtype: str):
         @tf.function(input_signature=spec)
         def gradient(x):
             net = ref()
-            with tf.GradientTape() as tape:
+            with tf.device("/CPU:0"), tf.GradientTape() as tape:
                 outputs = tf.nest.flatten(net(x, training=True))
                 loss = tf.add_n([tf.reduce_mean(tf.square(tf.cast(o, "float32"))) for o in outputs])
-            return tape.gradient(loss, net.trainable_variables)
+            with tf.device("/CPU:0"):
+                return tape.gradient(loss, net.trainable_variables)
 
         @tf.function(input_signature=spec)
         def inference(x):
-            return ref()(x, training=False)
+            with tf.device("/CPU:0"):
+                return ref()(x, training=False)
 
         per_model[ndim, dtype] = {"gradient": gradient, "inference": inference}
     return per_model[ndim, dtype]
@@ -161,7 +167,8 @@ def _warm_pass(model, x, which: str, repeats):
         raise ValueError(f"x: expected a batch, at least (batch, features), got shape {x.shape}")
     repeats = check_positive_int(repeats, "repeats", maximum=100)
     fn = _passes(model, x.ndim, x.dtype.name)[which]
-    x = tf.constant(x)
+    with tf.device("/CPU:0"):
+        x = tf.constant(x)
     _finished(fn, x)  # trace (first call only) and warm up
     return fn, x, repeats
 
@@ -179,7 +186,9 @@ def training_step_memory(model, x, *, repeats: int = 2) -> int:
     The gradient of the mean squared output with respect to every trainable variable,
     computed in a ``tf.function``: what a training step keeps for the backward pass, such
     as every step's values for backpropagation through time. The optimizer's update is not
-    included (its memory does not grow with the batch or the length).
+    included (its memory does not grow with the batch or the length). It runs on the CPU
+    even where a GPU is present: the process's memory is what ``peak_memory`` sees, and
+    the same kernels are measured everywhere.
 
     Args:
         model: a built ``keras.Model``.
@@ -202,7 +211,7 @@ def inference_memory(model, x, *, repeats: int = 2) -> int:
 
 
 def training_step_seconds(model, x, *, repeats: int = 3) -> float:
-    """Seconds of the gradient ``training_step_memory`` measures (any platform).
+    """Seconds of the gradient ``training_step_memory`` measures (any platform; on the CPU).
 
     Args:
         model, x: as for ``training_step_memory``.
