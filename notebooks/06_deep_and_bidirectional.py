@@ -125,15 +125,15 @@ if depth_bytes:
     assert mb[-1] > 3.5 * mb[0]
 
 # %% [markdown]
-# Memory grows in equal steps per layer, and the time grows with it (the timings are this
-# machine's, printed, not asserted). What the layers buy is capacity: at each step the
-# input goes through several non-linear transformations before it reaches the output.
-# That pays off on large data sets: Sutskever et al. (2014) translated with four LSTM
-# layers, Graves et al. (2013) lowered the phoneme error rate on TIMIT by going from one
-# bidirectional LSTM layer to five, and GNMT (Wu et al., 2016) stacks eight, which
-# trained only with residual connections between the layers. Two to four layers are
-# common in practice; beyond that, memory and the difficulty of training a deep stack
-# are the limits. The small tasks of this lesson need one layer.
+# Memory grows in about equal steps per layer, and the time grows with it (the timings
+# are this machine's, printed, not asserted). What the layers buy is capacity: at each
+# step the input goes through several non-linear transformations before it reaches the
+# output. That pays off on large data sets: Sutskever et al. (2014) translated with four
+# LSTM layers, Graves et al. (2013) lowered the phoneme error rate on TIMIT by going
+# from one bidirectional LSTM layer to five, and GNMT (Wu et al., 2016) stacks eight,
+# which needed residual connections between the layers to train well. Two to four layers
+# are common in practice; beyond that, memory and the difficulty of training a deep
+# stack are the limits. The small tasks of this lesson need one layer.
 
 # %% [markdown]
 # ## 2. Bidirectional: one RNN forward, one backward
