@@ -7,8 +7,7 @@ its high-water mark (``VmHWM`` in ``/proc/self/status``) and lets a process rese
 (writing ``5`` to ``/proc/self/clear_refs``). Before each measurement the C library is
 asked to hand its freed memory back (``malloc_trim``), otherwise memory freed by an
 earlier computation would be reused without raising the RSS and the peak would read 0.
-Python's garbage collector is paused during the call, so that garbage freed in the middle
-of a measurement does not lower its peak.
+Python's cyclic garbage is collected just before, and the collector paused during the call.
 
 Usage::
 
@@ -19,12 +18,14 @@ Usage::
         infer_bytes = memory.inference_memory(model, x)  # one forward pass, no gradient
     seconds = memory.training_step_seconds(model, x)  # the time of that gradient (anywhere)
 
-This works on Linux (Colab included) with glibc; elsewhere ``can_measure_peak()`` is
-``False`` and ``peak_memory`` raises ``OSError`` saying why.
+This works on Linux with glibc's allocator (a self-check allocates the same memory twice
+and must see it twice); elsewhere ``can_measure_peak()`` is ``False`` and ``peak_memory``
+raises ``OSError`` saying why.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
@@ -79,7 +80,14 @@ def _peak_available() -> bool:
         _status_bytes("VmHWM")
     except OSError:
         return False
-    return True
+    # A self-check: the same 32 MB, allocated twice, must be seen twice. It fails where
+    # another allocator (e.g. a preloaded tcmalloc) keeps freed memory that malloc_trim
+    # cannot hand back; the lessons then say that they cannot measure.
+    import numpy as np
+
+    size = 32 * 2**20
+    seen = [_measure(lambda: float(np.ones(size // 8).sum()))[1] for _ in range(2)]
+    return all(0.8 * size < b < 2 * size for b in seen)
 
 
 def peak_memory(fn, *args, **kwargs):
@@ -104,17 +112,26 @@ def peak_memory(fn, *args, **kwargs):
     """
     if not callable(fn):
         raise TypeError(f"fn: expected a function to run, got {type(fn).__name__}")
+    _require_peak()
+    return _measure(fn, *args, **kwargs)
+
+
+def _require_peak() -> None:
     if not can_measure_peak():
-        raise OSError("peak_memory needs Linux with glibc (/proc/self/clear_refs and malloc_trim): "
-                      "run this cell on Colab, in WSL or on a Linux machine")
-    paused = gc.isenabled()
+        raise OSError("peak memory cannot be measured here: it needs Linux with glibc's allocator "
+                      "(/proc/self/clear_refs and malloc_trim), as on a plain Linux machine or in WSL")
+
+
+def _measure(fn, *args, **kwargs):
+    gc.collect()  # free cyclic garbage now rather than in the middle of the measurement
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
         before = _reset()
         result = fn(*args, **kwargs)
         peak = _status_bytes("VmHWM")
     finally:
-        if paused:
+        if was_enabled:
             gc.enable()
     return result, max(0, peak - before)
 
@@ -169,15 +186,34 @@ def _warm_pass(model, x, which: str, repeats):
     fn = _passes(model, x.ndim, x.dtype.name)[which]
     with tf.device("/CPU:0"):
         x = tf.constant(x)
-    _finished(fn, x)  # trace (first call only) and warm up
+    with _without_cudnn(model):  # Keras picks cuDNN whenever a GPU is visible, whatever the device scope
+        _finished(fn, x)  # trace (first call only) and warm up
     return fn, x, repeats
 
 
+@contextlib.contextmanager
+def _without_cudnn(model):
+    """Set ``use_cudnn = False`` on the model's recurrent layers for a while (then restore it)."""
+    found, todo = [], [model]
+    while todo:
+        layer = todo.pop()
+        if hasattr(layer, "use_cudnn"):
+            found.append((layer, layer.use_cudnn))
+        todo += list(getattr(layer, "layers", []))
+        todo += [getattr(layer, name) for name in ("forward_layer", "backward_layer") if hasattr(layer, name)]
+    try:
+        for layer, _ in found:
+            layer.use_cudnn = False
+        yield
+    finally:
+        for layer, value in found:
+            layer.use_cudnn = value
+
+
 def _pass_memory(model, x, which: str, repeats) -> int:
-    if not can_measure_peak():
-        peak_memory(_finished)  # raises the OSError that says why
+    _require_peak()
     fn, x, repeats = _warm_pass(model, x, which, repeats)
-    return min(peak_memory(_finished, fn, x)[1] for _ in range(repeats))
+    return min(_measure(_finished, fn, x)[1] for _ in range(repeats))
 
 
 def training_step_memory(model, x, *, repeats: int = 2) -> int:
@@ -186,9 +222,9 @@ def training_step_memory(model, x, *, repeats: int = 2) -> int:
     The gradient of the mean squared output with respect to every trainable variable,
     computed in a ``tf.function``: what a training step keeps for the backward pass, such
     as every step's values for backpropagation through time. The optimizer's update is not
-    included (its memory does not grow with the batch or the length). It runs on the CPU
-    even where a GPU is present: the process's memory is what ``peak_memory`` sees, and
-    the same kernels are measured everywhere.
+    included (its memory does not grow with the batch or the length). It runs on the CPU,
+    without cuDNN, even where a GPU is present: the process's memory is what
+    ``peak_memory`` sees, and the same kernels are measured everywhere.
 
     Args:
         model: a built ``keras.Model``.

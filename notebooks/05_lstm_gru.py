@@ -368,15 +368,16 @@ assert updates["LSTM", T_long] > updates["GRU", T_long]
 #
 # Training needs more than the parameters. Backpropagation through time goes back over
 # the `T` steps, and each step's derivatives use values from that step's forward pass:
-# the vanilla RNN's `tanh` derivative `1 − h_t²` needs `h_t`, an LSTM step's needs its
-# four gates and its cell state. So a training step keeps something of every step of every
-# sequence until the backward pass has used it: memory grows with `T × batch`. Lesson 03
-# counted the bytes its NumPy RNN cached; here we measure what TensorFlow keeps for Keras'
-# layers. TensorFlow reports no memory statistics on a CPU, so `course_lib.memory`
-# measures the process's peak resident memory during a call (Linux only: Colab, WSL or a
-# Linux machine). Each network, untrained, computes one gradient
-# (`memory.training_step_memory`) and, for comparison, one inference pass with no
-# gradient (`memory.inference_memory`) on a batch of `BATCH` sequences at three lengths.
+# the vanilla RNN's `tanh` derivative `1 − h_t²` needs `h_t`; an LSTM step needs its
+# four gates, `c_{t−1}`, `tanh(c_t)` and `h_{t−1}` (for the weights' gradient). So a
+# training step keeps something of every step of every sequence until the backward pass
+# has used it: memory grows with `T × batch`. Lesson 03 counted the bytes its NumPy RNN
+# cached; here we measure what TensorFlow keeps for Keras' layers. TensorFlow reports no
+# memory statistics on a CPU, so `course_lib.memory` measures the process's peak
+# resident memory during a call (Linux with glibc; elsewhere the cell says it cannot). Each
+# network, untrained, computes one gradient (`memory.training_step_memory`) and, for
+# comparison, one inference pass with no gradient (`memory.inference_memory`) on a batch
+# of `BATCH` sequences at three lengths.
 
 # %%
 from course_lib import memory
@@ -429,11 +430,11 @@ if step_bytes is not None:
     assert 0.6 < kept["GRU"] / kept["LSTM"] < 1.6, "fewer parameters, about the same footprint"
 
 # %% [markdown]
-# The gradient's memory grows in proportion to `T`, while inference needs almost nothing
-# more for a longer sequence: it keeps only the current state and forgets each step once
-# the next one is computed. What training keeps per step is close to the equations: about
+# The gradient's memory grows linearly with `T`, while inference's hardly grows: it keeps
+# only the current state (and the input) and forgets each step once the next one is
+# computed. What training keeps per step is close to the equations: about
 # one vector `h_t` for the vanilla RNN, several for the gated cells (their gate values and
-# pre-activations, the LSTM's cell state, the GRU's reset-gated term). The GRU has a
+# pre-activations, the LSTM's cell state, the GRU's reset-gated term). The GRU has about a
 # quarter fewer parameters than the LSTM but keeps about as much per step: parameters and
 # activation memory are different costs. This is the memory limit behind truncated BPTT (lesson 03)
 # and behind how many layers a stack can afford (lesson 06): every layer keeps its own
@@ -596,8 +597,7 @@ assert write_ratio > 3, "the trained LSTM should write to its memory mostly at t
 #   one, and each of the `T` steps of a sequence pays for them.
 # - They cost memory too: a training step keeps values of every step of every sequence
 #   for backpropagation, about one state vector per step for the vanilla RNN and several
-#   for the gated cells, so its memory grows with `T`; inference keeps only the current
-#   state.
+#   for the gated cells, so its memory grows with `T`; inference's hardly grows.
 # - The trained LSTM writes to its memory at the marked steps and leaves it alone in
 #   between.
 #
@@ -621,6 +621,6 @@ assert write_ratio > 3, "the trained LSTM should write to its memory mostly at t
 #    not at the longer ones? (Hint: it only has to ignore everything after step 0, but
 #    the gradient still has to travel back all `T` steps to reach step 0.)
 # 6. Does the original GRU keep less for backpropagation? Add
-#    `RECURRENT["GRU reset_after=False"] = lambda units: keras.layers.GRU(units, reset_after=False)`
-#    and run `step_memory("GRU reset_after=False")`. Then set `HIDDEN = 64` and measure the
-#    LSTM again: how does the memory kept per step change?
+#    `RECURRENT["GRU reset_after=False"] = lambda units: keras.layers.GRU(units, reset_after=False)`,
+#    then `step_bytes["GRU reset_after=False"] = step_memory("GRU reset_after=False")`, and
+#    run the cell that prints the memory kept per step again.

@@ -80,12 +80,14 @@ assert deep.count_params() == sum(4 * (d + H + 1) * H for d in [D, H, H])
 #
 # A layer adds its own weights, its own sequential work and its own training memory.
 # Layer `l` at step `t` needs layer `l − 1` at step `t` and itself at step `t − 1`, so
-# every layer adds `T` more steps of work to a forward pass. And in training every layer
-# keeps its own values at every step for backpropagation through time (lesson 05 measured
-# what one layer keeps per step), so a stack's training memory grows as
-# layers × length × batch. We measure one gradient of GRU stacks of one to five layers
-# (32 units each) on a batch of 64 sequences of 50 steps, with `course_lib.memory` (Linux
-# only, as in lesson 05): the extra memory it needs, and its time.
+# every layer adds `T` steps of work to a forward pass (Keras runs the layers one after
+# another; the longest chain of dependent steps grows only to `T + L − 1`, which is what
+# lets GNMT run its layers at once on different GPUs). And in training every layer keeps
+# its own values at every step for backpropagation through time (lesson 05 measured what
+# one layer keeps per step), so a stack's training memory grows as layers × length ×
+# batch × units. We measure one gradient of GRU stacks of one to five layers (32 units
+# each) on a batch of 64 sequences of 50 steps, with `course_lib.memory` (Linux only, as
+# in lesson 05): the extra memory it needs, and its time.
 
 # %%
 from course_lib import memory
@@ -130,10 +132,11 @@ if depth_bytes:
 # step the input goes through several non-linear transformations before it reaches the
 # output. That pays off on large data sets: Sutskever et al. (2014) translated with four
 # LSTM layers, Graves et al. (2013) lowered the phoneme error rate on TIMIT by going
-# from one bidirectional LSTM layer to five, and GNMT (Wu et al., 2016) stacks eight,
-# which needed residual connections between the layers to train well. Two to four layers
-# are common in practice; beyond that, memory and the difficulty of training a deep
-# stack are the limits. The small tasks of this lesson need one layer.
+# from one bidirectional LSTM layer to five, and GNMT (Wu et al., 2016) stacks eight
+# encoder and eight decoder layers, with residual connections from the third layer up:
+# without them, its authors found stacks deeper than about four hard to train. Memory
+# and the difficulty of training a deep stack are the limits. The small tasks of this
+# lesson need one layer.
 
 # %% [markdown]
 # ## 2. Bidirectional: one RNN forward, one backward
@@ -460,7 +463,7 @@ assert rmse_lstm < 0.85 * rmse_season
 #   `(batch, time, 2·hidden)` under concat merging.
 # - Every layer costs the same again: its training memory (each layer keeps its values at
 #   every step for backpropagation) and its time grow linearly with the depth, measured
-#   for one to five GRU layers. Two to four layers are common in practice.
+#   for one to five GRU layers.
 # - A bidirectional layer is two RNNs with separate weights, one reading backwards. It
 #   wins whenever the answer at step `t` depends on later inputs (here: per-step
 #   accuracy near 100% against a 76% ceiling for any left-to-right model), and it is

@@ -72,3 +72,18 @@ def test_the_same_gradient_is_timed():
     assert isinstance(seconds, float) and 0 < seconds < 10
     with pytest.raises(ValueError, match="repeats"):
         memory.training_step_seconds(model, np.zeros((4, 5, 2), "float32"), repeats=-1)
+
+
+def test_the_cache_of_traced_passes_does_not_keep_a_model_alive():
+    import gc
+    import weakref
+
+    import keras
+
+    model = keras.Sequential([keras.Input((None, 2)), keras.layers.LSTM(4)])
+    memory.inference_memory(model, np.zeros((2, 3, 2), "float32"), repeats=1)
+    assert model.layers[0].use_cudnn == "auto", "cuDNN is switched off only while tracing"
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
