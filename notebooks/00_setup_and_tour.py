@@ -122,7 +122,7 @@ assert test_mse < 0.05 * baseline_mse, "the RNN should learn to count far better
 # | 04 | gradient flow | ‖∂h_T/∂h_t‖ vs. distance, singular values of W_hh, tanh/sigmoid derivatives, exploding gradients and clipping | vanishing / exploding gradients |
 # | 05 | LSTM and GRU | cells from scratch with parity to Keras, gates over time, parameter counts, time per update and training memory per step, the adding and recall tasks vs. length | LSTM, GRU, peepholes |
 # | 06 | deep and bidirectional | stacked RNNs, their state shapes and their memory per layer, bidirectional tagging (also with only the bottom layer bidirectional), why a language model cannot be bidirectional, digits read row by row, sunspot forecasting | multi-layer and bidirectional RNNs |
-# | 07 | seq2seq | encoder–decoder translation of dates between languages, teacher forcing, greedy and beam search, the bottleneck | sequence-to-sequence |
+# | 07 | seq2seq | encoder–decoder translation of dates between languages, teacher forcing, greedy and beam search, the bottleneck, teacher forcing vs free running and scheduled sampling | sequence-to-sequence |
 # | 08 | attention | Bahdanau attention from scratch, alignment heatmaps checked against the truth, quality vs. length | attention in seq2seq |
 # | 09 | image captioning | CNN features + RNN decoder, `<start>`/`<end>`, beam search, BLEU, failure cases | captioning |
 # | 10 | attention captioning | Show, Attend and Tell: where the decoder looks, scored against object masks; a question as the query of the attention (visual question answering) | spatial attention |

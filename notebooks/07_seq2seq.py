@@ -8,11 +8,13 @@
 # into one context vector, the decoder writes the output one token at a time. Train it
 # with teacher forcing and a masked loss, decode it with greedy search and beam search,
 # and measure the weakness that motivates attention (lesson 08): one fixed-size vector
-# for the whole input gets worse as the input gets longer.
+# for the whole input gets worse as the input gets longer. Then measure why decoders are
+# trained with teacher forcing, against free running and scheduled sampling.
 #
 # **Covers:** many-to-many sequence models with different input and output lengths,
-# teacher forcing, `<start>`/`<end>` tokens and padding, greedy vs beam decoding, and the
-# context-vector bottleneck that Bahdanau et al. (2014) set out to remove.
+# teacher forcing, `<start>`/`<end>` tokens and padding, greedy vs beam decoding, the
+# context-vector bottleneck that Bahdanau et al. (2014) set out to remove, and teacher
+# forcing against free running and scheduled sampling (Bengio et al., 2015).
 
 # %% tags=["parameters"]
 SCALE = "lesson"  # "lesson": small, offline, about a minute on a CPU. "full": real datasets, use a GPU.
@@ -327,6 +329,112 @@ assert train_loss[-1] >= train_loss[0] + 0.3, "long training pairs are not fitte
 # same settings and an attention decoder, for fewer epochs, and it fits every length.
 
 # %% [markdown]
+# ## 8. Why teacher forcing? A decoder fed its own guesses
+#
+# Section 3 trained the decoder on the true previous token. The alternative is to train
+# it the way it is used: feed it its own previous guess (**free running**). The argument
+# for teacher forcing is about the start of training: an untrained decoder guesses noise,
+# and a decoder that reads noise has nothing to learn the next token from. **Scheduled
+# sampling** (Bengio et al., 2015) goes between the two: at every step a coin decides
+# whether the decoder reads the true token or one drawn from its own prediction, and the
+# chance of the true one falls from 1 to 0 over training.
+#
+# A decoder without an encoder is lesson 03's language model, and there the argument is
+# at its strongest: nothing but the previous characters says what comes next. So we train
+# `teacher_forcing.SampledLanguageModel`, an embedding, a GRU of 64 units and a dense
+# layer, on lesson 03's text (Python's own documentation), three times from the same
+# initial weights and with the same 200 updates of 64 windows of 32 characters. Its
+# training step unrolls the GRU one step at a time and flips the coin at every step,
+# under each of `teacher_forcing.SCHEDULES`; only the schedule differs. Each model is
+# scored the usual way for a language model: the cross-entropy of the true next character
+# of held-out text, reading the true previous characters (nats per character, against
+# the unigram baseline that knows only character frequencies).
+
+# %%
+from course_lib import teacher_forcing
+from course_lib.data import text as textdata
+
+corpus = textdata.python_docs_text(max_chars=200_000)
+chars = textdata.CharVocab(corpus)
+lm_train_text, lm_val_text = textdata.split_text(corpus, val_fraction=0.1)
+lm_train, lm_val = chars.encode(lm_train_text), chars.encode(lm_val_text)
+LM_UPDATES, LM_BATCH, LM_LEN, LM_CHECKS = 200, 64, 32, 4
+x_lm, y_lm = textdata.random_windows(lm_train, LM_UPDATES * LM_BATCH, LM_LEN, seed=SEED)
+x_val, y_val = textdata.random_windows(lm_val, 1000, LM_LEN, seed=SEED + 1)
+unigram = chars.unigram_nll(lm_train, lm_val)
+chunk = LM_UPDATES * LM_BATCH // LM_CHECKS  # windows between two measurements
+
+lm_curves, lm_share, lm_seconds = {}, {}, {}
+for schedule in teacher_forcing.SCHEDULES:
+    keras.utils.set_random_seed(SEED)
+    lm = teacher_forcing.SampledLanguageModel(chars.size, embed_dim=32, units=64, schedule=schedule,
+                                              total_updates=LM_UPDATES, seed=SEED)
+    lm.compile(optimizer=keras.optimizers.Adam(1e-2, clipnorm=1.0))
+    start, curve, shares = time.time(), [], []
+    for k in range(LM_CHECKS):  # the optimizer's update count, and so the schedule, carries on
+        part = slice(k * chunk, (k + 1) * chunk)
+        logs = lm.fit(x_lm[part], y_lm[part], batch_size=LM_BATCH, shuffle=False, verbose=0).history
+        shares.append(logs["teacher_share"][0])
+        curve.append(lm.evaluate(x_val, y_val, batch_size=500, verbose=0))
+    lm_curves[schedule], lm_share[schedule] = np.array(curve), np.array(shares)
+    lm_seconds[schedule] = time.time() - start
+    print(f"{schedule:>18}: held-out loss {np.round(curve, 3)} nats/char after "
+          f"{np.arange(1, LM_CHECKS + 1) * LM_UPDATES // LM_CHECKS} updates; "
+          f"true tokens read {np.round(shares, 2)}; {lm_seconds[schedule]:.0f} s")
+print(f"unigram baseline: {unigram:.3f} nats/char")
+
+# %%
+updates = np.arange(1, LM_CHECKS + 1) * LM_UPDATES // LM_CHECKS
+fig, ax = plt.subplots(figsize=(5.5, 3.2))
+for schedule, marker in zip(teacher_forcing.SCHEDULES, "os^"):
+    ax.plot(updates, lm_curves[schedule], marker + "-", label=schedule)
+ax.axhline(unigram, color="gray", ls=":", label="unigram baseline")
+ax.set(xlabel="training updates", ylabel="held-out loss (nats/char)", xticks=updates,
+       title="what the decoder reads while it learns")
+ax.legend()
+plt.show()
+
+final = {schedule: curve[-1] for schedule, curve in lm_curves.items()}
+assert np.all(np.diff(lm_curves["teacher forcing"]) < 0), "teacher forcing: the loss falls at every check"
+assert final["teacher forcing"] < unigram - 1.0, "teacher forcing learns far more than character frequencies"
+assert final["free running"] > unigram - 0.6, "free running learns little beyond them"
+assert final["free running"] > final["teacher forcing"] + 0.8
+assert lm_curves["free running"][LM_CHECKS // 2 - 1] > unigram - 0.2, "half-way, still near the baseline"
+sampled = lm_curves["scheduled sampling"]
+assert abs(sampled[0] - lm_curves["teacher forcing"][0]) < 0.2, "mostly true tokens: like teacher forcing"
+assert sampled[-1] > sampled.min() + 0.3, "mostly its own tokens: worse again"
+assert sampled.min() < final["free running"] - 0.5
+assert lm_share["teacher forcing"].min() == 1.0 and lm_share["free running"].max() == 0.0
+assert np.all(np.diff(lm_share["scheduled sampling"]) < 0), "the chance of the true token falls"
+
+# %% [markdown]
+# The argument holds, and strongly. With teacher forcing the held-out loss fell at every
+# check, to 1.911 nats per character against the baseline's 3.508. Free running was
+# still at the baseline after 100 updates (3.489) and ended at 3.179: an untrained
+# decoder's guesses say nothing about the true text, so its target, the true next
+# character, cannot be predicted from what it reads, and the GRU learns little more than
+# which characters are common. Scheduled sampling shows both sides. While the coin gave it
+# mostly true tokens it learned like teacher forcing (2.426 after 100 updates); as the coin
+# turned it got worse again, to 3.021, reading the true token at only 0.12 of the steps of
+# the last quarter. Its inputs had become its own samples, unlike the true text it is
+# scored on.
+#
+# That is the mirror image of the problem scheduled sampling was made for. A
+# teacher-forced model is trained on true prefixes but *generates* from its own, which it
+# never saw in training (**exposure bias**); Bengio et al. report that scheduled sampling,
+# with schedules that keep the true token for longer, improved image captioning,
+# constituency parsing and speech recognition. This section scores the likelihood of real
+# text, not the quality of generated text, so it does not test that claim (exercise 3).
+# The translator of sections 2–7 is a weaker case for the argument than a language
+# model: its decoder also reads the context vector, and the source fixes every word of
+# the output whatever the previous token was (exercise 3 measures it).
+#
+# Teacher forcing has one more advantage, of cost: all of a decoder's inputs are known
+# before the step starts, so the whole sequence goes through one GRU call (on a GPU, one
+# cuDNN kernel) instead of a loop that must wait for each sampled token. Here all three
+# schedules ran the same unrolled loop, so that an update cost the same.
+
+# %% [markdown]
 # ## Summary
 #
 # * An encoder–decoder maps a sequence to a sequence of a different length: the encoder's
@@ -342,6 +450,11 @@ assert train_loss[-1] >= train_loss[0] + 0.3, "long training pairs are not fitte
 #   perfectly, three dates mostly wrong, and even the first date of a long input, written
 #   before any other, goes wrong when more dates follow it, on training pairs too. Lesson
 #   08 lets the decoder look back at every encoder state instead.
+# * Why teacher forcing: a language model trained on its own guesses learned little
+#   beyond character frequencies in the budget in which teacher forcing learned the
+#   text; scheduled sampling learned like teacher forcing while the coin gave it mostly
+#   true tokens and got worse as it read its own. It targets exposure bias at generation
+#   time, which a likelihood score does not measure.
 #
 # ## Exercises
 #
@@ -351,11 +464,13 @@ assert train_loss[-1] >= train_loss[0] + 0.3, "long training pairs are not fitte
 # 2. Feed the source reversed (Sutskever et al., 2014). Does the first date of a long
 #    input gain, and why? Are the differences between languages larger than the noise
 #    of about 100 test pairs each?
-# 3. Replace teacher forcing by feeding the decoder its own greedy guesses during training
-#    for part of the batch (scheduled sampling; `fit_seq2seq` only does teacher forcing,
-#    so write the epoch loop: after each epoch, replace `target_in` of a random quarter
-#    of the rows by `<start>` + the model's own argmax). What happens to the loss and to
-#    accuracy?
+# 3. Teacher forcing or the model's own guesses, further. (a) Change `LM_UPDATES` to 800
+#    and rerun section 8: does free running catch up once its guesses look like text,
+#    and does scheduled sampling still get worse as the coin turns? (b) The translator:
+#    `fit_seq2seq` only does teacher forcing, so write the epoch loop: after each epoch,
+#    replace `target_in` of a random quarter of the rows by `<start>` + the model's own
+#    argmax. Its context vector fixes the output whatever the previous token was; is
+#    the gap to teacher forcing smaller than the language model's?
 # 4. Try beam widths 1, 2, 4, 8. When does beam search change the translation, and does a
 #    higher log-probability always mean a correct date?
 # 5. Add a length penalty: take every hypothesis from `decoding.beam_search(step_fn,

@@ -39,6 +39,7 @@ from course_lib import (
     run_identity,
     seq2seq,
     show,
+    teacher_forcing,
     training,
     translation,
     vision,
@@ -646,6 +647,13 @@ CASES.update({
     "text.python_string_mask": (text.python_string_mask, lambda: dict(code="x = 'a'\n")),
     "text.python_bracket_depth": (text.python_bracket_depth, lambda: dict(code="f(x[1])\n")),
     "text.tbptt_batches": (text.tbptt_batches, lambda: dict(ids=ids(40), batch_size=2, chunk_len=4)),
+    "text.random_windows": (text.random_windows, lambda: dict(ids=ids(40), count=3, length=4, seed=0)),
+    "teacher_forcing.teacher_probability": (teacher_forcing.teacher_probability, lambda: dict(
+        schedule="scheduled sampling", update=3, total_updates=10)),
+    "teacher_forcing.SampledLanguageModel": (teacher_forcing.SampledLanguageModel, lambda: dict(
+        vocab_size=V, embed_dim=3, units=4, schedule="free running", total_updates=5, seed=0)),
+    "teacher_forcing.SampledLanguageModel.call": (_call(lambda: teacher_forcing.SampledLanguageModel(V, 3, 4),
+                                                        "tokens"), lambda: dict(tokens=ids(N, T))),
     # -- plots, env ------------------------------------------------------------------------
     "plots.plot_learning_curves": (plots.plot_learning_curves, lambda: dict(
         history={"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}, metric="loss")),

@@ -30,6 +30,7 @@ __all__ = [
     "python_docs_text",
     "python_bracket_depth",
     "python_string_mask",
+    "random_windows",
     "read_text_file",
     "split_text",
     "stdlib_source_text",
@@ -338,3 +339,28 @@ def tbptt_batches(ids, batch_size: int, chunk_len: int):
         return a.reshape(B, -1, T).transpose(1, 0, 2).reshape(-1, T).astype(np.int64)
 
     return lay_out(x), lay_out(y)
+
+
+def random_windows(ids, count: int, length: int, seed: int = 0):
+    """``count`` windows of ``length + 1`` consecutive ids from random places in ``ids``.
+
+    Args:
+        ids: (L,) integer ids, L > length.
+        count: how many windows; length: T, the input length of each.
+        seed: seed of the window starts (``numpy.random.default_rng``).
+
+    Returns:
+        ``(x, y)``, each ``(count, length)`` int64: the inputs and the same window
+        shifted by one, the next ids to predict.
+    """
+    from course_lib.checks import check_array
+
+    ids = check_array(ids, "ids", ("L",), dtype="int")
+    count = check_positive_int(count, "count")
+    T = check_positive_int(length, "length")
+    seed = check_positive_int(seed, "seed", minimum=0)
+    if ids.size <= T:
+        raise ValueError(f"ids: expected more than length = {T} ids, got {ids.size}")
+    starts = np.random.default_rng(seed).integers(0, ids.size - T, count)
+    windows = ids[starts[:, None] + np.arange(T + 1)].astype(np.int64)
+    return windows[:, :-1], windows[:, 1:]
