@@ -38,8 +38,8 @@ def teacher_probability(schedule, update, total_updates):
 
     Args:
         schedule: one of ``SCHEDULES``. "teacher forcing": always 1; "free running":
-            always 0; "scheduled sampling": Bengio et al.'s linear decay, from 1 at the
-            first update to 0 at the last.
+            always 0; "scheduled sampling": Bengio et al.'s linear decay with its floor
+            set to 0, from 1 at the first update to 0 at the last.
         update: the update's number, 0 first (an int or a scalar tensor).
         total_updates: how many updates the training has (int ≥ 1).
 

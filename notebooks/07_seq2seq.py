@@ -9,7 +9,8 @@
 # with teacher forcing and a masked loss, decode it with greedy search and beam search,
 # and measure the weakness that motivates attention (lesson 08): one fixed-size vector
 # for the whole input gets worse as the input gets longer. Then measure why decoders are
-# trained with teacher forcing, against free running and scheduled sampling.
+# trained with teacher forcing, against free running and scheduled sampling, on a
+# language model.
 #
 # **Covers:** many-to-many sequence models with different input and output lengths,
 # teacher forcing, `<start>`/`<end>` tokens and padding, greedy vs beam decoding, the
@@ -337,10 +338,11 @@ assert train_loss[-1] >= train_loss[0] + 0.3, "long training pairs are not fitte
 # and a decoder that reads noise has nothing to learn the next token from. **Scheduled
 # sampling** (Bengio et al., 2015) goes between the two: at every step a coin decides
 # whether the decoder reads the true token or one drawn from its own prediction, and the
-# chance of the true one falls from 1 to 0 over training.
+# chance of the true one falls as training goes on (here linearly from 1 to 0: one of
+# their schedules, with its floor set to 0).
 #
-# A decoder without an encoder is lesson 03's language model, and there the argument is
-# at its strongest: nothing but the previous characters says what comes next. So we train
+# A decoder without an encoder is lesson 03's language model, the extreme case: nothing
+# but the previous characters says what comes next. So we train
 # `teacher_forcing.SampledLanguageModel`, an embedding, a GRU of 64 units and a dense
 # layer, on lesson 03's text (Python's own documentation), three times from the same
 # initial weights and with the same 200 updates of 64 windows of 32 characters. Its
@@ -408,26 +410,26 @@ assert lm_share["teacher forcing"].min() == 1.0 and lm_share["free running"].max
 assert np.all(np.diff(lm_share["scheduled sampling"]) < 0), "the chance of the true token falls"
 
 # %% [markdown]
-# The argument holds, and strongly. With teacher forcing the held-out loss fell at every
-# check, to 1.911 nats per character against the baseline's 3.508. Free running was
-# still at the baseline after 100 updates (3.489) and ended at 3.179: an untrained
-# decoder's guesses say nothing about the true text, so its target, the true next
-# character, cannot be predicted from what it reads, and the GRU learns little more than
-# which characters are common. Scheduled sampling shows both sides. While the coin gave it
-# mostly true tokens it learned like teacher forcing (2.426 after 100 updates); as the coin
-# turned it got worse again, to 3.021, reading the true token at only 0.12 of the steps of
-# the last quarter. Its inputs had become its own samples, unlike the true text it is
-# scored on.
+# The result is what the setup forces. With teacher forcing the held-out loss fell at every
+# check, to 1.911 nats per character against the baseline's 3.508. Free running ended at
+# 3.179, barely below the baseline, and it would not do better with longer training: in a
+# language model without an encoder, the tokens it reads are drawn from its own
+# predictions, not from the text, so after the first character of a window nothing it
+# reads says anything about the true next character, however good its guesses become. It
+# can learn only from its first step. Scheduled sampling started close to teacher forcing
+# (2.528 against 2.43 after 50 updates, reading the true token at 0.87 of the steps), had
+# its best, 2.426, after 100 updates, and got worse as the coin turned, to 3.021: the
+# smaller the chance of the true token, the less of what it reads the loss can reward.
 #
 # That is the mirror image of the problem scheduled sampling was made for. A
 # teacher-forced model is trained on true prefixes but *generates* from its own, which it
 # never saw in training (**exposure bias**); Bengio et al. report that scheduled sampling,
 # with schedules that keep the true token for longer, improved image captioning,
 # constituency parsing and speech recognition. This section scores the likelihood of real
-# text, not the quality of generated text, so it does not test that claim (exercise 3).
-# The translator of sections 2–7 is a weaker case for the argument than a language
-# model: its decoder also reads the context vector, and the source fixes every word of
-# the output whatever the previous token was (exercise 3 measures it).
+# text, not the quality of generated text, so it does not test that claim. The fair test
+# of the argument about the start of training is a decoder with an encoder, like the
+# translator of sections 2–7: it also reads the context vector, and the source fixes
+# every word of the output whatever the previous token was (exercise 3b).
 #
 # Teacher forcing has one more advantage, of cost: all of a decoder's inputs are known
 # before the step starts, so the whole sequence goes through one GRU call (on a GPU, one
@@ -451,10 +453,10 @@ assert np.all(np.diff(lm_share["scheduled sampling"]) < 0), "the chance of the t
 #   before any other, goes wrong when more dates follow it, on training pairs too. Lesson
 #   08 lets the decoder look back at every encoder state instead.
 # * Why teacher forcing: a language model trained on its own guesses learned little
-#   beyond character frequencies in the budget in which teacher forcing learned the
-#   text; scheduled sampling learned like teacher forcing while the coin gave it mostly
-#   true tokens and got worse as it read its own. It targets exposure bias at generation
-#   time, which a likelihood score does not measure.
+#   beyond character frequencies (its guesses carry nothing about the true text), while
+#   teacher forcing fell to 1.911 nats per character; scheduled sampling started close to
+#   teacher forcing and got worse as it read its own tokens. It targets exposure bias at
+#   generation time, which a likelihood score does not measure.
 #
 # ## Exercises
 #
@@ -464,13 +466,14 @@ assert np.all(np.diff(lm_share["scheduled sampling"]) < 0), "the chance of the t
 # 2. Feed the source reversed (Sutskever et al., 2014). Does the first date of a long
 #    input gain, and why? Are the differences between languages larger than the noise
 #    of about 100 test pairs each?
-# 3. Teacher forcing or the model's own guesses, further. (a) Change `LM_UPDATES` to 800
-#    and rerun section 8: does free running catch up once its guesses look like text,
-#    and does scheduled sampling still get worse as the coin turns? (b) The translator:
-#    `fit_seq2seq` only does teacher forcing, so write the epoch loop: after each epoch,
-#    replace `target_in` of a random quarter of the rows by `<start>` + the model's own
-#    argmax. Its context vector fixes the output whatever the previous token was; is
-#    the gap to teacher forcing smaller than the language model's?
+# 3. Teacher forcing or the model's own guesses, further. (a) Why can free running never
+#    catch up in section 8, however long it trains? From which step does it learn?
+#    (b) The translator: call `fit_seq2seq(model, tr, R, epochs=1)` once, then
+#    `model.fit` one epoch at a time (each `fit_seq2seq` call compiles a new Adam). Before
+#    each epoch after the first, take the argmax of one teacher-forced pass
+#    (`model.predict`), and in a random quarter of the rows replace `target_in` after
+#    `<start>` by those predictions shifted right by one, keeping `PAD_ID` where
+#    `target_in` is padding. Compare greedy exact match with section 5's.
 # 4. Try beam widths 1, 2, 4, 8. When does beam search change the translation, and does a
 #    higher log-probability always mean a correct date?
 # 5. Add a length penalty: take every hypothesis from `decoding.beam_search(step_fn,

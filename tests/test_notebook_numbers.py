@@ -26,7 +26,6 @@ CONSTANTS = {
     "03_char_language_model": {"8,000": "the number of steps an exercise suggests"},
     "05_lstm_gru": {"30": "the lengths an exercise asks for (T = 30, 45, 60)"},
     "06_deep_and_bidirectional": {"1,797": "the size of scikit-learn's digits data set"},
-    "07_seq2seq": {"800": "the number of updates an exercise asks for"},
     "09_image_captioning": {
         "8,000": "Flickr8k's size (8,091 photos)",
         "6,000": "Flickr8k's train split",
