@@ -415,11 +415,12 @@ assert np.all(np.diff(lm_share["scheduled sampling"]) < 0), "the chance of the t
 # 3.179, barely below the baseline, and it would not do better with longer training: in a
 # language model without an encoder, the tokens it reads are drawn from its own
 # predictions, not from the text, so after the first character of a window nothing it
-# reads says anything about the true next character, however good its guesses become. It
-# can learn only from its first step. Scheduled sampling started close to teacher forcing
-# (2.528 against 2.43 after 50 updates, reading the true token at 0.87 of the steps), had
-# its best, 2.426, after 100 updates, and got worse as the coin turned, to 3.021: the
-# smaller the chance of the true token, the less of what it reads the loss can reward.
+# reads says anything about the true next character, however good its guesses become.
+# Beyond character frequencies it can learn only from its first step. Scheduled sampling
+# started close to teacher forcing (2.528 against 2.43 after 50 updates, reading the true
+# token at 0.87 of the steps), had its best, 2.426, after 100 updates, and got worse as
+# the coin turned, to 3.021: the smaller the chance of the true token, the less of what it
+# reads the loss can reward.
 #
 # That is the mirror image of the problem scheduled sampling was made for. A
 # teacher-forced model is trained on true prefixes but *generates* from its own, which it
