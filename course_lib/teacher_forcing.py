@@ -16,10 +16,11 @@ Shapes: tokens (batch, T) int ids in [0, vocab_size).
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from course_lib.checks import check_positive_int, check_token_tensor
+from course_lib.checks import check_ids, check_positive_int, check_probability, check_same_size, check_token_tensor
 
 __all__ = ["SCHEDULES", "SampledLanguageModel", "teacher_probability"]
 
@@ -31,6 +32,35 @@ def _check_schedule(schedule):
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule: expected one of {SCHEDULES}, got {schedule!r}")
     return schedule
+
+
+def _check_update(update):
+    """An update number: an int >= 0 or an integer scalar tensor (``optimizer.iterations``)."""
+    if isinstance(update, (bool, np.bool_)):
+        raise TypeError("update: expected an int or an integer scalar tensor, got bool")
+    if isinstance(update, (int, np.integer)):
+        if update < 0:
+            raise ValueError(f"update: expected an int >= 0, got {update}")
+        return
+    if not hasattr(update, "dtype") or not hasattr(update, "shape"):
+        raise TypeError(f"update: expected an int or an integer scalar tensor, got {type(update).__name__}")
+    if tuple(update.shape) != ():
+        raise ValueError(f"update: expected a scalar, got shape {tuple(update.shape)}")
+    if "int" not in keras.backend.standardize_dtype(update.dtype):
+        dtype = keras.backend.standardize_dtype(update.dtype)
+        raise TypeError(f"update: expected an integer tensor, got dtype {dtype}")
+
+
+def _check_probability_tensor(probability):
+    """A probability: a number in [0, 1] or a float scalar tensor (from ``teacher_probability``)."""
+    if not hasattr(probability, "dtype") or isinstance(probability, np.generic):
+        return check_probability(probability, "probability")
+    if tuple(probability.shape) != ():
+        raise ValueError(f"probability: expected a scalar, got shape {tuple(probability.shape)}")
+    if "float" not in keras.backend.standardize_dtype(probability.dtype):
+        raise TypeError("probability: expected a float tensor, got dtype "
+                        f"{keras.backend.standardize_dtype(probability.dtype)}")
+    return probability
 
 
 def teacher_probability(schedule, update, total_updates):
@@ -48,10 +78,7 @@ def teacher_probability(schedule, update, total_updates):
     """
     _check_schedule(schedule)
     total_updates = check_positive_int(total_updates, "total_updates")
-    if isinstance(update, bool) or not (isinstance(update, int) or hasattr(update, "dtype")):
-        raise TypeError(f"update: expected an int or a scalar tensor, got {type(update).__name__}")
-    if isinstance(update, int) and update < 0:
-        raise ValueError(f"update: expected an int >= 0, got {update}")
+    _check_update(update)
     if schedule == "teacher forcing":
         return ops.convert_to_tensor(1.0, "float32")
     if schedule == "free running":
@@ -113,26 +140,56 @@ class SampledLanguageModel(keras.Model):
             ``(logits, teacher_share)``: logits (batch, T, V) and the share of steps
             after the first that read the true token.
         """
-        steps = tokens.shape[1]
-        if steps is None:
-            raise ValueError("tokens: the training step needs a fixed length T")
-        cell = self.gru.cell
+        check_token_tensor(tokens, "tokens", self.vocab_size, ("batch", "T"), dtype="int")
+        probability = _check_probability_tensor(probability)
+        if tokens.shape[1] is not None and tokens.shape[1] < 2:  # nothing after the first step to choose
+            raise ValueError(f"tokens: the training step needs T >= 2, got T = {tokens.shape[1]}")
+        steps = ops.shape(tokens)[1]
         state = ops.zeros((ops.shape(tokens)[0], self.units), self.compute_dtype)
-        current, logits, true_reads = tokens[:, 0], [], []
-        for t in range(steps):
-            output, state = cell(self.embedding(current), [state])
-            state = state[0]
-            logits.append(self.logits(output))
-            if t + 1 < steps:
-                own = keras.random.categorical(logits[-1], 1, seed=self.seed_generator)[:, 0]
-                coin = keras.random.uniform(ops.shape(own), seed=self.seed_generator) < probability
-                current = ops.where(coin, tokens[:, t + 1], ops.cast(own, tokens.dtype))
-                true_reads.append(ops.mean(ops.cast(coin, "float32")))
-        share = ops.mean(ops.stack(true_reads)) if true_reads else ops.ones(())
-        return ops.stack(logits, axis=1), share
+        first, state = self._step(tokens[:, 0], state)  # step 0 reads the true first token
+
+        def next_step(t, previous, state, outputs, true_reads):
+            """Step t reads the true token t or a sample from the previous step's logits."""
+            own = keras.random.categorical(previous, 1, seed=self.seed_generator)[:, 0]
+            coin = keras.random.uniform(ops.shape(own), seed=self.seed_generator) < probability
+            current = ops.where(coin, tokens[:, t], ops.cast(own, tokens.dtype))
+            logits, state = self._step(current, state)
+            return t + 1, logits, state, outputs.write(t, logits), true_reads + ops.mean(ops.cast(coin, "float32"))
+
+        # A graph loop, not a Python one: tracing the training step costs one step, whatever T is.
+        outputs = tf.TensorArray(first.dtype, size=steps).write(0, first)
+        start = (ops.convert_to_tensor(1, "int32"), first, state, outputs, ops.zeros((), "float32"))
+        *_, outputs, true_reads = tf.while_loop(lambda t, *_: t < steps, next_step, start)
+        logits = ops.transpose(outputs.stack(), (1, 0, 2))  # (T, batch, V) -> (batch, T, V)
+        return logits, true_reads / ops.cast(steps - 1, "float32")
+
+    def _step(self, current, state):
+        """One step of the GRU cell on tokens ``current`` (batch,) -> (logits (batch, V), new state)."""
+        output, new_state = self.gru.cell(self.embedding(current), [state])
+        return self.logits(output), new_state[0]
+
+    def _check_pairs(self, x, y):
+        """Refuse arrays of inputs and next tokens that cannot pair up (datasets pass through)."""
+        if isinstance(x, (np.ndarray, list)) or isinstance(y, (np.ndarray, list)):
+            if y is None:
+                raise ValueError("y: expected the next tokens (batch, T), got None")
+            x = check_ids(x, "x", self.vocab_size, axes=("batch", "T"))
+            y = check_ids(y, "y", self.vocab_size, axes=("batch", "T"))
+            check_same_size("x", x.shape, "y", y.shape, "shape")
+
+    def fit(self, x=None, y=None, **kwargs):
+        self._check_pairs(x, y)
+        return super().fit(x, y, **kwargs)
+
+    def evaluate(self, x=None, y=None, **kwargs):
+        self._check_pairs(x, y)
+        return super().evaluate(x, y, **kwargs)
 
     def train_step(self, data):
         x, y = data
+        check_token_tensor(y, "y", self.vocab_size, ("batch", "T"), dtype="int")
+        if None not in (*x.shape, *y.shape):
+            check_same_size("x", tuple(x.shape), "y", tuple(y.shape), "shape")
         probability = teacher_probability(self.schedule, self.optimizer.iterations, self.total_updates)
         with tf.GradientTape() as tape:
             logits, share = self.unrolled_logits(x, probability)

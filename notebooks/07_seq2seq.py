@@ -411,15 +411,15 @@ assert np.all(np.diff(lm_share["scheduled sampling"]) < 0), "the chance of the t
 
 # %% [markdown]
 # The result is what the setup forces. With teacher forcing the held-out loss fell at every
-# check, to 1.911 nats per character against the baseline's 3.508. Free running ended at
-# 3.179, barely below the baseline, and it would not do better with longer training: in a
+# check, to 1.946 nats per character against the baseline's 3.508. Free running ended at
+# 3.159, barely below the baseline, and it would not do better with longer training: in a
 # language model without an encoder, the tokens it reads are drawn from its own
 # predictions, not from the text, so after the first character of a window nothing it
 # reads says anything about the true next character, however good its guesses become.
 # Beyond character frequencies it can learn only from its first step. Scheduled sampling
-# started close to teacher forcing (2.528 against 2.43 after 50 updates, reading the true
-# token at 0.87 of the steps), had its best, 2.426, after 100 updates, and got worse as
-# the coin turned, to 3.021: the smaller the chance of the true token, the less of what it
+# started close to teacher forcing (2.859 against 2.807 after 50 updates, reading the true
+# token at 0.87 of the steps), had its best, 2.55, after 100 updates, and got worse as
+# the coin turned, to 2.969: the smaller the chance of the true token, the less of what it
 # reads the loss can reward.
 #
 # That is the mirror image of the problem scheduled sampling was made for. A
@@ -455,7 +455,7 @@ assert np.all(np.diff(lm_share["scheduled sampling"]) < 0), "the chance of the t
 #   08 lets the decoder look back at every encoder state instead.
 # * Why teacher forcing: a language model trained on its own guesses learned little
 #   beyond character frequencies (its guesses carry nothing about the true text), while
-#   teacher forcing fell to 1.911 nats per character; scheduled sampling started close to
+#   teacher forcing fell to 1.946 nats per character; scheduled sampling started close to
 #   teacher forcing and got worse as it read its own tokens. It targets exposure bias at
 #   generation time, which a likelihood score does not measure.
 #

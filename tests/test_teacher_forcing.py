@@ -23,6 +23,20 @@ def _tokens(n=8, seed=0):
     return np.random.default_rng(seed).integers(0, V, (n, T))
 
 
+def test_a_sampled_token_is_what_the_next_step_reads():
+    """A large bias on token k makes every sample k (the rest of the logits still depend on the
+    state): from step 1 on, the free-running pass must be the teacher-forced pass over
+    [x_0, k, k, ...], and not the one over the true tokens."""
+    model, x, k = _model(), _tokens(), 3
+    model.logits.bias.assign(np.where(np.arange(V) == k, 100.0, 0.0).astype("float32"))
+    fed = x.copy()
+    fed[:, 1:] = k
+    unrolled, share = model.unrolled_logits(keras.ops.convert_to_tensor(x), 0.0)
+    np.testing.assert_allclose(np.array(unrolled), np.array(model(fed)), atol=1e-4)
+    assert float(share) == 0.0
+    assert not np.allclose(np.array(unrolled)[:, 1:], np.array(model(x))[:, 1:], atol=1e-3)
+
+
 def test_teacher_probability_follows_each_schedule():
     assert float(tfm.teacher_probability("teacher forcing", 7, 10)) == 1.0
     assert float(tfm.teacher_probability("free running", 0, 10)) == 0.0
@@ -33,6 +47,15 @@ def test_teacher_probability_follows_each_schedule():
         tfm.teacher_probability("always", 0, 10)
     with pytest.raises(ValueError, match="update"):
         tfm.teacher_probability("free running", -1, 10)
+    with pytest.raises(ValueError, match="update"):
+        tfm.teacher_probability("scheduled sampling", np.int64(-2), 10)
+    with pytest.raises(ValueError, match="update: expected a scalar"):
+        tfm.teacher_probability("scheduled sampling", keras.ops.convert_to_tensor([1, 2]), 10)
+    with pytest.raises(TypeError, match="update: expected an integer tensor"):
+        tfm.teacher_probability("scheduled sampling", keras.ops.convert_to_tensor(1.5), 10)
+    with pytest.raises(TypeError, match="update"):
+        tfm.teacher_probability("scheduled sampling", True, 10)
+    assert float(tfm.teacher_probability("scheduled sampling", np.int32(5), 11)) == pytest.approx(0.5)
 
 
 def test_the_unrolled_step_reading_true_tokens_is_the_teacher_forced_pass():
@@ -79,6 +102,24 @@ def test_bad_arguments_are_named():
         tfm.SampledLanguageModel(0)
     with pytest.raises(ValueError, match="tokens"):
         _model()(np.full((2, T), V))  # an id outside the vocabulary
+    model, x = _model(), keras.ops.convert_to_tensor(_tokens())
+    with pytest.raises(ValueError, match="tokens"):
+        model.unrolled_logits(keras.ops.convert_to_tensor(np.full((2, T), V)), 0.5)
+    with pytest.raises(ValueError, match="tokens: the training step needs T >= 2"):
+        model.unrolled_logits(x[:, :1], 0.5)
+    with pytest.raises(ValueError, match="probability"):
+        model.unrolled_logits(x, 1.5)
+    with pytest.raises(ValueError, match="probability: expected a scalar"):
+        model.unrolled_logits(x, keras.ops.ones((2,)))
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    with pytest.raises(ValueError, match="x and y must have the same shape"):
+        model.fit(_tokens(4), _tokens(4)[:, :-1], verbose=0)
+    with pytest.raises(ValueError, match="y: expected ids in"):
+        model.fit(_tokens(4), np.full((4, T), V), verbose=0)
+    with pytest.raises(ValueError, match="y: expected the next tokens"):
+        model.fit(_tokens(4), verbose=0)
+    with pytest.raises(ValueError, match="x: expected ids in"):
+        model.evaluate(np.full((4, T), -1), _tokens(4), verbose=0)
 
 
 def test_random_windows_are_consecutive_and_shifted_by_one():
