@@ -654,9 +654,6 @@ CASES.update({
         vocab_size=V, embed_dim=3, units=4, schedule="free running", total_updates=5, seed=0)),
     "teacher_forcing.SampledLanguageModel.call": (_call(lambda: teacher_forcing.SampledLanguageModel(V, 3, 4),
                                                         "tokens"), lambda: dict(tokens=ids(N, T))),
-    "teacher_forcing.SampledLanguageModel.unrolled_logits": (
-        lambda tokens, probability: teacher_forcing.SampledLanguageModel(V, 3, 4).unrolled_logits(tokens, probability),
-        lambda: dict(tokens=ids(N, T), probability=0.5)),
     # -- plots, env ------------------------------------------------------------------------
     "plots.plot_learning_curves": (plots.plot_learning_curves, lambda: dict(
         history={"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}, metric="loss")),
