@@ -8,12 +8,12 @@
 # classifier on top, (b) fine-tuned end to end with a lower learning rate — and compare
 # both with (c) the same network trained from scratch, as the number of examples per
 # class grows. See why BatchNorm layers stay in inference mode (`training=False`) while
-# fine-tuning, and fill in the 2×2 table "similar / different domain × small / large
-# data" with measured numbers.
+# fine-tuning, measure whether training the new head first helps, and fill in the 2×2
+# table "similar / different domain × small / large data" with measured numbers.
 #
 # **Covers:** transfer learning (removing the last layer, feature extraction, fine-tuning
-# with a smaller learning rate, when each works), CNN features reused by captioning
-# models (lessons 09–10).
+# with a smaller learning rate, training the head first, when each works), CNN features
+# reused by captioning models (lessons 09–10).
 
 # %% tags=["parameters"]
 SCALE = "lesson"  # "lesson": small, offline, about a minute on a CPU. "full": real datasets, use a GPU.
@@ -172,8 +172,13 @@ def reset(model, body, start, backbone_weights=None):
             v.assign(keras.ops.zeros(v.shape, v.dtype))
 
 
-def train_and_score(model, x, y, x_eval, y_eval, rng):
-    steps = STEPS // 2 if len(x) <= 5 else STEPS  # one example per class: half the steps
+def budget(x):
+    """The training steps for len(x) examples: half of STEPS for one example per class."""
+    return STEPS // 2 if len(x) <= 5 else STEPS
+
+
+def train_and_score(model, x, y, x_eval, y_eval, rng, steps=None):
+    steps = steps or budget(x)
     pick = rng.choice(len(x), steps * BATCH)  # resample the few examples into fixed-size batches
     model.fit(x[pick], y[pick], batch_size=BATCH, epochs=1, verbose=0)
     return model.evaluate(x_eval, y_eval, verbose=0)[1]
@@ -201,10 +206,10 @@ feat_tgt, feat_tgt_te = backbone.predict(x_tgt, verbose=0), backbone.predict(x_t
 rng = np.random.default_rng(SEED)
 KS = (1, 5, 50)
 DRAWS = {1: 4, 5: 4, 50: 2}  # the few-example points are the noisy ones
-rows = []
+rows, draws = [], {}
 for k in KS:
     for draw in range(DRAWS[k]):
-        idx = sample_per_class(y_tgt, k, rng)
+        idx = draws[k, draw] = sample_per_class(y_tgt, k, rng)
         row = {"k": k, "draw": draw}
         row["(a) frozen + linear"] = linear_probe(feat_tgt[idx], y_tgt[idx], feat_tgt_te, y_tgt_te)
         reset(fine, fine_body, starts[id(fine)], pretrained)
@@ -267,6 +272,59 @@ assert (per_draw > 0).sum() >= 3, "... on most draws, not only on average"
 # more examples that advantage goes away, and the larger rate can even come out ahead (the
 # examples themselves now say how to adjust the features). "Fine-tune with a smaller
 # rate" is advice for the case transfer is for: little target data.
+#
+# **Head first, then fine-tune?** Another common recipe first trains only the new `Dense`
+# layer, with the backbone frozen, and fine-tunes everything after that: the first
+# gradients of a random head are large, and without the head start they flow straight
+# into the pretrained layers. We give it (b)'s budget on the same draws: half the steps
+# for the head alone (at 1e-2, the backbone frozen), the other half fine-tuning everything
+# at 1e-3 or at 3e-3, starting from the same fresh head as (b).
+
+# %%
+head_only, head_body = transfer_model(lr=1e-2)
+head_body.trainable = False  # only the Dense layer learns
+head_only.compile(optimizer=keras.optimizers.Adam(1e-2), loss=cross_entropy(), metrics=["accuracy"])
+fitting.build_optimizer(head_only)
+
+
+def head_first(x, y, rate, rng):
+    """Half of budget(x) steps for the head alone, then the other half for everything at `rate`."""
+    head_steps = budget(x) // 2
+    reset(head_only, head_body, starts[id(fine_fast)], pretrained)  # (b)'s fresh head, the pretrained backbone
+    pick = rng.choice(len(x), head_steps * BATCH)
+    head_only.fit(x[pick], y[pick], batch_size=BATCH, epochs=1, verbose=0)
+    reset(fine_fast, fine_fast_body, head_only.get_weights())
+    fine_fast.optimizer.learning_rate.assign(rate)
+    return train_and_score(fine_fast, x, y, x_tgt_te, y_tgt_te, rng, steps=budget(x) - head_steps)
+
+
+direct = {1e-3: "(b) fine-tune", 3e-3: "(b) fine-tune at 3e-3"}
+few_rows = results[results.k < 50]
+head_gain = {}  # (k, rate) -> per draw: head first minus fine-tuning from the start
+for k in (1, 5):
+    for rate, column in direct.items():
+        firsts = [head_first(x_tgt[draws[k, d]], y_tgt[draws[k, d]], rate, np.random.default_rng([SEED, k, d, 1]))
+                  for d in range(DRAWS[k])]
+        head_gain[k, rate] = np.array(firsts) - few_rows.loc[few_rows.k == k, column].to_numpy()
+fine_fast.optimizer.learning_rate.assign(3e-3)
+for (k, rate), gain in head_gain.items():
+    print(f"k = {k}, fine-tuning at {rate:.0e}: head first minus (b) {gain.mean():+.3f} on average, "
+          f"per draw {np.round(gain, 3)}")
+slow = head_gain[1, 1e-3]  # one example per class, the small rate: 15 fine-tuning steps instead of 30
+assert slow.mean() < -0.02 and (slow < 0).sum() >= 3, "where fine-tuning is slow, the head's half is lost"
+assert max(gain.mean() for gain in head_gain.values()) < 0.04, "and nowhere did the head start pay"
+
+# %% [markdown]
+# The head start did not pay here. With one example per class at 1e-3 it cost points
+# (0.052 on average, on three of the four draws): half of the 30 steps went to the head,
+# and 15 steps at the small rate are too few to adapt the backbone. Everywhere else it
+# was within a few points of fine-tuning from the start, at either rate, on average
+# (per draw the differences go both ways): whatever the random head's first gradients did
+# to the backbone, the remaining steps undid. The protection matters where those
+# gradients are large compared with what the features are worth: a larger rate (exercise
+# 3), a big pretrained network with much better features than this one, and, as Kumar et
+# al. (2022, "linear probing, then fine-tuning") report, most of all for test data unlike
+# the training data.
 #
 # ## 4. BatchNorm while fine-tuning: keep it in inference mode
 #
@@ -472,6 +530,9 @@ if SCALE == "full":
 #   point is to adjust good features, not to overwrite them. It matters most with the
 #   fewest examples (measured: the scratch rate lost points with one example per class;
 #   with 5 and 50 the gap closed or reversed).
+# - Training the new head first, with the backbone frozen, did not pay at the same
+#   budget: with one example per class at the small rate it cost points (too few
+#   fine-tuning steps were left), elsewhere it was within a few points of (b).
 # - BatchNorm in training mode rewrites the pretrained statistics and makes predictions
 #   depend on the batch; keep it in inference mode while fine-tuning. In Keras 3 that
 #   means `trainable = False` on the BatchNorm layers — a call-time `training=False` is
@@ -490,8 +551,12 @@ if SCALE == "full":
 #    rerun the loop of section 3 from `rng = np.random.default_rng(SEED)` (same k and
 #    draws), adding `reset(m, body, start, pretrained)` and a `train_and_score` column per
 #    rate. Plot accuracy against the rate for k = 1 and k = 50. Where is each best rate?
-# 3. Do the "linear first, then fine-tune" recipe: train only the new `Dense` layer for
-#    30 steps with the backbone frozen, then unfreeze and fine-tune. Compare with (b).
+# 3. The head start at a larger rate. For the draws of k = 1 and 5 (`draws[k, d]`), compare
+#    `head_first(x, y, 1e-2, rng)` with (b) at 1e-2: `reset(fine_fast, fine_fast_body,
+#    starts[id(fine_fast)], pretrained)`, `fine_fast.optimizer.learning_rate.assign(1e-2)`,
+#    then `train_and_score(fine_fast, x, y, x_tgt_te, y_tgt_te, rng)`. Does the head start
+#    pay now? Then give it its steps on top of (b)'s budget instead of out of it
+#    (`steps=budget(x)` in the last line of `head_first`).
 # 4. Pretrain the backbone on the shapes instead and transfer to digits. Is the 2×2
 #    table symmetric?
 # 5. Give the shapes models 300 steps instead of 60. Which method gains most from the
