@@ -20,7 +20,14 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from course_lib.checks import check_ids, check_positive_int, check_probability, check_same_size, check_token_tensor
+from course_lib.checks import (
+    check_ids,
+    check_positive_int,
+    check_probability,
+    check_same_size,
+    check_token_tensor,
+    known_values,
+)
 
 __all__ = ["SCHEDULES", "SampledLanguageModel", "teacher_probability"]
 
@@ -49,6 +56,9 @@ def _check_update(update):
     if "int" not in keras.backend.standardize_dtype(update.dtype):
         dtype = keras.backend.standardize_dtype(update.dtype)
         raise TypeError(f"update: expected an integer tensor, got dtype {dtype}")
+    values = known_values(update)
+    if values is not None and values < 0:
+        raise ValueError(f"update: expected an update number >= 0, got {int(values)}")
 
 
 def _check_probability_tensor(probability):
@@ -60,7 +70,10 @@ def _check_probability_tensor(probability):
     if "float" not in keras.backend.standardize_dtype(probability.dtype):
         raise TypeError("probability: expected a float tensor, got dtype "
                         f"{keras.backend.standardize_dtype(probability.dtype)}")
-    return probability
+    values = known_values(probability)
+    if values is not None:  # eager: the value is known, so check its range too
+        check_probability(float(values), "probability")
+    return ops.cast(probability, "float32")
 
 
 def teacher_probability(schedule, update, total_updates):
@@ -159,9 +172,11 @@ class SampledLanguageModel(keras.Model):
         # A graph loop, not a Python one: tracing the training step costs one step, whatever T is.
         outputs = tf.TensorArray(first.dtype, size=steps).write(0, first)
         start = (ops.convert_to_tensor(1, "int32"), first, state, outputs, ops.zeros((), "float32"))
-        *_, outputs, true_reads = tf.while_loop(lambda t, *_: t < steps, next_step, start)
+        # maximum_iterations gives the loop a known bound, which XLA (jit_compile) needs.
+        *_, outputs, true_reads = tf.while_loop(lambda t, *_: t < steps, next_step, start,
+                                                maximum_iterations=steps - 1)
         logits = ops.transpose(outputs.stack(), (1, 0, 2))  # (T, batch, V) -> (batch, T, V)
-        return logits, true_reads / ops.cast(steps - 1, "float32")
+        return logits, true_reads / ops.cast(ops.maximum(steps - 1, 1), "float32")
 
     def _step(self, current, state):
         """One step of the GRU cell on tokens ``current`` (batch,) -> (logits (batch, V), new state)."""
@@ -177,13 +192,13 @@ class SampledLanguageModel(keras.Model):
             y = check_ids(y, "y", self.vocab_size, axes=("batch", "T"))
             check_same_size("x", x.shape, "y", y.shape, "shape")
 
-    def fit(self, x=None, y=None, **kwargs):
+    def fit(self, x=None, y=None, *args, **kwargs):
         self._check_pairs(x, y)
-        return super().fit(x, y, **kwargs)
+        return super().fit(x, y, *args, **kwargs)
 
-    def evaluate(self, x=None, y=None, **kwargs):
+    def evaluate(self, x=None, y=None, *args, **kwargs):
         self._check_pairs(x, y)
-        return super().evaluate(x, y, **kwargs)
+        return super().evaluate(x, y, *args, **kwargs)
 
     def train_step(self, data):
         x, y = data

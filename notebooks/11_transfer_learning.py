@@ -178,7 +178,7 @@ def budget(x):
 
 
 def train_and_score(model, x, y, x_eval, y_eval, rng, steps=None):
-    steps = steps or budget(x)
+    steps = budget(x) if steps is None else steps
     pick = rng.choice(len(x), steps * BATCH)  # resample the few examples into fixed-size batches
     model.fit(x[pick], y[pick], batch_size=BATCH, epochs=1, verbose=0)
     return model.evaluate(x_eval, y_eval, verbose=0)[1]
@@ -277,8 +277,9 @@ assert (per_draw > 0).sum() >= 3, "... on most draws, not only on average"
 # layer, with the backbone frozen, and fine-tunes everything after that: the first
 # gradients of a random head are large, and without the head start they flow straight
 # into the pretrained layers. We give it (b)'s budget on the same draws: half the steps
-# for the head alone (at 1e-2, the backbone frozen), the other half fine-tuning everything
-# at 1e-3 or at 3e-3, starting from the same fresh head as (b).
+# for the head alone (at 1e-2, the backbone frozen, so its BatchNorm in inference mode),
+# the other half fine-tuning everything like (b) (BatchNorm in training mode) at 1e-3 or
+# at 3e-3, starting from the same fresh head as (b) at that rate.
 
 # %%
 head_only, head_body = transfer_model(lr=1e-2)
@@ -287,10 +288,10 @@ head_only.compile(optimizer=keras.optimizers.Adam(1e-2), loss=cross_entropy(), m
 fitting.build_optimizer(head_only)
 
 
-def head_first(x, y, rate, rng):
+def head_first(x, y, rate, rng, start):
     """Half of budget(x) steps for the head alone, then the other half for everything at `rate`."""
     head_steps = budget(x) // 2
-    reset(head_only, head_body, starts[id(fine_fast)], pretrained)  # (b)'s fresh head, the pretrained backbone
+    reset(head_only, head_body, start, pretrained)  # (b)'s fresh head, the pretrained backbone
     pick = rng.choice(len(x), head_steps * BATCH)
     head_only.fit(x[pick], y[pick], batch_size=BATCH, epochs=1, verbose=0)
     reset(fine_fast, fine_fast_body, head_only.get_weights())
@@ -298,33 +299,41 @@ def head_first(x, y, rate, rng):
     return train_and_score(fine_fast, x, y, x_tgt_te, y_tgt_te, rng, steps=budget(x) - head_steps)
 
 
-direct = {1e-3: "(b) fine-tune", 3e-3: "(b) fine-tune at 3e-3"}
+direct = {1e-3: ("(b) fine-tune", fine), 3e-3: ("(b) fine-tune at 3e-3", fine_fast)}
 few_rows = results[results.k < 50]
 head_gain = {}  # (k, rate) -> per draw: head first minus fine-tuning from the start
 for k in (1, 5):
-    for rate, column in direct.items():
-        firsts = [head_first(x_tgt[draws[k, d]], y_tgt[draws[k, d]], rate, np.random.default_rng([SEED, k, d, 1]))
-                  for d in range(DRAWS[k])]
+    for rate, (column, model) in direct.items():
+        firsts = [head_first(x_tgt[draws[k, d]], y_tgt[draws[k, d]], rate, np.random.default_rng([SEED, k, d, 1]),
+                             starts[id(model)]) for d in range(DRAWS[k])]
         head_gain[k, rate] = np.array(firsts) - few_rows.loc[few_rows.k == k, column].to_numpy()
-fine_fast.optimizer.learning_rate.assign(3e-3)
+fine_fast.optimizer.learning_rate.assign(3e-3)  # back to its own rate
+assert all(np.array_equal(w, p) for w, p in zip(head_body.get_weights(), pretrained)), "the head phase froze the body"
+t_stats = {key: gain.mean() / (gain.std(ddof=1) / np.sqrt(len(gain))) for key, gain in head_gain.items()}
 for (k, rate), gain in head_gain.items():
-    print(f"k = {k}, fine-tuning at {rate:.0e}: head first minus (b) {gain.mean():+.3f} on average, "
-          f"per draw {np.round(gain, 3)}")
-slow = head_gain[1, 1e-3]  # one example per class, the small rate: 15 fine-tuning steps instead of 30
-assert slow.mean() < -0.02 and (slow < 0).sum() >= 3, "where fine-tuning is slow, the head's half is lost"
-assert max(gain.mean() for gain in head_gain.values()) < 0.04, "and nowhere did the head start pay"
+    print(f"k = {k}, fine-tuning at {rate:.0e}: head first minus (b) {gain.mean():+.3f} on average "
+          f"(t = {t_stats[k, rate]:+.2f}), per draw {np.round(gain, 3)}")
+# 3.18: the two-sided 5% critical value of Student's t with 3 degrees of freedom (4 draws)
+assert all(abs(t) < 3.18 for t in t_stats.values()), "no difference beyond the noise of the draws"
+worst = min(gain.mean() for gain in head_gain.values())
+assert worst > -0.05, "the head start cost no more than a few points anywhere"
+assert max(gain.mean() for gain in head_gain.values()) < 0.04, "and nowhere did it pay"
 
 # %% [markdown]
-# The head start did not pay here. With one example per class at 1e-3 it cost points
-# (0.052 on average, on three of the four draws): half of the 30 steps went to the head,
-# and 15 steps at the small rate are too few to adapt the backbone. Everywhere else it
-# was within a few points of fine-tuning from the start, at either rate, on average
-# (per draw the differences go both ways): whatever the random head's first gradients did
-# to the backbone, the remaining steps undid. The protection matters where those
-# gradients are large compared with what the features are worth: a larger rate (exercise
-# 3), a big pretrained network with much better features than this one, and, as Kumar et
-# al. (2022, "linear probing, then fine-tuning") report, most of all for test data unlike
-# the training data.
+# The head start made no difference here beyond the noise of the draws (no |t| reaches
+# 3.18, the 5% level for four draws): on average it
+# was within a few points of fine-tuning from the start, at both rates and both amounts
+# of data, a little below more often than above, and per draw the differences go both
+# ways. Presumably whatever the random head's first gradients did to the backbone, the
+# remaining steps undid. (One difference between the phases also works against the head
+# start: the head learned on features computed with BatchNorm in inference mode, and
+# fine-tuning then switched it to training mode, in which, section 4, the features
+# depend on the batch.) The protection should matter where those gradients are large
+# compared with what the features are worth: a larger rate (exercise 3), or a big
+# pretrained network with much better features than this one. Kumar et al. (2022,
+# *Fine-Tuning can Distort Pretrained Features and Underperform Out-of-Distribution*)
+# train the linear head to convergence first, on top of the fine-tuning budget, and
+# report the largest gains on test data unlike the training data.
 #
 # ## 4. BatchNorm while fine-tuning: keep it in inference mode
 #
@@ -530,9 +539,8 @@ if SCALE == "full":
 #   point is to adjust good features, not to overwrite them. It matters most with the
 #   fewest examples (measured: the scratch rate lost points with one example per class;
 #   with 5 and 50 the gap closed or reversed).
-# - Training the new head first, with the backbone frozen, did not pay at the same
-#   budget: with one example per class at the small rate it cost points (too few
-#   fine-tuning steps were left), elsewhere it was within a few points of (b).
+# - Training the new head first, with the backbone frozen, made no difference beyond
+#   the noise of the draws at the same budget, at either rate.
 # - BatchNorm in training mode rewrites the pretrained statistics and makes predictions
 #   depend on the batch; keep it in inference mode while fine-tuning. In Keras 3 that
 #   means `trainable = False` on the BatchNorm layers — a call-time `training=False` is
