@@ -321,10 +321,9 @@ assert max(gain.mean() for gain in head_gain.values()) < 0.04, "and nowhere did 
 
 # %% [markdown]
 # The head start made no difference here beyond the noise of the draws (no |t| reaches
-# 3.18, the 5% level for four draws): on average it
-# was within a few points of fine-tuning from the start, at both rates and both amounts
-# of data, a little below more often than above, and per draw the differences go both
-# ways. Presumably whatever the random head's first gradients did to the backbone, the
+# 3.18, the 5% level for four draws): on average it was within a few points of
+# fine-tuning from the start, at both rates and both amounts of data, a little below more
+# often than above, and per draw the differences go both ways. Presumably whatever the random head's first gradients did to the backbone, the
 # remaining steps undid. (One difference between the phases also works against the head
 # start: the head learned on features computed with BatchNorm in inference mode, and
 # fine-tuning then switched it to training mode, in which, section 4, the features
@@ -559,10 +558,11 @@ if SCALE == "full":
 #    rerun the loop of section 3 from `rng = np.random.default_rng(SEED)` (same k and
 #    draws), adding `reset(m, body, start, pretrained)` and a `train_and_score` column per
 #    rate. Plot accuracy against the rate for k = 1 and k = 50. Where is each best rate?
-# 3. The head start at a larger rate. For the draws of k = 1 and 5 (`draws[k, d]`), compare
-#    `head_first(x, y, 1e-2, rng)` with (b) at 1e-2: `reset(fine_fast, fine_fast_body,
-#    starts[id(fine_fast)], pretrained)`, `fine_fast.optimizer.learning_rate.assign(1e-2)`,
-#    then `train_and_score(fine_fast, x, y, x_tgt_te, y_tgt_te, rng)`. Does the head start
+# 3. The head start at a larger rate. For the draws of k = 1 and 5 (`draws[k, d]`),
+#    compare `head_first(x, y, 1e-2, rng, starts[id(fine_fast)])` with (b) at 1e-2:
+#    `reset(fine_fast, fine_fast_body, starts[id(fine_fast)], pretrained)`,
+#    `fine_fast.optimizer.learning_rate.assign(1e-2)`, then
+#    `train_and_score(fine_fast, x, y, x_tgt_te, y_tgt_te, rng)`. Does the head start
 #    pay now? Then give it its steps on top of (b)'s budget instead of out of it
 #    (`steps=budget(x)` in the last line of `head_first`).
 # 4. Pretrain the backbone on the shapes instead and transfer to digits. Is the 2×2
