@@ -313,21 +313,26 @@ t_stats = {key: gain.mean() / (gain.std(ddof=1) / np.sqrt(len(gain))) for key, g
 for (k, rate), gain in head_gain.items():
     print(f"k = {k}, fine-tuning at {rate:.0e}: head first minus (b) {gain.mean():+.3f} on average "
           f"(t = {t_stats[k, rate]:+.2f}), per draw {np.round(gain, 3)}")
+pooled = np.concatenate(list(head_gain.values()))  # all 16 paired differences
+print(f"all {len(pooled)} pairs: head first minus (b) {pooled.mean():+.3f} on average, "
+      f"{np.mean(pooled < 0):.0%} of them below zero")
 # 3.18: the two-sided 5% critical value of Student's t with 3 degrees of freedom (4 draws)
-assert all(abs(t) < 3.18 for t in t_stats.values()), "no difference beyond the noise of the draws"
-worst = min(gain.mean() for gain in head_gain.values())
-assert worst > -0.05, "the head start cost no more than a few points anywhere"
-assert max(gain.mean() for gain in head_gain.values()) < 0.04, "and nowhere did it pay"
+assert all(t < 3.18 for t in t_stats.values()), "in no setting did the head start pay beyond the draws' noise"
+assert all(abs(gain.mean()) < 0.1 for gain in head_gain.values()), "no setting moved by 10 points on average"
+assert -0.05 < pooled.mean() < 0.02, "over all pairs: at most a few points lost, nothing gained"
 
 # %% [markdown]
-# The head start made no difference here beyond the noise of the draws (no |t| reaches
-# 3.18, the 5% level for four draws): on average it was within a few points of
-# fine-tuning from the start, at both rates and both amounts of data, a little below more
-# often than above, and per draw the differences go both ways. Presumably whatever the random head's first gradients did to the backbone, the
-# remaining steps undid. (One difference between the phases also works against the head
-# start: the head learned on features computed with BatchNorm in inference mode, and
+# The head start did not pay here. In no setting was it better beyond the noise of the
+# draws (no t reaches +3.18, the two-sided 5% level for four draws); over all sixteen
+# pairs it was on average slightly *below* fine-tuning from the start, by a point or two,
+# and per draw the differences go both ways. (Which single setting looks worst changes
+# with the seed, and even with the number of CPU threads, which changes the order of
+# floating-point sums.) Presumably whatever the random head's first gradients did to the
+# backbone, the remaining steps undid, and the head's half of the budget was taken from
+# fine-tuning. One difference between the phases also works against the head start:
+# the head learned on features computed with BatchNorm in inference mode, and
 # fine-tuning then switched it to training mode, in which, section 4, the features
-# depend on the batch.) The protection should matter where those gradients are large
+# depend on the batch. The protection should matter where those gradients are large
 # compared with what the features are worth: a larger rate (exercise 3), or a big
 # pretrained network with much better features than this one. Kumar et al. (2022,
 # *Fine-Tuning can Distort Pretrained Features and Underperform Out-of-Distribution*)
@@ -538,8 +543,8 @@ if SCALE == "full":
 #   point is to adjust good features, not to overwrite them. It matters most with the
 #   fewest examples (measured: the scratch rate lost points with one example per class;
 #   with 5 and 50 the gap closed or reversed).
-# - Training the new head first, with the backbone frozen, made no difference beyond
-#   the noise of the draws at the same budget, at either rate.
+# - Training the new head first, with the backbone frozen, did not pay at the same
+#   budget, at either rate: on average it was a point or two below, within the draws' noise.
 # - BatchNorm in training mode rewrites the pretrained statistics and makes predictions
 #   depend on the batch; keep it in inference mode while fine-tuning. In Keras 3 that
 #   means `trainable = False` on the BatchNorm layers — a call-time `training=False` is
