@@ -126,7 +126,7 @@ assert test_mse < 0.05 * baseline_mse, "the RNN should learn to count far better
 # | 08 | attention | Bahdanau attention from scratch, alignment heatmaps checked against the truth, quality vs. length | attention in seq2seq |
 # | 09 | image captioning | CNN features + RNN decoder, `<start>`/`<end>`, beam search, BLEU, failure cases | captioning |
 # | 10 | attention captioning | Show, Attend and Tell: where the decoder looks, scored against object masks; a question as the query of the attention (visual question answering) | spatial attention |
-# | 11 | transfer learning | feature extraction vs. fine-tuning vs. scratch as the target data shrinks; the learning rate and a head start for fine-tuning; BatchNorm in inference mode | transfer learning |
+# | 11 | transfer learning | feature extraction vs. fine-tuning vs. scratch as the target data shrinks; the learning rate and a head start for fine-tuning; better source models transfer better; BatchNorm in inference mode | transfer learning |
 # | 12 | training recipe | initial loss, overfitting a batch, LR range test, random vs. grid search, dropout on a linear scale, training longer, learning-curve diagnosis, ensembles, snapshots, EMA | the training recipe |
 # | 13 | RNNs beyond sequences | classifying a cluttered digit from a few glimpses an RNN places, DRAW's read/write window, an RNN that draws a digit step by step | RNNs on non-sequential data |
 # | 14 | searching for a better cell | a space of cell update rules, dozens of rules trained side by side, the forget-gate bias, whether any beats the GRU | search over RNN architectures |
