@@ -360,9 +360,11 @@ plt.show()
 # Section 1 measured what every layer costs. What it buys, on this task: we give a
 # *narrow* GRU (8 units, against the 64 above) one to five layers and the same budget
 # (25 epochs, batches of 128, Adam at 0.02), and score each on the test scans. As in
-# GNMT, every middle layer adds its input to its output (a residual connection,
-# `keras.layers.Add`): a deeper stack then starts close to a shallower one, which makes
-# it easier to train (exercise 6 takes the connections out).
+# GNMT (whose residual connections start at its third layer), every layer between the
+# first and the top adds its input to its output (a residual connection,
+# `keras.layers.Add`; one and two layers have none). The input then passes by unchanged,
+# the layer only learns a correction to it, and the gradient reaches the lower layers
+# directly (exercise 6 takes the connections out).
 
 # %%
 import time
@@ -394,22 +396,25 @@ for depth in DEPTHS:
     depth_loss[depth], depth_acc[depth] = stack.evaluate(xd_test, yd_test, batch_size=500, verbose=0)
     print(f"{depth} layer(s) of {NARROW}: {stack.count_params():5,d} parameters, test cross-entropy "
           f"{depth_loss[depth]:.3f}, accuracy {depth_acc[depth]:.3f}, trained in {seconds:4.1f} s (this machine)")
-deeper = (3, 4, 5)
-best_deep = min(deeper, key=depth_loss.get)
-print(f"best of 3-5 layers: {best_deep} layers, cross-entropy {depth_loss[best_deep] / depth_loss[1]:.0%} of one "
-      f"layer's, accuracy {depth_acc[best_deep] - depth_acc[1]:+.3f}")
-assert depth_loss[best_deep] < 0.7 * depth_loss[1], "depth pays on the narrow stack"
-assert depth_acc[best_deep] > depth_acc[1] + 0.02
+deep_loss, deep_acc = (np.mean([scores[d] for d in (3, 4, 5)]) for scores in (depth_loss, depth_acc))
+print(f"3-5 layers on average: cross-entropy {deep_loss / depth_loss[1]:.0%} of one layer's, "
+      f"accuracy {deep_acc - depth_acc[1]:+.3f}; one wide layer of 64 units: accuracy {digit_acc:.3f}")
+assert deep_loss < 0.7 * depth_loss[1], "depth pays on the narrow stack"  # the mean: no depth picked on the test set
+assert deep_acc > depth_acc[1] + 0.01
+assert digit_acc > deep_acc, "the parameters of one wide layer buy more than narrow depth here"
 
 # %% [markdown]
-# Depth pays on the narrow stack: the best of three to five layers reaches a much lower
-# test cross-entropy than one layer and a higher accuracy, while every layer adds
-# parameters, training time (printed) and memory (section 1). The curve is not smooth,
-# though. Which depth wins, and whether the fifth layer helps or hurts, changes with the
-# seed: on under two thousand scans, past three or four layers one run cannot tell the
-# depths apart, and the cost keeps growing. That is the practice the lecture notes
-# describe: a few stacked layers (three to five) pay, more mostly cost memory and time.
-# Exercise 6 removes the residual connections.
+# Depth pays on the narrow stack: three to five layers reach a much lower test
+# cross-entropy than one layer and a higher accuracy (averaged over the three depths, so
+# that no depth is picked on the test set), and two layers already get part of the way.
+# Every layer adds training time (printed) and memory (section 1). It also adds
+# parameters, and part of what the layers buy here is those parameters: the one wide
+# layer of 64 units above scores better than these stacks do on average. The curve is not
+# smooth either. Which depth wins, and whether the fifth layer helps or hurts, changes
+# with the seed: on under two thousand scans, past three or four layers one run cannot
+# tell the depths apart, while the cost keeps growing. That is the practice the lecture
+# notes describe: a few stacked layers (three to five) pay, more mostly cost memory and
+# time. Exercise 6 removes the residual connections.
 
 # %% [markdown]
 # ### Padding and masking, the tool for text
@@ -552,6 +557,8 @@ assert rmse_lstm < 0.85 * rmse_season
 #    and a new `run_root` to `full_scale.imdb_sentiment`. How much accuracy does reading
 #    backwards buy for sentiment?
 # 6. Train the depth sweep of section 4 again without its residual connections
-#    (`residual_stack(depth, residual=False)`, the same budget). Do four and five layers
+#    (`residual_stack(depth, residual=False)`, the same budget; keep a copy of the
+#    results first, `residual_acc = dict(depth_acc)`, and note that one and two layers
+#    come out as before, having no connection to remove). Do four and five layers
 #    still help, or do the deeper plain stacks fall behind, as GNMT's authors found for
 #    stacks deeper than about four?

@@ -341,8 +341,8 @@ assert -0.05 < pooled.mean() < 0.02, "over all pairs: at most a few points lost,
 # %% [markdown]
 # The head start did not pay here. In no setting was it better beyond the noise of the
 # draws (no t reaches +3.18, the two-sided 5% level for four draws); over all sixteen
-# pairs it was on average slightly *below* fine-tuning from the start, by a point or two,
-# and per draw the differences go both ways. (Which single setting looks worst changes
+# pairs it was on average a point or two below fine-tuning from the start, within the
+# draws' noise, and per draw the differences go both ways. (Which single setting looks worst changes
 # with the seed, and even with the number of CPU threads, which changes the order of
 # floating-point sums.) Presumably whatever the random head's first gradients did to the
 # backbone, the remaining steps undid, and the head's half of the budget was taken from
@@ -359,8 +359,8 @@ assert -0.05 < pooled.mean() < 0.02, "over all pairs: at most a few points lost,
 # %% [markdown]
 # **Does a better source model transfer better?** ImageNet backbones got better from
 # AlexNet to VGG to ResNet, and each was also a better start for other tasks. We can
-# replay that in miniature: section 2 kept copies of the backbone after 10, 20, 40 and
-# 85 of its training steps and at the end. For each copy we measure how good its frozen
+# replay that in miniature: section 2 kept copies of the backbone after 10, 20 and 40
+# of its training steps, after its first epoch (85 steps) and at the end. For each copy we measure how good its frozen
 # features are for the source task and for the target task, the same way both times: a
 # linear probe, as in (a), on source images and on 50 target examples per class (four
 # draws).
@@ -378,7 +378,8 @@ for steps, weights in keep.kept.items():
     on_target = np.mean([linear_probe(f_tgt[d], y_tgt[d], f_tgt_te, y_tgt_te) for d in probe_draws])
     probe[steps] = on_source, on_target
     print(f"backbone after {steps:3d} steps: linear probe on the source {on_source:.3f}, on the target {on_target:.3f}")
-backbone.set_weights(pretrained)
+backbone.set_weights(pretrained)  # the later sections use the finished backbone
+assert all(np.array_equal(w, p) for w, p in zip(backbone.get_weights(), pretrained))
 source_q, target_q = np.array(list(probe.values())).T
 r = np.corrcoef(source_q, target_q)[0, 1]
 print(f"correlation of source and target probe accuracy over the copies: {r:.2f}; "
@@ -390,7 +391,10 @@ assert all(np.diff(target_q[:3]) > 0), "while the source is still being learned,
 # %% [markdown]
 # Transfer improves with the backbone: while the source task is still being learned,
 # every later copy gives better target features, and once the source is solved (its
-# probe near perfect) the target gains stop too. On ImageNet the same holds across
+# probe near perfect) the target gains stop too: after the first epoch they move by a
+# couple of points either way. (The earliest copies may be handicapped a little on both
+# tasks alike: with momentum 0.9, after 10 steps their BatchNorm moving averages still
+# hold about a third of their starting values.) On ImageNet the same holds across
 # architectures: Kornblith et al. (2019, *Do Better ImageNet Models Transfer Better?*)
 # found ImageNet accuracy a strong predictor of transfer accuracy, with fixed features
 # and with fine-tuning. It is why a new, better backbone is usually the first thing to
