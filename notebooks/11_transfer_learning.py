@@ -342,9 +342,9 @@ assert -0.05 < pooled.mean() < 0.02, "over all pairs: at most a few points lost,
 # The head start did not pay here. In no setting was it better beyond the noise of the
 # draws (no t reaches +3.18, the two-sided 5% level for four draws); over all sixteen
 # pairs it was on average a point or two below fine-tuning from the start, within the
-# draws' noise, and per draw the differences go both ways. (Which single setting looks worst changes
-# with the seed, and even with the number of CPU threads, which changes the order of
-# floating-point sums.) Presumably whatever the random head's first gradients did to the
+# draws' noise, and per draw the differences go both ways. (Which single setting looks
+# worst changes with the seed, and even with the number of CPU threads, which changes the
+# order of floating-point sums.) Presumably whatever the random head's first gradients did to the
 # backbone, the remaining steps undid, and the head's half of the budget was taken from
 # fine-tuning. One difference between the phases also works against the head start:
 # the head learned on features computed with BatchNorm in inference mode, and
