@@ -734,9 +734,12 @@ if SCALE == "full":
 #
 # ## Exercises
 #
-# 1. Pretrain on only 500 source images instead of 5,400, with about the same number of
-#    updates (`epochs=32` instead of 3, or the backbone is barely trained). How much of
-#    transfer's advantage at 5 examples per class is left?
+# 1. Pretrain on only 500 source images instead of 5,400 (`x_src[:500], y_src[:500]` in
+#    section 2's `fit`: each digit's 8 placements are next to each other, so that is
+#    about 60 digits of all five classes, at 8 positions each), with about the same
+#    number of updates (`epochs=32` instead of 3, or the backbone is barely trained; the
+#    copies `KeepBackbone` takes are then no longer at the first epoch's end). How much
+#    of transfer's advantage at 5 examples per class is left?
 # 2. Fine-tune at 3e-4 and at 1e-2 as well: for each rate, `m, body =
 #    transfer_model(bn_inference=False, lr=rate)` and `start = m.get_weights()`; then
 #    loop over the draws section 3 kept, `for (k, d), idx in draws.items():`, and score
@@ -745,12 +748,14 @@ if SCALE == "full":
 #    over the draws of each k, and plot accuracy against the rate (with 1e-3 and 3e-3 from
 #    `curve`) for k = 1 and k = 50. Where is each best rate?
 # 3. The head start at a larger rate. For the draws of k = 1 and 5 (`draws[k, d]`),
-#    compare `head_first(x, y, 1e-2, rng, starts[id(fine_fast)])` with (b) at 1e-2:
+#    with `x, y = x_tgt[draws[k, d]], y_tgt[draws[k, d]]`, compare
+#    `head_first(x, y, 1e-2, rng, starts[id(fine_fast)])` with (b) at 1e-2:
 #    `reset(fine_fast, fine_fast_body, starts[id(fine_fast)], pretrained)`,
 #    `fine_fast.optimizer.learning_rate.assign(1e-2)`, then
 #    `train_and_score(fine_fast, x, y, x_tgt_te, y_tgt_te, rng)`. Does the head start
 #    pay now? Then give it its steps on top of (b)'s budget instead of out of it
-#    (`steps=budget(x)` in the last line of `head_first`).
+#    (`steps=budget(x)` in the last line of `head_first`). Afterwards set
+#    `fine_fast.optimizer.learning_rate.assign(3e-3)` again before rerunning later cells.
 # 4. Augment with small rotations as well as shifts: in the augmentation cell of section
 #    3, replace the line `shift = ...` with `shift = keras.Sequential([
 #    keras.layers.RandomTranslation(2 / CANVAS, 2 / CANVAS, fill_mode="constant", seed=SEED),
