@@ -244,6 +244,7 @@ feat_tgt, feat_tgt_te = backbone.predict(x_tgt, verbose=0), backbone.predict(x_t
 
 # %%
 rng = np.random.default_rng(SEED)
+chosen_C.clear()  # so that a rerun of this cell counts its own choices only
 KS = (1, 5, 50)
 DRAWS = {1: 4, 5: 4, 50: 2}  # the few-example points are the noisy ones
 rows, draws = [], {}
