@@ -10,9 +10,20 @@ LAB_ARGS ?=
 # then gets its share of the cores, see conftest.py). JOBS=0 runs everything in one process.
 JOBS     ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 # JupyterLab refuses to start as root (Docker, many cloud VMs) unless told it may.
+empty    :=
+space    := $(empty) $(empty)
 ROOT_ARG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: setup lab test unit lint render rehearse site lock clean
+# Colab's runtime (requirements-colab.txt, from Colab's published package list): a second
+# venv on Colab's Python where this machine has it (tools/find_python.sh), else on PYTHON.
+COLAB_VENV   ?= .venv-colab
+COLAB_BIN     = $(COLAB_VENV)/bin
+COLAB_STAMP   = $(COLAB_VENV)/.installed
+COLAB_PYTHON ?= $(shell tools/find_python.sh 3.13 || echo $(PYTHON))
+# The notebook test harness in the Colab venv, at the lock's versions.
+HARNESS       = nbval pytest-xdist pytest-timeout execnet coverage
+
+.PHONY: setup lab test unit lint render rehearse site lock clean setup-colab test-colab
 
 setup: $(STAMP)
 
@@ -68,6 +79,29 @@ lock:
 	build/lock-venv/bin/python -m pip install -r requirements.txt
 	build/lock-venv/bin/python tools/write_lock.py > requirements.lock
 	rm -rf build/lock-venv
+
+# Colab's configuration: every lesson at lesson scale, lessons 05, 11 and 12 at full scale,
+# the GPU-jit rule and the full-scale rehearsal under it, all in the Colab venv.
+setup-colab: $(COLAB_STAMP)
+
+$(COLAB_STAMP): requirements-colab.txt requirements.lock pyproject.toml
+	test -x $(COLAB_BIN)/python || $(COLAB_PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_BIN)/python -m pip install -q --upgrade pip
+	$(COLAB_BIN)/python -m pip install -q --no-compile -r requirements-colab.txt
+	@# As the lessons' Colab setup cell does: course_lib and its own ranges, nothing of the lock.
+	$(COLAB_BIN)/python -m pip install -q --no-compile .
+	@# The harness at the lock's versions; it may not move any of Colab's packages.
+	$(COLAB_BIN)/python -m pip install -q --no-compile -c requirements-colab.txt \
+	  $$(grep -E '^($(subst $(space),|,$(HARNESS)))==' requirements.lock)
+	$(COLAB_BIN)/python -m compileall -q -j 0 "$$($(COLAB_BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
+	TF_CPP_MIN_LOG_LEVEL=3 $(COLAB_BIN)/python -c 'import platform, tensorflow as tf, keras; print("Colab venv: Python", platform.python_version(), "TensorFlow", tf.__version__, "Keras", keras.__version__)'
+	touch $(COLAB_STAMP)
+
+test-colab: $(COLAB_STAMP)
+	COURSE_COLAB_RUNTIME=1 $(COLAB_BIN)/python -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder \
+	  notebooks tests/test_full_scale_lessons.py
+	COURSE_GPU_JIT_RULE=1 $(COLAB_BIN)/python -m pytest -n $(JOBS) --dist loadfile \
+	  tests/test_gpu_jit_rule.py tests/test_full_scale_data.py tests/test_full_scale_rehearsal.py
 
 clean:
 	rm -rf build .pytest_cache

@@ -261,6 +261,9 @@ def lr_range_test(model, x, y, min_lr: float = 1e-5, max_lr: float = 1.0, steps:
         for i, lr in enumerate(lrs):
             optimizer.learning_rate.assign(lr)
             idx = rng.choice(x.shape[0], size=min(batch_size, x.shape[0]), replace=False)
+            # Keras before 3.14 reports the running mean over every train_on_batch call
+            # since the last reset, not this batch's loss: reset, so each is its own.
+            model.reset_metrics()
             logs = model.train_on_batch(x[idx], y[idx], return_dict=True)
             loss = float(logs["loss"])
             if not np.isfinite(loss):

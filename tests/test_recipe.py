@@ -132,6 +132,31 @@ def test_lr_range_test_restores_weights_and_rejects_bad_ranges():
         recipe.lr_range_test(model, x, y[:10], steps=20)
 
 
+def test_lr_range_test_records_each_batch_own_loss():
+    """Each recorded loss is the loss of that step's batch, not a mean over earlier steps.
+
+    One example per batch, a zero model that the tiny rates cannot move, and targets
+    2**j: every batch's loss is a power of 4, and the mean of two different powers of 4
+    never is one (Keras 3.13's train_on_batch reported such running means).
+    """
+    import keras
+
+    x = np.zeros((10, 1), "float32")
+    y = (2.0 ** np.arange(10)).astype("float32")[:, None]
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    model.train_on_batch(x, y)  # an earlier call (rate 0): its loss must not leak into the first step
+    out = recipe.lr_range_test(model, x, y, 1e-20, 1e-19, steps=12, batch_size=1, seed=3)
+    per_example = y[:, 0] ** 2  # (10,) 1, 4, 16, ...
+    for step, loss in enumerate(out["loss"]):
+        nearest = per_example[np.argmin(np.abs(np.log(per_example) - np.log(loss)))]
+        assert loss == pytest.approx(nearest, rel=1e-4), (
+            f"step {step}: recorded loss {loss:.6g} is not the loss of one batch (the nearest is "
+            f"{nearest:.6g}); the range test must record each batch's own loss"
+        )
+    assert len(set(np.round(out["loss"], 3))) > 3, f"the batches differ: {out['loss']}"
+
+
 def test_snapshot_callback_keeps_weights_at_each_cycle_end(tmp_path):
     import keras
 
