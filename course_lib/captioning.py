@@ -215,6 +215,9 @@ class ShowAttendTell(_CaptionDecoder):
         self.attention = SpatialAttention(self.attention_units, name="attention")
         self.cell = L.GRUCell(self.units, name="gru_cell")
         self.out = L.Dense(self.vocab_size, name="logits")
+        # XLA cannot compile the gradient of keras.ops.scan's TensorFlow loop (it has no
+        # fixed trip count): tell Keras, so jit_compile="auto" does not pick XLA on a GPU.
+        self.supports_jit = False
 
     def build(self, input_shape):
         grid_shape = input_shape[0] if isinstance(input_shape[0], (list, tuple)) else input_shape

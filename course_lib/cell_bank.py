@@ -147,6 +147,9 @@ class CellBank(keras.layers.Layer):
         if not isinstance(unroll, bool):
             raise TypeError(f"unroll: expected True or False, got {unroll!r}")
         self.unroll = unroll
+        # XLA cannot compile the gradient of the one-loop form (keras.ops.fori_loop has no
+        # fixed trip count in TensorFlow): tell Keras, so jit_compile="auto" never picks it.
+        self.supports_jit = unroll
         self.coef = {k: ops.convert_to_tensor(v) for k, v in rule_coefficients(self.rules, self.units).items()}
 
     def build(self, input_shape=None):

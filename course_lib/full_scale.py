@@ -29,11 +29,13 @@ __all__ = [
     "anki_translation",
     "caption_flickr8k",
     "flickr8k_features",
+    "flowers_model",
     "flowers_transfer",
     "imdb_sentiment",
     "resumable_fit",
     "review_classifier",
     "translation_attention",
+    "unfreeze_top",
     "warn_without_gpu",
 ]
 
@@ -363,6 +365,35 @@ def caption_flickr8k(decoder: str, root=None, *, epochs: int = 10, seed: int = 0
 # -------------------------------------------------------------------- lesson 11: flowers
 
 
+def flowers_model(size: int, classes: int, *, weights: str | None = "imagenet", alpha: float = 1.0):
+    """Lesson 11's full-scale model: a frozen MobileNetV2 without its top, then a linear head.
+
+    Images ``(B, size, size, 3)`` in [0, 255] -> logits ``(B, classes)`` (average pooling,
+    dropout 0.2, one Dense layer). Returns ``(model, base)``, ``base`` the MobileNetV2.
+    """
+    import keras
+
+    base = keras.applications.MobileNetV2(input_shape=(size, size, 3), include_top=False, weights=weights,
+                                          alpha=alpha)
+    base.trainable = False
+    inputs = keras.Input((size, size, 3))
+    h = keras.applications.mobilenet_v2.preprocess_input(keras.ops.cast(inputs, "float32"))
+    h = keras.layers.GlobalAveragePooling2D()(base(h))
+    return keras.Model(inputs, keras.layers.Dense(classes)(keras.layers.Dropout(0.2)(h))), base
+
+
+def unfreeze_top(base, first: int = 100) -> None:
+    """Fine-tuning: train ``base``'s layers from index ``first`` on, BatchNorm kept in inference mode."""
+    import keras
+
+    base.trainable = True
+    for layer in base.layers[:first]:  # keep the early, generic layers frozen
+        layer.trainable = False
+    for layer in base.layers:  # BatchNorm in inference mode (Keras 3: trainable=False)
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+
+
 def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights: str | None = "imagenet",
                      alpha: float = 1.0, test_fraction: float = 0.2, run_root=None) -> dict:
     """Lesson 11 at full scale: MobileNetV2 on tf_flowers, frozen + linear, then fine-tuned.
@@ -386,13 +417,7 @@ def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights
     n_val = max(1, len(x_tr) // 10)  # load_flowers shuffled the photos: the first 10 % validate
     val = (x_tr[:n_val], y_tr[:n_val])
     keras.utils.set_random_seed(seed)
-    base = keras.applications.MobileNetV2(input_shape=(size, size, 3), include_top=False, weights=weights,
-                                          alpha=alpha)
-    base.trainable = False
-    inputs = keras.Input((size, size, 3))
-    h = keras.applications.mobilenet_v2.preprocess_input(keras.ops.cast(inputs, "float32"))
-    h = keras.layers.GlobalAveragePooling2D()(base(h))
-    model = keras.Model(inputs, keras.layers.Dense(len(CLASSES))(keras.layers.Dropout(0.2)(h)))
+    model, base = flowers_model(size, len(CLASSES), weights=weights, alpha=alpha)
 
     def loss():
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -401,12 +426,7 @@ def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights
     runs, results, histories, done = _runs(run_root), {}, {}, {}
     for phase, rate in (("frozen", 1e-3), ("tuned", 1e-4)):
         if phase == "tuned":
-            base.trainable = True
-            for layer in base.layers[:100]:  # keep the early, generic layers frozen
-                layer.trainable = False
-            for layer in base.layers:  # BatchNorm in inference mode (Keras 3: trainable=False)
-                if isinstance(layer, keras.layers.BatchNormalization):
-                    layer.trainable = False
+            unfreeze_top(base)
         model.compile(optimizer=keras.optimizers.Adam(rate), loss=loss(), metrics=["accuracy"])
         run_dir = runs / f"11_flowers_{phase}"
         run = fit_resumable(model, x_tr[n_val:], y_tr[n_val:], run_dir=run_dir, epochs=epochs, batch_size=32,

@@ -188,6 +188,9 @@ class AttentionDecoder(keras.layers.Layer):
         self.attention = BahdanauAttention(attention_units, name="attention")
         self.cell = keras.layers.GRUCell(units, name="gru_cell")
         self.out = keras.layers.Dense(vocab_size, name="logits")
+        # XLA cannot compile the gradient of keras.ops.scan's TensorFlow loop (it has no
+        # fixed trip count): tell Keras, so jit_compile="auto" does not pick XLA on a GPU.
+        self.supports_jit = False
 
     def build(self, tokens_shape, state_shape, values_shape, values_mask_shape=None):
         if len(tokens_shape) != 2:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 import loopback_mirror
@@ -27,3 +28,15 @@ def mirror_cache(mirror, tmp_path, monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", socket.getaddrinfo)
     env.block_network()  # loopback only: the mirror works, the internet does not
     return tmp_path / "cache"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def gpu_jit_rule():
+    """``COURSE_GPU_JIT_RULE=1`` (``make test-colab``): every test runs under Keras' GPU jit rule."""
+    if os.environ.get("COURSE_GPU_JIT_RULE") != "1":
+        yield False
+        return
+    from gpu_jit_rule import keras_sees_a_gpu
+
+    with keras_sees_a_gpu():
+        yield True
