@@ -1,5 +1,5 @@
 # Sequence models course: `make lab` to learn, `make test` to check every lesson.
-#   make lab PYTHON=python3.12             build .venv with another Python (3.10-3.12)
+#   make lab PYTHON=python3.12             build .venv with another Python (3.10-3.13)
 #   make lab LAB_ARGS="--no-browser --port 8890"   options passed to JupyterLab
 PYTHON   ?= python3
 VENV     ?= .venv
@@ -80,8 +80,9 @@ lock:
 	build/lock-venv/bin/python tools/write_lock.py > requirements.lock
 	rm -rf build/lock-venv
 
-# Colab's configuration: every lesson at lesson scale, lessons 05, 11 and 12 at full scale,
-# the GPU-jit rule and the full-scale rehearsal under it, all in the Colab venv.
+# Colab's configuration, all in the Colab venv: every lesson at lesson scale, lessons 05, 11
+# and 12 at full scale, the range test's unit tests, then (in a process where op determinism
+# stays off) every trained model and the full-scale rehearsal under Keras' GPU jit rule.
 setup-colab: $(COLAB_STAMP)
 
 $(COLAB_STAMP): requirements-colab.txt requirements.lock pyproject.toml
@@ -98,8 +99,8 @@ $(COLAB_STAMP): requirements-colab.txt requirements.lock pyproject.toml
 	touch $(COLAB_STAMP)
 
 test-colab: $(COLAB_STAMP)
-	COURSE_COLAB_RUNTIME=1 $(COLAB_BIN)/python -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder \
-	  notebooks tests/test_full_scale_lessons.py
+	PYDEVD_DISABLE_FILE_VALIDATION=1 COURSE_COLAB_RUNTIME=1 $(COLAB_BIN)/python -m pytest -n $(JOBS) \
+	  --dist loadfile --no-loadscope-reorder notebooks tests/test_full_scale_lessons.py tests/test_recipe.py
 	COURSE_GPU_JIT_RULE=1 $(COLAB_BIN)/python -m pytest -n $(JOBS) --dist loadfile \
 	  tests/test_gpu_jit_rule.py tests/test_full_scale_data.py tests/test_full_scale_rehearsal.py
 

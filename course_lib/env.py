@@ -26,10 +26,13 @@ import numpy as np
 
 __all__ = [
     "CJK_FONT",
+    "NONDETERMINISTIC_ON_GPU",
+    "TESTED_CONFIGURATIONS",
     "TESTED_VERSIONS",
     "NotebookInfo",
     "cjk_font_path",
     "block_network",
+    "check_gpu_determinism",
     "get_strategy",
     "in_colab",
     "is_tensorflow_startup_noise",
@@ -40,9 +43,46 @@ __all__ = [
 
 SCALES = ("lesson", "full")
 
-#: The TensorFlow and Keras releases (major.minor) the course is tested with. Colab may
-#: ship others; ``setup_notebook`` then warns, since a lesson's numbers can move.
-TESTED_VERSIONS = {"tensorflow": "2.21", "keras": "3.15"}
+#: The TensorFlow and Keras releases (major.minor) the course is tested with, in its two
+#: tested configurations: the lock (``requirements.lock``, ``make test``) and Colab's
+#: runtime (``requirements-colab.txt``, ``make test-colab``). With any other pair
+#: ``setup_notebook`` warns, since a lesson's numbers can move.
+TESTED_CONFIGURATIONS = {
+    "requirements.lock": {"tensorflow": "2.21", "keras": "3.15"},
+    "Colab's runtime": {"tensorflow": "2.20", "keras": "3.13"},
+}
+TESTED_VERSIONS = TESTED_CONFIGURATIONS["requirements.lock"]
+
+#: Ops a full-scale run needs that TensorFlow refuses on a GPU under op determinism
+#: (``UnimplementedError``: no deterministic GPU kernel), and the run that needs each.
+#: ``tests/gpu_nondeterministic_ops.json`` lists every such op and where TensorFlow refuses it.
+NONDETERMINISTIC_ON_GPU = {
+    "DepthwiseConv2dNativeBackpropFilter": "fine-tuning MobileNetV2's depthwise convolutions "
+                                           "(lesson 11 at full scale, full_scale.flowers_transfer)",
+}
+
+_deterministic = False  # what setup_notebook chose last
+
+
+def check_gpu_determinism(op: str) -> None:
+    """Refuse, before training, a run that needs ``op`` when it would fail on a GPU.
+
+    With deterministic ops on (``setup_notebook(deterministic=True)``) and a GPU visible,
+    TensorFlow raises ``UnimplementedError`` for ``op`` in the middle of training; this
+    says so at once, naming the op and the way out.
+    """
+    if op not in NONDETERMINISTIC_ON_GPU:
+        raise ValueError(f"op: expected one of {sorted(NONDETERMINISTIC_ON_GPU)}, got {op!r}")
+    if not _deterministic:
+        return
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        raise RuntimeError(
+            f"deterministic=True cannot hold on a GPU for {NONDETERMINISTIC_ON_GPU[op]}: TensorFlow has no "
+            f"deterministic GPU kernel for {op}. Run setup_notebook(seed=SEED, scale=SCALE) without "
+            "deterministic=True (at full scale on a GPU it is off by default), then run this cell again.")
+
 
 # TensorFlow's C++ start-up writes these straight to file descriptor 2, whatever
 # TF_CPP_MIN_LOG_LEVEL says: the absl pre-initialisation notice and glog-style lines
@@ -245,14 +285,16 @@ def _setup_matplotlib() -> None:
 
 
 def _check_versions(tf_version: str, keras_version: str) -> None:
-    found = {"tensorflow": tf_version, "keras": keras_version}
-    for name, tested in TESTED_VERSIONS.items():
-        if ".".join(found[name].split(".")[:2]) != tested:
-            warnings.warn(
-                f"{name} {found[name]} is not the tested {tested}.x: the lessons should run, "
-                "but their numbers may differ from the rendered ones (and a margin may fail)",
-                stacklevel=3,
-            )
+    found = {"tensorflow": ".".join(tf_version.split(".")[:2]), "keras": ".".join(keras_version.split(".")[:2])}
+    if found in TESTED_CONFIGURATIONS.values():
+        return
+    tested = " and ".join(f"TensorFlow {v['tensorflow']} / Keras {v['keras']} ({where})"
+                          for where, v in TESTED_CONFIGURATIONS.items())
+    warnings.warn(
+        f"tensorflow {tf_version} with keras {keras_version} is not a tested configuration ({tested}): "
+        "the lessons should run, but their numbers may differ from the rendered ones (and a margin may fail)",
+        stacklevel=3,
+    )
 
 
 def setup_notebook(
@@ -296,7 +338,9 @@ def setup_notebook(
     # notices; Python exceptions are still raised as usual.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    offline = os.environ.get("COURSE_OFFLINE") == "1" and chosen_scale == "lesson"
+    # COURSE_OFFLINE=1 (the tests): no connection but loopback at lesson scale, and at full
+    # scale too when a COURSE_MIRROR manifest names where the data come from.
+    offline = os.environ.get("COURSE_OFFLINE") == "1" and (chosen_scale == "lesson" or "COURSE_MIRROR" in os.environ)
     if offline:
         block_network()
 
@@ -315,6 +359,8 @@ def setup_notebook(
         keras.utils.set_random_seed(seed)
         if deterministic:
             tf.config.experimental.enable_op_determinism()
+        global _deterministic
+        _deterministic = bool(deterministic)
         # TF32 matmuls (default on Ampere and newer GPUs) keep 10 mantissa bits: the
         # lessons' float32 parity checks (1e-5) need full float32.
         tf.config.experimental.enable_tensor_float_32_execution(False)

@@ -24,10 +24,12 @@ from pathlib import Path
 import numpy as np
 
 from course_lib.checks import check_choice, check_positive, check_positive_int, check_seed
+from course_lib.env import check_gpu_determinism
 
 __all__ = [
     "anki_translation",
     "caption_flickr8k",
+    "check_learned",
     "flickr8k_features",
     "flowers_model",
     "flowers_transfer",
@@ -41,6 +43,23 @@ __all__ = [
 
 # Measured seconds per training step on a 2-core CPU, for the no-GPU estimate.
 _CPU_SECONDS_PER_STEP = {"imdb": 0.5, "anki": 0.6, "captions": 0.8, "flowers": 1.5}
+
+
+def check_learned(holds: bool, claim: str) -> None:
+    """Check a claim about how well a full-scale model learned, e.g. a test accuracy.
+
+    Raises ``AssertionError(claim)`` when it does not hold, except when the data are
+    fixture-size copies of the real datasets (``COURSE_FIXTURE_DATA=1``, set by the
+    course's CI, which runs full-scale lessons on a handful of images): there a model
+    cannot learn, so the claim is printed with what was measured and not asserted.
+    """
+    if not isinstance(claim, str) or not claim:
+        raise TypeError(f"claim: expected a sentence that says what should hold, got {claim!r}")
+    if os.environ.get("COURSE_FIXTURE_DATA") == "1":
+        print(f"not asserted on fixture-size data ({'holds' if holds else 'does not hold'} here): {claim}")
+        return
+    if not holds:
+        raise AssertionError(claim)
 
 
 def warn_without_gpu(what: str, steps: int, seconds_per_step: float) -> bool:
@@ -413,6 +432,7 @@ def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights
 
     size = check_positive_int(size, "size", minimum=32)
     epochs = check_positive_int(epochs, "epochs")
+    check_gpu_determinism("DepthwiseConv2dNativeBackpropFilter")  # the fine-tuning phase needs it
     (x_tr, y_tr), (x_te, y_te) = load_flowers(size=size, test_fraction=test_fraction, seed=seed)
     n_val = max(1, len(x_tr) // 10)  # load_flowers shuffled the photos: the first 10 % validate
     val = (x_tr[:n_val], y_tr[:n_val])

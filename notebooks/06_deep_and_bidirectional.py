@@ -33,6 +33,17 @@ SCALE = info.scale
 print(info)
 
 # %% [markdown]
+# At full scale, section 4 also trains on the IMDB movie reviews; they are fetched here, before
+# anything trains, so a missing file stops the lesson in its first minute. At lesson
+# scale this cell does nothing.
+
+# %%
+if SCALE == "full":
+    from course_lib.data.imdb import fetch_imdb
+
+    print("IMDB reviews in", fetch_imdb())
+
+# %% [markdown]
 # ## 1. Stacking recurrent layers
 #
 # A deep RNN feeds the whole output sequence of one recurrent layer into the next, so

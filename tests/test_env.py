@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -194,11 +196,28 @@ def test_setup_notebook_prints_no_tensorflow_startup_lines():
 
 
 def test_untested_versions_warn():
-    with pytest.warns(UserWarning, match="tensorflow 2.99.0 is not the tested"):
+    with pytest.warns(UserWarning, match=r"tensorflow 2.99.0 with keras 3.15.0 is not a tested configuration "
+                                         r"\(TensorFlow 2.21 / Keras 3.15 \(requirements.lock\) and TensorFlow "
+                                         r"2.20 / Keras 3.13 \(Colab's runtime\)\)"):
         env._check_versions("2.99.0", env.TESTED_VERSIONS["keras"] + ".0")
+    with pytest.warns(UserWarning, match="not a tested configuration"):
+        env._check_versions("2.20.0", "3.15.1")  # each version tested, but not together
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         env._check_versions(env.TESTED_VERSIONS["tensorflow"] + ".3", env.TESTED_VERSIONS["keras"] + ".1")
+        env._check_versions("2.20.0", "3.13.2")
+
+
+def test_the_tested_configurations_are_the_pinned_ones():
+    root = Path(__file__).resolve().parents[1]
+    for where, pins in (("requirements.lock", "requirements.lock"), ("Colab's runtime", "requirements-colab.txt")):
+        text = (root / pins).read_text()
+        for name in ("tensorflow", "keras"):
+            pinned = re.search(rf"^{name}(?:-cpu)?==(\d+\.\d+)\.", text, re.M)
+            assert pinned, f"{pins} pins {name}"
+            assert env.TESTED_CONFIGURATIONS[where][name] == pinned.group(1), (
+                f"env.TESTED_CONFIGURATIONS[{where!r}][{name!r}] is "
+                f"{env.TESTED_CONFIGURATIONS[where][name]}, {pins} pins {pinned.group(1)}")
 
 
 @pytest.mark.parametrize("bad", ["yes", 1, 0.0])
@@ -212,3 +231,23 @@ def test_a_bad_course_threads_variable_is_refused(monkeypatch, bad):
     monkeypatch.setenv("COURSE_THREADS", bad)
     with pytest.raises(ValueError, match="COURSE_THREADS: expected a positive integer"):
         env.setup_notebook(seed=0)
+
+
+def test_a_run_that_cannot_be_deterministic_on_a_gpu_is_refused_before_training(monkeypatch):
+    import tensorflow as tf
+
+    from course_lib import full_scale
+
+    real = tf.config.list_physical_devices
+    monkeypatch.setattr(env, "_deterministic", True)
+    env.check_gpu_determinism("DepthwiseConv2dNativeBackpropFilter")  # no GPU here: nothing to refuse
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind=None: real(kind) + ([real()[0]] if kind == "GPU" else []))
+    with pytest.raises(RuntimeError, match="DepthwiseConv2dNativeBackpropFilter.*without\n?.*deterministic=True"):
+        env.check_gpu_determinism("DepthwiseConv2dNativeBackpropFilter")
+    with pytest.raises(RuntimeError, match="DepthwiseConv2dNativeBackpropFilter"):
+        full_scale.flowers_transfer(size=32, epochs=1, weights=None)  # before any download or training
+    monkeypatch.setattr(env, "_deterministic", False)
+    env.check_gpu_determinism("DepthwiseConv2dNativeBackpropFilter")
+    with pytest.raises(ValueError, match="op: expected one of"):
+        env.check_gpu_determinism("Conv2D")

@@ -65,7 +65,11 @@ rng = np.random.default_rng(0)
 
 @dataclasses.dataclass
 class Trained:
-    """A compiled model, its training data and what the course does with it afterwards."""
+    """A model, the ``(x, y)`` its training step gets, and what the course does afterwards.
+
+    ``train()`` compiles (where the course compiles inside its training function) and
+    trains one epoch.
+    """
 
     model: keras.Model
     x: object
@@ -240,7 +244,8 @@ def _captioner(model, features):
     def fit():
         return captioning.fit_captioner(model, features, captions, tokenizer, max_len=5, epochs=1,
                                         batch_size=BATCH)
-    return Trained(model, features, captions, after, fit=fit)
+    x, tokens = captioning.caption_pairs(features, captions, tokenizer, 5)  # what fit_captioner feeds fit
+    return Trained(model, (x, tokens[:, :-1]), tokens[:, 1:], after, fit=fit)
 
 
 def show_and_tell():

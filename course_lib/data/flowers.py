@@ -25,7 +25,7 @@ import numpy as np
 
 from course_lib.checks import check_path, check_positive_int, check_probability, check_seed
 
-__all__ = ["CLASSES", "SHA256", "URL", "list_images", "load_flowers", "load_images"]
+__all__ = ["CLASSES", "SHA256", "URL", "fetch_flowers", "list_images", "load_flowers", "load_images"]
 
 URL = "http://download.tensorflow.org/example_images/flower_photos.tgz"
 #: SHA-256 and size (228,813,984 bytes) as published by TensorFlow Datasets in
@@ -99,6 +99,14 @@ def load_images(paths, size: int = 160) -> np.ndarray:
     return out
 
 
+def fetch_flowers() -> Path:
+    """Download ``URL`` once (checked against ``SHA256``), extract it into the course's
+    cache and return the unpacked folder; later calls find it there."""
+    from course_lib.data.download import fetch_and_extract
+
+    return Path(fetch_and_extract(URL, SHA256))
+
+
 def load_flowers(size: int = 160, test_fraction: float = 0.2, seed: int = 0, root=None):
     """The tf_flowers photos, resized and split into a stratified train and test set.
 
@@ -118,11 +126,7 @@ def load_flowers(size: int = 160, test_fraction: float = 0.2, seed: int = 0, roo
     check_probability(test_fraction, "test_fraction")
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction: expected a number in (0, 1), got {test_fraction}")
-    if root is None:
-        from course_lib.data.download import fetch_and_extract
-
-        root = fetch_and_extract(URL, SHA256)
-    paths, labels = list_images(root)
+    paths, labels = list_images(fetch_flowers() if root is None else root)
     idx_tr, idx_te = train_test_split(
         np.arange(len(paths)), test_size=test_fraction, random_state=check_seed(seed), stratify=labels
     )

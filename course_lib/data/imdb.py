@@ -17,7 +17,7 @@ import numpy as np
 
 from course_lib.checks import check_choice, check_path
 
-__all__ = ["IMDB_SHA256", "IMDB_URL", "clean_review", "load_imdb", "read_aclimdb"]
+__all__ = ["IMDB_SHA256", "IMDB_URL", "clean_review", "fetch_imdb", "load_imdb", "read_aclimdb"]
 
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 # SHA-256 (and size, 84,125,825 bytes) of the real archive as published by TensorFlow
@@ -91,13 +91,18 @@ def load_imdb(split: str = "train", cache=None):
     Returns:
         like ``read_aclimdb``.
     """
+    check_choice(split, "split", ("train", "test"))
+    return read_aclimdb(fetch_imdb(cache), split)
+
+
+def fetch_imdb(cache=None) -> Path:
+    """Download the IMDB archive once (checksummed), extract its labelled reviews into the
+    cache (default: ``course_lib.data.download.cache_dir()``) and return the folder."""
     from course_lib.data.download import fetch_and_extract
 
-    check_choice(split, "split", ("train", "test"))
     # the 50,000 unlabelled train/unsup reviews are never read: not extracting them keeps
     # ~50k small files out of the cache (which may be a Google Drive folder)
-    root = fetch_and_extract(IMDB_URL, IMDB_SHA256, cache=cache, keep=_labelled)
-    return read_aclimdb(root, split)
+    return Path(fetch_and_extract(IMDB_URL, IMDB_SHA256, cache=cache, keep=_labelled))
 
 
 def _labelled(member: str) -> bool:
