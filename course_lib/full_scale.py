@@ -25,6 +25,7 @@ import numpy as np
 
 from course_lib.checks import check_choice, check_positive, check_positive_int, check_seed
 from course_lib.env import check_gpu_determinism
+from course_lib.files import atomic_write
 
 __all__ = [
     "anki_translation",
@@ -308,9 +309,7 @@ def flickr8k_features(root, split_images: dict, *, grid: bool, weights: str | No
 
         feats = extract_features(list(names), backbone, pooled=not grid, load=load, preprocess=preprocess,
                                  chunk=chunk, dtype="float16" if grid else "float32", progress=True)
-        tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npy")
-        np.save(tmp, feats)
-        os.replace(tmp, path)
+        atomic_write(path, lambda tmp, feats=feats: np.save(tmp, feats))
         out[split] = feats
     return out
 

@@ -108,9 +108,9 @@ def attention_on_mask(weights, mask):
     Returns:
         a float in [0, 1], or (N,) floats.
     """
-    from course_lib.checks import check_array
+    from course_lib.checks import check_array, check_finite
 
-    weights = check_array(weights, "weights", dtype="number").astype(float)
+    weights = check_finite(check_array(weights, "weights", dtype="number").astype(float), "weights")
     mask = check_array(mask, "mask")
     if weights.ndim not in (2, 3) or mask.ndim != weights.ndim:
         raise ValueError(
@@ -266,7 +266,7 @@ def windows_in_boxes(windows, boxes):
     from course_lib.checks import check_array, check_finite
 
     windows = check_finite(check_array(windows, "windows", ("N", "steps", 3), dtype="float"), "windows")
-    boxes = check_array(boxes, "boxes", ("N", 4), dtype="number")
+    boxes = check_finite(check_array(boxes, "boxes", ("N", 4), dtype="number"), "boxes")
     if len(boxes) != len(windows):
         raise ValueError(f"boxes: expected one box per image ({len(windows)}), got {len(boxes)}")
     y, x = windows[..., 0], windows[..., 1]

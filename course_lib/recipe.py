@@ -169,7 +169,7 @@ def accuracy(probs, labels) -> float:
         probs: (N, C) scores or probabilities.
         labels: (N,) integer labels in ``[0, C)``.
     """
-    probs = check_array(probs, "probs", ("N", "C"), dtype="number")
+    probs = check_finite(check_array(probs, "probs", ("N", "C"), dtype="number"), "probs")  # argmax(NaN) is 0
     labels = check_array(labels, "labels", (probs.shape[0],), dtype="int")
     if labels.min() < 0 or labels.max() >= probs.shape[1]:
         raise ValueError(f"labels: expected values in [0, {probs.shape[1]}), got [{labels.min()}, {labels.max()}]")

@@ -26,6 +26,8 @@ import os
 import re
 from pathlib import Path
 
+from course_lib.files import sha256_file
+
 __all__ = ["BACKUP_DIR", "BEST_FILE", "BEST_TMP", "FORMAT", "STATE_FILE", "CheckpointError", "read_run_state"]
 
 STATE_FILE = "state.json"
@@ -38,23 +40,6 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 class CheckpointError(ValueError):
     """A run directory's files are damaged, missing, or belong to a different run."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def _run_dir(run_dir) -> Path:
@@ -160,7 +145,7 @@ def _verified(run_dir: Path, state: dict, key: str) -> Path:
             f"the checkpoint {path} listed in {run_dir / STATE_FILE} is missing. "
             f"Copy the whole run directory back, or delete {run_dir} to start over."
         )
-    got = _sha256(path)
+    got = sha256_file(path)
     if got != state[key + "_sha256"]:
         raise CheckpointError(
             f"the checkpoint {path} is corrupted or partial (sha256 {got[:12]}..., "
@@ -180,7 +165,7 @@ def _finish_best(run_dir: Path, state: dict | None) -> None:
     best = (state or {}).get("best")
     if not tmp.exists():
         return
-    if best and _sha256(tmp) == best["sha256"]:
+    if best and sha256_file(tmp) == best["sha256"]:
         os.replace(tmp, run_dir / BEST_FILE)
     else:  # written by an epoch that never completed
         tmp.unlink()

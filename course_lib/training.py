@@ -35,6 +35,7 @@ import keras
 import numpy as np
 
 from course_lib.checks import check_choice, check_class_targets, check_positive_int
+from course_lib.files import atomic_write_text, sha256_file
 from course_lib.fitting import build_optimizer
 from course_lib.run_files import (  # the run directory's files and their checks
     BACKUP_DIR,
@@ -43,10 +44,8 @@ from course_lib.run_files import (  # the run directory's files and their checks
     FORMAT,
     STATE_FILE,
     CheckpointError,
-    _atomic_write_text,
     _finish_best,
     _run_dir,
-    _sha256,
     _state_digest,
     _verified,
     read_run_state,
@@ -209,7 +208,7 @@ class ResumableBackup(keras.callbacks.Callback):
                 tmp = self.run_dir / BEST_TMP
                 self.model.save(tmp)
                 best = {"monitor": self.monitor, "value": score, "epoch": done,
-                        "sha256": _sha256(tmp)}
+                        "sha256": sha256_file(tmp)}
         backup = self.run_dir / BACKUP_DIR
         backup.mkdir(parents=True, exist_ok=True)
         weights = backup / f"epoch-{done:04d}.weights.h5"
@@ -226,12 +225,12 @@ class ResumableBackup(keras.callbacks.Callback):
             "history": history,
             "best": best,
             "weights": f"{BACKUP_DIR}/{weights.name}",
-            "weights_sha256": _sha256(weights),
+            "weights_sha256": sha256_file(weights),
             "rng": f"{BACKUP_DIR}/{rng.name}",
-            "rng_sha256": _sha256(rng),
+            "rng_sha256": sha256_file(rng),
         }
         state["state_sha256"] = _state_digest(state)
-        _atomic_write_text(self.run_dir / STATE_FILE, json.dumps(state, indent=1))
+        atomic_write_text(self.run_dir / STATE_FILE, json.dumps(state, indent=1))
         self.state = state
         _finish_best(self.run_dir, state)
         keep = {weights.name, rng.name}
@@ -436,7 +435,7 @@ def load_best(run_dir, *, custom_objects: dict | None = None):
     if not path.is_file():
         raise FileNotFoundError(f"no best model at {path}: train with fit_resumable first")
     best = (state or {}).get("best")
-    if best and _sha256(path) != best["sha256"]:
+    if best and sha256_file(path) != best["sha256"]:
         raise CheckpointError(
             f"{path} is corrupted or partial (its sha256 differs from the one recorded in "
             f"{run_dir / STATE_FILE}). Copy a complete version back or train the run again."

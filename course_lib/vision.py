@@ -27,6 +27,7 @@ from course_lib.checks import (
     check_sequence,
     check_tensor,
 )
+from course_lib.files import atomic_write
 from course_lib.fitting import build_optimizer
 
 __all__ = [
@@ -171,7 +172,6 @@ def pretrained_scene_cnn(images, labels, *, width: int = 24, epochs: int = 5, se
         ``(cnn, trained)``: the classifier, and ``True`` if it was trained by this call
         (``False`` if it came from the cache).
     """
-    import os
 
     images = check_array(images, "images", ("n", "size", "size", 3), dtype="float")
     if images.shape[1] != images.shape[2]:
@@ -196,9 +196,7 @@ def pretrained_scene_cnn(images, labels, *, width: int = 24, epochs: int = 5, se
     pretrain_cnn(cnn, images, labels, epochs=epochs)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
-        cnn.save(tmp)
-        os.replace(tmp, path)  # readers see the old file or the complete new one
+        atomic_write(path, cnn.save)  # readers see the old file or the complete new one
     keras.utils.set_random_seed(seed)  # what follows does not depend on whether it trained
     return cnn, True
 

@@ -672,9 +672,13 @@ assert frozen_lift.iloc[2] < frozen_lift.iloc[0] / 3, "... but take a classifier
 tuned_vs_scratch_large = table.iloc[3]["(b) fine-tune"] - table.iloc[3]["(c) scratch"]
 print(f"different domain, 50 per class: fine-tune − scratch {tuned_vs_scratch_large:+.3f}")
 assert tuned_vs_scratch_large > -0.08, "with more data, fine-tuning is not clearly worse a start than random weights"
-different_large = table.iloc[3]  # 50 shapes per class
-assert different_large["(a) frozen + linear"] > different_large["(c) scratch"] + 0.05, "50 shapes: frozen beats scratch"
-assert different_large["(a) frozen + linear"] > different_large["(b) fine-tune"], "... and 60 steps of fine-tuning"
+frozen_sh, tuned_sh, scratch_sh = table.iloc[3][["(a) frozen + linear", "(b) fine-tune", "(c) scratch"]]
+if STEPS <= 60:  # the lesson's budget: too few steps to learn a new domain
+    assert frozen_sh > scratch_sh + 0.05, f"50 shapes: frozen beats scratch ({frozen_sh:.3f} vs {scratch_sh:.3f})"
+    assert frozen_sh > tuned_sh, f"... and {STEPS} steps of fine-tuning ({frozen_sh:.3f} vs {tuned_sh:.3f})"
+else:  # full scale, three times the steps: enough fine-tuning to pass the stroke features
+    assert tuned_sh > frozen_sh + 0.05, (
+        f"50 shapes, {STEPS} steps: fine-tuning beats frozen features ({tuned_sh:.3f} vs {frozen_sh:.3f})")
 
 # %% [markdown]
 # Reading the table the way the 2×2 rule of thumb does:
@@ -682,7 +686,7 @@ assert different_large["(a) frozen + linear"] > different_large["(b) fine-tune"]
 # | | small data | large data |
 # |---|---|---|
 # | **similar domain** | fine-tuning far above scratch (0.691 against 0.525); a linear classifier on frozen features far above it with one example per class (0.412 against 0.212), only 0.057 above it with five | fine-tune: the best here (0.875; 0.926 at 3e-3); scratch (0.801) is catching up, still 0.045 behind the frozen features |
-# | **different domain** | the risky corner: features made for pen strokes barely separate flat shapes — a linear classifier on them got 0.09 of the way from chance to perfect, against 0.48 on the new digits; fine-tuning (changing the features) recovers some of the benefit on some seeds and none on others (none on this run: 0.402, the same as scratch) | with 50 examples per class the linear classifier can use what the stroke features do say about shapes: frozen features did best on this run (0.637, fine-tuning 0.578, scratch 0.435); the pretrained weights are not a clearly worse start for fine-tuning than random ones (the check asks only that they are less than 0.08 behind; how much they help varies from seed to seed: +0.143 on this run), and a new domain probably needs more fine-tuning than our 60 steps (exercise 6) |
+# | **different domain** | the risky corner: features made for pen strokes barely separate flat shapes — a linear classifier on them got 0.09 of the way from chance to perfect, against 0.48 on the new digits; fine-tuning (changing the features) recovers some of the benefit on some seeds and none on others (none on this run: 0.402, the same as scratch) | with 50 examples per class the linear classifier can use what the stroke features do say about shapes: frozen features did best on this run (0.637, fine-tuning 0.578, scratch 0.435); the pretrained weights are not a clearly worse start for fine-tuning than random ones (the check asks only that they are less than 0.08 behind; how much they help varies from seed to seed: +0.143 on this run), and a new domain probably needs more fine-tuning than our 60 steps (exercise 6). At full scale, with three times the steps, fine-tuning does overtake the frozen features on the shapes, and the cell checks that instead |
 #
 # Transfer is not magic: it works when what the source taught is useful for the target.
 # ImageNet is so varied that its features help for most photographs, which is why

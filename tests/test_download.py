@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 import socket
 import tarfile
@@ -201,9 +202,65 @@ def test_fetch_and_extract_extracts_once_and_records_a_marker(tmp_path):
     (out / "corpus" / "a.txt").write_bytes(b"edited")
     assert download.fetch_and_extract(archive.as_uri(), sha, cache=cache) == out
     assert (out / "corpus" / "a.txt").read_bytes() == b"edited", "reused, not re-extracted"
-    (out / ".extracted-sha256").unlink()  # e.g. an extraction that was interrupted
-    download.fetch_and_extract(archive.as_uri(), sha, cache=cache)
-    assert (out / "corpus" / "a.txt").read_bytes() == b"A", "extracted again without a marker"
+    (tmp_path / "v2").mkdir()
+    newer = _zip(tmp_path / "v2" / "corpus.zip", [("corpus/a.txt", b"A2")])  # the file changed upstream
+    out2 = download.fetch_and_extract(newer.as_uri(), download.sha256_file(newer), cache=tmp_path / "cache2")
+    (out2 / "corpus" / "a.txt").write_bytes(b"old")
+    (out2 / ".extracted-sha256").write_text("0" * 64)  # our own earlier extraction, of another archive
+    download.fetch_and_extract(newer.as_uri(), download.sha256_file(newer), cache=tmp_path / "cache2")
+    assert (out2 / "corpus" / "a.txt").read_bytes() == b"A2", "our own older extraction is replaced"
+    assert not list((tmp_path / "cache2").glob("*.old.*")), "the replaced folder is removed"
+
+
+def test_extraction_never_removes_what_it_did_not_create(tmp_path):
+    archive = _zip(tmp_path / "corpus.zip", [("corpus/a.txt", b"A")])
+    sha = download.sha256_file(archive)
+    prepared = tmp_path / "mine"
+    prepared.mkdir()
+    (prepared / "notes.txt").write_text("a student's file")
+    with pytest.raises(FileExistsError, match=r"dest: .*mine already holds 1 entries \(e.g. 'notes.txt'\)"):
+        download.safe_extract(archive, prepared)
+    with pytest.raises(FileExistsError, match="never replaces files it did not create"):
+        download.fetch_and_extract(archive.as_uri(), sha, cache=tmp_path / "cache", dest=prepared)
+    assert (prepared / "notes.txt").read_text() == "a student's file"
+    assert sorted(p.name for p in prepared.iterdir()) == ["notes.txt"]
+    with pytest.raises(ValueError, match="dest: expected a folder"):
+        download.safe_extract(archive, prepared / "notes.txt")
+    # a folder without the marker holds someone's files, even where the cache would put them
+    out = download.fetch_and_extract(archive.as_uri(), sha, cache=tmp_path / "cache")
+    (out / ".extracted-sha256").unlink()
+    with pytest.raises(FileExistsError, match="corpus.zip.d already holds"):
+        download.fetch_and_extract(archive.as_uri(), sha, cache=tmp_path / "cache")
+    assert (out / "corpus" / "a.txt").read_bytes() == b"A"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert (download.safe_extract(archive, empty) / "corpus" / "a.txt").read_bytes() == b"A", "an empty folder is fine"
+
+
+def test_the_marker_arrives_with_the_extracted_files(tmp_path, monkeypatch):
+    """A kill after the extraction cannot leave a complete folder without its marker."""
+    archive = _zip(tmp_path / "corpus.zip", [("corpus/a.txt", b"A")])
+    moved = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        moved.append(sorted(p.name for p in Path(src).iterdir()) if Path(src).is_dir() else None)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    download.fetch_and_extract(archive.as_uri(), download.sha256_file(archive), cache=tmp_path / "cache")
+    assert [".extracted-sha256", "corpus"] in moved, f"the folder moved into place held {moved}"
+
+
+def test_an_archive_of_many_empty_entries_counts_as_expanding(tmp_path):
+    archive = tmp_path / "dirs.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        for i in range(20_000):
+            tf.addfile(_tarinfo(f"d{i}", tarfile.DIRTYPE))
+    assert archive.stat().st_size < 200_000, "20,000 directories compress to almost nothing"
+    with pytest.raises(download.UnsafeArchiveError, match=r"20000 entries holding 0 bytes"):
+        download.safe_extract(archive, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 UNSAFE_LOADS = re.compile(

@@ -56,6 +56,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._headers(len(PAYLOAD))
             self.wfile.write(PAYLOAD[:HALF])
             self.close_connection = True
+        elif name == "endless.bin":  # far more than any pin, no Content-Length, until the client stops
+            self.send_response(200)
+            self.end_headers()
+            self.close_connection = True
+            try:
+                for _ in range(2000):  # 32 MiB at most
+                    self.wfile.write(PAYLOAD)
+            except OSError:
+                pass
         elif name == "wrong.bin":  # complete transfer of the wrong bytes
             body = PAYLOAD[::-1]
             self._headers(len(body))
@@ -193,6 +202,78 @@ def test_a_size_pinned_file_is_trusted_on_first_use_then_checked(server, tmp_pat
     assert _cache_is_correct_or_absent(tmp_path)
     with pytest.raises(ValueError, match="size: a file without a checksum"):
         download.fetch(url, None, "data.bin", cache=tmp_path)
+
+
+def test_the_record_outlives_a_damaged_copy(server, tmp_path):
+    """A damaged cached copy is fetched again, and the new bytes must match the record."""
+    path = download.fetch(f"{server}/good.bin", None, "data.bin", size=len(PAYLOAD), cache=tmp_path)
+    path.write_bytes(PAYLOAD[:-1] + b"x")  # local damage
+    # the server now sends other bytes of the same size: trusting them would undo the record
+    with pytest.raises(download.ChecksumError, match="another SHA-256 than the .* recorded"):
+        download.fetch(f"{server}/wrong.bin", None, "data.bin", size=len(PAYLOAD), cache=tmp_path)
+    assert (tmp_path / "data.bin.sha256").read_text().strip() == SHA, "the record is kept"
+    assert not path.exists(), "the damaged copy is gone, nothing else was cached"
+    assert download.fetch(f"{server}/good.bin", None, "data.bin", size=len(PAYLOAD), cache=tmp_path) == path
+
+
+def test_a_full_disk_never_leaves_an_empty_record(server, tmp_path, monkeypatch):
+    from course_lib import files
+
+    def full(tmp):
+        tmp.write_text("")  # what a full disk leaves: an empty file, then an error
+        raise OSError(28, "No space left on device")
+
+    real = files.atomic_write
+    monkeypatch.setattr(files, "atomic_write", lambda path, write: real(path, full))
+    with pytest.raises(OSError, match="could not write .* into the cache .*No space left.*free some space") as err:
+        download.fetch(f"{server}/good.bin", None, "data.bin", size=len(PAYLOAD), cache=tmp_path)
+    assert "Without network" not in str(err.value), "a full disk is not a network problem"
+    assert not (tmp_path / "data.bin.sha256").exists() and not (tmp_path / "data.bin").exists()
+    assert not list(tmp_path.glob(".data.bin*")), "no temporary file left"
+    monkeypatch.undo()
+    path = download.fetch(f"{server}/good.bin", None, "data.bin", size=len(PAYLOAD), cache=tmp_path)
+    assert (tmp_path / "data.bin.sha256").read_text().strip() == SHA
+    for damage, said in ((b"", "is empty"), (b"\xff\xfe", "cannot be read"), (b"abc\n", "is not 64 hex")):
+        (tmp_path / "data.bin.sha256").write_bytes(damage)
+        with pytest.raises(download.ChecksumError, match=f"record .*data.bin.sha256 {said}.*delete the record"):
+            download.fetch(f"{server}/good.bin", None, "data.bin", size=len(PAYLOAD), cache=tmp_path)
+        assert path.read_bytes() == PAYLOAD, "the verified file is left alone"
+
+
+def test_a_server_sending_more_than_the_pinned_size_is_stopped_at_once(server, tmp_path, monkeypatch):
+    written = []
+    real = download._download
+
+    def spy(url, tmp, **kwargs):
+        try:
+            real(url, tmp, **kwargs)
+        finally:
+            written.append(tmp.stat().st_size if tmp.exists() else 0)
+
+    monkeypatch.setattr(download, "_download", spy)
+    with pytest.raises(download.ChecksumError, match=f"sent more than the pinned {len(PAYLOAD)} bytes"):
+        download.fetch(f"{server}/endless.bin", None, "data.bin", size=len(PAYLOAD), cache=tmp_path)
+    assert written and written[0] <= len(PAYLOAD) + (1 << 16), f"{written[0]} bytes written before stopping"
+    assert not list(tmp_path.glob("data.bin*")), "nothing cached, no part left"
+
+
+def test_a_killed_download_leaves_no_part_for_long(server, tmp_path):
+    stale = tmp_path / "data.bin.k1ll3d.part"
+    stale.write_bytes(PAYLOAD[:100])  # what a SIGKILL in the middle of a download leaves
+    download.fetch(f"{server}/good.bin", SHA, "data.bin", cache=tmp_path)
+    assert not stale.exists(), "the next fetch of the same file removes it (it holds the file's lock)"
+
+
+def test_the_deadline_covers_waiting_for_another_process(server, tmp_path):
+    import fcntl
+
+    lock = download._lock_path(tmp_path, "data.bin")
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another download of the same file, stuck
+        started = time.monotonic()
+        with pytest.raises(download.DownloadError, match="held .* for more than the deadline of 1 s"):
+            download.fetch(f"{server}/good.bin", SHA, "data.bin", cache=tmp_path, deadline=1.0)
+        assert time.monotonic() - started < 10
 
 
 def test_a_download_shows_its_progress(server, tmp_path, capsys):

@@ -257,3 +257,25 @@ def test_plot_learning_curves_draws_train_and_validation():
         plot_learning_curves({"loss": [1.0]}, metric="accuracy")
     with pytest.raises(TypeError):
         plot_learning_curves([1.0, 2.0])
+
+
+def test_metrics_refuse_scores_that_are_not_finite():
+    """argmax of NaN is 0: all-NaN scores would count as correct for every label-0 example."""
+    from course_lib import metrics
+
+    nan = np.full((4, 2), np.nan)
+    with pytest.raises(ValueError, match="probs: expected finite values"):
+        recipe.accuracy(nan, np.zeros(4, int))
+    with pytest.raises(ValueError, match="probs: expected finite values"):
+        recipe.ensemble_probabilities(nan[None])
+    with pytest.raises(ValueError, match="weights: expected finite values"):
+        metrics.attention_on_mask(np.full((2, 2), np.nan), np.ones((4, 4), bool))
+    with pytest.raises(ValueError, match="weights: expected finite values"):
+        metrics.alignment_accuracy(np.full((1, 2, 3), np.nan), np.zeros((1, 2), int))
+    with pytest.raises(ValueError, match="boxes: expected finite values"):
+        metrics.windows_in_boxes(np.zeros((1, 2, 3)), np.array([[0, 0, np.nan, 4]]))
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="mean_nll"):
+            metrics.perplexity(bad)
+        with pytest.raises(ValueError, match="mean_nll"):
+            metrics.bits_per_char(bad)

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from course_lib.checks import check_path, check_positive_int
 
-__all__ = ["MAX_EXPANSION", "UnsafeArchiveError", "safe_extract"]
+__all__ = ["ENTRY_BYTES", "MAX_EXPANSION", "UnsafeArchiveError", "safe_extract"]
 
 
 class UnsafeArchiveError(ValueError):
@@ -39,6 +39,9 @@ def _member_target(dest: Path, name: str) -> Path:
 #: Largest ratio of extracted bytes to archive bytes ``safe_extract`` accepts by default
 #: (real datasets are below 10; a decompression bomb is far above).
 MAX_EXPANSION = 100
+#: What one member costs on disk beyond its bytes, at least (a file system block for an
+#: empty file or a directory): an archive of many empty entries expands too.
+ENTRY_BYTES = 4096
 
 
 def _check_members(work: Path, names: list[str], sizes: list[int], links: list[str], archive: Path,
@@ -53,28 +56,49 @@ def _check_members(work: Path, names: list[str], sizes: list[int], links: list[s
         if key in seen:
             raise UnsafeArchiveError(f"archive member {name!r} appears twice in {archive}")
         seen.add(key)
-    if sum(sizes) > max_bytes:
+    total = sum(sizes) + ENTRY_BYTES * len(names)
+    if total > max_bytes:
         raise UnsafeArchiveError(
-            f"{archive} would extract to {sum(sizes)} bytes, more than the limit of {max_bytes} "
+            f"{archive} would extract to about {total} bytes ({len(names)} entries holding {sum(sizes)} "
+            f"bytes, {ENTRY_BYTES} bytes counted per entry), more than the limit of {max_bytes} "
             f"(max_bytes): refusing a possible decompression bomb"
         )
 
 
+def _check_free(dest: Path, replaceable: str | None) -> None:
+    """``dest`` must be new, an empty folder, or (``replaceable``) a folder holding that file."""
+    if not dest.exists():
+        return
+    if not dest.is_dir():
+        raise FileExistsError(f"dest: {dest} is a file, expected a folder to extract into")
+    entries = sorted(p.name for p in dest.iterdir())
+    if entries and not (replaceable and replaceable in entries):
+        raise FileExistsError(
+            f"dest: {dest} already holds {len(entries)} entries (e.g. {entries[0]!r}); extraction never "
+            "replaces files it did not create: pass a new or empty folder, or move these away first")
+
+
 def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike, *, keep=None,
-                 max_bytes: int | None = None) -> Path:
+                 max_bytes: int | None = None, stamp: tuple[str, str] | None = None) -> Path:
     """Extract a ``.zip`` or ``.tar[.gz|.bz2|.xz]`` into ``dest``, refusing unsafe members.
 
     Every member is checked before anything is written: absolute paths, ``..``
     components, links, device files and duplicate names are refused with
     ``UnsafeArchiveError``, and so is an archive whose members add up to more than
-    ``max_bytes`` (default ``MAX_EXPANSION`` times the archive's size). The archive is
-    unpacked into a temporary directory next to ``dest`` and moved into place only when
-    complete, so an interrupted extraction leaves no half-filled ``dest``.
+    ``max_bytes`` (default ``MAX_EXPANSION`` times the archive's size; each member counts
+    ``ENTRY_BYTES`` more). The archive is unpacked into a temporary directory next to
+    ``dest`` and moved into place only when complete, so an interrupted extraction leaves
+    no half-filled ``dest``. A ``dest`` that already holds files is refused
+    (``FileExistsError``): nothing the extraction did not create is ever removed.
 
     Args:
-        archive: the archive file; dest: the folder to create.
+        archive: the archive file; dest: the folder to create (new or empty).
         keep: optional ``keep(member_name) -> bool``; members it rejects are skipped.
         max_bytes: the most bytes the extracted members may hold.
+        stamp: optional ``(file name, text)`` written into the extracted folder before it
+            is moved into place, so the folder carries it exactly when it is complete. A
+            ``dest`` holding a file of that name is an earlier extraction of the caller's
+            and is replaced.
 
     Returns:
         ``dest`` as a ``Path``.
@@ -87,6 +111,10 @@ def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike, *, keep=No
     if max_bytes is None:
         max_bytes = max(MAX_EXPANSION * archive.stat().st_size, 1 << 20)
     max_bytes = check_positive_int(max_bytes, "max_bytes", maximum=1 << 62)
+    if stamp is not None and (not isinstance(stamp, tuple) or len(stamp) != 2
+                              or not all(isinstance(v, str) and v for v in stamp) or "/" in stamp[0]):
+        raise TypeError(f"stamp: expected a (file name, text) pair of non-empty strings, got {stamp!r}")
+    _check_free(dest, stamp[0] if stamp else None)
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
     try:
@@ -106,9 +134,16 @@ def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike, *, keep=No
                 tf.extractall(work, members=members, filter="data")
         else:
             raise ValueError(f"{archive} is neither a zip nor a tar archive")
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(work, dest)
+        if stamp is not None:
+            (work / stamp[0]).write_text(stamp[1], encoding="utf-8")
+        _check_free(dest, stamp[0] if stamp else None)  # again: it may have changed meanwhile
+        old = None
+        if dest.exists() and any(dest.iterdir()):  # the caller's own earlier extraction (its stamp)
+            old = Path(tempfile.mkdtemp(prefix=dest.name + ".old.", dir=dest.parent))
+            os.replace(dest, old / "previous")
+        os.replace(work, dest)  # onto nothing or an empty folder
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

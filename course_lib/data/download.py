@@ -31,7 +31,8 @@ an error, so a mirror never falls back to the internet silently).
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import errno
+import glob
 import http.client
 import json
 import os
@@ -43,10 +44,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path, PurePosixPath
 
+from course_lib import files
 from course_lib.checks import check_path
 
 # Extraction is its own module; its names stay importable from here, as they always were.
 from course_lib.data.archives import MAX_EXPANSION, UnsafeArchiveError, safe_extract
+from course_lib.files import atomic_write_text
 
 __all__ = [
     "MAX_EXPANSION",
@@ -62,6 +65,8 @@ __all__ = [
     "sha256_file",
 ]
 
+#: OSError numbers that mean the cache cannot be written (not a network problem).
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 #: Seconds a whole download may take before it is abandoned (per call: ``deadline=``).
 DEFAULT_DEADLINE = 3600.0
 _HEX = {"sha256": 64, "md5": 32}
@@ -86,20 +91,12 @@ def cache_dir(path: str | os.PathLike | None = None, *, name: str = "path") -> P
     return root
 
 
-def _hash_file(path: Path, algorithm: str, chunk_size: int = 1 << 20) -> str:
-    digest = hashlib.new(algorithm)
-    with path.open("rb") as fh:
-        while chunk := fh.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def sha256_file(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
     """Hex SHA-256 of a file's bytes."""
     path = check_path(path, "path")
     if not path.is_file():
         raise FileNotFoundError(f"no file at {path}")
-    return _hash_file(path, "sha256", chunk_size)
+    return files.sha256_file(path, chunk_size)
 
 
 def parse_checksum(checksum: str) -> tuple[str, str]:
@@ -129,15 +126,29 @@ def _lock_path(root: Path, name: str) -> Path:
 
 
 @contextlib.contextmanager
-def _locked(path: Path):
-    """Hold an exclusive lock on ``path`` (a ``.lock`` file) while the block runs."""
+def _locked(path: Path, deadline: float | None = None):
+    """Hold an exclusive lock on ``path`` (a ``.lock`` file) while the block runs.
+
+    ``deadline``: the most seconds to wait for another process that holds it.
+    """
     try:
         import fcntl
     except ImportError:  # Windows: no advisory locks; unique temporary files still apply
         yield
         return
+    started = time.monotonic()
     with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if deadline is not None and time.monotonic() - started > deadline:
+                    raise DownloadError(
+                        f"another process has held {path} for more than the deadline of {deadline:.0f} s "
+                        "(a download of the same file in another notebook?); try again when it is done"
+                    ) from None
+                time.sleep(0.2)
         try:
             yield
         finally:
@@ -166,7 +177,10 @@ class _Progress:
               file=sys.stdout, flush=True)
 
 
-def _download(url: str, tmp: Path, *, timeout: float, deadline: float, progress: bool) -> None:
+def _download(url: str, tmp: Path, *, timeout: float, deadline: float, progress: bool,
+              size: int | None = None) -> None:
+    """Stream ``url`` into ``tmp``; stop at once past ``deadline`` seconds or, with a
+    pinned ``size``, past that many bytes (a server sending more is sending another file)."""
     started = time.monotonic()
     with urllib.request.urlopen(url, timeout=timeout) as response, tmp.open("wb") as out:
         length = response.headers.get("Content-Length") if hasattr(response, "headers") else None
@@ -176,6 +190,9 @@ def _download(url: str, tmp: Path, *, timeout: float, deadline: float, progress:
         while chunk := read(1 << 16):
             out.write(chunk)
             bar.update(len(chunk))
+            if size is not None and bar.done > size:
+                raise ChecksumError(f"{url} sent more than the pinned {size} bytes: stopped at {bar.done}; "
+                                    "nothing was cached")
             if time.monotonic() - started > deadline:
                 raise DownloadError(
                     f"download of {url} took longer than its deadline of {deadline:.0f} s "
@@ -195,13 +212,29 @@ def _verify(path: Path, algorithm: str | None, digest: str | None, size: int | N
     """None if ``path`` is the pinned file, else the reason it is not."""
     if size is not None and path.stat().st_size != size:
         return f"has {path.stat().st_size} bytes, expected {size}"
-    if algorithm is not None and _hash_file(path, algorithm) != digest:
-        return f"has {algorithm} {_hash_file(path, algorithm)}, expected {digest}"
-    if algorithm != "sha256" and recorded.is_file():
-        first = recorded.read_text().strip()
+    if algorithm is not None and files.file_digest(path, algorithm) != digest:
+        return f"has {algorithm} {files.file_digest(path, algorithm)}, expected {digest}"
+    if algorithm != "sha256" and recorded.exists():
+        first = _read_record(recorded)
         if sha256_file(path) != first:
-            return f"has another SHA-256 than the {first} recorded on its first download"
+            return f"has another SHA-256 than the {first} recorded on its first download (in {recorded})"
     return None
+
+
+def _read_record(recorded: Path) -> str:
+    """The SHA-256 recorded on a first download; a damaged record is an error of its own."""
+    try:
+        text = recorded.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as err:
+        text, reason = "", f"cannot be read ({type(err).__name__})"
+    else:
+        reason = "is empty" if not text else "is not 64 hex digits"
+    if not re.fullmatch("[0-9a-f]{64}", text):
+        raise ChecksumError(
+            f"the SHA-256 record {recorded} {reason}: it is written once, when the file is first "
+            "downloaded, and checked on every later use. If you trust the file next to it, delete "
+            "the record and the course records that file again; otherwise delete both.")
+    return text
 
 
 def mirrored(url: str, checksum: str | None, size: int | None):
@@ -273,33 +306,41 @@ def fetch(
     root = cache_dir(cache, name="cache")
     target, recorded = root / name, _recorded(root / name)
     pin = f"{algorithm} {digest}" if algorithm else f"size {size} bytes"
-    with _locked(_lock_path(root, name)):  # a second process waits, then finds the file
+    started = time.monotonic()
+    with _locked(_lock_path(root, name), deadline):  # a second process waits, then finds the file
+        for stale in root.glob(f"{glob.escape(name)}.*.part"):  # left by a killed download: we hold the lock
+            stale.unlink(missing_ok=True)
         if target.exists():
             reason = _verify(target, algorithm, digest, size, recorded)
             if reason is None:
                 return target
+            # the record outlives a damaged copy: the new download must match it
             print(f"cached {target} {reason}: fetching it again")
             target.unlink()
-            recorded.unlink(missing_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=name + ".", suffix=".part", dir=root)
         os.close(fd)
         tmp = Path(tmp_name)
         try:
-            _download(url, tmp, timeout=timeout, deadline=deadline, progress=progress)
+            _download(url, tmp, timeout=timeout, deadline=max(deadline - (time.monotonic() - started), 1e-3),
+                      progress=progress, size=size)
             reason = _verify(tmp, algorithm, digest, size, recorded)
             if reason is not None:
                 raise ChecksumError(
                     f"{url} {reason}: the file changed upstream or the transfer was "
                     "corrupted; nothing was cached"
                 )
-            if algorithm != "sha256":
-                recorded.write_text(sha256_file(tmp) + "\n")
+            if algorithm != "sha256" and not recorded.exists():
+                atomic_write_text(recorded, sha256_file(tmp) + "\n")
             os.replace(tmp, target)
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as err:
             # HTTPException: e.g. IncompleteRead when a chunked transfer is cut
             tmp.unlink(missing_ok=True)
             if isinstance(err, (DownloadError, ChecksumError)):
                 raise
+            if getattr(err, "errno", None) in _WRITE_ERRNOS and not isinstance(err, urllib.error.URLError):
+                raise OSError(err.errno, f"could not write {url}'s file into the cache {root} ({err.strerror}): "
+                                         "free some space or set COURSE_DATA_DIR to a folder you can write to; "
+                                         "nothing was cached") from err
             raise DownloadError(
                 f"could not download {url} ({err}).\n"
                 f"Without network: download it on another machine and copy it to\n  {target}\n"
@@ -340,6 +381,8 @@ def fetch_and_extract(
         archive_sha = sha256_file(archive)
         if marker.is_file() and marker.read_text().strip() == archive_sha:
             return out
-        safe_extract(archive, out, keep=keep)
-        marker.write_text(archive_sha)
+        # the marker is written inside the extracted folder before it moves into place: a
+        # folder with a marker is complete and ours (an older extraction is replaced); a
+        # folder of someone else's files is never touched (safe_extract refuses it)
+        safe_extract(archive, out, keep=keep, stamp=(marker.name, archive_sha))
     return out
