@@ -8,6 +8,7 @@ deep inside TensorFlow.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "MAX_RESULT_BYTES",
+    "MAX_RESULT_ITEMS",
     "MAX_SIZE",
     "check_array",
     "check_cache",
@@ -27,6 +30,7 @@ __all__ = [
     "check_positive",
     "check_positive_int",
     "check_probability",
+    "check_result_size",
     "check_same_size",
     "check_seed",
     "check_tensor",
@@ -38,6 +42,12 @@ __all__ = [
 # The largest size a check accepts: TensorFlow's shapes and NumPy's indices are int32/int64,
 # and a size beyond 2**31 - 1 is a typo that would allocate far more memory than a machine has.
 MAX_SIZE = 2**31 - 1
+
+# The largest array a function builds for its result (4 GiB), and the most Python objects
+# (points of a search, steps of a schedule) it puts in a list: every size can pass its own
+# check while their product is far more than a machine's memory.
+MAX_RESULT_BYTES = 4 << 30
+MAX_RESULT_ITEMS = 2_000_000
 
 
 def _shape_str(axes: Sequence[str | int | None]) -> str:
@@ -147,6 +157,48 @@ def check_positive_int(value, name: str, *, minimum: int = 1, maximum: int = MAX
     if value > maximum:
         raise ValueError(f"{name}: expected an int <= {maximum}, got {value}")
     return int(value)
+
+
+def _amount(x: float) -> str:
+    """A size for a message: ``20,000,000,000`` (or ``74.5``), or ``1.2e+40`` when absurd."""
+    if x >= 1e15:
+        return f"{float(x):.1e}" if x < 1e300 else "over 1e+300"
+    return f"{x:,}" if isinstance(x, int) else f"{x:,.1f}"
+
+
+def check_result_size(shape, dtype, name: str, *, what: str = "values") -> int:
+    """Refuse a result too big to build, before building it.
+
+    Args:
+        shape: the result's shape (a sequence of ints) or its number of values (an int).
+        dtype: the NumPy dtype of the array to allocate, or ``None`` for a list of Python
+            objects (then at most ``MAX_RESULT_ITEMS`` of them).
+        name: the argument(s) that set the size, e.g. ``"n, T"``; named in the error.
+        what: what the result holds, e.g. ``"points"``.
+
+    Returns:
+        the number of values (a Python int: the product cannot overflow).
+    """
+    sizes = [shape] if isinstance(shape, (int, np.integer)) else shape
+    valid = isinstance(sizes, (list, tuple)) and all(
+        isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in sizes)
+    if not valid:
+        raise TypeError(f"shape: expected a count or a sequence of sizes (ints >= 0), got {shape!r}")
+    count = math.prod(int(s) for s in sizes)
+    if dtype is None:
+        if count > MAX_RESULT_ITEMS:
+            raise ValueError(f"{name}: the result would hold {_amount(count)} {what}, more than the limit of "
+                             f"{MAX_RESULT_ITEMS:,}; ask for fewer {what} (smaller {name})")
+        return count
+    try:
+        itemsize = np.dtype(dtype).itemsize
+    except (TypeError, ValueError):
+        raise TypeError(f"dtype: expected a NumPy dtype or None, got {dtype!r}") from None
+    if count * itemsize > MAX_RESULT_BYTES:
+        gib = count * itemsize / 2**30 if count < 2**1000 else math.inf  # a float holds up to ~2**1024
+        raise ValueError(f"{name}: the result would hold {_amount(count)} {what} ({_amount(gib)} GiB), more than the "
+                         f"limit of {MAX_RESULT_BYTES / 2**30:g} GiB; ask for fewer {what} (smaller {name})")
+    return count
 
 
 def check_seed(value, name: str = "seed", *, allow_none: bool = False) -> int | None:

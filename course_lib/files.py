@@ -9,13 +9,15 @@ a full disk or a kill leaves the old file as it was.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_write_text", "file_digest", "sha256_file"]
+__all__ = ["LockHeld", "atomic_write", "atomic_write_text", "exclusive_lock", "file_digest", "sha256_file"]
 
 
 def file_digest(path: str | os.PathLike, algorithm: str = "sha256", chunk_size: int = 1 << 20) -> str:
@@ -64,3 +66,60 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     if not isinstance(text, str):
         raise TypeError(f"text: expected a str, got {type(text).__name__}")
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+class LockHeld(TimeoutError):
+    """Another process holds the lock (``holder``: its process id, if it wrote one)."""
+
+    def __init__(self, path: Path, holder: str, waited: float):
+        self.path, self.holder, self.waited = path, holder, waited
+        super().__init__(f"{path} is held by {holder} (waited {waited:.0f} s)")
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | os.PathLike, *, wait: float | None = None):
+    """Hold an exclusive lock on the file ``path`` while the block runs, across processes.
+
+    The holder writes its process id into the file. ``wait``: the most seconds to wait
+    for another holder (``None``: as long as it takes, ``0``: not at all), after which
+    ``LockHeld`` is raised. Where the file system has no locks (Windows, some network
+    drives), the block runs unlocked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks
+        yield
+        return
+    path, started = Path(path), time.monotonic()
+    with path.open("a+") as fh:
+        locked = _try_lock(fh, fcntl)
+        while locked is False:
+            if wait is not None and time.monotonic() - started >= wait:
+                fh.seek(0)
+                holder = fh.read().strip()
+                raise LockHeld(path, f"process {holder}" if holder.isdigit() else "another process",
+                               time.monotonic() - started)
+            time.sleep(0.1)
+            locked = _try_lock(fh, fcntl)
+        if locked is None:  # no locking on this file system
+            yield
+            return
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _try_lock(fh, fcntl) -> bool | None:
+    """True: locked; False: another process holds it; None: the file system has no locks."""
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return None
+    return True

@@ -21,6 +21,7 @@ from course_lib.checks import (
     check_cache,
     check_ids,
     check_positive_int,
+    check_result_size,
     check_same_size,
     check_seed,
 )
@@ -279,6 +280,8 @@ def init_rnn_lm(vocab_size, embed_dim, hidden_dim, *, seed=0, scale=None):
     V = check_positive_int(vocab_size, "vocab_size", minimum=2)
     D = check_positive_int(embed_dim, "embed_dim")
     H = check_positive_int(hidden_dim, "hidden_dim")
+    total = V * D + D * H + H * H + H + H * V + V
+    check_result_size(total, np.float64, "vocab_size, embed_dim, hidden_dim", what="parameters")
     rng = np.random.default_rng(check_seed(seed))
 
     def w(fan_in, *shape):
@@ -379,6 +382,7 @@ def rnn_lm_sample(params, seed_ids, length, *, temperature=1.0, rng=None):
     V = params["W_embed"].shape[0]
     seed_ids = check_ids(seed_ids, "seed_ids", V, ("S",))
     length = check_positive_int(length, "length", minimum=0)
+    check_result_size(length, np.int64, "length", what="ids")
     rng = rng if rng is not None else np.random.default_rng(0)
     h = np.zeros((1, params["Wh"].shape[0]))
     Wx, Wh, b = params["Wx"], params["Wh"], params["b"]

@@ -18,6 +18,8 @@ The Keras callbacks of the recipe (snapshot ensembles, weight averaging) are in
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from course_lib.checks import (
@@ -26,6 +28,7 @@ from course_lib.checks import (
     check_positive,
     check_positive_int,
     check_probability,
+    check_result_size,
     check_seed,
 )
 
@@ -99,8 +102,10 @@ def log_uniform(low: float, high: float, size: int, rng=None) -> np.ndarray:
     """
     low, high = _check_range(low, high, "(low, high)", log=True)
     size = check_positive_int(size, "size")
+    check_result_size(size, np.float64, "size")
     rng = _generator(rng, "rng")
-    return np.exp(rng.uniform(np.log(low), np.log(high), size))
+    draws = rng.uniform(np.log(low), np.log(high), size)
+    return np.exp(draws, out=draws)
 
 
 def grid_search_points(space, per_axis: int) -> list[dict[str, float]]:
@@ -116,6 +121,7 @@ def grid_search_points(space, per_axis: int) -> list[dict[str, float]]:
     """
     space = _check_space(space)
     per_axis = check_positive_int(per_axis, "per_axis", minimum=2)
+    check_result_size(per_axis ** len(space), None, "space, per_axis", what="points")
     axes = []
     for low, high, log in space.values():
         axes.append(np.geomspace(low, high, per_axis) if log else np.linspace(low, high, per_axis))
@@ -137,6 +143,7 @@ def random_search_points(space, n_trials: int, seed=None) -> list[dict[str, floa
     """
     space = _check_space(space)
     n_trials = check_positive_int(n_trials, "n_trials")
+    check_result_size(n_trials, None, "n_trials", what="points")
     rng = _generator(seed, "seed")
     cols = {}
     for name, (low, high, log) in space.items():
@@ -293,6 +300,18 @@ def cosine_restarts(initial_lr: float, cycle_steps: int, alpha: float = 0.0):
     )
 
 
+def _count_cycles(first: int, total: int, t_mul: float) -> int:
+    """How many cycles end within ``total`` steps: exact for ``t_mul == 1``, else a bound.
+
+    A cycle's rounded length is at least ``first`` and at least ``(first - 0.5) * t_mul**k``,
+    so ``n`` cycles need ``(first - 0.5) * (t_mul**n - 1) / (t_mul - 1) <= total`` steps.
+    """
+    if t_mul == 1:
+        return total // first
+    ratio = min(total * (t_mul - 1) / (first - 0.5), 1e300)
+    return min(total // first, int(math.log1p(ratio) / math.log1p(t_mul - 1)))
+
+
 def cycle_ends(first_decay_steps: int, total_steps: int, t_mul: float = 1.0) -> list[int]:
     """0-based optimizer steps that end a cycle of ``CosineDecayRestarts`` (its lowest rate).
 
@@ -309,6 +328,10 @@ def cycle_ends(first_decay_steps: int, total_steps: int, t_mul: float = 1.0) -> 
     t_mul = check_positive(t_mul, "t_mul")
     if t_mul < 1:
         raise ValueError(f"t_mul: expected a number >= 1, got {t_mul}")
+    check_result_size(_count_cycles(first, total, t_mul), None, "first_decay_steps, total_steps, t_mul",
+                      what="cycle ends")
+    if t_mul == 1:
+        return list(range(first - 1, total, first))
     ends, start, length = [], 0, float(first)
     while start + length <= total:
         ends.append(start + int(round(length)) - 1)

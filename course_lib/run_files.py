@@ -28,12 +28,18 @@ from pathlib import Path
 
 from course_lib.files import sha256_file
 
-__all__ = ["BACKUP_DIR", "BEST_FILE", "BEST_TMP", "FORMAT", "STATE_FILE", "CheckpointError", "read_run_state"]
+__all__ = ["BACKUP_DIR", "BEST_FILE", "BEST_TMP", "FORMAT", "LOCK_FILE", "PENDING", "STATE_FILE", "CheckpointError",
+           "pending", "read_run_state"]
 
 STATE_FILE = "state.json"
 BEST_FILE = "best.keras"
 BEST_TMP = ".best.tmp.keras"
 BACKUP_DIR = "backup"
+#: Held (``course_lib.files.exclusive_lock``) by the one process that trains the run.
+LOCK_FILE = ".lock"
+#: An epoch's backup files are written under this prefix and renamed to their names once
+#: ``state.json`` records their checksums: a file without it belongs to a saved epoch.
+PENDING = ".pending-"
 FORMAT = 2  # 2: state.json carries its own SHA-256 and the run's full identity
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -112,14 +118,16 @@ def read_run_state(run_dir) -> dict | None:
     run_dir = _run_dir(run_dir)
     path = run_dir / STATE_FILE
     if not path.exists():
-        leftovers = [p.name for p in (run_dir / BACKUP_DIR, run_dir / BEST_FILE) if p.exists()]
+        backup = run_dir / BACKUP_DIR
+        saved = [p for p in backup.iterdir() if not p.name.startswith(PENDING)] if backup.is_dir() else []
+        leftovers = ([BACKUP_DIR] if saved else []) + ([BEST_FILE] if (run_dir / BEST_FILE).exists() else [])
         if leftovers:
             raise CheckpointError(
                 f"{run_dir} holds {' and '.join(leftovers)} but no {STATE_FILE}: the run "
                 "directory is incomplete (e.g. still being copied from Google Drive). Wait "
                 f"for the copy to finish, or delete {run_dir} to train this run again."
             )
-        return None
+        return None  # nothing saved yet, or only the pending files of an interrupted first save
     try:
         state = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
@@ -153,6 +161,23 @@ def _verified(run_dir: Path, state: dict, key: str) -> Path:
             f"it was written. Copy a complete version back, or delete {run_dir} to start over."
         )
     return path
+
+
+def pending(path: Path) -> Path:
+    """Where a backup file is written before ``state.json`` names it."""
+    return path.with_name(PENDING + path.name)
+
+
+def _finish_backups(run_dir: Path, state: dict) -> None:
+    """Give an epoch's pending backup files their names once ``state.json`` records them.
+
+    Run again after a kill between writing the state and renaming the files.
+    """
+    for key in ("weights", "rng"):
+        final = run_dir / state[key]
+        waiting = pending(final)
+        if waiting.exists() and sha256_file(waiting) == state[key + "_sha256"]:
+            os.replace(waiting, final)
 
 
 def _finish_best(run_dir: Path, state: dict | None) -> None:

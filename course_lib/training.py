@@ -25,6 +25,7 @@ own ``save_weights`` leaves out.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -35,19 +36,22 @@ import keras
 import numpy as np
 
 from course_lib.checks import check_choice, check_class_targets, check_positive_int
-from course_lib.files import atomic_write_text, sha256_file
+from course_lib.files import LockHeld, atomic_write_text, exclusive_lock, sha256_file
 from course_lib.fitting import build_optimizer
 from course_lib.run_files import (  # the run directory's files and their checks
     BACKUP_DIR,
     BEST_FILE,
     BEST_TMP,
     FORMAT,
+    LOCK_FILE,
     STATE_FILE,
     CheckpointError,
+    _finish_backups,
     _finish_best,
     _run_dir,
     _state_digest,
     _verified,
+    pending,
     read_run_state,
 )
 from course_lib.run_identity import (
@@ -124,11 +128,44 @@ class ResumableBackup(keras.callbacks.Callback):
         self.config = dict(config or {})
         self.state: dict | None = None
         self._restored = False
+        self._lock = contextlib.ExitStack()
+        self._holding = False
+
+    # -- one process per run directory -------------------------------------------
+    def _hold_run_dir(self) -> None:
+        """Lock the run directory until training ends: a second process gets a clear error."""
+        if self._holding:
+            return
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.enter_context(exclusive_lock(self.run_dir / LOCK_FILE, wait=0))
+            self._holding = True
+        except LockHeld as held:
+            raise CheckpointError(
+                f"{self.run_dir} is in use by {held.holder}, which is training this run (another "
+                "notebook tab, or a cell still running). Stop it (Kernel -> Interrupt) or wait for it, "
+                "or train into another run_dir."
+            ) from None
+
+    def release(self) -> None:
+        """Let another process train into the run directory (``on_train_end`` calls it)."""
+        self._lock.close()
+        self._holding = False
+
+    def on_train_end(self, logs=None):
+        self.release()
 
     # -- restoring ---------------------------------------------------------------
     def restore(self, model=None) -> int:
         """Load the last saved epoch into the model; return the number of epochs done."""
-        model = model if model is not None else self.model
+        self._hold_run_dir()
+        try:
+            return self._restore(model if model is not None else self.model)
+        except BaseException:
+            self.release()
+            raise
+
+    def _restore(self, model) -> int:
         state = read_run_state(self.run_dir)
         self._restored = True
         if state is None:
@@ -142,6 +179,7 @@ class ResumableBackup(keras.callbacks.Callback):
                 f"{self.run_dir} holds another run (it differs in {', '.join(differ)}: {details}): "
                 "use a new run_dir, or the same model, data and settings to resume."
             )
+        _finish_backups(self.run_dir, state)
         weights = _verified(self.run_dir, state, "weights")
         rng = _verified(self.run_dir, state, "rng")
         if model.optimizer is not None and not model.optimizer.built:
@@ -211,12 +249,14 @@ class ResumableBackup(keras.callbacks.Callback):
                         "sha256": sha256_file(tmp)}
         backup = self.run_dir / BACKUP_DIR
         backup.mkdir(parents=True, exist_ok=True)
+        # written under pending names, renamed once state.json records them: a kill at any
+        # instant leaves either the last epoch's files or pending ones that nothing names
         weights = backup / f"epoch-{done:04d}.weights.h5"
         rng = backup / f"epoch-{done:04d}.rng.npz"
-        self.model.save_weights(str(weights), overwrite=True)
+        self.model.save_weights(str(pending(weights)), overwrite=True)
         extra = _extra_variables(self.model)
         arrays = {f"v{i}": np.asarray(keras.ops.convert_to_numpy(v.value)) for i, v in enumerate(extra)}
-        with rng.open("wb") as fh:
+        with pending(rng).open("wb") as fh:
             np.savez(fh, **arrays)
         state = {
             **state,
@@ -225,13 +265,14 @@ class ResumableBackup(keras.callbacks.Callback):
             "history": history,
             "best": best,
             "weights": f"{BACKUP_DIR}/{weights.name}",
-            "weights_sha256": sha256_file(weights),
+            "weights_sha256": sha256_file(pending(weights)),
             "rng": f"{BACKUP_DIR}/{rng.name}",
-            "rng_sha256": sha256_file(rng),
+            "rng_sha256": sha256_file(pending(rng)),
         }
         state["state_sha256"] = _state_digest(state)
         atomic_write_text(self.run_dir / STATE_FILE, json.dumps(state, indent=1))
         self.state = state
+        _finish_backups(self.run_dir, state)
         _finish_best(self.run_dir, state)
         keep = {weights.name, rng.name}
         for old in backup.iterdir():
@@ -379,22 +420,23 @@ def fit_resumable(
                 "loss": jsonable(keras.saving.serialize_keras_object(model.loss)),
                 "data": data_fingerprint(*xs, y, *val_arrays)},
     )
-    done = backup.restore(model)
-    if done > epochs:
-        raise ValueError(
-            f"epochs: {backup.run_dir} already holds {done} trained epochs, more than "
-            f"epochs={epochs}; ask for at least {done}, or use a new run_dir"
-        )
+    done = backup.restore(model)  # holds the run directory until the end
+    try:
+        if done > epochs:
+            raise ValueError(
+                f"epochs: {backup.run_dir} already holds {done} trained epochs, more than "
+                f"epochs={epochs}; ask for at least {done}, or use a new run_dir"
+            )
+        if done < epochs:
+            build_optimizer(model)  # the training step is then traced once, not twice
+            model.fit(
+                _epoch_dataset(xs, y, n, batch_size, seed, done, epochs), epochs=epochs, initial_epoch=done,
+                steps_per_epoch=math.ceil(n / batch_size), validation_data=validation_data,
+                callbacks=[backup, *(callbacks or [])], shuffle=False, verbose=verbose,
+            )
+    finally:
+        backup.release()
     run = TrainingRun(run_dir=backup.run_dir, initial_epoch=done)
-    if done < epochs:
-        build_optimizer(model)  # the training step is then traced once, not twice
-        steps = math.ceil(n / batch_size)
-        data = _epoch_dataset(xs, y, n, batch_size, seed, done, epochs)
-        model.fit(
-            data, epochs=epochs, initial_epoch=done, steps_per_epoch=steps,
-            validation_data=validation_data, callbacks=[backup, *(callbacks or [])], shuffle=False,
-            verbose=verbose,
-        )
     state = backup.state or {}
     run.history = {k: list(v) for k, v in state.get("history", {}).items()}
     run.best = state.get("best")

@@ -381,6 +381,8 @@ CASES = {
     "show.teaching_source": (show.teaching_source, lambda: dict(obj=numpy_rnn.rnn_step_forward)),
     "show.show": (show.show, lambda: dict(obj=numpy_rnn.rnn_step_forward)),
     "checks.check_seed": (checks.check_seed, lambda: dict(value=3, name="value", allow_none=False)),
+    "checks.check_result_size": (checks.check_result_size, lambda: dict(
+        shape=(2, 3), dtype="float32", name="n, T", what="values")),
     "checks.check_sequence": (checks.check_sequence, lambda: dict(value=["a"], name="value", what="words")),
     "checks.check_cache": (checks.check_cache, lambda: dict(
         cache=(1, 2), name="cache", size=2, made_by="temporal_affine_forward")),

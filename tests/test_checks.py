@@ -184,6 +184,48 @@ def test_check_same_size_and_choice():
         checks.check_choice("rnn", "cell", ("lstm", "gru"))
 
 
+# -- check_result_size ------------------------------------------------------------------------
+
+
+def test_check_result_size_allows_up_to_the_limit_and_refuses_one_more():
+    largest = checks.MAX_RESULT_BYTES // 8
+    assert checks.check_result_size((largest,), "float64", "n") == largest  # only counted, never allocated
+    with pytest.raises(ValueError, match=r"n: the result would hold 536,870,913 values \(4\.0 GiB\).*ask for fewer"):
+        checks.check_result_size((largest + 1,), "float64", "n")
+    assert checks.check_result_size(checks.MAX_RESULT_ITEMS, None, "n_trials") == checks.MAX_RESULT_ITEMS
+    with pytest.raises(ValueError, match=r"n_trials: the result would hold 2,000,001 points, more than the limit"):
+        checks.check_result_size(checks.MAX_RESULT_ITEMS + 1, None, "n_trials", what="points")
+
+
+@pytest.mark.parametrize("shape, message", [
+    ((2**31 - 1,) * 3, r"x, y, z: the result would hold 9\.9e\+27 values \(7\.4e\+19 GiB\)"),
+    ((np.int64(2**40), np.int64(2**40)), r"1\.2e\+24 values \(9\.0e\+15 GiB\)"),  # int64 would overflow
+    ((2**40,) * 40, r"over 1e\+300 values \(over 1e\+300 GiB\)"),
+    ((2**20, 2**20), r"1,099,511,627,776 values \(8,192\.0 GiB\)"),
+])
+def test_check_result_size_computes_sizes_without_overflow(shape, message):
+    with pytest.raises(ValueError, match=message):
+        checks.check_result_size(shape, np.float64, "x, y, z")
+
+
+def test_check_result_size_counts_empty_and_scalar_results():
+    assert checks.check_result_size((), np.int8, "x") == 1
+    assert checks.check_result_size((0, 2**40), np.float64, "x") == 0
+    assert checks.check_result_size(5, np.dtype("int32"), "x") == 5
+
+
+@pytest.mark.parametrize("shape", [None, 2.5, True, "3", (2, -1), (2, 2.0), [[1, 2]], (True, 2)])
+def test_check_result_size_refuses_a_bad_shape(shape):
+    with pytest.raises(TypeError, match="shape: expected a count or a sequence of sizes"):
+        checks.check_result_size(shape, "float32", "x")
+
+
+@pytest.mark.parametrize("dtype", ["floaty", 3, object()])
+def test_check_result_size_refuses_a_bad_dtype(dtype):
+    with pytest.raises(TypeError, match="dtype: expected a NumPy dtype or None"):
+        checks.check_result_size((2, 3), dtype, "x")
+
+
 # -- course_lib.data.digits -------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from course_lib import training
+from course_lib.files import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -232,12 +233,12 @@ def test_a_kill_around_saving_the_best_model_leaves_a_consistent_one(run_copy):
     best.rename(tmp)
     best.write_bytes(b"the previous best model")
     model = training.load_best(run_copy)
-    assert not tmp.exists() and training._sha256(best) == state["best"]["sha256"]
+    assert not tmp.exists() and sha256_file(best) == state["best"]["sha256"]
     assert isinstance(model, keras.Model)
     # killed after saving a candidate, before state.json was written: it is dropped
     tmp.write_bytes(b"a candidate from an epoch that never finished")
     training.load_best(run_copy)
-    assert not tmp.exists() and training._sha256(best) == state["best"]["sha256"]
+    assert not tmp.exists() and sha256_file(best) == state["best"]["sha256"]
 
 
 def test_resuming_with_other_settings_or_another_model_is_refused(run_copy):
@@ -380,3 +381,94 @@ def test_malformed_values_give_a_checkpoint_error_not_a_raw_one(run_copy):
 def test_stateful_callbacks_are_refused_with_the_reason(tmp_path, callback):
     with pytest.raises(ValueError, match=f"callbacks: {type(callback).__name__} keeps state"):
         _fit(_model(), tmp_path / "run", epochs=2, callbacks=[callback])
+
+
+class _Killed(BaseException):
+    """Stands for SIGKILL at one instant of a save: nothing after it runs."""
+
+
+#: The steps of saving an epoch, in order; the test stops a run at each of them in turn.
+SAVE_STEPS = ("save_weights", "savez", "atomic_write_text", "_finish_backups", "_finish_best")
+
+
+def _stop_at(patch, step: str, epoch: int) -> None:
+    """Raise ``_Killed`` at ``step`` of the save of ``epoch`` (1-based): right after the
+    two backup files are written or the state is written, right before the renames."""
+    saves = {"count": 0}
+    real_save = keras.Model.save_weights
+
+    def save_weights(self, *args, **kwargs):
+        saves["count"] += 1
+        out = real_save(self, *args, **kwargs)
+        if step == "save_weights" and saves["count"] == epoch:
+            raise _Killed(step)
+        return out
+
+    patch.setattr(keras.Model, "save_weights", save_weights)
+    if step == "save_weights":
+        return
+    owner, after = {"savez": (np, True), "atomic_write_text": (training, True),
+                    "_finish_backups": (training, False), "_finish_best": (training, False)}[step]
+    real = getattr(owner, step)
+
+    def stopped(*args, **kwargs):
+        if saves["count"] == epoch and not after:
+            raise _Killed(step)
+        out = real(*args, **kwargs)
+        if saves["count"] == epoch and after:
+            raise _Killed(step)
+        return out
+
+    patch.setattr(owner, step, stopped)
+
+
+@pytest.fixture(scope="module")
+def three_epochs(tmp_path_factory):
+    model = _model()
+    run = _fit(model, tmp_path_factory.mktemp("reference") / "run", epochs=3)
+    return run, model.get_weights()
+
+
+@pytest.mark.parametrize("epoch", [1, 2])
+@pytest.mark.parametrize("step", SAVE_STEPS)
+def test_a_run_stopped_at_any_instant_of_a_save_resumes_exactly(tmp_path, monkeypatch, step, epoch, three_epochs):
+    ref, reference_weights = three_epochs
+    with monkeypatch.context() as patch:
+        _stop_at(patch, step, epoch)
+        with pytest.raises(_Killed):
+            _fit(_model(), tmp_path / "run", epochs=3)
+    resumed = _model()
+    run = _fit(resumed, tmp_path / "run", epochs=3)  # no CheckpointError, no restart of saved epochs
+    assert run.initial_epoch in (epoch - 1, epoch), f"resumed after epoch {run.initial_epoch}"
+    assert run.history == ref.history
+    for a, b in zip(resumed.get_weights(), reference_weights):
+        np.testing.assert_array_equal(a, b)
+    assert not [p.name for p in (tmp_path / "run" / "backup").iterdir() if p.name.startswith(".pending-")]
+
+
+def test_a_second_process_in_the_same_run_directory_gets_a_clear_error(tmp_path):
+    """Two Colab tabs, or a double-clicked cell: one trains, the other is told why not."""
+    from course_lib.files import exclusive_lock
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    other = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "from course_lib.files import exclusive_lock\n"
+        "with exclusive_lock(sys.argv[1]):\n"
+        "    print('holding', flush=True)\n"
+        "    time.sleep(60)\n"), str(run_dir / ".lock")],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert other.stdout.readline().strip() == "holding"
+        with pytest.raises(training.CheckpointError, match=rf"run is in use by process {other.pid}, which is "
+                                                           r"training this run .* or train into another run_dir"):
+            _fit(_model(), run_dir, epochs=1)
+        assert not (run_dir / "state.json").exists(), "the second one trained nothing"
+    finally:
+        other.kill()
+        other.wait(timeout=30)
+    run = _fit(_model(), run_dir, epochs=1)  # the holder is gone: training goes ahead
+    assert run.initial_epoch == 0 and len(run.history["loss"]) == 1
+    with exclusive_lock(run_dir / ".lock", wait=0):
+        pass  # released when fit_resumable returned

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_lib.checks import check_array, check_positive_int, check_seed
+from course_lib.checks import check_array, check_positive_int, check_result_size, check_seed
 
 __all__ = ["Cluttered", "box_area_fraction", "clutter"]
 
@@ -56,8 +56,9 @@ def clutter(digits, labels, size: int, *, pieces: int = 4, piece_size: int = 3, 
     copies = check_positive_int(copies, "copies")
     if digits.min() < 0 or digits.max() > 1:
         raise ValueError(f"digits: expected values in [0, 1], got [{digits.min():.3g}, {digits.max():.3g}]")
-    rng = np.random.default_rng(check_seed(seed))
     n = len(digits) * copies
+    check_result_size((n, size, size), np.float32, "digits, size, copies", what="pixels")
+    rng = np.random.default_rng(check_seed(seed))
     source = np.tile(np.arange(len(digits)), copies)
     images = np.zeros((n, size, size), "float32")
     boxes = np.zeros((n, 4), "int64")

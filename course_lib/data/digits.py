@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.checks import check_array, check_positive_int, check_probability, check_seed
+from course_lib.checks import check_array, check_positive_int, check_probability, check_result_size, check_seed
 
 __all__ = ["load_digits", "split_by_class", "upsample"]
 
@@ -80,4 +80,6 @@ def upsample(images, factor: int = 4):
     """
     images = check_array(images, "images", ("n", "height", "width"), dtype="number")
     factor = check_positive_int(factor, "factor")
+    n, h, w = images.shape
+    check_result_size((n, h * factor, w * factor), images.dtype, "images, factor")
     return images.repeat(factor, axis=1).repeat(factor, axis=2)

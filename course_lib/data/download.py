@@ -127,32 +127,15 @@ def _lock_path(root: Path, name: str) -> Path:
 
 @contextlib.contextmanager
 def _locked(path: Path, deadline: float | None = None):
-    """Hold an exclusive lock on ``path`` (a ``.lock`` file) while the block runs.
-
-    ``deadline``: the most seconds to wait for another process that holds it.
-    """
+    """Hold the lock ``path`` while the block runs; wait at most ``deadline`` seconds for it."""
     try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks; unique temporary files still apply
-        yield
-        return
-    started = time.monotonic()
-    with path.open("a") as fh:
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if deadline is not None and time.monotonic() - started > deadline:
-                    raise DownloadError(
-                        f"another process has held {path} for more than the deadline of {deadline:.0f} s "
-                        "(a download of the same file in another notebook?); try again when it is done"
-                    ) from None
-                time.sleep(0.2)
-        try:
+        with files.exclusive_lock(path, wait=deadline):
             yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    except files.LockHeld as held:
+        raise DownloadError(
+            f"{held.holder} has held {path} for more than the deadline of {deadline:.0f} s "
+            "(a download of the same file in another notebook?); try again when it is done"
+        ) from None
 
 
 class _Progress:

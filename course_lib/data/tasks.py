@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.checks import check_positive_int, check_seed
+from course_lib.checks import check_positive_int, check_result_size, check_seed
 
 __all__ = ["ADDING_BASELINE_MSE", "adding_problem", "recall_chance_accuracy", "recall_task", "rising_tags",
            "rising_tags_causal_ceiling"]
@@ -48,17 +48,17 @@ def adding_problem(n: int, T: int, seed: int = 0):
     """
     n = check_positive_int(n, "n")
     T = check_positive_int(T, "T", minimum=2)
+    check_result_size((n, T, 2), np.float32, "n, T")
     rng = np.random.default_rng(check_seed(seed))
-    values = rng.random((n, T), dtype=np.float32)
+    x = np.zeros((n, T, 2), dtype=np.float32)
+    x[..., 0] = rng.random((n, T), dtype=np.float32)
     half = T // 2
     first = rng.integers(0, half, size=n)
     second = rng.integers(half, T, size=n)
-    markers = np.zeros((n, T), dtype=np.float32)
     rows = np.arange(n)
-    markers[rows, first] = 1.0
-    markers[rows, second] = 1.0
-    x = np.stack([values, markers], axis=-1)
-    y = (values[rows, first] + values[rows, second])[:, None].astype(np.float32)
+    x[rows, first, 1] = 1.0
+    x[rows, second, 1] = 1.0
+    y = (x[rows, first, 0] + x[rows, second, 0])[:, None]
     return x, y
 
 
@@ -86,6 +86,7 @@ def recall_task(n: int, T: int, num_symbols: int = 8, seed: int = 0, *, marked: 
     n = check_positive_int(n, "n")
     T = check_positive_int(T, "T", minimum=2 if marked else 1)
     num_symbols = check_positive_int(num_symbols, "num_symbols", minimum=2)
+    check_result_size((n, T), np.int32, "n, T")
     rng = np.random.default_rng(check_seed(seed))
     x = rng.integers(0, num_symbols, size=(n, T), dtype=np.int32)
     if not marked:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.checks import check_ids, check_path, check_positive_int, check_probability
+from course_lib.checks import check_ids, check_path, check_positive_int, check_probability, check_result_size
 
 __all__ = [
     "SHAKESPEARE_SHA256",
@@ -230,7 +230,10 @@ def one_hot(ids, vocab_size: int) -> np.ndarray:
     """ids: (...) ints in [0, V) -> (..., V) float64 one-hot vectors."""
     V = check_positive_int(vocab_size, "vocab_size")
     ids = check_ids(ids, "ids", V)
-    return np.eye(V)[ids]
+    check_result_size((*ids.shape, V), np.float64, "ids, vocab_size")
+    out = np.zeros((*ids.shape, V))
+    np.put_along_axis(out, ids[..., None], 1.0, axis=-1)
+    return out
 
 
 def _token_masks(code: str):
@@ -361,6 +364,8 @@ def random_windows(ids, count: int, length: int, seed: int = 0):
     seed = check_positive_int(seed, "seed", minimum=0)
     if ids.size <= T:
         raise ValueError(f"ids: expected more than length = {T} ids, got {ids.size}")
+    check_result_size((count, T + 1), np.int64, "count, length")
     starts = np.random.default_rng(seed).integers(0, ids.size - T, count)
-    windows = ids[starts[:, None] + np.arange(T + 1)].astype(np.int64)
+    every_window = np.lib.stride_tricks.sliding_window_view(ids.astype(np.int64, copy=False), T + 1)
+    windows = every_window[starts]  # (count, T + 1), copied: no (count, T + 1) index array
     return windows[:, :-1], windows[:, 1:]
