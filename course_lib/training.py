@@ -70,6 +70,7 @@ __all__ = [
     "load_best",
     "model_fingerprint",
     "read_run_state",
+    "resume_unsafe",
 ]
 
 
@@ -332,6 +333,22 @@ def _epoch_dataset(x, y, n: int, batch_size: int, seed: int, first: int, epochs:
 STATEFUL_CALLBACKS = (keras.callbacks.EarlyStopping, keras.callbacks.ReduceLROnPlateau)
 
 
+def resume_unsafe(callback) -> str | None:
+    """Why ``callback`` would make a resumed run differ from an uninterrupted one, or None."""
+    name = type(callback).__name__
+    if isinstance(callback, STATEFUL_CALLBACKS):
+        return (f"{name} keeps state across epochs that a resumed run would restart, so the run would "
+                "differ from an uninterrupted one; train with a fixed number of epochs and pick the best "
+                "epoch from best.keras instead")
+    if isinstance(callback, keras.callbacks.ModelCheckpoint) and callback.save_best_only:
+        return (f"{name}(save_best_only=True) forgets its best score when a run resumes and would save "
+                "a worse model over the best one; fit_resumable keeps the best model as best.keras")
+    if isinstance(callback, keras.callbacks.CSVLogger) and not callback.append:
+        return (f"{name}(append=False) empties its file when a run resumes, losing the lines of the "
+                "epochs before; pass append=True, or read the whole history from the TrainingRun")
+    return None
+
+
 def fit_resumable(
     model,
     x,
@@ -401,13 +418,10 @@ def fit_resumable(
     if not model.built:
         model(xs[0][:1] if len(xs) == 1 else [a[:1] for a in xs])
     check_class_targets(model, y, "y")
-    stateful = [type(c).__name__ for c in (callbacks or []) if isinstance(c, STATEFUL_CALLBACKS)]
-    if stateful:
-        raise ValueError(
-            f"callbacks: {', '.join(stateful)} keeps state across epochs that a resumed run "
-            "would restart, so the run would differ from an uninterrupted one; train with a "
-            "fixed number of epochs and pick the best epoch from best.keras instead"
-        )
+    for callback in callbacks or []:
+        reason = resume_unsafe(callback)
+        if reason:
+            raise ValueError(f"callbacks: {reason}")
     val_arrays = []
     if validation_data is not None:
         vx, vy = validation_data

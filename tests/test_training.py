@@ -383,6 +383,22 @@ def test_stateful_callbacks_are_refused_with_the_reason(tmp_path, callback):
         _fit(_model(), tmp_path / "run", epochs=2, callbacks=[callback])
 
 
+def test_callbacks_that_would_lose_or_overwrite_on_resume_are_refused(tmp_path):
+    best_only = keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), save_best_only=True)
+    with pytest.raises(ValueError, match=r"ModelCheckpoint\(save_best_only=True\) forgets its best score"):
+        _fit(_model(), tmp_path / "run", epochs=2, callbacks=[best_only])
+    with pytest.raises(ValueError, match=r"CSVLogger\(append=False\) empties its file"):
+        _fit(_model(), tmp_path / "run", epochs=2, callbacks=[keras.callbacks.CSVLogger(str(tmp_path / "a.csv"))])
+    assert not (tmp_path / "run" / "state.json").exists(), "refused before training"
+    # the resume-safe forms are accepted, and an appending log keeps every epoch across a resume
+    log = tmp_path / "log.csv"
+    _fit(_model(), tmp_path / "run", epochs=1, callbacks=[keras.callbacks.CSVLogger(str(log), append=True)])
+    _fit(_model(), tmp_path / "run", epochs=3, callbacks=[keras.callbacks.CSVLogger(str(log), append=True),
+                                                           keras.callbacks.ModelCheckpoint(str(tmp_path / "e.keras"))])
+    epochs = [line.split(",")[0] for line in log.read_text().splitlines()[1:]]
+    assert epochs == ["0", "1", "2"], f"the log holds each epoch once: {epochs}"
+
+
 class _Killed(BaseException):
     """Stands for SIGKILL at one instant of a save: nothing after it runs."""
 
