@@ -323,7 +323,8 @@ def check_path(value, name: str, *, kind: str | None = None):
 
     ``kind="file"`` or ``"dir"`` also requires an existing file or folder
     (``FileNotFoundError`` naming the path otherwise); ``"dir-or-new"`` refuses only an
-    existing file where a folder is expected.
+    existing file where a folder is expected; ``"file-or-new"`` a folder where a file
+    is to be written, or a missing parent folder.
     """
     if isinstance(value, bytes) or not isinstance(value, (str, os.PathLike)):
         raise TypeError(f"{name}: expected a path (str or pathlib.Path), got {type(value).__name__}")
@@ -336,6 +337,10 @@ def check_path(value, name: str, *, kind: str | None = None):
         raise FileNotFoundError(f"{name}: expected a folder at {path}, found {what}")
     if kind == "dir-or-new" and path.exists() and not path.is_dir():
         raise ValueError(f"{name}: expected a folder at {path}, found a file")
+    if kind == "file-or-new" and path.is_dir():
+        raise ValueError(f"{name}: expected a file at {path} (new or to replace), found a folder")
+    if kind == "file-or-new" and not path.parent.is_dir():
+        raise FileNotFoundError(f"{name}: expected a file in an existing folder, but {path.parent} is not one")
     return path
 
 

@@ -17,13 +17,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from course_lib.checks import check_path, check_positive_int
+
 __all__ = ["LockHeld", "atomic_write", "atomic_write_text", "exclusive_lock", "file_digest", "sha256_file"]
 
 
 def file_digest(path: str | os.PathLike, algorithm: str = "sha256", chunk_size: int = 1 << 20) -> str:
     """Hex digest (``"sha256"``, ``"md5"``, any ``hashlib`` name) of a file's bytes, read in chunks."""
+    path = check_path(path, "path", kind="file")
+    if algorithm not in hashlib.algorithms_available:
+        raise ValueError(f"algorithm: expected a hashlib name such as 'sha256' or 'md5', got {algorithm!r}")
+    chunk_size = check_positive_int(chunk_size, "chunk_size")
     digest = hashlib.new(algorithm)
-    with Path(path).open("rb") as fh:
+    with path.open("rb") as fh:
         while chunk := fh.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
@@ -44,7 +50,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Pa
     Returns:
         ``path`` as a ``Path``.
     """
-    path = Path(path)
+    path = check_path(path, "path", kind="file-or-new")
     if not callable(write):
         raise TypeError(f"write: expected a function of a temporary path, got {type(write).__name__}")
     fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)

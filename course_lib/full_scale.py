@@ -54,6 +54,8 @@ def check_learned(holds: bool, claim: str) -> None:
     course's CI, which runs full-scale lessons on a handful of images): there a model
     cannot learn, so the claim is printed with what was measured and not asserted.
     """
+    if not isinstance(holds, (bool, np.bool_)):
+        raise TypeError(f"holds: expected True or False (the claim's check), got {type(holds).__name__}")
     if not isinstance(claim, str) or not claim:
         raise TypeError(f"claim: expected a sentence that says what should hold, got {claim!r}")
     if os.environ.get("COURSE_FIXTURE_DATA") == "1":
@@ -391,6 +393,9 @@ def flowers_model(size: int, classes: int, *, weights: str | None = "imagenet", 
     """
     import keras
 
+    size = check_positive_int(size, "size", minimum=32)
+    classes = check_positive_int(classes, "classes", minimum=2)
+    alpha = check_positive(alpha, "alpha")
     base = keras.applications.MobileNetV2(input_shape=(size, size, 3), include_top=False, weights=weights,
                                           alpha=alpha)
     base.trainable = False
@@ -404,6 +409,9 @@ def unfreeze_top(base, first: int = 100) -> None:
     """Fine-tuning: train ``base``'s layers from index ``first`` on, BatchNorm kept in inference mode."""
     import keras
 
+    if not isinstance(base, keras.Model):
+        raise TypeError(f"base: expected a keras.Model (the backbone), got {type(base).__name__}")
+    first = check_positive_int(first, "first", minimum=0)
     base.trainable = True
     for layer in base.layers[:first]:  # keep the early, generic layers frozen
         layer.trainable = False

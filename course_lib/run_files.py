@@ -29,7 +29,7 @@ from pathlib import Path
 from course_lib.files import sha256_file
 
 __all__ = ["BACKUP_DIR", "BEST_FILE", "BEST_TMP", "FORMAT", "LOCK_FILE", "PENDING", "STATE_FILE", "CheckpointError",
-           "pending", "read_run_state"]
+           "read_run_state"]
 
 STATE_FILE = "state.json"
 BEST_FILE = "best.keras"
@@ -163,7 +163,7 @@ def _verified(run_dir: Path, state: dict, key: str) -> Path:
     return path
 
 
-def pending(path: Path) -> Path:
+def _pending(path: Path) -> Path:
     """Where a backup file is written before ``state.json`` names it."""
     return path.with_name(PENDING + path.name)
 
@@ -175,7 +175,7 @@ def _finish_backups(run_dir: Path, state: dict) -> None:
     """
     for key in ("weights", "rng"):
         final = run_dir / state[key]
-        waiting = pending(final)
+        waiting = _pending(final)
         if waiting.exists() and sha256_file(waiting) == state[key + "_sha256"]:
             os.replace(waiting, final)
 

@@ -48,10 +48,10 @@ from course_lib.run_files import (  # the run directory's files and their checks
     CheckpointError,
     _finish_backups,
     _finish_best,
+    _pending,
     _run_dir,
     _state_digest,
     _verified,
-    pending,
     read_run_state,
 )
 from course_lib.run_identity import (
@@ -254,10 +254,10 @@ class ResumableBackup(keras.callbacks.Callback):
         # instant leaves either the last epoch's files or pending ones that nothing names
         weights = backup / f"epoch-{done:04d}.weights.h5"
         rng = backup / f"epoch-{done:04d}.rng.npz"
-        self.model.save_weights(str(pending(weights)), overwrite=True)
+        self.model.save_weights(str(_pending(weights)), overwrite=True)
         extra = _extra_variables(self.model)
         arrays = {f"v{i}": np.asarray(keras.ops.convert_to_numpy(v.value)) for i, v in enumerate(extra)}
-        with pending(rng).open("wb") as fh:
+        with _pending(rng).open("wb") as fh:
             np.savez(fh, **arrays)
         state = {
             **state,
@@ -266,9 +266,9 @@ class ResumableBackup(keras.callbacks.Callback):
             "history": history,
             "best": best,
             "weights": f"{BACKUP_DIR}/{weights.name}",
-            "weights_sha256": sha256_file(pending(weights)),
+            "weights_sha256": sha256_file(_pending(weights)),
             "rng": f"{BACKUP_DIR}/{rng.name}",
-            "rng_sha256": sha256_file(pending(rng)),
+            "rng_sha256": sha256_file(_pending(rng)),
         }
         state["state_sha256"] = _state_digest(state)
         atomic_write_text(self.run_dir / STATE_FILE, json.dumps(state, indent=1))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import tempfile
 from pathlib import Path
 
 import keras
@@ -26,7 +27,9 @@ from course_lib import (
     checks,
     decoding,
     env,
+    files,
     fitting,
+    full_scale,
     glimpses,
     gradcheck,
     memory,
@@ -589,7 +592,7 @@ CASES.update({
     "anki.tokenize_sentence": (anki.tokenize_sentence, lambda: dict(sentence="Go now.")),
     "anki.locate_anki": (anki.locate_anki, lambda: dict(path=workdir() / "spa.txt")),
     "archives.safe_extract": (archives.safe_extract, lambda: dict(
-        archive=workdir() / "arch.zip", dest=workdir() / "out", max_bytes=10_000)),
+        archive=workdir() / "arch.zip", dest=Path(tempfile.mkdtemp(dir=workdir())) / "out", max_bytes=10_000)),
     "dates.tokenize": (dates.tokenize, lambda: dict(text="2001-02-03")),
     "dates.detokenize": (dates.detokenize, lambda: dict(tokens=["2", "0"])),
     "dates.format_date_fields": (dates.format_date_fields, lambda: dict(
@@ -609,6 +612,18 @@ CASES.update({
     "digits.upsample": (digits.upsample, lambda: dict(images=floats(2, 8, 8), factor=2)),
     "download.cache_dir": (download.cache_dir, lambda: dict(path=workdir() / "cache")),
     "download.sha256_file": (download.sha256_file, lambda: dict(path=workdir() / "a.txt")),
+    "files.sha256_file": (files.sha256_file, lambda: dict(path=workdir() / "a.txt")),
+    "files.file_digest": (files.file_digest, lambda: dict(path=workdir() / "a.txt", algorithm="md5")),
+    "files.atomic_write": (files.atomic_write, lambda: dict(path=workdir() / "w.txt",
+                                                            write=lambda tmp: tmp.write_text("x"))),
+    "files.atomic_write_text": (files.atomic_write_text, lambda: dict(path=workdir() / "w.txt", text="x")),
+    "env.check_gpu_determinism": (env.check_gpu_determinism, lambda: dict(op="DepthwiseConv2dNativeBackpropFilter")),
+    "full_scale.check_learned": (full_scale.check_learned, lambda: dict(holds=True, claim="it learned")),
+    "full_scale.unfreeze_top": (full_scale.unfreeze_top, lambda: dict(
+        base=keras.Sequential([keras.Input((2,)), keras.layers.Dense(2), keras.layers.BatchNormalization()]),
+        first=1)),
+    "training.resume_unsafe": (training.resume_unsafe, lambda: dict(
+        callback=keras.callbacks.CSVLogger(str(workdir() / "log.csv")))),
     "download.parse_checksum": (download.parse_checksum, lambda: dict(checksum="md5:" + "0" * 32)),
     "download.mirrored": (download.mirrored, lambda: dict(url="https://example.org/a.zip", checksum=None, size=None)),
     "download.fetch": (download.fetch, lambda: dict(
@@ -740,5 +755,10 @@ NOT_SWEPT = {
     "full_scale.flickr8k_features": "full-scale run (rehearsal)",
     "full_scale.caption_flickr8k": "full-scale run (rehearsal)",
     "full_scale.flowers_transfer": "full-scale run (rehearsal)",
+    "full_scale.flowers_model": "builds MobileNetV2 (rehearsal, test_gpu_jit_rule.py, test_gpu_determinism.py)",
+    "flowers.fetch_flowers": "downloads the dataset",
+    "imdb.fetch_imdb": "downloads the dataset",
+    "files.LockHeld": "an exception class",
+    "files.exclusive_lock": "a context manager (test_download_http.py, test_training.py)",
     "full_scale.resumable_fit": "full-scale run of lesson 13's models (rehearsal)",
 }
