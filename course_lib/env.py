@@ -26,13 +26,11 @@ import numpy as np
 
 __all__ = [
     "CJK_FONT",
-    "NONDETERMINISTIC_ON_GPU",
     "TESTED_CONFIGURATIONS",
     "TESTED_VERSIONS",
     "NotebookInfo",
     "cjk_font_path",
     "block_network",
-    "check_gpu_determinism",
     "get_strategy",
     "in_colab",
     "is_tensorflow_startup_noise",
@@ -52,37 +50,6 @@ TESTED_CONFIGURATIONS = {
     "Colab's runtime": {"tensorflow": "2.20", "keras": "3.13"},
 }
 TESTED_VERSIONS = TESTED_CONFIGURATIONS["requirements.lock"]
-
-#: Ops a full-scale run needs that TensorFlow refuses on a GPU under op determinism
-#: (``UnimplementedError``: no deterministic GPU kernel), and the run that needs each.
-#: ``tests/gpu_nondeterministic_ops.json`` lists every such op and where TensorFlow refuses it.
-NONDETERMINISTIC_ON_GPU = {
-    "DepthwiseConv2dNativeBackpropFilter": "fine-tuning MobileNetV2's depthwise convolutions "
-                                           "(lesson 11 at full scale, full_scale.flowers_transfer)",
-}
-
-_deterministic = False  # what setup_notebook chose last
-
-
-def check_gpu_determinism(op: str) -> None:
-    """Refuse, before training, a run that needs ``op`` when it would fail on a GPU.
-
-    With deterministic ops on (``setup_notebook(deterministic=True)``) and a GPU visible,
-    TensorFlow raises ``UnimplementedError`` for ``op`` in the middle of training; this
-    says so at once, naming the op and the way out.
-    """
-    if op not in NONDETERMINISTIC_ON_GPU:
-        raise ValueError(f"op: expected one of {sorted(NONDETERMINISTIC_ON_GPU)}, got {op!r}")
-    if not _deterministic:
-        return
-    import tensorflow as tf
-
-    if tf.config.list_physical_devices("GPU"):
-        raise RuntimeError(
-            f"deterministic=True cannot hold on a GPU for {NONDETERMINISTIC_ON_GPU[op]}: TensorFlow has no "
-            f"deterministic GPU kernel for {op}. Run setup_notebook(seed=SEED, scale=SCALE) without "
-            "deterministic=True (at full scale on a GPU it is off by default), then run this cell again.")
-
 
 # TensorFlow's C++ start-up writes these straight to file descriptor 2, whatever
 # TF_CPP_MIN_LOG_LEVEL says: the absl pre-initialisation notice and glog-style lines
@@ -359,8 +326,6 @@ def setup_notebook(
         keras.utils.set_random_seed(seed)
         if deterministic:
             tf.config.experimental.enable_op_determinism()
-        global _deterministic
-        _deterministic = bool(deterministic)
         # TF32 matmuls (default on Ampere and newer GPUs) keep 10 mantissa bits: the
         # lessons' float32 parity checks (1e-5) need full float32.
         tf.config.experimental.enable_tensor_float_32_execution(False)

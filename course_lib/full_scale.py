@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 
 from course_lib.checks import check_choice, check_positive, check_positive_int, check_seed
-from course_lib.env import check_gpu_determinism
 from course_lib.files import atomic_write
 
 __all__ = [
@@ -439,7 +438,6 @@ def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights
 
     size = check_positive_int(size, "size", minimum=32)
     epochs = check_positive_int(epochs, "epochs")
-    check_gpu_determinism("DepthwiseConv2dNativeBackpropFilter")  # the fine-tuning phase needs it
     (x_tr, y_tr), (x_te, y_te) = load_flowers(size=size, test_fraction=test_fraction, seed=seed)
     n_val = max(1, len(x_tr) // 10)  # load_flowers shuffled the photos: the first 10 % validate
     val = (x_tr[:n_val], y_tr[:n_val])

@@ -617,7 +617,6 @@ CASES.update({
     "files.atomic_write": (files.atomic_write, lambda: dict(path=workdir() / "w.txt",
                                                             write=lambda tmp: tmp.write_text("x"))),
     "files.atomic_write_text": (files.atomic_write_text, lambda: dict(path=workdir() / "w.txt", text="x")),
-    "env.check_gpu_determinism": (env.check_gpu_determinism, lambda: dict(op="DepthwiseConv2dNativeBackpropFilter")),
     "full_scale.check_learned": (full_scale.check_learned, lambda: dict(holds=True, claim="it learned")),
     "full_scale.unfreeze_top": (full_scale.unfreeze_top, lambda: dict(
         base=keras.Sequential([keras.Input((2,)), keras.layers.Dense(2), keras.layers.BatchNormalization()]),

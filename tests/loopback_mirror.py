@@ -31,7 +31,7 @@ def _archives(folder: Path) -> dict[str, Path]:
     """The real layouts, built from the fixtures: original URL -> file to serve."""
     out = {imdb.IMDB_URL: FIXTURES / "aclImdb_mini.tar.gz"}
     with tarfile.open(folder / "flower_photos.tgz", "w:gz") as tf:
-        tf.add(FIXTURES / "flower_photos", "flower_photos")
+        tf.add(_flower_photos(folder / "flower_photos"), "flower_photos")
     out[flowers.URL] = folder / "flower_photos.tgz"
     with zipfile.ZipFile(folder / "spa-eng.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         zf.write(FIXTURES / "anki" / "spa_tf_mirror.txt", "spa-eng/spa.txt")
@@ -47,6 +47,25 @@ def _archives(folder: Path) -> dict[str, Path]:
     out[textdata.SHAKESPEARE_URL] = FIXTURES / "tinyshakespeare_head.txt"
     out[mnist.URL] = _mnist_npz(folder / "mnist.npz")
     return out
+
+
+def _flower_photos(folder: Path, per_class: int = 5) -> Path:
+    """The fixture photos (two per class) and mirrored or rotated copies: ``per_class`` each,
+    so that lesson 11's 20 % test split still holds one photo of every class."""
+    from PIL import Image
+
+    variants = (None, Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.FLIP_TOP_BOTTOM,
+                Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270)
+    for class_dir in sorted(p for p in (FIXTURES / "flower_photos").iterdir() if p.is_dir()):
+        (folder / class_dir.name).mkdir(parents=True, exist_ok=True)
+        photos = sorted(class_dir.glob("*.jpg"))
+        for i in range(per_class):
+            photo, variant = photos[i % len(photos)], variants[i // len(photos) % len(variants)]
+            with Image.open(photo) as img:
+                (img if variant is None else img.transpose(variant)).save(folder / class_dir.name / f"{i}_{photo.name}")
+    for extra in (FIXTURES / "flower_photos").glob("*.txt"):  # e.g. the archive's LICENSE.txt
+        (folder / extra.name).write_bytes(extra.read_bytes())
+    return folder
 
 
 def _mnist_npz(path: Path, n_train: int = 40, n_test: int = 12) -> Path:

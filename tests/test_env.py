@@ -231,23 +231,3 @@ def test_a_bad_course_threads_variable_is_refused(monkeypatch, bad):
     monkeypatch.setenv("COURSE_THREADS", bad)
     with pytest.raises(ValueError, match="COURSE_THREADS: expected a positive integer"):
         env.setup_notebook(seed=0)
-
-
-def test_a_run_that_cannot_be_deterministic_on_a_gpu_is_refused_before_training(monkeypatch):
-    import tensorflow as tf
-
-    from course_lib import full_scale
-
-    real = tf.config.list_physical_devices
-    monkeypatch.setattr(env, "_deterministic", True)
-    env.check_gpu_determinism("DepthwiseConv2dNativeBackpropFilter")  # no GPU here: nothing to refuse
-    monkeypatch.setattr(tf.config, "list_physical_devices",
-                        lambda kind=None: real(kind) + ([real()[0]] if kind == "GPU" else []))
-    with pytest.raises(RuntimeError, match="DepthwiseConv2dNativeBackpropFilter.*without\n?.*deterministic=True"):
-        env.check_gpu_determinism("DepthwiseConv2dNativeBackpropFilter")
-    with pytest.raises(RuntimeError, match="DepthwiseConv2dNativeBackpropFilter"):
-        full_scale.flowers_transfer(size=32, epochs=1, weights=None)  # before any download or training
-    monkeypatch.setattr(env, "_deterministic", False)
-    env.check_gpu_determinism("DepthwiseConv2dNativeBackpropFilter")
-    with pytest.raises(ValueError, match="op: expected one of"):
-        env.check_gpu_determinism("Conv2D")
