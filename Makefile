@@ -23,7 +23,7 @@ COLAB_PYTHON ?= $(shell tools/find_python.sh 3.13 || echo $(PYTHON))
 # The notebook test harness in the Colab venv, at the lock's versions.
 HARNESS       = nbval pytest-xdist pytest-timeout execnet coverage
 
-.PHONY: setup lab test unit lint render rehearse site lock clean setup-colab test-colab
+.PHONY: setup lab copy test unit lint render rehearse site lock clean setup-colab test-colab
 
 setup: $(STAMP)
 
@@ -39,11 +39,17 @@ $(STAMP): requirements.txt requirements.lock pyproject.toml
 	$(BIN)/python -m compileall -q -j 0 "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
 	touch $(STAMP)
 
-# Serves the repository root (README, course_lib/, notebooks/) and opens the lessons.
-# The terminal stays busy while JupyterLab runs: stop it with Ctrl-C.
+# Serves the repository root (README, course_lib/, notebooks/) and opens the lessons, with
+# the settings in lab/ (twins hidden, no news pop-up, saving an unchanged lesson changes
+# nothing). The terminal stays busy while JupyterLab runs: stop it with Ctrl-C.
 lab: setup
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+	JUPYTER_CONFIG_PATH="$(CURDIR)/lab$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
 	  --LabApp.default_url=/lab/tree/notebooks $(ROOT_ARG) $(LAB_ARGS)
+
+# A copy of a lesson to edit, in work/ (git ignores it): make copy NB=05
+WORK ?= work
+copy: setup
+	@$(BIN)/python tools/copy_lesson.py "$(NB)" --to "$(WORK)"
 
 # Lint, the unit tests, then every notebook executed by nbval. The GPU determinism scan
 # concerns Colab's GPU, so it runs in make test-colab, on Colab's TensorFlow.

@@ -1,7 +1,11 @@
 """`make lab` starts JupyterLab (as root too) on the repository root, lessons paired with twins.
 
 The server is started the way the README says, with options through ``LAB_ARGS``, on
-127.0.0.1 with a token, queried over its REST API, and stopped by its process group.
+127.0.0.1 with a token, and stopped by its process group. Its REST API is queried, and a
+student's steps are taken in headless Chromium (``browser.py``): open a lesson, let
+JupyterLab autosave it, save it, and copy it into ``work/`` both ways the README gives.
+The server gets its own user-settings folder (so a developer's settings play no part),
+where only the autosave interval is shortened to ``AUTOSAVE`` seconds.
 """
 
 from __future__ import annotations
@@ -18,10 +22,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import nbformat
 import pytest
+from browser import chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = secrets.token_hex(16)
+AUTOSAVE = 3
+LESSON = "notebooks/02_rnn_from_scratch.ipynb"
 
 
 def _free_port() -> int:
@@ -31,11 +39,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def lab():
+def lab(tmp_path_factory):
     if shutil.which("make") is None:
         pytest.fail("make is needed to run `make lab`")
     port = _free_port()
-    args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={TOKEN}"
+    settings = tmp_path_factory.mktemp("lab-user-settings")
+    docmanager = settings / "@jupyterlab" / "docmanager-extension"
+    docmanager.mkdir(parents=True)
+    (docmanager / "plugin.jupyterlab-settings").write_text(json.dumps({"autosaveInterval": AUTOSAVE}))
+    args = (f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={TOKEN} "
+            f"--LabApp.user_settings_dir={settings} --LabApp.workspaces_dir={settings}")
     log = (ROOT / "build" / "lab-test.log")
     log.parent.mkdir(exist_ok=True)
     with log.open("w") as out:
@@ -112,3 +125,143 @@ def test_saving_a_notebook_in_the_lab_writes_its_py_percent_twin(lab):
     text = twin.read_text()
     assert "# %%" in text and "x = 1" in text
     shutil.rmtree(folder)
+
+
+def test_the_twins_are_hidden_from_the_file_browser(lab):
+    names = {item["name"] for item in _get(lab, "/api/contents/notebooks")["content"]}
+    assert "02_rnn_from_scratch.ipynb" in names
+    twins = sorted(n for n in names if n.endswith(".py"))
+    assert not twins, f"the lessons' py:percent twins should be hidden in JupyterLab, listed: {twins}"
+
+
+def test_saving_an_unchanged_lesson_from_another_python_keeps_the_file(lab, tmp_path):
+    """A kernel of another Python version (or another display name) changes no lesson file."""
+    folder = ROOT / "build" / "lab-hook"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    try:
+        for suffix in (".ipynb", ".py"):
+            shutil.copy2((ROOT / LESSON).with_suffix(suffix), (folder / "lesson").with_suffix(suffix))
+        before = (folder / "lesson.ipynb").read_bytes()
+        model = _get(lab, "/api/contents/build/lab-hook/lesson.ipynb")["content"]
+        model["metadata"]["language_info"]["version"] = "3.99.0"
+        model["metadata"]["kernelspec"]["display_name"] = "Python 3.99 (another kernel)"
+        _put(lab, "/api/contents/build/lab-hook/lesson.ipynb", {"type": "notebook", "content": model})
+        assert (folder / "lesson.ipynb").read_bytes() == before, "a save that changes no cell rewrote the lesson"
+        model["cells"][0]["source"] += "\n\nA student's note."
+        _put(lab, "/api/contents/build/lab-hook/lesson.ipynb", {"type": "notebook", "content": model})
+        saved = nbformat.read(folder / "lesson.ipynb", as_version=4)
+        assert saved.cells[0].source.endswith("A student's note."), "an edited cell must be saved"
+        assert saved.metadata["language_info"]["version"] == "3.99.0", "an edited notebook is saved as it is"
+    finally:
+        shutil.rmtree(folder)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+def _open_notebook(browser, lab: str, path: str):
+    """Open ``path`` in JupyterLab in a new page and wait for its kernel to be idle."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{lab}/lab/tree/{path}?token={TOKEN}")
+    page.wait_for_selector(".jp-Notebook", timeout=90_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    return page
+
+
+def _save_and_wait(page, lab: str, path: str) -> None:
+    """Ctrl+S in the notebook, then wait until the server has written ``path`` again."""
+    before = _get(lab, f"/api/contents/{path}?content=0")["last_modified"]
+    page.locator(".jp-Notebook").first.click()
+    page.keyboard.press("Control+s")
+    deadline = time.monotonic() + 30
+    while _get(lab, f"/api/contents/{path}?content=0")["last_modified"] == before:
+        assert time.monotonic() < deadline, f"Ctrl+S did not save {path} within 30 s"
+        time.sleep(0.2)
+    page.wait_for_timeout(500)
+
+
+def _bytes(path: str) -> dict[str, bytes]:
+    lesson = ROOT / path
+    return {p.name: p.read_bytes() for p in (lesson, lesson.with_suffix(".py"))}
+
+
+def test_opening_and_saving_a_lesson_in_the_browser_changes_no_file(lab, browser):
+    before = _bytes(LESSON)
+    page = _open_notebook(browser, lab, LESSON)
+    try:
+        page.wait_for_timeout(1000)
+        dirty = page.locator(".jp-mod-dirty").count()
+        assert dirty == 0, f"the lesson's tab shows unsaved changes right after opening ({dirty} marked)"
+        page.wait_for_timeout((AUTOSAVE + 2) * 1000)  # past an autosave
+        _save_and_wait(page, lab, LESSON)
+        news = page.get_by_text("official Jupyter news").count()
+        assert news == 0, "JupyterLab's news pop-up is shown over the lesson"
+        page.screenshot(path=str(ROOT / "build" / "lab-lesson-opened.png"))
+    finally:
+        page.close()
+    changed = [name for name, data in _bytes(LESSON).items() if data != before[name]]
+    assert not changed, f"opening and saving the lesson in JupyterLab changed {changed}"
+
+
+def _type_in_first_code_cell(page, text: str) -> None:
+    """Click into the first code cell's editor, go to its end and type ``text``."""
+    page.locator(".jp-CodeCell .cm-content").first.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(text)
+
+
+def _first_code(nb) -> str:
+    return next(cell.source for cell in nb.cells if cell.cell_type == "code")
+
+
+def test_save_as_into_work_edits_a_copy_and_leaves_the_lesson(lab, browser):
+    name = f"lab-test-{secrets.token_hex(4)}"
+    copy = ROOT / "work" / f"{name}.ipynb"
+    assert copy.parent.is_dir(), "work/ exists in a fresh clone (work/README.md) for Save As"
+    before = _bytes(LESSON)
+    page = _open_notebook(browser, lab, LESSON)
+    try:
+        page.locator(".jp-Notebook").first.click()
+        page.keyboard.press("Control+Shift+s")
+        field = page.locator(".jp-Dialog input")
+        field.fill(f"work/{name}.ipynb")
+        page.locator(".jp-Dialog .jp-mod-accept").click()
+        page.wait_for_selector(f".lm-TabBar-tab[title*='{name}.ipynb']", timeout=30_000)
+        _type_in_first_code_cell(page, "  # A student's edit.")
+        _save_and_wait(page, lab, f"work/{name}.ipynb")
+        page.close()
+        saved = nbformat.read(copy, as_version=4)
+        assert "A student's edit." in _first_code(saved), "the edit should be saved in the copy"
+        changed = [n for n, data in _bytes(LESSON).items() if data != before[n]]
+        assert not changed, f"Save As into work/ and editing the copy changed the lesson: {changed}"
+    finally:
+        for path in (copy, copy.with_suffix(".py")):
+            path.unlink(missing_ok=True)
+
+
+def test_make_copy_gives_a_copy_to_edit_and_never_overwrites_it(lab, browser, tmp_path):
+    work = ROOT / "build" / f"lab-work-{secrets.token_hex(4)}"
+    command = ["make", "-s", "copy", "NB=02", f"WORK={work}"]
+    try:
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"make copy failed: {result.stdout}{result.stderr}"
+        copy = work / Path(LESSON).name
+        assert copy.read_bytes() == (ROOT / LESSON).read_bytes()
+        before = _bytes(LESSON)
+        page = _open_notebook(browser, lab, str(copy.relative_to(ROOT)))
+        _type_in_first_code_cell(page, "  # Edited in the copy.")
+        _save_and_wait(page, lab, str(copy.relative_to(ROOT)))
+        page.close()
+        assert "Edited in the copy." in _first_code(nbformat.read(copy, as_version=4))
+        assert _bytes(LESSON) == before, "editing the copy changed the lesson"
+        edited = copy.read_bytes()
+        again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert again.returncode != 0 and "already exists" in again.stderr, (
+            f"a second make copy should refuse: {again.returncode} {again.stderr}")
+        assert copy.read_bytes() == edited, "a second make copy overwrote the student's copy"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -18,8 +18,6 @@ from __future__ import annotations
 import functools
 import http.server
 import importlib.util
-import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -29,6 +27,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser import chromium, require
 
 import course_lib
 
@@ -37,21 +36,13 @@ SITE = ROOT / "build" / "site"
 _spec = importlib.util.spec_from_file_location("site_tool", ROOT / "tools" / "site.py")
 site_tool = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(site_tool)
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 PAGES = ["index", "glossary", "course_lib", *[f"notebooks/{s}" for s in LESSONS]]
 
 
-def _require(ok: bool, reason: str) -> None:
-    if not ok:
-        if os.environ.get("COURSE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{reason}; .ci/run installs it")
-        pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def site():
-    _require(any((d / "MathJax.js").is_file() for d in site_tool.MATHJAX_DIRS),
+    require(any((d / "MathJax.js").is_file() for d in site_tool.MATHJAX_DIRS),
              "no MathJax for the site (apt-get install libjs-mathjax)")
     start = time.monotonic()
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "site.py")], capture_output=True, text=True,
@@ -84,16 +75,8 @@ def test_every_lesson_has_a_page_and_the_setup_cell_is_folded(site):
 
 @pytest.fixture(scope="module")
 def browser():
-    _require(Path(CHROMIUM).is_file(), f"no Chromium at {CHROMIUM} (apt-get install chromium) to test the site in")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        ])
-        yield browser
-        browser.close()
+    with chromium() as b:
+        yield b
 
 
 def _open(browser, url: str):

@@ -48,16 +48,31 @@ def _children_cpu() -> float:
 COLAB_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
 
 
+def notebook_metadata() -> dict:
+    """The metadata JupyterLab and jupytext write when they save a lesson (``make lab``).
+
+    The kernel's display name as ipykernel installs it, and the metadata filter of
+    jupytext.toml, so that opening a rendered lesson in JupyterLab changes nothing.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupytext.config import load_jupytext_config
+
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    config = load_jupytext_config(str(NOTEBOOKS))
+    return {
+        "kernelspec": {"name": "python3", "display_name": spec.display_name, "language": spec.language},
+        "jupytext": {"notebook_metadata_filter": config.notebook_metadata_filter},
+        **COLAB_METADATA,
+    }
+
+
 def render(twin: Path, timeout: int, out: Path | None = None) -> tuple[float, float, bool]:
     """Build ``twin``'s notebook, execute it, write it to ``out`` (default: beside the twin).
 
     Returns (wall seconds, kernel CPU seconds, whether every cell ran without error).
     """
     nb = jupytext.read(twin)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    nb.metadata.update(COLAB_METADATA)
-    nb.metadata.pop("jupytext", None)
+    nb.metadata = {**notebook_metadata(), "language_info": {"name": "python"}}
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
     )
