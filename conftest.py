@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections import defaultdict
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent
 _notebook_seconds: dict[str, float] = defaultdict(float)
@@ -45,6 +48,38 @@ def pytest_collection_modifyitems(session, config, items):
         first_seen.setdefault(item.nodeid.split("::")[0], len(first_seen))
     items.sort(key=lambda item: (-hints.get(item.nodeid.split("::")[0], 1.0),
                                  first_seen[item.nodeid.split("::")[0]]))
+
+
+ANSI_CODE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+PRINTED_LINES = 30
+
+
+def explain_cell_failure(item, text: str) -> str:
+    """nbval's report of a failed lesson cell, told the way a student sees the lesson.
+
+    Adds the cell's number as JupyterLab shows it (``[7]``; nbval counts code cells from 0)
+    and the last lines the cell printed before it failed, which nbval leaves out.
+    """
+    cell = getattr(item, "cell", None)
+    if cell is None:
+        return text
+    printed = "".join(o.get("text", "") for o in getattr(item, "test_outputs", None) or []
+                      if o.get("output_type") == "stream").splitlines()[-PRINTED_LINES:]
+    parts = [text, f"In JupyterLab this is cell [{cell.get('execution_count')}] of {item.path.name}."]
+    if printed:
+        parts.append("What the cell printed before it failed (last lines):\n" + "\n".join(printed))
+    return "\n\n".join(parts)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Failed notebook cells: say which cell and what it printed; no colour codes unless asked."""
+    report = (yield).get_result()
+    if report.failed and isinstance(report.longrepr, str):
+        text = explain_cell_failure(item, report.longrepr) if report.when == "call" else report.longrepr
+        if item.config.option.color != "yes":  # nbval and IPython colour their text regardless
+            text = ANSI_CODE.sub("", text)
+        report.longrepr = text
 
 
 def pytest_runtest_logreport(report):

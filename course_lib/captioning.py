@@ -211,7 +211,8 @@ class ShowAttendTell(_CaptionDecoder):
         self.attention_units = check_positive_int(attention_units, "attention_units")
         L = keras.layers
         self.project = L.Dense(self.feature_dim, activation="relu", name="project")
-        self.init_h = L.Dense(self.units, activation="tanh", name="init_h")
+        # h_0 from zeros needs no weights (unused weights would get no gradient)
+        self.init_h = L.Dense(self.units, activation="tanh", name="init_h") if init_state == "mean" else None
         self.attention = SpatialAttention(self.attention_units, name="attention")
         self.cell = L.GRUCell(self.units, name="gru_cell")
         self.out = L.Dense(self.vocab_size, name="logits")
@@ -229,7 +230,8 @@ class ShowAttendTell(_CaptionDecoder):
         self.position = self.add_weight(shape=(h, w, D), initializer="zeros", name="position")
         self.embed.build((None, None))
         self.project.build((None, h, w, c))
-        self.init_h.build((None, D))
+        if self.init_h is not None:
+            self.init_h.build((None, D))
         self.attention.build((None, H), (None, h, w, D))
         self.cell.build((None, E + D))
         self.out.build((None, H + D))
@@ -249,8 +251,9 @@ class ShowAttendTell(_CaptionDecoder):
 
     def initial_state(self, features):
         """features: (B, h, w, D) projected cells (from ``encode``) → h_0: (B, H)."""
-        h0 = self.init_h(keras.ops.mean(features, axis=(1, 2)))
-        return h0 if self.init_state == "mean" else keras.ops.zeros_like(h0)
+        if self.init_h is None:  # init_state="zeros"
+            return keras.ops.zeros((keras.ops.shape(features)[0], self.units), dtype=features.dtype)
+        return self.init_h(keras.ops.mean(features, axis=(1, 2)))
 
     def start(self, grid):
         """The decoder protocol's first call: grid (B, h, w, C) → ``(h_0, cells)``, the

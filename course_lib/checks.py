@@ -72,7 +72,7 @@ def check_array(
             A string or ``None`` accepts any size; an int requires that size.
         ndim: expected rank when ``axes`` is not given.
         dtype: ``"float"`` (floating point), ``"int"`` (signed or unsigned integer),
-            ``"number"`` (either), or ``None`` for no check.
+            ``"number"`` (either), ``"mask"`` (bool or a number), or ``None`` for no check.
         allow_empty: accept arrays with a zero-sized axis.
 
     Returns:
@@ -107,7 +107,7 @@ def check_array(
     return arr
 
 
-_KINDS = {"float": "f", "int": "iu", "number": "fiu", None: None}
+_KINDS = {"float": "f", "int": "iu", "number": "fiu", "mask": "bfiu", None: None}
 
 
 def _check_axes(axes, allow_empty: bool = False) -> None:

@@ -111,7 +111,7 @@ def attention_on_mask(weights, mask):
     from course_lib.checks import check_array, check_finite
 
     weights = check_finite(check_array(weights, "weights", dtype="number").astype(float), "weights")
-    mask = check_array(mask, "mask")
+    mask = check_array(mask, "mask", dtype="mask")
     if weights.ndim not in (2, 3) or mask.ndim != weights.ndim:
         raise ValueError(
             f"weights and mask: expected shapes (h, w) and (H, W), or (N, h, w) and (N, H, W); "

@@ -306,7 +306,7 @@ def cnn_encoder(classifier, layer: str = "grid", pooled: bool = False):
         raise ValueError(f"layer {layer!r} outputs shape {tuple(out.shape)}, expected a grid (B, h, w, C)")
     if pooled:
         out = keras.layers.GlobalAveragePooling2D()(out)
-    encoder = keras.Model(classifier.inputs, out, name=f"{classifier.name}_encoder")
+    encoder = keras.Model(classifier.inputs[0], out, name=f"{classifier.name}_encoder")
     encoder.trainable = False
     return encoder
 

@@ -24,6 +24,7 @@ def test_shapes_and_ranges(scenes):
     assert all(len(c) == 4 for c in scenes.captions)
 
 
+@pytest.mark.filterwarnings("ignore:Mean of empty slice:RuntimeWarning")  # absent objects have no pixels
 def test_masks_match_objects_and_do_not_overlap(scenes):
     present = scenes.shape >= 0
     assert (present.sum(1) == scenes.n_objects).all()
