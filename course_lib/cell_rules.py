@@ -59,7 +59,7 @@ SLOTS = {
     "comb_h": COMBINATIONS,
     "carry": ("separate", "tied"),
 }
-#: |h| and |c| are clipped to this bound, so a rule whose state grows without limit stays
+#: The absolute values of h and c are clipped to this bound, so a rule whose state grows without limit stays
 #: finite (and scores badly) instead of turning every number into NaN. An LSTM's c stays
 #: far inside it on the course's tasks.
 STATE_CLIP = 50.0

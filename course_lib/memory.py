@@ -102,7 +102,8 @@ def peak_memory(fn, *args, **kwargs):
     Args:
         fn: the computation; make it finish its work before returning (for example
             convert a TensorFlow result with ``np.asarray``).
-        *args, **kwargs: passed to ``fn``.
+        *args: passed to ``fn``.
+        **kwargs: passed to ``fn``.
 
     Returns:
         ``(result, extra_bytes)``; ``extra_bytes`` is an ``int`` ≥ 0.

@@ -274,8 +274,8 @@ def init_rnn_lm(vocab_size, embed_dim, hidden_dim, *, seed=0, scale=None):
         scale: standard deviation of the weights (default ``1/sqrt(fan_in)``).
 
     Returns:
-        dict with ``W_embed: (V, D), Wx: (D, H), Wh: (H, H), b: (H,),
-        W_out: (H, V), b_out: (V,)``, all float64.
+        a dict of float64 arrays, ``W_embed`` (V, D), ``Wx`` (D, H), ``Wh`` (H, H),
+        ``b`` (H,), ``W_out`` (H, V) and ``b_out`` (V,).
     """
     V = check_positive_int(vocab_size, "vocab_size", minimum=2)
     D = check_positive_int(embed_dim, "embed_dim")

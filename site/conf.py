@@ -15,7 +15,13 @@ import course_lib  # noqa: E402
 project = "Sequence models with Keras 3"
 author = "the course authors"
 copyright = "the course authors, MIT license"
-extensions = ["myst_nb"]
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.napoleon"]
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+napoleon_custom_sections = [("Call args", "params_style")]
+autodoc_inherit_docstrings = False  # Keras' own docstrings are not the course's to render
 root_doc = "index"
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 
@@ -38,6 +44,8 @@ mathjax2_config = {
 html_theme = "sphinx_book_theme"
 html_title = "Sequence models with Keras 3"
 html_static_path = ["_static"]
+html_css_files = ["course.css"]
+html_js_files = ["course.js"]
 html_theme_options = {
     "repository_url": f"https://github.com/{course_lib.REPO}",
     "repository_branch": course_lib.REF,

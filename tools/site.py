@@ -2,21 +2,33 @@
 
     python tools/site.py          (``make site``)
 
-The landing page is the README with a hidden table of contents (the lessons, in order,
-then the glossary, the course library's modules with links to their source, and the
-contributor guide); every lesson page is its rendered
-``.ipynb`` as committed (no re-execution), with the setup cell folded away; the glossary
-of lesson 00 is also its own page. Sphinx runs with warnings as errors, offline.
+The landing page is for students (``site/index.md``: what the course is, how to start
+in Colab or locally, the lessons with their Colab buttons); the README is the page for
+instructors and contributors. Every lesson page is its rendered ``.ipynb`` as committed
+(no re-execution), with the setup cell folded away and each ``module.function`` it names
+linked to the library's reference; the glossary of lesson 00 is also its own page; the
+reference has a page per ``course_lib`` module, from its docstrings (Sphinx autodoc).
+The site serves NanumGothic (SIL Open Font License 1.1), cut to the characters its pages
+use, so Korean text reads on a machine without a Korean font. Sphinx runs with warnings
+as errors, offline.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import logging
+import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+# The reference imports course_lib, hence TensorFlow: no log lines (nothing is computed,
+# so TensorFlow's oneDNN notice, which no log level silences, is turned off with oneDNN).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "build" / "site-src"
 OUT = ROOT / "build" / "site"
@@ -30,8 +42,9 @@ def lessons() -> list[Path]:
     return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def stage_notebook(path: Path, out: Path) -> None:
-    """Copy a rendered notebook, folding its setup cell (the one calling setup_notebook)."""
+def stage_notebook(path: Path, out: Path, names: dict[str, str]) -> None:
+    """Copy a rendered notebook, folding its setup cell (the one calling setup_notebook) and
+    linking each library name its text mentions (``decoding.generate``) to the reference."""
     nb = json.loads(path.read_text(encoding="utf-8"))
     first = nb["cells"][0]
     first["source"] = "".join(first["source"]).replace(BADGE, "../colab-badge.svg")
@@ -41,7 +54,37 @@ def stage_notebook(path: Path, out: Path) -> None:
             if "hide-input" not in tags:
                 tags.append("hide-input")
             break
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            cell["source"] = link_library_names("".join(cell["source"]), names)
     out.write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def library_names() -> dict[str, str]:
+    """``"module.name"`` as lessons write it → its full name, for every public function and class."""
+    sys.path.insert(0, str(ROOT))
+    import importlib
+
+    names = {}
+    for module in library_modules():
+        mod = importlib.import_module(module)
+        short = module.removeprefix("course_lib.")
+        for name in getattr(mod, "__all__", []):
+            if callable(getattr(mod, name, None)):
+                names[f"{short}.{name}"] = f"{module}.{name}"
+    return names
+
+
+#: `module.name`, `course_lib.module.name` or `module.name(...)` in inline code, not inside a link
+LIBRARY_NAME = re.compile(r"(?<![\[\w])`(?:course_lib\.)?((?:data\.)?[a-z_]+\.[A-Za-z_]+)(\([^`]*\))?`(?!\])")
+
+
+def link_library_names(text: str, names: dict[str, str]) -> str:
+    """Turn `module.name` (inline code naming a library function) into a reference link."""
+    def link(match: re.Match) -> str:
+        full = names.get(match.group(1))
+        return f"{{py:obj}}`{match.group(0)[1:-1]} <{full}>`" if full else match.group(0)
+    return LIBRARY_NAME.sub(link, text)
 
 
 def glossary_page(lesson_00: Path) -> str:
@@ -55,58 +98,131 @@ def glossary_page(lesson_00: Path) -> str:
     raise SystemExit(f"{lesson_00.name}: no markdown cell starting with {GLOSSARY_HEADING!r}")
 
 
-def library_page() -> str:
-    """A page listing course_lib's modules, each with its first docstring line and source link."""
-    import ast
+def library_modules() -> list[str]:
+    """Every module of course_lib, as dotted names (``course_lib.data.download``)."""
+    modules = []
+    for path in sorted((ROOT / "course_lib").rglob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        modules.append(path.relative_to(ROOT).as_posix()[:-3].replace("/", "."))
+    return modules
 
+
+def library_page() -> str:
+    """A page listing course_lib's modules: first docstring line, reference page, source."""
     sys.path.insert(0, str(ROOT))
     import course_lib
 
     base = f"https://github.com/{course_lib.REPO}/blob/{course_lib.REF}"
     rows = ["# The course library: `course_lib`", "",
             "Every lesson imports these modules; each is one concept, with shape docstrings and "
-            "tests in `tests/`. The links open the source on GitHub.", "",
-            "| module | what it holds |", "|---|---|"]
-    for path in sorted((ROOT / "course_lib").rglob("*.py")):
-        rel = path.relative_to(ROOT).as_posix()
-        if path.name == "__init__.py" and path.parent.name != "course_lib":
-            continue
-        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+            "tests in `tests/`. Each module has a reference page made from its docstrings; the "
+            "source links open the code on GitHub.", "",
+            "| module | what it holds | source |", "|---|---|---|"]
+    for module in library_modules():
+        rel = module.replace(".", "/") + ".py"
+        doc = ast.get_docstring(ast.parse((ROOT / rel).read_text(encoding="utf-8"))) or ""
         first = doc.strip().splitlines()[0] if doc.strip() else ""
-        module = rel[:-3].replace("/", ".").removesuffix(".__init__")
-        rows.append(f"| [`{module}`]({base}/{rel}) | {first.replace('|', '/')} |")
-    return "\n".join(rows) + "\n"
+        rows.append(f"| [`{module}`](api/{module}.md) | {first.replace('|', '/')} | [source]({base}/{rel}) |")
+    toc = ["", "```{toctree}", ":hidden:", "", *[f"api/{m}" for m in library_modules()], "```", ""]
+    return "\n".join(rows + toc)
+
+
+def reference_page(module: str) -> str:
+    """The reference page of one module: its docstrings, by Sphinx autodoc."""
+    return (f"# `{module}`\n\n```{{eval-rst}}\n.. automodule:: {module}\n   :members:\n"
+            f"   :show-inheritance:\n```\n")
+
+
+def lesson_table() -> str:
+    """The lessons as the README's table lists them, each with its Colab button."""
+    import course_lib
+
+    rows = ["| | lesson | what it covers | |", "|---|---|---|---|"]
+    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 4 and re.fullmatch(r"\d\d", cells[0]):
+            nb = re.search(r"\((notebooks/[^)]+\.ipynb)\)", cells[1]).group(1)
+            button = f"[![Open in Colab](colab-badge.svg)]({course_lib.colab_url(nb)})"
+            rows.append(f"| {cells[0]} | {cells[1]} | {cells[2]} | {button} |")
+    if len(rows) - 2 != len(lessons()):
+        raise SystemExit(f"README.md's lesson table lists {len(rows) - 2} lessons, notebooks/ has {len(lessons())}")
+    return "\n".join(rows)
+
+
+def landing_page() -> str:
+    import course_lib
+
+    text = (ROOT / "site" / "index.md").read_text(encoding="utf-8")
+    return (text.replace("{repo}", course_lib.REPO).replace("{name}", course_lib.REPO.split("/")[1])
+            .replace("{lessons}", lesson_table()))
+
+
+def subset_font(text: str, source: Path, out: Path) -> None:
+    """The font ``source`` cut to the characters of ``text`` past Latin, as a WOFF file at ``out``."""
+    from fontTools import subset
+
+    chars = sorted({c for c in text if ord(c) > 0x10FF})
+    logging.getLogger("fontTools").setLevel(logging.ERROR)  # it lists the hinting tables it drops
+    options = subset.Options()
+    options.flavor = "woff"
+    options.hinting = False  # the font's hinting programs draw some cut glyphs as boxes at text sizes
+    font = subset.load_font(str(source), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(chars))
+    subsetter.subset(font)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subset.save_font(font, str(out), options)
 
 
 def stage() -> None:
     shutil.rmtree(SRC, ignore_errors=True)
     (SRC / "notebooks").mkdir(parents=True)
     (SRC / "_static").mkdir()
+    (SRC / "api").mkdir()
     mathjax = next((d for d in MATHJAX_DIRS if (d / "MathJax.js").is_file()), None)
     if mathjax is None:
         raise SystemExit("MathJax not found: install Debian's libjs-mathjax (apt-get install libjs-mathjax)")
     # the packed files only (its "unpacked" sources are a second copy of the same code)
     shutil.copytree(mathjax, SRC / "_static" / "mathjax", ignore=shutil.ignore_patterns("unpacked"))
     shutil.copy(ROOT / "site" / "conf.py", SRC / "conf.py")
-    shutil.copy(ROOT / "site" / "colab-badge.svg", SRC / "colab-badge.svg")
+    for name in ("colab-badge.svg",):
+        shutil.copy(ROOT / "site" / name, SRC / name)
+    for name in ("course.css", "course.js"):
+        shutil.copy(ROOT / "site" / name, SRC / "_static" / name)
+    names = library_names()
     for path in lessons():
-        stage_notebook(path, SRC / "notebooks" / path.name)
+        stage_notebook(path, SRC / "notebooks" / path.name, names)
     (SRC / "glossary.md").write_text(glossary_page(lessons()[0]), encoding="utf-8")
     shutil.copy(ROOT / "CONTRIBUTING.md", SRC / "CONTRIBUTING.md")
     (SRC / "course_lib.md").write_text(library_page(), encoding="utf-8")
+    for module in library_modules():
+        (SRC / "api" / f"{module}.md").write_text(reference_page(module), encoding="utf-8")
     toc = ["", "```{toctree}", ":hidden:", ":caption: Lessons", ""]
     toc += [f"notebooks/{p.stem}" for p in lessons()]
     toc += ["```", "", "```{toctree}", ":hidden:", ":caption: Reference", "",
-            "glossary", "course_lib", "CONTRIBUTING", "```", ""]
+            "glossary", "course_lib", "instructors", "CONTRIBUTING", "```", ""]
+    (SRC / "index.md").write_text(landing_page() + "\n".join(toc), encoding="utf-8")
     readme = (ROOT / "README.md").read_text(encoding="utf-8").replace(BADGE, "colab-badge.svg")
-    (SRC / "index.md").write_text(readme + "\n".join(toc), encoding="utf-8")
+    (SRC / "instructors.md").write_text(readme, encoding="utf-8")
+    pages = "".join(p.read_text(encoding="utf-8") for p in SRC.rglob("*") if p.suffix in (".md", ".ipynb"))
+    from course_lib.env import cjk_font_path
+
+    regular = cjk_font_path()
+    if regular is None:
+        raise SystemExit("NanumGothic not found: install the course's packages (make setup)")
+    for source in (regular, regular.with_name("NanumGothicBold.ttf")):
+        subset_font(pages, source, SRC / "_static" / "fonts" / f"{source.stem}-subset.woff")
 
 
 def main() -> int:
     stage()
     shutil.rmtree(OUT, ignore_errors=True)
     cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", str(SRC), str(OUT)]
-    return subprocess.call(cmd)
+    code = subprocess.call(cmd)
+    if code == 0:
+        print(f"The course website: {OUT / 'index.html'}")
+    return code
 
 
 if __name__ == "__main__":
