@@ -337,3 +337,17 @@ def test_a_mirror_manifest_replaces_address_and_checksum(tmp_path, monkeypatch, 
     monkeypatch.setenv("COURSE_MIRROR", str(tmp_path / "missing.json"))
     with pytest.raises(FileNotFoundError, match="COURSE_MIRROR: cannot read the manifest"):
         download.fetch("https://example.org/words.tsv", SHA, cache=tmp_path / "c")
+
+
+def test_a_file_address_that_is_a_pipe_or_a_folder_is_refused_at_once(tmp_path, cache):
+    """Opening a FIFO blocks until a writer comes: that would outlast any deadline."""
+    import time
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for bad in (fifo, tmp_path):
+        started = time.monotonic()
+        with pytest.raises(download.DownloadError, match="not a regular file"):
+            download.fetch(bad.as_uri(), None, "data.bin", size=10, cache=cache, deadline=30)
+        assert time.monotonic() - started < 5, f"{bad.name}: refused only after {time.monotonic() - started:.1f} s"
+    assert not list(cache.glob("*.part")), "nothing is left in the cache"

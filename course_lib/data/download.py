@@ -37,6 +37,7 @@ import http.client
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 import time
@@ -160,10 +161,27 @@ class _Progress:
               file=sys.stdout, flush=True)
 
 
+def _check_local_source(url: str) -> None:
+    """A ``file://`` address must name a regular file: reading a FIFO or a device could
+    block past any deadline, and a folder is not a download."""
+    parsed = urllib.request.urlparse(url)
+    if parsed.scheme != "file":
+        return
+    path = urllib.request.url2pathname(parsed.path)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # a missing file: the download fails with its usual message
+    if not stat.S_ISREG(mode):
+        raise DownloadError(f"url: {url} is not a regular file (a folder, a pipe or a device); "
+                            "give the address of the file itself")
+
+
 def _download(url: str, tmp: Path, *, timeout: float, deadline: float, progress: bool,
               size: int | None = None) -> None:
     """Stream ``url`` into ``tmp``; stop at once past ``deadline`` seconds or, with a
     pinned ``size``, past that many bytes (a server sending more is sending another file)."""
+    _check_local_source(url)
     started = time.monotonic()
     with urllib.request.urlopen(url, timeout=timeout) as response, tmp.open("wb") as out:
         length = response.headers.get("Content-Length") if hasattr(response, "headers") else None
