@@ -328,6 +328,8 @@ def check_path(value, name: str, *, kind: str | None = None):
     """
     if isinstance(value, bytes) or not isinstance(value, (str, os.PathLike)):
         raise TypeError(f"{name}: expected a path (str or pathlib.Path), got {type(value).__name__}")
+    if "\0" in os.fspath(value):
+        raise ValueError(f"{name}: a path cannot hold a NUL character, got {os.fspath(value)!r}")
     path = Path(value)
     if kind == "file" and not path.is_file():
         what = "a folder" if path.is_dir() else "nothing"

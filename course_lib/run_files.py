@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -51,6 +52,8 @@ class CheckpointError(ValueError):
 def _run_dir(run_dir) -> Path:
     if not isinstance(run_dir, (str, os.PathLike)) or not str(run_dir):
         raise TypeError(f"run_dir: expected a directory path, got {run_dir!r}")
+    if "\0" in str(run_dir):
+        raise ValueError(f"run_dir: a path cannot hold a NUL character, got {str(run_dir)!r}")
     path = Path(run_dir).expanduser()
     if path.exists() and not path.is_dir():
         raise ValueError(f"run_dir: expected a directory, but {path} is a file")
@@ -80,14 +83,16 @@ def _check_state(path: Path, state: dict) -> None:
     epoch, history, best = state["epoch"], state["history"], state.get("best")
     if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
         raise bad(f"epoch must be a positive int, got {epoch!r}")
-    if not isinstance(history, dict) or not all(
+    if not isinstance(history, dict) or "loss" not in history or not all(
         isinstance(v, list) and len(v) == epoch and all(isinstance(x, (int, float)) for x in v)
         for v in history.values()
     ):
-        raise bad(f"history must hold one number per epoch for each of the {epoch} epochs")
+        raise bad(f"history must hold the loss and one number per epoch for each of the {epoch} epochs")
     if best is not None and not (
         isinstance(best, dict) and {"monitor", "value", "epoch", "sha256"} <= best.keys()
         and isinstance(best["epoch"], int) and 1 <= best["epoch"] <= epoch
+        and isinstance(best["value"], (int, float)) and not isinstance(best["value"], bool)
+        and math.isfinite(best["value"])
         and isinstance(best["sha256"], str) and _HEX64.match(best["sha256"])
     ):
         raise bad(f"best must describe a model saved at an epoch 1..{epoch}, got {best!r}")

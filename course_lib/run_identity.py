@@ -24,7 +24,13 @@ def optimizer_settings(optimizer) -> dict:
     """The optimizer's class and its whole config (learning rate, betas, clipping, ...)."""
     if not isinstance(optimizer, keras.optimizers.Optimizer):
         raise TypeError(f"optimizer: expected a Keras optimizer, got {type(optimizer).__name__}")
-    config = {k: v for k, v in optimizer.get_config().items() if k != "name"}
+    try:
+        config = {k: v for k, v in optimizer.get_config().items() if k != "name"}
+    except NotImplementedError as err:  # e.g. a LearningRateSchedule without get_config
+        raise TypeError(
+            f"optimizer: its settings cannot be recorded ({err}); a resumable run records them "
+            "to know it resumes the same run: give the schedule a get_config method"
+        ) from None
     return {"class": type(optimizer).__name__, **jsonable(config)}
 
 

@@ -207,6 +207,7 @@ class ResumableBackup(keras.callbacks.Callback):
             var.assign(value)
         self.state = state
         _finish_best(self.run_dir, state)
+        _check_best_present(self.run_dir, state)
         return int(state["epoch"])
 
     def on_train_begin(self, logs=None):
@@ -473,6 +474,17 @@ def _as_arrays(x, name: str) -> list[np.ndarray]:
     return out
 
 
+def _check_best_present(run_dir: Path, state: dict | None) -> None:
+    """A state that records a best model needs its ``best.keras`` (a half-copied run lacks it)."""
+    best = (state or {}).get("best")
+    if best and not (run_dir / BEST_FILE).is_file():
+        raise CheckpointError(
+            f"{run_dir / STATE_FILE} records a best model (epoch {best['epoch']}) but {BEST_FILE} is "
+            f"missing: the run directory is incomplete (e.g. still being copied from Google Drive). "
+            f"Copy the whole run directory back, or delete {run_dir} to train this run again."
+        )
+
+
 def load_best(run_dir, *, custom_objects: dict | None = None):
     """Load the run's best model (``best.keras``) with safe mode on.
 
@@ -481,13 +493,14 @@ def load_best(run_dir, *, custom_objects: dict | None = None):
 
     Raises:
         FileNotFoundError: the run saved no best model yet.
-        CheckpointError: ``best.keras`` does not match its recorded SHA-256 or is not a
-            readable ``.keras`` file.
+        CheckpointError: ``best.keras`` does not match its recorded SHA-256, is not a
+            readable ``.keras`` file, or is missing while ``state.json`` records it.
     """
     run_dir = _run_dir(run_dir)
     path = run_dir / BEST_FILE
     state = read_run_state(run_dir)
     _finish_best(run_dir, state)
+    _check_best_present(run_dir, state)
     if not path.is_file():
         raise FileNotFoundError(f"no best model at {path}: train with fit_resumable first")
     best = (state or {}).get("best")

@@ -8,11 +8,15 @@ complete. ``course_lib.data.download.fetch_and_extract`` downloads an archive an
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import os
 import shutil
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from course_lib.checks import check_path, check_positive_int
@@ -49,13 +53,18 @@ def _check_members(work: Path, names: list[str], sizes: list[int], links: list[s
     """Refuse the members before anything is written (``links``: links and special files)."""
     if links:
         raise UnsafeArchiveError(f"archive member {links[0]!r} is a symlink, link or special file")
-    seen = set()
+    seen, folders = set(), set()
     for name in names:
         _member_target(work, name)
         key = PurePosixPath(name.replace("\\", "/")).as_posix().rstrip("/")
         if key in seen:
             raise UnsafeArchiveError(f"archive member {name!r} appears twice in {archive}")
         seen.add(key)
+        folders.update(p.as_posix() for p in PurePosixPath(key).parents)
+    files = {PurePosixPath(n.replace("\\", "/")).as_posix() for n in names if not n.endswith(("/", "\\"))}
+    both = sorted(files & folders)
+    if both:
+        raise UnsafeArchiveError(f"archive member {both[0]!r} is both a file and a folder in {archive}")
     total = sum(sizes) + ENTRY_BYTES * len(names)
     if total > max_bytes:
         raise UnsafeArchiveError(
@@ -63,6 +72,46 @@ def _check_members(work: Path, names: list[str], sizes: list[int], links: list[s
             f"bytes, {ENTRY_BYTES} bytes counted per entry), more than the limit of {max_bytes} "
             f"(max_bytes): refusing a possible decompression bomb"
         )
+
+
+#: the compressed streams a tar archive may come in: their first bytes and their reader
+_STREAMS = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
+#: what Python raises for a damaged or cut-off archive
+_DAMAGE = (EOFError, gzip.BadGzipFile, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError)
+
+
+def _check_stream_complete(archive: Path) -> None:
+    """Read a compressed tar archive's stream to its end: a cut-off download fails here
+    (tarfile stops quietly once it has read the members)."""
+    with archive.open("rb") as f:
+        head = f.read(6)
+    for magic, opener in _STREAMS:
+        if head.startswith(magic):
+            with opener(archive, "rb") as stream:
+                while stream.read(1 << 20):
+                    pass
+
+
+def _extract_into(archive: Path, work: Path, keep, max_bytes: int) -> None:
+    """Check every member of ``archive``, then extract the kept ones into ``work``."""
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as zf:
+            infos = [i for i in zf.infolist() if keep is None or keep(i.filename)]
+            links = [i.filename for i in infos if ((i.external_attr >> 16) & 0o170000) == 0o120000]
+            _check_members(work, [i.filename for i in infos], [i.file_size for i in infos], links,
+                           archive, max_bytes)
+            zf.extractall(work, members=infos)
+    elif tarfile.is_tarfile(archive):
+        _check_stream_complete(archive)
+        with tarfile.open(archive) as tf:
+            members = [m for m in tf.getmembers() if keep is None or keep(m.name)]
+            links = [m.name for m in members if not (m.isfile() or m.isdir())]
+            names = [m.name + "/" if m.isdir() else m.name for m in members]  # folders end in "/", as in a zip
+            _check_members(work, names, [m.size for m in members], links,
+                           archive, max_bytes)
+            tf.extractall(work, members=members, filter="data")
+    else:
+        raise ValueError(f"{archive} is neither a zip nor a tar archive")
 
 
 def _check_free(dest: Path, replaceable: str | None) -> None:
@@ -118,22 +167,10 @@ def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike, *, keep=No
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
     try:
-        if zipfile.is_zipfile(archive):
-            with zipfile.ZipFile(archive) as zf:
-                infos = [i for i in zf.infolist() if keep is None or keep(i.filename)]
-                links = [i.filename for i in infos if ((i.external_attr >> 16) & 0o170000) == 0o120000]
-                _check_members(work, [i.filename for i in infos], [i.file_size for i in infos], links,
-                               archive, max_bytes)
-                zf.extractall(work, members=infos)
-        elif tarfile.is_tarfile(archive):
-            with tarfile.open(archive) as tf:
-                members = [m for m in tf.getmembers() if keep is None or keep(m.name)]
-                links = [m.name for m in members if not (m.isfile() or m.isdir())]
-                _check_members(work, [m.name for m in members], [m.size for m in members], links,
-                               archive, max_bytes)
-                tf.extractall(work, members=members, filter="data")
-        else:
-            raise ValueError(f"{archive} is neither a zip nor a tar archive")
+        try:
+            _extract_into(archive, work, keep, max_bytes)
+        except _DAMAGE as err:
+            raise ValueError(f"archive: {archive} is damaged or cut off ({err}); download it again") from None
         if stamp is not None:
             (work / stamp[0]).write_text(stamp[1], encoding="utf-8")
         _check_free(dest, stamp[0] if stamp else None)  # again: it may have changed meanwhile

@@ -81,12 +81,19 @@ class ChecksumError(ValueError):
     """A file's checksum (or size) is not the pinned or recorded one."""
 
 
+#: The longest cache file name: the cache adds a lock and a temporary suffix to it, and
+#: file systems allow 255 bytes.
+MAX_NAME = 200
+
+
 def cache_dir(path: str | os.PathLike | None = None, *, name: str = "path") -> Path:
     """The directory downloads are cached in (created if missing)."""
     if path is not None:
         root = check_path(path, name, kind="dir-or-new")
+    elif os.environ.get("COURSE_DATA_DIR"):
+        root = check_path(os.environ["COURSE_DATA_DIR"], "COURSE_DATA_DIR", kind="dir-or-new")
     else:
-        root = Path(os.environ.get("COURSE_DATA_DIR") or Path.home() / ".cache" / "course_lib")
+        root = Path.home() / ".cache" / "course_lib"
     root = root.expanduser()
     root.mkdir(parents=True, exist_ok=True)
     return root
@@ -302,8 +309,8 @@ def fetch(
     if not isinstance(url, str) or "://" not in url:
         raise ValueError(f"url: expected an address like https://host/file, got {url!r}")
     name = filename or name_in_url  # the cache name of the original address, mirrored or not
-    if not name or "/" in name or name in {".", ".."}:
-        raise ValueError(f"filename: expected a plain file name, got {name!r}")
+    if not name or "/" in name or "\0" in name or name in {".", ".."} or len(name) > MAX_NAME:
+        raise ValueError(f"filename: expected a plain file name of at most {MAX_NAME} characters, got {name!r}")
     root = cache_dir(cache, name="cache")
     target, recorded = root / name, _recorded(root / name)
     pin = f"{algorithm} {digest}" if algorithm else f"size {size} bytes"
@@ -311,6 +318,9 @@ def fetch(
     with _locked(_lock_path(root, name), deadline):  # a second process waits, then finds the file
         for stale in root.glob(f"{glob.escape(name)}.*.part"):  # left by a killed download: we hold the lock
             stale.unlink(missing_ok=True)
+        if target.is_dir():
+            raise ValueError(f"cache: {target} is a folder where the cached file {name} belongs: "
+                             "move the folder away, or give another filename")
         if target.exists():
             reason = _verify(target, algorithm, digest, size, recorded)
             if reason is None:
