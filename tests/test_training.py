@@ -22,17 +22,31 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # A tiny recurrent classifier with dropout (so the random-generator state matters),
 # trained for 6 epochs into WORKDIR/run. When WORKDIR/pause-once exists, the run deletes
-# it and sleeps in the middle of epoch 4 (index 3, batch 2): the test kills it there with
-# SIGKILL and starts the very same command again. After the run finishes, the same
+# it and sleeps in the middle of epoch 4 (index 3, batch 2); when WORKDIR/pause-in-first-save
+# exists, it sleeps inside the first epoch's save, after the weights and the random state
+# are written and before state.json is: the test kills it there with SIGKILL and starts the
+# very same command again. After the run finishes, the same
 # process trains a fresh model without interruption into WORKDIR/reference (saving one
 # TensorFlow start-up) so the two can be compared.
 CHILD = r"""
 import json, os, sys, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras, numpy as np, tensorflow as tf
+import course_lib.training as training_module
 from course_lib.training import fit_resumable
 
 work = sys.argv[1]
+write_state = training_module.atomic_write_text
+
+def pausing_write(path, text, *args, **kwargs):
+    marker = os.path.join(work, "pause-in-first-save")
+    if os.path.basename(str(path)) == "state.json" and os.path.exists(marker):
+        os.remove(marker)
+        print("paused", flush=True)
+        time.sleep(300)
+    return write_state(path, text, *args, **kwargs)
+
+training_module.atomic_write_text = pausing_write
 tf.config.experimental.enable_op_determinism()
 rng = np.random.default_rng(0)
 x = rng.normal(size=(256, 6, 3)).astype("float32")
@@ -74,18 +88,19 @@ def _start(script: Path, work: Path) -> subprocess.Popen:
     )
 
 
-def test_a_killed_run_resumes_from_its_last_epoch_and_matches_an_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("marker, done", [("pause-once", 3), ("pause-in-first-save", 0)])
+def test_a_killed_run_resumes_from_its_last_epoch_and_matches_an_uninterrupted_run(tmp_path, marker, done):
     script = tmp_path / "train.py"
     script.write_text(CHILD)
     work = tmp_path / "work"
     work.mkdir()
-    (work / "pause-once").touch()
+    (work / marker).touch()
     killed = _start(script, work)
     guard = threading.Timer(240, killed.kill)  # never wait forever on a stuck child
     guard.start()
     try:
         line = killed.stdout.readline()  # blocks until the run pauses mid-epoch (or dies)
-        assert line.strip() == "paused", f"the run did not reach epoch 4: {line!r}"
+        assert line.strip() == "paused", f"the run did not reach the instant {marker} stands for: {line!r}"
         os.kill(killed.pid, signal.SIGKILL)
         killed.wait(timeout=30)
     finally:
@@ -94,8 +109,11 @@ def test_a_killed_run_resumes_from_its_last_epoch_and_matches_an_uninterrupted_r
             killed.kill()
         killed.stdout.close()
     assert killed.returncode == -signal.SIGKILL
-    state = json.loads((work / "run" / "state.json").read_text())
-    assert state["epoch"] == 3, "three epochs were complete when the run was killed"
+    saved = work / "run" / "state.json"
+    epochs = json.loads(saved.read_text())["epoch"] if saved.exists() else 0
+    assert epochs == done, f"{done} epochs were saved when the run was killed, state.json says {epochs}"
+    if done == 0:
+        assert any((work / "run").rglob(".pending-*")), "killed inside the first save: its files are pending"
     assert not (work / "reference").exists()
 
     again = _start(script, work)  # the very same command
@@ -104,7 +122,7 @@ def test_a_killed_run_resumes_from_its_last_epoch_and_matches_an_uninterrupted_r
     result = json.loads(stdout.strip().splitlines()[-1])
     resumed, uninterrupted = result["run"], result["reference"]
     assert uninterrupted["initial_epoch"] == 0
-    assert resumed["initial_epoch"] == 3, "resumed after the last completed epoch"
+    assert resumed["initial_epoch"] == done, f"resumed after the last completed epoch, {done}"
     assert len(resumed["history"]["loss"]) == 6
     assert resumed["history"] == uninterrupted["history"], "same metrics, epoch by epoch"
     a, b = np.load(work / "reference.npz"), np.load(work / "run.npz")
