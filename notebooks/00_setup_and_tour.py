@@ -67,9 +67,9 @@ from course_lib.env import get_strategy
 print("Keras backend:", keras.backend.backend())
 print("strategy     :", type(get_strategy()).__name__, "with", get_strategy().num_replicas_in_sync, "replica(s)")
 print("data cache   :", download.cache_dir(), "(full-scale downloads go here; set COURSE_DATA_DIR to move it)")
-assert keras.__version__.startswith("3."), "the course needs Keras 3"
-assert keras.backend.backend() == "tensorflow"
-assert tuple(int(v) for v in tf.__version__.split(".")[:2]) >= (2, 16), "TensorFlow 2.16 or newer"
+assert keras.__version__.startswith("3."), f"the course needs Keras 3: got Keras {keras.__version__}"
+assert keras.backend.backend() == "tensorflow", f"the course runs on the TensorFlow backend: got {keras.backend.backend()!r}"
+assert tuple(int(v) for v in tf.__version__.split(".")[:2]) >= (2, 16), f"TensorFlow 2.16 or newer: got {tf.__version__}"
 
 # %% [markdown]
 # ## 3. A ten-second sanity fit
@@ -108,7 +108,9 @@ example = "11010011101100000111"
 x_example = np.array([[[int(c)] for c in example]], "float32")  # (1, 20, 1)
 predicted = float(counter.predict(x_example, verbose=0)[0, 0])
 print(f"{example}: {example.count('1')} ones, the RNN says {predicted * T:.2f}")
-assert test_mse < 0.05 * baseline_mse, "the RNN should learn to count far better than the mean"
+assert test_mse < 0.05 * baseline_mse, (
+    f"the RNN should learn to count far better than the mean (MSE < 0.05 x baseline {baseline_mse:.4f}): got {test_mse:.5f}"
+)
 
 # %% [markdown]
 # ## 4. The course map

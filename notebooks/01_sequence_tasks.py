@@ -79,8 +79,10 @@ fitting.build_optimizer(one_to_one)  # see lesson 00: fit then traces its step o
 one_to_one.fit(x_train.reshape(-1, 64), y_train, epochs=30, batch_size=64, verbose=0)
 _, acc_1to1 = one_to_one.evaluate(x_test.reshape(-1, 64), y_test, verbose=0)
 print("input", one_to_one.input_shape, "-> output", one_to_one.output_shape, f"  test accuracy {acc_1to1:.3f}")
-assert one_to_one.output_shape == (None, 10)
-assert acc_1to1 > 0.9
+assert one_to_one.output_shape == (None, 10), (
+    f"one-to-one maps a batch of vectors to 10 class probabilities: got shape {one_to_one.output_shape}"
+)
+assert acc_1to1 > 0.9, f"the plain classifier should read the digits (test accuracy > 0.9): got {acc_1to1:.3f}"
 
 # %% [markdown]
 # ## 3. One-to-many: spell the digit you see
@@ -138,8 +140,8 @@ words = [unspell(s) for s in spelled]
 acc_spell = np.mean([w == NAMES[y] for w, y in zip(words, y_test)])
 print("input", one_to_many.input_shape, "-> output", one_to_many.output_shape)
 print(f"whole name spelled right on {acc_spell:.1%} of test images; e.g.", words[:6])
-assert one_to_many.output_shape == (None, T_SPELL, len(SPELL_VOCAB))
-assert acc_spell > 0.85
+assert one_to_many.output_shape == (None, T_SPELL, len(SPELL_VOCAB)), f"one-to-many emits a letter distribution per step: got {one_to_many.output_shape}"
+assert acc_spell > 0.85, f"the one-to-many model should spell the whole name on more than 85% of test images: got {acc_spell:.1%}"
 
 # %% [markdown]
 # ## 4. Variable lengths: padding
@@ -193,8 +195,8 @@ fitting.build_optimizer(many_to_one)
 many_to_one.fit(xs_train, ylast_train, epochs=6, batch_size=128, verbose=0)
 _, acc_m2o = many_to_one.evaluate(xs_test, ylast_test, verbose=0)
 print("input", many_to_one.input_shape, "-> output", many_to_one.output_shape, f"  test accuracy {acc_m2o:.3f}")
-assert many_to_one.output_shape == (None, 1)
-assert acc_m2o > 0.9
+assert many_to_one.output_shape == (None, 1), f"many-to-one gives one output per sequence: got shape {many_to_one.output_shape}"
+assert acc_m2o > 0.9, f"the masked GRU should tell whether the whole sum is positive (accuracy > 0.9): got {acc_m2o:.3f}"
 
 # %% [markdown]
 # ## 6. Many-to-many, aligned: one label per step
@@ -220,8 +222,10 @@ p_steps = many_to_many.predict(xs_test, verbose=0)[..., 0]  # (n, time)
 acc_m2m = np.mean((p_steps > 0.5)[mask_test] == ysteps_test[mask_test].astype(bool))
 print("input", many_to_many.input_shape, "-> output", many_to_many.output_shape,
       f"  per-step accuracy on real steps {acc_m2m:.3f}")
-assert many_to_many.output_shape == (None, None, 1)
-assert acc_m2m > 0.9
+assert many_to_many.output_shape == (None, None, 1), (
+    f"aligned many-to-many gives one output per step: got shape {many_to_many.output_shape}"
+)
+assert acc_m2m > 0.9, f"the GRU should track the sign of the running sum (per-step accuracy > 0.9): got {acc_m2m:.3f}"
 
 # %%
 n = int(np.argmax(len_test > 20))
@@ -260,8 +264,8 @@ unmasked_60 = unmasked.predict(x_long, verbose=0)
 gap_masked = np.abs(masked_30 - masked_60).max()
 gap_unmasked = np.abs(unmasked_30 - unmasked_60).max()
 print(f"largest change from 30 extra padding steps: masked {gap_masked:.2e}, unmasked {gap_unmasked:.2e}")
-assert gap_masked < 1e-5, "a masked model must not see the padding"
-assert gap_unmasked > 1e-2, "without a mask, the padding changes the prediction"
+assert gap_masked < 1e-5, f"a masked model must not see the padding: output changed by {gap_masked:.2e} (limit 1e-5)"
+assert gap_unmasked > 1e-2, f"without a mask, the padding changes the prediction: changed by only {gap_unmasked:.2e} (<= 1e-2)"
 
 # %% [markdown]
 # ## 8. Many-to-many, sequence to sequence: lengths differ
@@ -344,8 +348,12 @@ exact = np.mean([until_end(p) == until_end(t) for p, t in zip(pred, tgt_test)])
 for s, p in zip(src_test[:4], pred[:4]):
     print(" ".join(str(d) for d in s if d != PAD), "->", " ".join(map(str, until_end(p))))
 print(f"exact match on held-out inputs: {exact:.1%}")
-assert seq2seq.output.shape[-1] == 13
-assert exact > 0.8
+assert seq2seq.output.shape[-1] == 13, (
+    f"the decoder outputs a distribution over 13 tokens per step: got shape {seq2seq.output.shape}"
+)
+assert exact > 0.8, (
+    f"the encoder-decoder should write the sorted distinct digits exactly on more than 80% of inputs: got {exact:.1%}"
+)
 
 # %% [markdown]
 # ## Summary

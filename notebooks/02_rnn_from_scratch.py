@@ -69,7 +69,10 @@ h1, _ = nr.rnn_step_forward(x[:, 0], h0, Wx, Wh, b)
 # the same step written with column vectors, one example at a time
 h1_columns = np.stack([np.tanh(Wx.T @ x[i, 0] + Wh.T @ h0[i] + b) for i in range(N)])
 print("h_1:", h1.shape, " row form == column form:", np.allclose(h1, h1_columns))
-assert h1.shape == (N, H) and gradcheck.rel_error(h1, h1_columns) < 1e-12
+assert h1.shape == (N, H) and gradcheck.rel_error(h1, h1_columns) < 1e-12, (
+    f"the row-vector step should give (N, H) = ({N}, {H}) states equal to the column form: got shape {h1.shape}, "
+    f"relative error {gradcheck.rel_error(h1, h1_columns) if h1.shape == h1_columns.shape else float('nan'):.2e} (limit 1e-12)"
+)
 
 # %% [markdown]
 # ## 2. The unrolled graph and weight sharing
@@ -126,15 +129,24 @@ for length in (3, 50, 500):
     used_params = sum(arr.size for arr in used.values()) + b.size
     print(f"T={length:4d}: hidden states {hs.shape}, distinct weight arrays used {len(used)} + b, "
           f"parameters {used_params}, gradient entries {sum(g.size for g in grads)}")
-    assert hs.shape == (2, length, H)
-    assert len(used) == 2 and used_params == n_params == D * H + H * H + H, "the parameter count does not grow with T"
-    assert sum(g.size for g in grads) == n_params
+    assert hs.shape == (2, length, H), f"at T={length} the hidden states should have shape (2, {length}, {H}): got {hs.shape}"
+    assert len(used) == 2 and used_params == n_params == D * H + H * H + H, (
+        "the parameter count does not grow with T: "
+        f"at T={length} {len(used)} weight arrays and {used_params} parameters, expected 2 and {n_params}"
+    )
+    assert sum(g.size for g in grads) == n_params, (
+        f"at T={length} BPTT should return one gradient entry per parameter: "
+        f"got {sum(g.size for g in grads)}, expected {n_params}"
+    )
 
 h_all, cache = nr.rnn_forward(x, h0, Wx, Wh, b)
 prev = h0
 for t in range(T):
     prev, _ = nr.rnn_step_forward(x[:, t], prev, Wx, Wh, b)
-    assert np.array_equal(prev, h_all[:, t]), "rnn_forward is the step repeated with shared weights"
+    assert np.array_equal(prev, h_all[:, t]), (
+        "rnn_forward is the step repeated with shared weights: "
+        f"h at step t={t} differs, {np.round(prev[0], 3)} vs {np.round(h_all[0, t], 3)}"
+    )
 print("rnn_forward == the step function applied", T, "times with the same weights")
 
 # %% [markdown]
@@ -167,7 +179,10 @@ for t in reversed(range(T)):
     _, carry, _, dWh_t, _ = nr.rnn_step_backward(dh_up[:, t] + carry, cache[t])
     per_step_dWh.append(dWh_t)
 print("‖dWh‖ of each step:", np.round([np.linalg.norm(g) for g in per_step_dWh[::-1]], 3))
-assert gradcheck.rel_error(sum(per_step_dWh), dWh) < 1e-12, "the shared Wh's gradient is the sum over steps"
+assert gradcheck.rel_error(sum(per_step_dWh), dWh) < 1e-12, (
+    "the shared Wh's gradient is the sum over steps: "
+    f"relative error {gradcheck.rel_error(sum(per_step_dWh), dWh):.2e} (limit 1e-12)"
+)
 
 # %% [markdown]
 # ## 4. Gradient check
@@ -188,7 +203,10 @@ errors = {
 }
 for name, err in errors.items():
     print(f"d{name:<3} relative error {err:.2e}")
-assert max(errors.values()) < 1e-7
+assert max(errors.values()) < 1e-7, (
+    "BPTT should agree with the numeric gradient (relative error < 1e-7): "
+    f"worst d{max(errors, key=errors.get)} at {max(errors.values()):.2e}"
+)
 
 # %% [markdown]
 # The check is only worth something if it catches mistakes. Drop the copy-node rule (use
@@ -207,7 +225,9 @@ def rnn_backward_forgetting_the_carry(dh, caches):
 wrong = rnn_backward_forgetting_the_carry(dh_up, nr.rnn_forward(x, h0, Wx, Wh, b)[1])
 wrong_error = gradcheck.rel_error(wrong, gradcheck.numeric_gradient_array(forward, Wh, dh_up))
 print(f"dWh without the carried gradient: relative error {wrong_error:.2e}")
-assert wrong_error > 1e-3, "the gradient check must catch a missing BPTT term"
+assert wrong_error > 1e-3, (
+    f"the gradient check must catch a missing BPTT term: relative error only {wrong_error:.2e} (should exceed 1e-3)"
+)
 
 # %% [markdown]
 # ## 5. A whole RNN language model, and its initial loss
@@ -228,14 +248,19 @@ ids = rng.integers(V, size=(N_lm, T_lm + 1))
 inputs, targets = ids[:, :-1], ids[:, 1:]  # the target is the next token
 loss, grads, _ = nr.rnn_lm_loss(params, inputs, targets)
 print(f"initial loss per step {loss / T_lm:.4f}   log V = {np.log(V):.4f}")
-assert abs(loss / T_lm - np.log(V)) < 0.05 * np.log(V)
+assert abs(loss / T_lm - np.log(V)) < 0.05 * np.log(V), (
+    f"the initial loss per step should be within 5% of log V = {np.log(V):.4f}: got {loss / T_lm:.4f}"
+)
 
 lm_errors = {}
 for name, p in params.items():
     num = gradcheck.numeric_gradient(lambda: nr.rnn_lm_loss(params, inputs, targets)[0], p)
     lm_errors[name] = gradcheck.rel_error(grads[name], num)
 print({k: f"{v:.1e}" for k, v in lm_errors.items()})
-assert max(lm_errors.values()) < 1e-7
+assert max(lm_errors.values()) < 1e-7, (
+    "every language-model parameter should pass the gradient check (< 1e-7): "
+    f"worst {max(lm_errors, key=lm_errors.get)} at {max(lm_errors.values()):.1e}"
+)
 
 # %% [markdown]
 # **Sequences of different lengths: the mask.** A batch holds sequences of different
@@ -262,13 +287,25 @@ print(f"masked loss {loss_m:.6f}, after changing the padding {loss_o:.6f}, "
       f"sum of unpadded losses / N {sum(per_seq) / N_lm:.6f}")
 print(f"gradient change from the padding: {grad_gap:.1e};  without the mask the {(~mask).sum()} padded steps "
       f"would add {unmasked_gap:.2f} to the loss")
-assert abs(loss_m - loss_o) < 1e-12 and grad_gap < 1e-12, "padded steps change neither the loss nor its gradient"
-assert abs(loss_m - sum(per_seq) / N_lm) < 1e-10, "the masked loss is the loss of the real steps only"
-assert unmasked_gap > 0.5 * (~mask).sum() * np.log(V) / N_lm, "without the mask the padding would leak into the loss"
+assert abs(loss_m - loss_o) < 1e-12 and grad_gap < 1e-12, (
+    "padded steps change neither the loss nor its gradient: "
+    f"loss changed by {abs(loss_m - loss_o):.1e}, gradient by {grad_gap:.1e} (limit 1e-12)"
+)
+assert abs(loss_m - sum(per_seq) / N_lm) < 1e-10, (
+    "the masked loss is the loss of the real steps only: "
+    f"{loss_m:.6f} vs sum of unpadded losses / N {sum(per_seq) / N_lm:.6f}"
+)
+assert unmasked_gap > 0.5 * (~mask).sum() * np.log(V) / N_lm, (
+    "without the mask the padding would leak into the loss: "
+    f"it adds {unmasked_gap:.2f}, expected more than {0.5 * (~mask).sum() * np.log(V) / N_lm:.2f}"
+)
 mask_errors = {name: gradcheck.rel_error(grads_m[name], gradcheck.numeric_gradient(
     lambda: nr.rnn_lm_loss(params, padded_in, padded_tg, mask=mask)[0], p_)) for name, p_ in params.items()}
 print("masked gradient check:", {k: f"{v:.1e}" for k, v in mask_errors.items()})
-assert max(mask_errors.values()) < 1e-7
+assert max(mask_errors.values()) < 1e-7, (
+    "the masked loss should pass the gradient check (< 1e-7): "
+    f"worst {max(mask_errors, key=mask_errors.get)} at {max(mask_errors.values()):.1e}"
+)
 
 # %% [markdown]
 # ## 6. Parity with Keras `SimpleRNN`
@@ -301,8 +338,10 @@ _, _, dWx_np, dWh_np, db_np = nr.rnn_backward(np.ones_like(h_np), cache_np)
 grad_gap = max(gradcheck.rel_error(g_kernel.numpy(), dWx_np), gradcheck.rel_error(g_recurrent.numpy(), dWh_np),
                gradcheck.rel_error(g_bias.numpy(), db_np))
 print(f"max |h_keras - h_numpy| over 40 steps = {out_gap:.1e}   gradient relative error = {grad_gap:.1e}")
-assert out_gap <= 1e-5, "SimpleRNN with our weights computes our RNN (float32 precision)"
-assert grad_gap <= 1e-5, "and TensorFlow's autodiff agrees with our BPTT"
+assert out_gap <= 1e-5, (
+    f"SimpleRNN with our weights computes our RNN (float32 precision): max |h_keras - h_numpy| = {out_gap:.1e} (limit 1e-5)"
+)
+assert grad_gap <= 1e-5, f"and TensorFlow's autodiff agrees with our BPTT: gradient relative error {grad_gap:.1e} (limit 1e-5)"
 
 # %% [markdown]
 # ## Summary

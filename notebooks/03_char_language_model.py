@@ -84,7 +84,7 @@ for _ in range(300):
 scores_hello, _, _ = nr.rnn_lm_forward(p_hello, inputs_h[None])  # embedding -> RNN -> scores
 predicted = hello.decode(scores_hello[0].argmax(axis=1))
 print(f"after 300 steps: loss {loss_h / 4:.4f} per char, 'hell' -> '{predicted}'")
-assert predicted == "ello", "the RNN tells the two l's apart from its hidden state"
+assert predicted == "ello", f"the RNN tells the two l's apart from its hidden state: 'hell' -> {predicted!r}, expected 'ello'"
 
 # %% [markdown]
 # **One-hot × matrix = embedding lookup.** Multiplying a one-hot vector by a matrix picks
@@ -98,7 +98,9 @@ embedding = keras.layers.Embedding(hello.size, 3)
 looked_up = embedding(inputs_h[None]).numpy()[0]
 multiplied = textdata.one_hot(inputs_h, hello.size) @ embedding.embeddings.numpy()
 print("lookup:\n", looked_up.round(3), "\none_hot @ W:\n", multiplied.round(3))
-assert np.allclose(looked_up, multiplied, atol=1e-7)
+assert np.allclose(looked_up, multiplied, atol=1e-7), (
+    f"an embedding lookup equals one_hot @ W: max difference {np.abs(looked_up - multiplied).max():.1e}"
+)
 
 # %% [markdown]
 # ## 2. A NumPy character RNN on real text
@@ -172,7 +174,10 @@ with threadpool_limits(1):  # one BLAS thread: small matrices run faster without
 print(f"--- {NP_STEPS:5d} steps:", repr(sample_numpy(np_params, "The ", 80)))
 print(f"NumPy RNN after {NP_STEPS} steps ({numpy_seconds:.0f} s here): held-out "
       f"{metrics.bits_per_char(numpy_nll):.2f} bits/char (unigram {metrics.bits_per_char(unigram_nll):.2f})")
-assert numpy_nll < 0.8 * unigram_nll, "the NumPy RNN has learned more than character frequencies"
+assert numpy_nll < 0.8 * unigram_nll, (
+    "the NumPy RNN has learned more than character frequencies: "
+    f"held-out {metrics.bits_per_char(numpy_nll):.2f} bits/char, needs < 0.8 x unigram {metrics.bits_per_char(unigram_nll):.2f}"
+)
 
 # %% [markdown]
 # ## 3. A Keras character LM with truncated BPTT
@@ -215,8 +220,13 @@ whole = per_step * len(train_ids) / N_STREAMS  # the training text as 32 streams
 print(f"{per_step / N_STREAMS:.0f} bytes per character per stream; the whole training text in one "
       f"backward pass: {whole / 2**30:.1f} GiB")
 growth = [mem[b] / mem[a] for a, b in zip(lengths, lengths[1:])]
-assert all(3.9 < g < 4.1 for g in growth), "the memory of full BPTT grows linearly with T"
-assert whole > 100 * mem[25], "a whole-text backward pass keeps far more than one 25-step chunk"
+assert all(3.9 < g < 4.1 for g in growth), (
+    "the memory of full BPTT grows linearly with T: "
+    f"ratios for 4x longer sequences {np.round(growth, 2)} (expected 3.9 to 4.1)"
+)
+assert whole > 100 * mem[25], (
+    f"a whole-text backward pass keeps far more than one 25-step chunk: {whole / 2**30:.1f} GiB vs {mem[25] / 2**20:.2f} MiB"
+)
 
 # %% [markdown]
 # The memory grows in proportion to the sequence length (four times the length, four
@@ -310,8 +320,13 @@ reset_nll = held_out_nll(reset)
 print(f"{keras_steps} steps each ({keras_seconds:.0f} s for the carried model)")
 print(f"state carried across chunks: held-out {carried_nll:.3f} nats/char = {metrics.bits_per_char(carried_nll):.2f} bits/char")
 print(f"state reset at every chunk : held-out {reset_nll:.3f} nats/char = {metrics.bits_per_char(reset_nll):.2f} bits/char")
-assert len(reset_clock.curve) == keras_steps
-assert carried_nll < reset_nll - 0.08, "carrying the state across chunks must help with short chunks"
+assert len(reset_clock.curve) == keras_steps, (
+    f"both models train for the same number of steps: reset {len(reset_clock.curve)}, carried {keras_steps}"
+)
+assert carried_nll < reset_nll - 0.08, (
+    "carrying the state across chunks must help with short chunks: "
+    f"carried {carried_nll:.3f} vs reset {reset_nll:.3f} nats/char (needs a gap > 0.08)"
+)
 
 # %% [markdown]
 # ## 4. Bits per character and perplexity, against the baseline
@@ -322,8 +337,14 @@ rows = [("uniform guess", np.log(vocab.size)), ("unigram frequencies", unigram_n
 print(f"{'model':26s} {'bits/char':>9s} {'perplexity':>10s}")
 for name, nll in rows:
     print(f"{name:26s} {metrics.bits_per_char(nll):9.2f} {metrics.perplexity(nll):10.2f}")
-assert metrics.bits_per_char(carried_nll) < 0.6 * metrics.bits_per_char(unigram_nll), "far below the unigram baseline"
-assert metrics.perplexity(carried_nll) < 0.25 * metrics.perplexity(unigram_nll)
+assert metrics.bits_per_char(carried_nll) < 0.6 * metrics.bits_per_char(unigram_nll), (
+    "far below the unigram baseline: "
+    f"{metrics.bits_per_char(carried_nll):.2f} vs {metrics.bits_per_char(unigram_nll):.2f} bits/char (needs < 0.6x)"
+)
+assert metrics.perplexity(carried_nll) < 0.25 * metrics.perplexity(unigram_nll), (
+    "the carried model's perplexity is under a quarter of the unigram baseline's: "
+    f"{metrics.perplexity(carried_nll):.2f} vs {metrics.perplexity(unigram_nll):.2f}"
+)
 
 # %% [markdown]
 # ## 5. Sampling with a temperature
@@ -375,8 +396,10 @@ def loop_period(text, tail=100, max_period=60):
 
 period = loop_period(samples[0.0, None])
 print(f"greedy output: its last 100 characters repeat with period {period}: {samples[0.0, None][-period:]!r}")
-assert period is not None, "greedy decoding fell into a repetition loop"
-assert loop_period(samples[1.0, None]) is None, "sampling at τ = 1 did not"
+assert period is not None, f"greedy decoding fell into a repetition loop: no period found, it ends {samples[0.0, None][-60:]!r}"
+assert loop_period(samples[1.0, None]) is None, (
+    f"sampling at τ = 1 did not: it repeats with period {loop_period(samples[1.0, None])}"
+)
 
 # the temperature -> 0 limit is the argmax, on the model's real predictions
 
@@ -384,22 +407,38 @@ assert loop_period(samples[1.0, None]) is None, "sampling at τ = 1 did not"
 # %%
 logits_va = carried.predict(x_va[:B], batch_size=B, verbose=0).reshape(-1, vocab.size)
 greedy = logits_va.argmax(axis=1)
-assert np.array_equal(sample_next(logits_va, temperature=0.0), greedy)
+assert np.array_equal(sample_next(logits_va, temperature=0.0), greedy), (
+    f"sampling at temperature 0 is the argmax: first samples {np.ravel(sample_next(logits_va, temperature=0.0))[:12]} "
+    f"vs argmax {greedy[:12]}"
+)
 agreement = {tau: float(np.mean(sample_next(logits_va, temperature=tau, rng=np.random.default_rng(SEED)) == greedy))
              for tau in (1.5, 1.0, 0.5, 0.1, 0.02)}
 print("share of sampled characters equal to the argmax:", {t: f"{a:.0%}" for t, a in agreement.items()})
 values = list(agreement.values())
-assert all(a <= b for a, b in zip(values, values[1:])) and values[0] < values[-1], "lower temperature, closer to greedy"
-assert agreement[0.02] > 0.97 and agreement[1.0] < 0.8
+assert all(a <= b for a, b in zip(values, values[1:])) and values[0] < values[-1], (
+    f"lower temperature, closer to greedy: share equal to the argmax at τ = 1.5, 1, 0.5, 0.1, 0.02 is {np.round(values, 3)}"
+)
+assert agreement[0.02] > 0.97 and agreement[1.0] < 0.8, (
+    "at τ = 0.02 sampling is almost always the argmax (> 97%), at τ = 1 often not (< 80%): "
+    f"got {agreement[0.02]:.1%} and {agreement[1.0]:.1%}"
+)
 
 K = 5
 top_k_ids = sample_next(logits_va, temperature=1.0, top_k=K, rng=np.random.default_rng(SEED))
 kth_best = np.sort(logits_va, axis=1)[:, -K]  # the k-th highest score of every row
 rank = (logits_va > logits_va[np.arange(len(greedy)), top_k_ids][:, None]).sum(axis=1)  # 0 = the argmax
 print(f"top-{K} samples: rank among the model's choices {np.bincount(rank, minlength=K)} (0 = argmax)")
-assert np.all(logits_va[np.arange(len(greedy)), top_k_ids] >= kth_best), f"every top-{K} sample is among the {K} best"
-assert np.all(rank < K) and len(np.unique(rank)) > 1, "it does sample among them, not only the argmax"
-assert np.array_equal(sample_next(logits_va, temperature=1.0, top_k=1, rng=np.random.default_rng(SEED)), greedy)
+assert np.all(logits_va[np.arange(len(greedy)), top_k_ids] >= kth_best), (
+    f"every top-{K} sample is among the {K} best: "
+    f"{int(np.sum(logits_va[np.arange(len(greedy)), top_k_ids] < kth_best))} are not"
+)
+assert np.all(rank < K) and len(np.unique(rank)) > 1, (
+    f"it does sample among them, not only the argmax: ranks drawn {np.bincount(rank, minlength=K)} (0 = argmax)"
+)
+assert np.array_equal(sample_next(logits_va, temperature=1.0, top_k=1, rng=np.random.default_rng(SEED)), greedy), (
+    "top-1 sampling is the argmax: first samples "
+    f"{np.ravel(sample_next(logits_va, temperature=1.0, top_k=1, rng=np.random.default_rng(SEED)))[:12]} vs argmax {greedy[:12]}"
+)
 
 # %% [markdown]
 # Greedy decoding (`τ = 0`) got stuck in a loop: once a stretch of text (here the printed
@@ -462,8 +501,12 @@ print(f"NumPy RNN : {numpy_chars / 1e6:.2f} M characters -> {metrics.bits_per_ch
 print(f"Keras GRU : {keras_chars / 1e6:.2f} M characters -> {metrics.bits_per_char(carried_nll):.2f} bits/char held out; "
       f"{keras_seconds:5.1f} s here = {keras_chars / keras_seconds:,.0f} characters/s ({tf_threads} TensorFlow threads)")
 print(f"Keras: first batch (tracing and compiling) ended at {k_t[0]:.1f} s; NumPy's at {np_t[0]:.2f} s")
-assert keras_chars < 0.5 * numpy_chars, "the Keras model saw far fewer characters"
-assert carried_nll < numpy_nll - 0.05, "and still reached a lower held-out loss"
+assert keras_chars < 0.5 * numpy_chars, (
+    f"the Keras model saw far fewer characters: {keras_chars / 1e6:.2f} M vs {numpy_chars / 1e6:.2f} M (needs < half)"
+)
+assert carried_nll < numpy_nll - 0.05, (
+    f"and still reached a lower held-out loss: {carried_nll:.3f} vs NumPy {numpy_nll:.3f} nats/char (needs a gap > 0.05)"
+)
 
 # %% [markdown]
 # ## 7. An interpretable hidden unit in a model of Python code
@@ -509,7 +552,7 @@ code_lm.fit(x_code, y_code, batch_size=B, epochs=-(-CODE_STEPS * B // len(x_code
             verbose=0, callbacks=[code_clock])
 print(f"{len(code_clock.curve)} steps on {code_split:,} characters of code in {code_clock.curve[-1][0]:.0f} s, "
       f"last training loss {code_clock.curve[-1][1] / np.log(2):.2f} bits/char")
-assert len(code_clock.curve) == CODE_STEPS
+assert len(code_clock.curve) == CODE_STEPS, f"the code model trains for exactly {CODE_STEPS} steps: got {len(code_clock.curve)}"
 
 
 # %%
@@ -578,8 +621,14 @@ print(probe_text[snippet])
 
 r_untrained = found["untrained", "bracket depth"][1]
 r_string, r_string_untrained = found["trained", "inside a string"][1], found["untrained", "inside a string"][1]
-assert abs(r_depth) > 0.4, "a trained unit tracks bracket depth on code it was not selected on"
-assert abs(r_depth) > abs(r_untrained) + 0.15, "and it is training, not the architecture, that made it"
+assert abs(r_depth) > 0.4, (
+    "a trained unit tracks bracket depth on code it was not selected on: "
+    f"unit {unit} has |r| {abs(r_depth):.2f} (needs > 0.4)"
+)
+assert abs(r_depth) > abs(r_untrained) + 0.15, (
+    "and it is training, not the architecture, that made it: "
+    f"|r| {abs(r_depth):.2f} trained vs {abs(r_untrained):.2f} untrained (needs +0.15)"
+)
 print(f"string-literal unit: |r| {abs(r_string):.2f} trained, {abs(r_string_untrained):.2f} untrained (not asserted, see below)")
 
 # %% [markdown]

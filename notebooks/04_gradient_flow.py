@@ -59,8 +59,10 @@ ax.legend()
 plt.show()
 
 print(f"max tanh' = {d_tanh.max():.3f}   max sigmoid' = {d_sigmoid.max():.3f}   tanh'(2) = {1 - np.tanh(2) ** 2:.3f}")
-assert abs(d_tanh.max() - 1) < 1e-9 and abs(d_sigmoid.max() - 0.25) < 1e-9
-assert d_tanh[np.abs(a) > 2].max() < 0.1
+assert abs(d_tanh.max() - 1) < 1e-9 and abs(d_sigmoid.max() - 0.25) < 1e-9, (
+    f"tanh' should peak at exactly 1 and sigmoid' at exactly 1/4: got max tanh' {d_tanh.max():.3f} "
+    f"({abs(d_tanh.max() - 1):.1e} off), max sigmoid' {d_sigmoid.max():.3f} ({abs(d_sigmoid.max() - 0.25):.1e} off)")
+assert d_tanh[np.abs(a) > 2].max() < 0.1, f"tanh' should fall below 0.1 once |a| > 2: got up to {d_tanh[np.abs(a) > 2].max():.3f}"
 
 # %% [markdown]
 # ## 2. ‖∂h_T/∂h_t‖ against the distance T − t
@@ -107,7 +109,7 @@ runs = {
 norms = {}
 for label, (rho, x_scale) in runs.items():
     Wh = rho * Q
-    assert abs(np.linalg.svd(Wh, compute_uv=False).max() - rho) < 1e-9
+    assert abs(np.linalg.svd(Wh, compute_uv=False).max() - rho) < 1e-9, f"{label}: σ_max(W_hh) should be ρ, got {np.linalg.svd(Wh, compute_uv=False).max():.12g}"
     norms[label] = jacobian_norms(Wh, x_scale * rng.normal(size=(1, T, D)))
 
 distance = np.arange(T)
@@ -118,13 +120,15 @@ plt.show()
 for label, (rho, _) in runs.items():
     slope = np.polyfit(distance, np.log(norms[label]), 1)[0]
     print(f"{label:34s} norm at distance 40: {norms[label][40]:9.2e}   log-slope {slope:+.3f}   log ρ {np.log(rho):+.3f}")
-    assert np.all(norms[label] <= rho ** distance * (1 + 1e-9)), "the bound σ_max^(T-t) holds"
+    assert np.all(norms[label] <= rho ** distance * (1 + 1e-9)), f"the bound σ_max^(T-t) holds ({label}): max norm / ρ^(T-t) = {np.max(norms[label] / rho ** distance):.6f}"
 
 n08, n10, n12, n12sat = (norms[k] for k in runs)
-assert n08[40] < 1e-3 and abs(np.polyfit(distance, np.log(n08), 1)[0] - np.log(0.8)) < 0.01, "decay like 0.8^(T-t)"
-assert 0.5 < n10[40] < 2, "ρ = 1 keeps the norm near 1"
-assert n12[40] > 1e2 and abs(np.polyfit(distance, np.log(n12), 1)[0] - np.log(1.2)) < 0.01, "growth like 1.2^(T-t)"
-assert n12sat[40] < 1e-2 * n12[40] and n12sat[40] < 1, "saturation makes it vanish even with ρ > 1"
+assert n08[40] < 1e-3 and abs(np.polyfit(distance, np.log(n08), 1)[0] - np.log(0.8)) < 0.01, (
+    f"decay like 0.8^(T-t): norm at distance 40 {n08[40]:.2e}, log-slope {np.polyfit(distance, np.log(n08), 1)[0]:+.3f} vs {np.log(0.8):+.3f}")
+assert 0.5 < n10[40] < 2, f"ρ = 1 keeps the norm near 1: got {n10[40]:.2e} at distance 40"
+assert n12[40] > 1e2 and abs(np.polyfit(distance, np.log(n12), 1)[0] - np.log(1.2)) < 0.01, (
+    f"growth like 1.2^(T-t): norm at distance 40 {n12[40]:.2e}, log-slope {np.polyfit(distance, np.log(n12), 1)[0]:+.3f} vs {np.log(1.2):+.3f}")
+assert n12sat[40] < 1e-2 * n12[40] and n12sat[40] < 1, f"saturation makes it vanish even with ρ > 1: {n12sat[40]:.2e} vs {n12[40]:.2e} at distance 40"
 
 # %% [markdown]
 # ## 3. Exploding gradients in a real training run, and clipping
@@ -274,16 +278,28 @@ print(f"clipping    : validation MSE {mse_clip:.3g}; largest ‖g‖ before clip
       f"at step {gnorm_clip.argmax()}, median over the run {np.median(gnorm_clip):.3g}")
 print("σ_max(W_hh): " + ", ".join(f"{k} {v:.2f}" for k, v in rho.items()))
 print("mean ‖h_50‖ after one step: " + ", ".join(f"{k} {v[-1]:.3g}" for k, v in h_norms.items()))
-assert not np.isfinite(mse_plain) or mse_plain > 100 * baseline, "without clipping the run diverges"
-assert diverged.any() and 1 <= first_bad <= 5, "it blows up within a few steps"
-assert not diverged[:first_bad].any() and loss_plain[0] < 10 * baseline, "it started out finite and sane"
-assert np.isfinite(mse_clip) and mse_clip < 0.5 * baseline, "with clipping it learns the task"
-assert gnorm_clip.max() > 10 * CLIP, "clipping did have large gradients to cap"
-assert gnorm_plain[0] == gnorm_clip[0] and np.argmax(gnorm_clip) < 3, "the largest gradient comes at the start"
-assert rho["no clipping"] > 2 and abs(rho["clipped"] - 1) < 0.1 and abs(rho["initial weights"] - 1) < 1e-6
+assert not np.isfinite(mse_plain) or mse_plain > 100 * baseline, (
+    f"without clipping the run diverges: got validation MSE {mse_plain:.3g} (baseline {baseline:.3f})")
+assert diverged.any() and 1 <= first_bad <= 5, (
+    f"it blows up within a few steps: diverged at any step: {diverged.any()}, first diverged step {first_bad}")
+assert not diverged[:first_bad].any() and loss_plain[0] < 10 * baseline, (
+    f"it started out finite and sane: loss at step 0 {loss_plain[0]:.3g} (baseline {baseline:.3f}), "
+    f"diverged steps before step {first_bad}: {np.flatnonzero(diverged[:first_bad]).tolist()}")
+assert np.isfinite(mse_clip) and mse_clip < 0.5 * baseline, (
+    f"with clipping it learns the task: got validation MSE {mse_clip:.3g} (need < 0.5 x baseline {baseline:.3f})")
+assert gnorm_clip.max() > 10 * CLIP, (
+    f"clipping did have large gradients to cap: largest ‖g‖ before clipping {gnorm_clip.max():.3g} (clip at {CLIP})")
+assert gnorm_plain[0] == gnorm_clip[0] and np.argmax(gnorm_clip) < 3, (
+    f"the largest gradient comes at the start: ‖g‖ at step 0 {gnorm_plain[0]:.3g} (no clipping) vs "
+    f"{gnorm_clip[0]:.3g} (clipped); largest ‖g‖ of the clipped run at step {np.argmax(gnorm_clip)}")
+assert rho["no clipping"] > 2 and abs(rho["clipped"] - 1) < 0.1 and abs(rho["initial weights"] - 1) < 1e-6, (
+    f"one plain SGD step pushes σ_max(W_hh) far above 1, a clipped step keeps it near the initial 1: got "
+    f"{rho['no clipping']:.2f} (no clipping), {rho['clipped']:.2f} (clipped), {rho['initial weights']:.7f} (initial)")
 h_plain, h_clip, h_init = h_norms.values()
-assert not np.all(np.isfinite(h_plain)) or h_plain[-1] > 1e6 * h_clip[-1], "one plain step: the forward pass explodes"
-assert np.all(np.isfinite(h_clip)) and h_clip[-1] < 10 * h_init[-1], "one clipped step: it stays bounded"
+assert not np.all(np.isfinite(h_plain)) or h_plain[-1] > 1e6 * h_clip[-1], (
+    f"one plain step: the forward pass explodes: mean ‖h_50‖ {h_plain[-1]:.3g} vs {h_clip[-1]:.3g} after a clipped step")
+assert np.all(np.isfinite(h_clip)) and h_clip[-1] < 10 * h_init[-1], (
+    f"one clipped step: it stays bounded: mean ‖h_50‖ {h_clip[-1]:.3g} vs {h_init[-1]:.3g} with the initial weights")
 
 # %% [markdown]
 # Keras' `global_clipnorm` is the same rescale. Train 30 steps both ways from the same
@@ -295,7 +311,9 @@ builtin, _, _ = train(optimizer_clip=CLIP, steps=30)
 weight_gap = max(float(np.max(np.abs(a - b))) for a, b in zip(manual.get_weights(), builtin.get_weights()))
 moved = max(float(np.max(np.abs(a - b))) for a, b in zip(manual.get_weights(), make_irnn().get_weights()))
 print(f"max |manual - global_clipnorm| weight difference after 30 steps: {weight_gap:.1e} (weights moved by up to {moved:.2f})")
-assert weight_gap < 1e-4 and moved > 1e-3
+assert weight_gap < 1e-4 and moved > 1e-3, (
+    f"global_clipnorm should give the same weights as the manual rescale: max difference {weight_gap:.1e} "
+    f"(need < 1e-4), weights moved by up to {moved:.2g} (need > 1e-3)")
 
 # %% [markdown]
 # ## 4. The LSTM's additive path
@@ -360,11 +378,13 @@ plt.show()
 g = {k: v[0] for k, v in input_grads.items()}
 for name, value in g.items():
     print(f"{name:30s} ‖∂L/∂x_0‖ = {value:.1e}   ratio to SimpleRNN = {value / g['SimpleRNN']:.1e}")
-assert g["LSTM (forget bias 1, default)"] > 1e3 * g["SimpleRNN"], "LSTM: orders of magnitude more gradient at t=0"
-assert g["LSTM (forget bias 3)"] > 1e3 * g["LSTM (forget bias 1, default)"], "a more open forget gate carries more"
-assert g["GRU"] < 1e-2 * g["LSTM (forget bias 1, default)"], "an untrained GRU's update gate (≈0.5) does not carry far"
-assert g["GRU"] < 1e-3 * g["SimpleRNN"], "an untrained GRU carries even less than a SimpleRNN"
-assert g["GRU (update bias 3)"] > 1e6 * g["GRU"] and g["GRU (update bias 3)"] > 1e3 * g["SimpleRNN"], "an open update gate carries"
+assert g["LSTM (forget bias 1, default)"] > 1e3 * g["SimpleRNN"], f"LSTM: orders of magnitude more gradient at t=0: {g['LSTM (forget bias 1, default)']:.1e} vs SimpleRNN {g['SimpleRNN']:.1e}"
+assert g["LSTM (forget bias 3)"] > 1e3 * g["LSTM (forget bias 1, default)"], (
+    f"a more open forget gate carries more: {g['LSTM (forget bias 3)']:.1e} with forget bias 3 vs {g['LSTM (forget bias 1, default)']:.1e} with 1")
+assert g["GRU"] < 1e-2 * g["LSTM (forget bias 1, default)"], f"an untrained GRU's update gate (≈0.5) does not carry far: {g['GRU']:.1e} vs LSTM {g['LSTM (forget bias 1, default)']:.1e}"
+assert g["GRU"] < 1e-3 * g["SimpleRNN"], f"an untrained GRU carries even less than a SimpleRNN: {g['GRU']:.1e} vs SimpleRNN {g['SimpleRNN']:.1e}"
+assert g["GRU (update bias 3)"] > 1e6 * g["GRU"] and g["GRU (update bias 3)"] > 1e3 * g["SimpleRNN"], (
+    f"an open update gate carries: {g['GRU (update bias 3)']:.1e} with update bias 3 vs GRU {g['GRU']:.1e}, SimpleRNN {g['SimpleRNN']:.1e}")
 
 # %% [markdown]
 # ## Summary

@@ -117,7 +117,9 @@ seq_np = np.stack(seq_np, axis=1)
 err_keras = max(np.abs(seq_o - seq_k).max(), np.abs(h_o - h_k).max(), np.abs(c_o - c_k).max())
 err_numpy = max(np.abs(seq_np - seq_k).max(), np.abs(c_np - c_k).max())
 print(f"max |ours - keras.layers.LSTM| = {err_keras:.2e}   max |NumPy - Keras| = {err_numpy:.2e}")
-assert err_keras <= 1e-5 and err_numpy <= 1e-5
+assert err_keras <= 1e-5 and err_numpy <= 1e-5, (
+    f"our LSTM cell and the NumPy step should match keras.layers.LSTM: max error {err_keras:.2e} (cell), "
+    f"{err_numpy:.2e} (NumPy), need <= 1e-5")
 
 # %% [markdown]
 # ## 3. The peephole LSTM
@@ -155,7 +157,9 @@ peep.cell.W.assign(our_lstm.cell.W)
 peep.cell.b.assign(our_lstm.cell.b)
 err_zero = np.abs(np.asarray(peep(x_demo)[0]) - h_o).max()
 print(f"peephole step vs hand computation: {err_peep:.2e};  zero peepholes vs LSTM: {err_zero:.2e}")
-assert err_peep <= 1e-5 and err_zero <= 1e-5
+assert err_peep <= 1e-5 and err_zero <= 1e-5, (
+    f"the peephole step should match the hand computation and, with zero peepholes, the plain LSTM: "
+    f"max error {err_peep:.2e} and {err_zero:.2e}, need <= 1e-5")
 
 # %% [markdown]
 # ## 4. The GRU, with the reset gate before or after the matrix multiply
@@ -192,7 +196,7 @@ for name, keras_layer, cell in [
     cells.copy_keras_weights(ours, keras_layer)
     err = np.abs(np.asarray(ours(x_demo)) - np.asarray(keras_layer(x_demo))).max()
     print(f"{name}: max |ours - Keras| = {err:.2e}")
-    assert err <= 1e-5, name
+    assert err <= 1e-5, f"{name.strip()}: our cell should match Keras: max |ours - Keras| = {err:.2e} > 1e-5"
 
 # %% [markdown]
 # ## 5. Parameter counts: 1×, 3×, 4×
@@ -220,16 +224,24 @@ for kind, layer in layers.items():
     counts[kind] = keras.Sequential([keras.Input((None, D_count)), layer]).count_params()
     print(f"{kind:>16}: {counts[kind]:6d} parameters = {counts[kind] / block:.2f} × (D+H+1)·H")
 # The formulas of the text, checked against Keras' own count:
-assert counts["rnn"] == block
-assert counts["gru_reset_before"] == 3 * block
-assert counts["gru"] == 3 * block + 3 * H_count
-assert tuple(layers["gru"].cell.bias.shape) == (2, 3 * H_count)  # input-side and recurrent-side bias per gate
-assert counts["lstm"] == 4 * block
-assert counts["peephole"] == 4 * block + 3 * H_count
+assert counts["rnn"] == block, f"SimpleRNN should have one block (D+H+1)·H = {block}: Keras counts {counts['rnn']}"
+assert counts["gru_reset_before"] == 3 * block, (
+    f"GRU(reset_after=False) should have three blocks = {3 * block}: Keras counts {counts['gru_reset_before']}")
+assert counts["gru"] == 3 * block + 3 * H_count, (
+    f"Keras' default GRU should have three blocks + 3H = {3 * block + 3 * H_count}: Keras counts {counts['gru']}")
+assert tuple(layers["gru"].cell.bias.shape) == (2, 3 * H_count), (  # input-side and recurrent-side bias per gate
+    f"the default GRU's bias should have shape (2, {3 * H_count}): got {tuple(layers['gru'].cell.bias.shape)}")
+assert counts["lstm"] == 4 * block, f"LSTM should have four blocks = {4 * block}: Keras counts {counts['lstm']}"
+assert counts["peephole"] == 4 * block + 3 * H_count, (
+    f"the peephole LSTM should have four blocks + 3H = {4 * block + 3 * H_count}: Keras counts {counts['peephole']}")
 # The library helper used elsewhere in the course gives the same numbers:
 for kind, reset_after in [("rnn", True), ("gru", True), ("lstm", True)]:
-    assert cells.rnn_param_count(kind, D_count, H_count, reset_after=reset_after) == counts[kind]
-assert cells.rnn_param_count("gru", D_count, H_count, reset_after=False) == counts["gru_reset_before"]
+    assert cells.rnn_param_count(kind, D_count, H_count, reset_after=reset_after) == counts[kind], (
+        f"rnn_param_count({kind!r}, reset_after={reset_after}) should agree with Keras: "
+        f"{cells.rnn_param_count(kind, D_count, H_count, reset_after=reset_after)} vs {counts[kind]}")
+assert cells.rnn_param_count("gru", D_count, H_count, reset_after=False) == counts["gru_reset_before"], (
+    f"rnn_param_count('gru', reset_after=False) should agree with Keras: "
+    f"{cells.rnn_param_count('gru', D_count, H_count, reset_after=False)} vs {counts['gru_reset_before']}")
 
 # %% [markdown]
 # ## 6. The adding problem: remembering one number for T steps
@@ -336,11 +348,19 @@ print(f"adding-problem sweep: {time.perf_counter() - start:.0f} s")
 T_long = LENGTHS[-1]
 print({kind: round(adding_mse[kind, T_long] / tasks.ADDING_BASELINE_MSE, 4) for kind in RECURRENT}, "(fraction of 1/6 at the longest T)")
 # At the longest T the gated networks solve the task, the vanilla RNN stays at the baseline.
-assert adding_mse["LSTM", T_long] < 0.1 * tasks.ADDING_BASELINE_MSE
-assert adding_mse["GRU", T_long] < 0.1 * tasks.ADDING_BASELINE_MSE
-assert adding_mse["SimpleRNN", T_long] > 0.7 * tasks.ADDING_BASELINE_MSE
+assert adding_mse["LSTM", T_long] < 0.1 * tasks.ADDING_BASELINE_MSE, (
+    f"the LSTM should solve the adding task at T={T_long} (MSE < 0.1 x baseline {tasks.ADDING_BASELINE_MSE:.3f}): "
+    f"got MSE {adding_mse['LSTM', T_long]:.4f}")
+assert adding_mse["GRU", T_long] < 0.1 * tasks.ADDING_BASELINE_MSE, (
+    f"the GRU should solve the adding task at T={T_long} (MSE < 0.1 x baseline {tasks.ADDING_BASELINE_MSE:.3f}): "
+    f"got MSE {adding_mse['GRU', T_long]:.4f}")
+assert adding_mse["SimpleRNN", T_long] > 0.7 * tasks.ADDING_BASELINE_MSE, (
+    f"the vanilla RNN should stay at the baseline at T={T_long} (MSE > 0.7 x {tasks.ADDING_BASELINE_MSE:.3f}): "
+    f"got MSE {adding_mse['SimpleRNN', T_long]:.4f}")
 # At the shortest T even the vanilla RNN learns it: the difficulty is the distance.
-assert adding_mse["SimpleRNN", LENGTHS[0]] < 0.3 * tasks.ADDING_BASELINE_MSE
+assert adding_mse["SimpleRNN", LENGTHS[0]] < 0.3 * tasks.ADDING_BASELINE_MSE, (
+    f"at T={LENGTHS[0]} even the vanilla RNN should learn the adding task (MSE < 0.3 x {tasks.ADDING_BASELINE_MSE:.3f}): "
+    f"got MSE {adding_mse['SimpleRNN', LENGTHS[0]]:.4f}")
 
 # %% [markdown]
 # ### What a gate costs
@@ -361,7 +381,9 @@ for kind in RECURRENT:
     spent = updates[kind, T_long] * cost[kind] / 1000
     print(f"{kind:>9}: {updates[kind, T_long]} updates (solved or out of budget), about {spent:.0f} s of training")
 # the default-bias LSTM solved it here, but needed more updates than the GRU (section 7 comes back to this)
-assert updates["LSTM", T_long] > updates["GRU", T_long]
+assert updates["LSTM", T_long] > updates["GRU", T_long], (
+    f"at T={T_long} the default-bias LSTM should need more updates than the GRU: "
+    f"got {updates['LSTM', T_long]} (LSTM) vs {updates['GRU', T_long]} (GRU)")
 
 # %% [markdown]
 # ### What a gate costs in memory
@@ -419,15 +441,24 @@ if step_bytes is not None:
         ax.plot(MEM_LENGTHS, [used["gradient", T] / 2**20 for T in MEM_LENGTHS], "o-", color=f"C{i}", label=f"{kind}, gradient")
         ax.plot(MEM_LENGTHS, [used["inference", T] / 2**20 for T in MEM_LENGTHS], "o--", color=f"C{i}", alpha=0.6)
         # the gradient's memory grows with T; inference keeps little more than the input
-        assert used["gradient", T1] > 2.5 * used["gradient", T0], kind
-        assert grows["inference"] < 0.3 * grows["gradient"], kind
+        assert used["gradient", T1] > 2.5 * used["gradient", T0], (
+            f"{kind}: the gradient's memory should grow with T: {used['gradient', T1] / 2**20:.1f} MB at T={T1} "
+            f"vs {used['gradient', T0] / 2**20:.1f} MB at T={T0} (need > 2.5 x)")
+        assert grows["inference"] < 0.3 * grows["gradient"], (
+            f"{kind}: inference should keep little more than the input: it grows by {grows['inference']:.0f} bytes "
+            f"per step per sequence vs {grows['gradient']:.0f} for a gradient (need < 0.3 x)")
     ax.set(xlabel="sequence length T", ylabel="extra memory (MB)", title=f"One step on {BATCH} sequences (dashed: inference)")
     ax.legend(fontsize=8)
     plt.show()
     # the vanilla RNN keeps about its state h_t per step; the gated cells several vectors more
-    assert 0.5 < kept["SimpleRNN"] / vector < 2
-    assert kept["GRU"] > 4 * kept["SimpleRNN"] and kept["LSTM"] > 4 * kept["SimpleRNN"]
-    assert 0.6 < kept["GRU"] / kept["LSTM"] < 1.6, "fewer parameters, about the same footprint"
+    assert 0.5 < kept["SimpleRNN"] / vector < 2, (
+        f"the vanilla RNN should keep about its state h_t per step: got {kept['SimpleRNN'] / vector:.1f} vectors of H")
+    assert kept["GRU"] > 4 * kept["SimpleRNN"] and kept["LSTM"] > 4 * kept["SimpleRNN"], (
+        f"the gated cells should keep several vectors more per step: got GRU {kept['GRU'] / vector:.1f}, "
+        f"LSTM {kept['LSTM'] / vector:.1f}, SimpleRNN {kept['SimpleRNN'] / vector:.1f} vectors of H (need > 4 x)")
+    assert 0.6 < kept["GRU"] / kept["LSTM"] < 1.6, (
+        f"fewer parameters, about the same footprint: GRU keeps {kept['GRU']:.0f}, LSTM {kept['LSTM']:.0f} bytes "
+        f"per step per sequence (ratio {kept['GRU'] / kept['LSTM']:.2f})")
 
 # %% [markdown]
 # The gradient's memory grows linearly with `T`, while inference's hardly grows: it keeps
@@ -516,8 +547,12 @@ plt.tight_layout()
 plt.show()
 
 # The gated networks recall the marked symbol; the vanilla RNN is no better than guessing.
-assert recall_acc["LSTM"] > 0.95 and recall_acc["GRU"] > 0.95
-assert recall_acc["SimpleRNN"] < RECALL_CHANCE + 0.1
+assert recall_acc["LSTM"] > 0.95 and recall_acc["GRU"] > 0.95, (
+    f"the gated networks should recall the marked symbol (accuracy > 0.95): "
+    f"got LSTM {recall_acc['LSTM']:.3f}, GRU {recall_acc['GRU']:.3f}")
+assert recall_acc["SimpleRNN"] < RECALL_CHANCE + 0.1, (
+    f"the vanilla RNN should be no better than guessing (chance {RECALL_CHANCE:.2f} + 0.1): "
+    f"got accuracy {recall_acc['SimpleRNN']:.3f}")
 
 # %% [markdown]
 # ### The forget-gate bias, measured
@@ -529,8 +564,12 @@ assert recall_acc["SimpleRNN"] < RECALL_CHANCE + 0.1
 default_acc, default_steps = fit_recall("LSTM", prepare=None)
 print(f"LSTM, forget-gate bias 1 (Keras' default): test accuracy {default_acc:.3f} after {default_steps} updates; "
       f"started at 5: {recall_acc['LSTM']:.3f}")
-assert default_acc < RECALL_CHANCE + 0.1, "with f ≈ 0.73 at the start it stays at chance for the whole budget"
-assert recall_acc["LSTM"] - default_acc > 0.5
+assert default_acc < RECALL_CHANCE + 0.1, (
+    f"with f ≈ 0.73 at the start it stays at chance for the whole budget: "
+    f"got accuracy {default_acc:.3f} (chance {RECALL_CHANCE:.2f})")
+assert recall_acc["LSTM"] - default_acc > 0.5, (
+    f"the LSTM started with forget-gate bias 5 should beat Keras' default bias 1 by more than 0.5: "
+    f"got accuracy {recall_acc['LSTM']:.3f} (bias 5) vs {default_acc:.3f} (bias 1)")
 
 # %% [markdown]
 # With the default start the LSTM does no better than the vanilla RNN on this task: the
@@ -560,7 +599,9 @@ trained = adding_models["LSTM", T_long]
 cell = keras.layers.RNN(cells.LSTMCell(HIDDEN))
 cell(x_test[:1])
 cells.copy_keras_weights(cell, trained.layers[0])
-assert np.allclose(np.asarray(trained.layers[0](x_test[:8])), np.asarray(cell(x_test[:8])), atol=1e-5)
+assert np.allclose(np.asarray(trained.layers[0](x_test[:8])), np.asarray(cell(x_test[:8])), atol=1e-5), (
+    f"our LSTMCell with the copied weights should compute what the trained LSTM computes: max difference "
+    f"{np.abs(np.asarray(trained.layers[0](x_test[:8])) - np.asarray(cell(x_test[:8]))).max():.2e}")
 
 gates = cells.lstm_gates(cell, x_test[:200])  # each (200, T, H)
 marked = x_test[:200, :, 1] > 0  # (200, T)
@@ -575,7 +616,9 @@ for ax, gate, label in zip(axes, "ifo", ["input gate i", "forget gate f", "outpu
     plots.plot_gate_heatmap(gates[gate][example], ax=ax, title=label, marks=marks)
 plt.tight_layout()
 plt.show()
-assert write_ratio > 3, "the trained LSTM should write to its memory mostly at the marked steps"
+assert write_ratio > 3, (
+    f"the trained LSTM should write to its memory mostly at the marked steps: "
+    f"mean |Δc| at marked / other steps = {write_ratio:.1f} (need > 3)")
 
 # %% [markdown]
 # ## Summary

@@ -76,17 +76,25 @@ out, *states = deep(x)
 h_all = np.stack([np.asarray(s) for s in states[:LAYERS]])  # (#layers, batch, hidden)
 c_all = np.stack([np.asarray(s) for s in states[LAYERS:]])
 print("output", tuple(out.shape), " h of all layers", h_all.shape, " c of all layers", c_all.shape)
-assert tuple(out.shape) == (N, T, H)
-assert h_all.shape == c_all.shape == (LAYERS, N, H)
-assert np.allclose(h_all[-1], np.asarray(out)[:, -1])  # the top layer's last state is the last output
+assert tuple(out.shape) == (N, T, H), f"the stack outputs the top layer's sequence {(N, T, H)}: got {tuple(out.shape)}"
+assert h_all.shape == c_all.shape == (LAYERS, N, H), (
+    f"states are (#layers, batch, hidden) {(LAYERS, N, H)}: got h {h_all.shape}, c {c_all.shape}")
+assert np.allclose(h_all[-1], np.asarray(out)[:, -1]), (  # the top layer's last state is the last output
+    f"the top layer's last state should be the last output: off by {np.abs(h_all[-1] - np.asarray(out)[:, -1]).max():.2e}")
 
 lstm_layers = [deep.get_layer(f"lstm_{i}") for i in range(LAYERS)]
 kernels = [layer.cell.kernel for layer in lstm_layers]
 print("kernel shapes:", [tuple(k.shape) for k in kernels])
-assert len({id(k) for k in kernels}) == LAYERS  # three distinct variables
-assert tuple(kernels[0].shape) == (D, 4 * H) and tuple(kernels[1].shape) == (H, 4 * H)
-assert not np.allclose(np.asarray(kernels[1]), np.asarray(kernels[2]))
-assert deep.count_params() == sum(4 * (d + H + 1) * H for d in [D, H, H])
+assert len({id(k) for k in kernels}) == LAYERS, (  # three distinct variables
+    f"each layer has its own kernel: got {len({id(k) for k in kernels})} distinct of {LAYERS}")
+assert tuple(kernels[0].shape) == (D, 4 * H) and tuple(kernels[1].shape) == (H, 4 * H), (
+    f"kernels are (inputs, 4·hidden), {(D, 4 * H)} then {(H, 4 * H)}: got {tuple(kernels[0].shape)}, {tuple(kernels[1].shape)}")
+assert not np.allclose(np.asarray(kernels[1]), np.asarray(kernels[2])), (
+    f"layers 1 and 2 have their own weights: kernels differ by at most "
+    f"{np.abs(np.asarray(kernels[1]) - np.asarray(kernels[2])).max():.2e}")
+assert deep.count_params() == sum(4 * (d + H + 1) * H for d in [D, H, H]), (
+    f"each layer has 4·(inputs + hidden + 1)·hidden parameters, {sum(4 * (d + H + 1) * H for d in [D, H, H])} in all: "
+    f"got {deep.count_params()}")
 
 # %% [markdown]
 # ### What each layer costs
@@ -136,8 +144,10 @@ if depth_bytes:
     r2 = 1 - np.sum((mb - (slope * np.array(DEPTHS) + intercept)) ** 2) / np.sum((mb - mb.mean()) ** 2)
     print(f"a straight line through the memory: {slope:.1f} MB per layer, R² = {r2:.3f}")
     # every layer adds about the same memory: the stack's memory grows linearly with depth
-    assert r2 > 0.95 and slope > 0.5 * mb[0]
-    assert mb[-1] > 3.5 * mb[0]
+    assert r2 > 0.95 and slope > 0.5 * mb[0], (
+        f"memory should grow linearly, each layer adding over half of 1 layer's {mb[0]:.1f} MB: R² = {r2:.3f}, {slope:.1f} MB/layer")
+    assert mb[-1] > 3.5 * mb[0], (
+        f"{DEPTHS[-1]} layers should need over 3.5 times the memory of 1: got {mb[-1]:.1f} MB vs {mb[0]:.1f} MB")
 
 # %% [markdown]
 # Memory grows in about equal steps per layer, and the time grows with it (the timings
@@ -174,17 +184,22 @@ deep_bi = keras.Model(inputs, [seq, *bi_states])
 out_bi, *hs = deep_bi(x)
 h_bi = np.stack([np.asarray(h) for h in hs])  # (2·#layers, batch, hidden)
 print("bidirectional stack output", tuple(out_bi.shape), " h of all layers and directions", h_bi.shape)
-assert tuple(out_bi.shape) == (N, T, 2 * H)
-assert h_bi.shape == (2 * LAYERS, N, H)
+assert tuple(out_bi.shape) == (N, T, 2 * H), (
+    f"concat merging gives (batch, time, 2·hidden) {(N, T, 2 * H)}: got {tuple(out_bi.shape)}")
+assert h_bi.shape == (2 * LAYERS, N, H), (
+    f"the states of a bidirectional stack are (2·L, batch, hidden) {(2 * LAYERS, N, H)}: got {h_bi.shape}")
 
 # What the backward half is: the backward layer run over the sequence in reverse order.
 bi0 = deep_bi.get_layer("bi_0")
 first_out = np.asarray(bi0(x)[0])
 backward_seq = np.asarray(bi0.backward_layer(x)[0])  # go_backwards=True: steps T-1 ... 0
 forward_seq = np.asarray(bi0.forward_layer(x)[0])
-assert np.allclose(first_out[..., :H], forward_seq, atol=1e-6)
-assert np.allclose(first_out[..., H:], backward_seq[:, ::-1], atol=1e-6)
-assert bi0.forward_layer.cell.kernel is not bi0.backward_layer.cell.kernel
+assert np.allclose(first_out[..., :H], forward_seq, atol=1e-6), (
+    f"the forward half is the LSTM read left to right: off by {np.abs(first_out[..., :H] - forward_seq).max():.2e}")
+assert np.allclose(first_out[..., H:], backward_seq[:, ::-1], atol=1e-6), (
+    f"the backward half is the backward LSTM re-reversed: off by {np.abs(first_out[..., H:] - backward_seq[:, ::-1]).max():.2e}")
+assert bi0.forward_layer.cell.kernel is not bi0.backward_layer.cell.kernel, (
+    f"the two directions do not share weights: both use {bi0.forward_layer.cell.kernel.name!r}")
 print("forward half = the LSTM read left to right; backward half = the LSTM read right to left, re-reversed")
 
 # %% [markdown]
@@ -230,10 +245,14 @@ def tagger(*bidirectional):
 
 (acc_uni, _), (acc_bi, single_bi) = tagger(False), tagger(True)
 print(f"per-step accuracy: unidirectional {acc_uni:.3f} (ceiling {causal_ceiling:.3f}), bidirectional {acc_bi:.3f}")
-assert acc_bi > 0.97
-assert acc_uni < causal_ceiling + 0.02  # it cannot beat the ceiling ...
-assert acc_uni > causal_ceiling - 0.05  # ... and it learns what the past allows
-assert acc_bi - acc_uni > 0.15
+assert acc_bi > 0.97, (
+    f"the bidirectional RNN, seeing the next digit, should tag almost every step right (> 0.97): got {acc_bi:.3f}")
+assert acc_uni < causal_ceiling + 0.02, (  # it cannot beat the ceiling ...
+    f"a left-to-right RNN cannot beat the causal ceiling {causal_ceiling:.3f}: got {acc_uni:.3f}")
+assert acc_uni > causal_ceiling - 0.05, (  # ... and it learns what the past allows
+    f"a left-to-right RNN should get within 0.05 of the ceiling {causal_ceiling:.3f}: got {acc_uni:.3f}")
+assert acc_bi - acc_uni > 0.15, (
+    f"reading the future should add over 0.15: bidirectional {acc_bi:.3f}, unidirectional {acc_uni:.3f}")
 
 # %% [markdown]
 # **Bidirectional in only some layers.** In a stack, the layers above a bidirectional
@@ -254,9 +273,11 @@ print(f"per-step accuracy: bidirectional bottom + unidirectional top {acc_mixed:
       f"parameters); one bidirectional layer {acc_bi:.3f} ({single_bi.count_params():,} parameters)")
 kinds = [type(layer).__name__ for layer in mixed.layers]
 print("layers, bottom first:", kinds)
-assert kinds[1:3] == ["Bidirectional", "GRU"], "the bidirectional layer is the bottom one"
-assert acc_mixed > 0.97, "the top layer gets the future through the bottom layer's backward half"
-assert acc_mixed - acc_uni > 0.15
+assert kinds[1:3] == ["Bidirectional", "GRU"], f"the bidirectional layer is the bottom one: layers {kinds}"
+assert acc_mixed > 0.97, (
+    f"the top layer gets the future through the bottom layer's backward half: accuracy {acc_mixed:.3f} (needs > 0.97)")
+assert acc_mixed - acc_uni > 0.15, (
+    f"bidirectional bottom + GRU top should beat left-to-right by over 0.15: {acc_mixed:.3f} vs {acc_uni:.3f}")
 
 # %% [markdown]
 # **Why a language model cannot be bidirectional.** A language model is *autoregressive*:
@@ -316,9 +337,9 @@ for name, bidirectional in (("unidirectional", False), ("bidirectional", True)):
     print(f"{name:15s}: held-out loss {full:.2f} nats/char with the whole chunk as input, "
           f"{lm_scores[name][1]:.2f} when it may read only the past")
 (uni_full, uni_causal), (bi_full, bi_causal) = lm_scores["unidirectional"], lm_scores["bidirectional"]
-assert abs(uni_full - uni_causal) < 0.05, "a left-to-right model never used the future anyway"
-assert bi_full < 0.5 * uni_full, "reading the future, the bidirectional model looks far better"
-assert bi_causal > uni_causal + 0.3, "without the future it is worse than the honest model"
+assert abs(uni_full - uni_causal) < 0.05, f"a left-to-right model never used the future anyway: {uni_full:.2f} vs {uni_causal:.2f}"
+assert bi_full < 0.5 * uni_full, f"reading the future, the bidirectional model looks far better: {bi_full:.2f} vs {uni_full:.2f}"
+assert bi_causal > uni_causal + 0.3, f"without the future it is worse than the honest model: {bi_causal:.2f} vs {uni_causal:.2f}"
 
 # %% [markdown]
 # With the whole chunk as input, the bidirectional model's loss is far below the
@@ -353,7 +374,7 @@ fitting.build_optimizer(digit_rnn)
 digit_rnn.fit(xd_train, yd_train, batch_size=64, epochs=20, verbose=0)  # the test set is only scored at the end
 digit_acc = digit_rnn.evaluate(xd_test, yd_test, verbose=0)[1]
 print(f"test accuracy, digits read row by row: {digit_acc:.3f}")
-assert digit_acc >= 0.95
+assert digit_acc >= 0.95, f"a GRU reading the rows should classify >= 95% of the test scans: got {digit_acc:.3f}"
 
 # %%
 logits = digit_rnn.predict(xd_test[:12], verbose=0)
@@ -416,9 +437,12 @@ for depth in DEPTHS:
 deep_loss, deep_acc = (np.mean([scores[d] for d in (3, 4, 5)]) for scores in (depth_loss, depth_acc))
 print(f"3-5 layers on average: cross-entropy {deep_loss / depth_loss[1]:.0%} of one layer's, "
       f"accuracy {deep_acc - depth_acc[1]:+.3f}; one wide layer of 64 units: accuracy {digit_acc:.3f}")
-assert deep_loss < 0.7 * depth_loss[1], "depth pays on the narrow stack"  # the mean: no depth picked on the test set
-assert deep_acc > depth_acc[1] + 0.01
-assert digit_acc > deep_acc, "the parameters of one wide layer buy more than narrow depth here"
+assert deep_loss < 0.7 * depth_loss[1], (  # the mean: no depth picked on the test set
+    f"depth pays on the narrow stack: cross-entropy {deep_loss:.3f} vs one layer's {depth_loss[1]:.3f} (needs < 70%)")
+assert deep_acc > depth_acc[1] + 0.01, (
+    f"3-5 narrow layers should beat one by over 0.01 in accuracy: {deep_acc:.3f} vs {depth_acc[1]:.3f}")
+assert digit_acc > deep_acc, (
+    f"the parameters of one wide layer buy more than narrow depth here: {digit_acc:.3f} vs {deep_acc:.3f}")
 
 # %% [markdown]
 # Depth pays on the narrow stack: three to five layers reach a much lower test
@@ -445,16 +469,20 @@ EQUAL_UNITS = 19  # 1,853 parameters; u ≈ 18.8 would give 1,818
 deep_params = np.mean([depth_params[d] for d in (3, 4, 5)])
 keras.utils.set_random_seed(SEED)
 single = residual_stack(1, units=EQUAL_UNITS)
-assert abs(single.count_params() - deep_params) < 0.05 * deep_params, "about the stacks' parameters"
+assert abs(single.count_params() - deep_params) < 0.05 * deep_params, (
+    f"about the stacks' parameters: {single.count_params():,d} vs {deep_params:,.0f}")
 single_loss, single_acc, single_seconds = train_on_digits(single)
 print(f"1 layer of {EQUAL_UNITS}: {single.count_params():,d} parameters, test cross-entropy {single_loss:.3f}, "
       f"accuracy {single_acc:.3f}, trained in {single_seconds:.1f} s (this machine, tracing included)")
 print(f"3-5 layers of {NARROW} on average: {deep_params:,.0f} parameters, test cross-entropy {deep_loss:.3f}, "
       f"accuracy {deep_acc:.3f}; the single layer minus the stacks: "
       f"{round((single_acc - deep_acc) * len(yd_test)):+d} test scans of {len(yd_test)}")
-assert single_acc > deep_acc - 0.02, "one wider layer is no more than 2 points behind the stacks of equal size"
-assert single_loss < 1.2 * deep_loss, "... and has about as low a cross-entropy"
-assert single_acc > depth_acc[1] + 0.02, "the parameters themselves pay"
+assert single_acc > deep_acc - 0.02, (
+    f"one wider layer is no more than 2 points behind the stacks of equal size: {single_acc:.3f} vs {deep_acc:.3f}")
+assert single_loss < 1.2 * deep_loss, (
+    f"... and has about as low a cross-entropy: {single_loss:.3f} vs {deep_loss:.3f} (needs < 1.2 x)")
+assert single_acc > depth_acc[1] + 0.02, (
+    f"the parameters themselves pay: {single_acc:.3f} vs one layer of {NARROW} units {depth_acc[1]:.3f} (needs +0.02)")
 
 # %% [markdown]
 # At equal parameters the stacks bought nothing measurable. The single layer of 19 units
@@ -492,8 +520,10 @@ p_short, p_padded = float(toy(review)[0, 0]), float(toy(padded)[0, 0])
 unmasked = keras.Sequential([keras.layers.Embedding(50, 32)] + toy.layers[1:])
 p_unmasked = float(unmasked(padded)[0, 0])
 print(f"P(positive): unpadded {p_short:.6f}, padded+masked {p_padded:.6f}, padded without mask {p_unmasked:.6f}")
-assert abs(p_short - p_padded) < 1e-5
-assert abs(p_short - p_unmasked) > 1e-4
+assert abs(p_short - p_padded) < 1e-5, (
+    f"masked, the padded review should give the unpadded output: {p_padded:.6f} vs {p_short:.6f}")
+assert abs(p_short - p_unmasked) > 1e-4, (
+    f"without the mask the padding should change the output: {p_unmasked:.6f} vs {p_short:.6f}")
 
 # %%
 if SCALE == "full":
@@ -509,7 +539,8 @@ if SCALE == "full":
     plots.plot_learning_curves(imdb["history"], ax=axes[1], metric="accuracy", title="IMDB: accuracy")
     plt.show()
     print(f"IMDB test accuracy: {imdb['test_accuracy']:.3f}")
-    assert imdb["test_accuracy"] > 0.85
+    assert imdb["test_accuracy"] > 0.85, (
+        f"the stacked bidirectional LSTM should score > 0.85 on IMDB: got {imdb['test_accuracy']:.3f}")
 
 # %% [markdown]
 # ## 5. Forecasting a real series: the sunspot cycle
@@ -538,7 +569,9 @@ series = spots / scale
 
 train_ds = window_dataset(series[:split], WINDOW, batch_size=32, shuffle=True, seed=SEED)
 x_fc_test, y_fc_test = make_windows(series[split - WINDOW:], WINDOW)  # targets: the 40 test years
-assert len(y_fc_test) == TEST_YEARS and np.allclose(y_fc_test, series[split:])
+assert len(y_fc_test) == TEST_YEARS and np.allclose(y_fc_test, series[split:]), (
+    f"the test targets are the last {TEST_YEARS} years of the series: got {len(y_fc_test)} targets, "
+    f"first {np.round(y_fc_test[:3], 3)} vs {np.round(series[split:split + 3], 3)}")
 
 keras.utils.set_random_seed(SEED)
 forecaster = keras.Sequential([keras.Input((WINDOW, 1)), keras.layers.LSTM(32), keras.layers.Dense(1)])
@@ -569,8 +602,10 @@ ax.axvline(years[split] - 0.5, color="grey")
 ax.set(xlabel="year", ylabel="sunspot number", title="One-year-ahead forecasts on held-out years")
 ax.legend(fontsize=8)
 plt.show()
-assert rmse_lstm < 0.85 * rmse_last
-assert rmse_lstm < 0.85 * rmse_season
+assert rmse_lstm < 0.85 * rmse_last, (
+    f"the LSTM should beat the last-value forecast by 15%: RMSE {rmse_lstm:.1f} vs {rmse_last:.1f}")
+assert rmse_lstm < 0.85 * rmse_season, (
+    f"the LSTM should beat the seasonal (11 y) forecast by 15%: RMSE {rmse_lstm:.1f} vs {rmse_season:.1f}")
 
 # %% [markdown]
 # ## Summary

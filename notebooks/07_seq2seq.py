@@ -81,9 +81,13 @@ print("source vocabulary:", len(src_vocab), "tokens   target vocabulary:", len(t
 example = train.target_tokens[0]
 ids = tgt_vocab.encode([example], end=True)
 print(example, "->", ids[0].tolist())
-assert tgt_vocab.decode(ids) == [example], "ids -> tokens must give the tokens back"
-assert dates.detokenize(example) == train.target[0], "tokens -> text must give the text back"
-assert all(tgt_vocab.decode(tgt_vocab.encode(train.target_tokens[:500], end=True))[k] == train.target_tokens[k] for k in range(500))
+assert tgt_vocab.decode(ids) == [example], (
+    f"ids -> tokens must give the tokens back: got {tgt_vocab.decode(ids)!r} for {example!r}")
+assert dates.detokenize(example) == train.target[0], (
+    f"tokens -> text must give the text back: got {dates.detokenize(example)!r}, expected {train.target[0]!r}")
+assert all(tgt_vocab.decode(tgt_vocab.encode(train.target_tokens[:500], end=True))[k] == train.target_tokens[k] for k in range(500)), (
+    f"ids -> tokens must give the first 500 targets back: "
+    f"{sum(d != t for d, t in zip(tgt_vocab.decode(tgt_vocab.encode(train.target_tokens[:500], end=True)), train.target_tokens))} differ")
 
 tr, te = task.train_arrays, task.test_arrays  # dates.encode_pairs of each split
 print({k: v.shape for k, v in tr.items()})
@@ -121,8 +125,10 @@ outputs, context = encoder(tr["source"][:4])
 print("encoder outputs:", tuple(outputs.shape), " context c:", tuple(context.shape))
 logits = model([tr["source"][:4], tr["target_in"][:4]])
 print("logits:", tuple(logits.shape), "= (batch, target steps, target vocabulary)")
-assert tuple(context.shape) == (4, R.units)
-assert tuple(logits.shape) == (4, tr["target_in"].shape[1], len(tgt_vocab))
+assert tuple(context.shape) == (4, R.units), f"the context vector is (batch, units) {(4, R.units)}: got {tuple(context.shape)}"
+assert tuple(logits.shape) == (4, tr["target_in"].shape[1], len(tgt_vocab)), (
+    f"logits are (batch, target steps, target vocabulary) "
+    f"{(4, tr['target_in'].shape[1], len(tgt_vocab))}: got {tuple(logits.shape)}")
 model.summary()
 
 # %% [markdown]
@@ -139,7 +145,9 @@ print("decoder input :", tgt_vocab.decode(te["target_in"][row : row + 1])[0], te
 print("to predict    :", te["target_out"][row][:8].tolist(),
       f"...  ({tgt_vocab.END_ID} = <end>, {tgt_vocab.PAD_ID} = padding)")
 real = te["target_out"][row] != tgt_vocab.PAD_ID
-assert np.array_equal(te["target_in"][row][1 : real.sum()], te["target_out"][row][: real.sum() - 1])
+assert np.array_equal(te["target_in"][row][1 : real.sum()], te["target_out"][row][: real.sum() - 1]), (
+    f"the decoder input is the target shifted right by one: "
+    f"{te['target_in'][row][:8].tolist()} vs {te['target_out'][row][:8].tolist()}")
 
 # %% [markdown]
 # Inputs of different lengths are padded with `PAD_ID` (id 0) into one array. The padding
@@ -164,10 +172,15 @@ for name, lg in rows.items():
           f"Keras ignore_class {float(keras_masked(batch_out, lg)):.3f}   counting padding {float(plain_ce(batch_out, lg)):.3f}")
 print(f"ln V = {np.log(len(tgt_vocab)):.3f}")
 masked = float(seq2seq.masked_loss(batch_out, logits))
-assert abs(masked - float(keras_masked(batch_out, logits))) < 1e-4
-assert abs(float(seq2seq.masked_loss(batch_out, says_pad)) - masked) < 1e-4, "padding does not count"
-assert float(plain_ce(batch_out, says_pad)) < float(plain_ce(batch_out, logits)) - 1.0, "unmasked, padding is rewarded"
-assert abs(masked - np.log(len(tgt_vocab))) < 0.3
+assert abs(masked - float(keras_masked(batch_out, logits))) < 1e-4, (
+    f"masked_loss should equal Keras' ignore_class loss: {masked:.5f} vs {float(keras_masked(batch_out, logits)):.5f}")
+assert abs(float(seq2seq.masked_loss(batch_out, says_pad)) - masked) < 1e-4, (
+    f"padding does not count: masked loss {float(seq2seq.masked_loss(batch_out, says_pad)):.5f} vs {masked:.5f}")
+assert float(plain_ce(batch_out, says_pad)) < float(plain_ce(batch_out, logits)) - 1.0, (
+    f"unmasked, padding is rewarded: "
+    f"{float(plain_ce(batch_out, says_pad)):.3f} vs {float(plain_ce(batch_out, logits)):.3f} (needs 1.0 lower)")
+assert abs(masked - np.log(len(tgt_vocab))) < 0.3, (
+    f"an untrained model's masked loss should be near ln V = {np.log(len(tgt_vocab)):.3f}: got {masked:.3f}")
 
 # %% [markdown]
 # ## 4. Training
@@ -187,7 +200,8 @@ fig, ax = plt.subplots(figsize=(5, 3))
 ax.plot(range(1, R.epochs + 1), losses, "o-")
 ax.set(xlabel="epoch", ylabel="masked cross-entropy", title="training loss")
 plt.show()
-assert losses[-1] < 0.3 * losses[0], "the model learns"
+assert losses[-1] < 0.3 * losses[0], (
+    f"the model learns: loss {losses[0]:.3f} in the first epoch, {losses[-1]:.3f} in the last (needs < 30%)")
 
 # %% [markdown]
 # ## 5. Inference: greedy search and beam search
@@ -230,9 +244,12 @@ print(f"\nbeam log-prob higher than greedy's on {better.sum()} of {len(test)} ex
 for j in np.flatnonzero(worse)[:2]:
     print(f"  beam lost: {dates.detokenize(beam[j])} ({beam_logp[j]:.2f}) vs greedy {dates.detokenize(greedy[j])} ({greedy_logp[j]:.2f})")
 print(f"exact match: greedy {metrics.exact_match(greedy, test.target_tokens):.3f}   beam {metrics.exact_match(beam, test.target_tokens):.3f}")
-assert worse.mean() <= 0.02, "beam search is almost never less probable than greedy"
-assert better.mean() >= 0.05, "and finds a more probable translation on many examples"
-assert beam_logp.mean() > greedy_logp.mean()
+assert worse.mean() <= 0.02, (
+    f"beam search is almost never less probable than greedy: lower on {worse.sum()} of {len(test)} ({worse.mean():.3f} > 0.02)")
+assert better.mean() >= 0.05, (
+    f"and finds a more probable translation on many examples: higher on {better.sum()} of {len(test)} ({better.mean():.3f} < 0.05)")
+assert beam_logp.mean() > greedy_logp.mean(), (
+    f"beam search should have the higher mean log-prob: {beam_logp.mean():.3f} vs greedy {greedy_logp.mean():.3f}")
 
 # %% [markdown]
 # ## 6. The bottleneck: quality against input length
@@ -245,7 +262,8 @@ assert beam_logp.mean() > greedy_logp.mean()
 # %%
 counts, em = metrics.score_by_group(metrics.exact_match, greedy, test.target_tokens, test.n_dates)
 _, tok = metrics.score_by_group(metrics.token_accuracy, greedy, test.target_tokens, test.n_dates)
-assert counts.tolist() == list(range(1, MAX_DATES + 1))
+assert counts.tolist() == list(range(1, MAX_DATES + 1)), (
+    f"the test set has every number of dates from 1 to {MAX_DATES}: got {counts.tolist()}")
 src_len = np.array([len(t) for t in test.source_tokens])
 for k, e, t in zip(counts, em, tok):
     lengths = src_len[test.n_dates == k]
@@ -259,9 +277,10 @@ ax.set(xlabel="dates in the input", ylabel="accuracy", xticks=counts, ylim=(-0.0
 ax.legend()
 plt.show()
 
-assert em[0] >= 0.9, "short inputs (one date) are translated almost perfectly"
-assert em[-1] <= em[0] - 0.5, "the longest inputs are translated much worse"
-assert np.all(np.diff(tok) < 0), "token accuracy falls with every extra date"
+assert em[0] >= 0.9, f"short inputs (one date) are translated almost perfectly: exact match {em[0]:.3f}"
+assert em[-1] <= em[0] - 0.5, (
+    f"the longest inputs are translated much worse: exact match {em[-1]:.3f} vs {em[0]:.3f} (needs 0.5 lower)")
+assert np.all(np.diff(tok) < 0), f"token accuracy falls with every extra date: got {np.round(tok, 3)}"
 
 # %% [markdown]
 # ## 7. Is it the bottleneck?
@@ -312,11 +331,15 @@ ax.set(xlabel="dates in the input", ylabel="first date exactly right", xticks=co
 ax.legend(loc="lower left")
 plt.show()
 
-assert first_em[0] >= 0.9 and first_em[-1] <= first_em[0] - 0.4, "the first date suffers from the dates after it"
-assert first_em[-1] < 0.5, "right for only a minority of the longest inputs"
-assert losses[-1] < losses[-2], "the training loss was still falling"
-assert tf_first[-1] <= tf_first[0] - 0.4, "on training pairs too, with teacher forcing"
-assert train_loss[-1] >= train_loss[0] + 0.3, "long training pairs are not fitted"
+assert first_em[0] >= 0.9 and first_em[-1] <= first_em[0] - 0.4, (
+    f"the first date suffers from the dates after it: right {first_em[0]:.3f} with one date, {first_em[-1]:.3f} with {counts[-1]}")
+assert first_em[-1] < 0.5, f"right for only a minority of the longest inputs: got {first_em[-1]:.3f}"
+assert losses[-1] < losses[-2], f"the training loss was still falling: last two epochs {losses[-2]:.3f}, {losses[-1]:.3f}"
+assert tf_first[-1] <= tf_first[0] - 0.4, (
+    f"on training pairs too, with teacher forcing: "
+    f"first date right {tf_first[0]:.3f} with one date, {tf_first[-1]:.3f} with {counts[-1]}")
+assert train_loss[-1] >= train_loss[0] + 0.3, (
+    f"long training pairs are not fitted: training loss {train_loss[0]:.3f} with one date, {train_loss[-1]:.3f} with {counts[-1]}")
 
 # %% [markdown]
 # The first date, the same few tokens written first, is right for almost every one-date
@@ -397,19 +420,30 @@ ax.legend()
 plt.show()
 
 final = {schedule: curve[-1] for schedule, curve in lm_curves.items()}
-assert np.all(np.diff(lm_curves["teacher forcing"]) < 0), "teacher forcing: the loss falls at every check"
-assert final["teacher forcing"] < unigram - 1.0, "teacher forcing learns far more than character frequencies"
-assert final["free running"] > unigram - 0.6, "free running learns little beyond them"
-assert final["free running"] > final["teacher forcing"] + 0.8
+assert np.all(np.diff(lm_curves["teacher forcing"]) < 0), (
+    f"teacher forcing: the loss falls at every check: got {np.round(lm_curves['teacher forcing'], 3)}")
+assert final["teacher forcing"] < unigram - 1.0, (
+    f"teacher forcing learns far more than character frequencies: {final['teacher forcing']:.3f} vs unigram {unigram:.3f}")
+assert final["free running"] > unigram - 0.6, (
+    f"free running learns little beyond them: {final['free running']:.3f} vs unigram {unigram:.3f}")
+assert final["free running"] > final["teacher forcing"] + 0.8, (
+    f"free running should end over 0.8 above teacher forcing: {final['free running']:.3f} vs {final['teacher forcing']:.3f}")
 progress = {schedule: unigram - curve for schedule, curve in lm_curves.items()}  # below the baseline, per check
 assert np.all(progress["free running"] < progress["teacher forcing"] / 3), (
-    "at every check, free running has made less than a third of teacher forcing's progress")
+    "at every check, free running has made less than a third of teacher forcing's progress"
+    f": {np.round(progress['free running'], 3)} vs {np.round(progress['teacher forcing'], 3)} nats/char")
 sampled = lm_curves["scheduled sampling"]
-assert abs(sampled[0] - lm_curves["teacher forcing"][0]) < 0.2, "mostly true tokens: like teacher forcing"
-assert sampled[-1] > sampled.min() + 0.2, "mostly its own tokens: worse again"
-assert sampled.min() < final["free running"] - 0.5
-assert lm_share["teacher forcing"].min() == 1.0 and lm_share["free running"].max() == 0.0
-assert np.all(np.diff(lm_share["scheduled sampling"]) < 0), "the chance of the true token falls"
+assert abs(sampled[0] - lm_curves["teacher forcing"][0]) < 0.2, (
+    f"mostly true tokens: like teacher forcing: {sampled[0]:.3f} vs {lm_curves['teacher forcing'][0]:.3f}")
+assert sampled[-1] > sampled.min() + 0.2, (
+    f"mostly its own tokens: worse again: {sampled[-1]:.3f} at the end, {sampled.min():.3f} at best")
+assert sampled.min() < final["free running"] - 0.5, (
+    f"scheduled sampling at its best should be 0.5 below free running: {sampled.min():.3f} vs {final['free running']:.3f}")
+assert lm_share["teacher forcing"].min() == 1.0 and lm_share["free running"].max() == 0.0, (
+    f"teacher forcing reads only true tokens, free running none: "
+    f"{lm_share['teacher forcing'].tolist()}, {lm_share['free running'].tolist()}")
+assert np.all(np.diff(lm_share["scheduled sampling"]) < 0), (
+    f"the chance of the true token falls: true tokens read {np.round(lm_share['scheduled sampling'], 2)}")
 
 # %% [markdown]
 # The result is what the setup forces. With teacher forcing the held-out loss fell at every

@@ -97,8 +97,9 @@ alpha /= alpha.sum(axis=1, keepdims=True)  # (batch, S) weights
 c = np.einsum("bs,bsd->bd", alpha, values)  # (batch, Dv) contexts
 print("weights:\n", np.round(alpha, 3))
 print("sum over positions:", alpha.sum(axis=1))
-assert np.allclose(alpha.sum(axis=1), 1.0, atol=1e-6), "weights sum to 1"
-assert np.all(alpha[~mask] == 0.0), "padded positions get exactly 0"
+assert np.allclose(alpha.sum(axis=1), 1.0, atol=1e-6), f"weights sum to 1: got sums {alpha.sum(axis=1)}"
+assert np.all(alpha[~mask] == 0.0), (
+    f"padded positions get exactly 0: got weights {alpha[~mask]} at padding")
 
 # %% [markdown]
 # `course_lib.attention.BahdanauAttention` is the same computation as a Keras layer (its
@@ -114,8 +115,12 @@ layer.set_weights([W, U, v])
 context, weights = (np.asarray(a) for a in layer(query, values, values_mask=mask))
 print(f"largest difference from the NumPy weights: {np.abs(weights - alpha).max():.1e}, "
       f"contexts: {np.abs(context - c).max():.1e}")
-assert np.allclose(weights, alpha, atol=1e-6) and np.allclose(context, c, atol=1e-5), "layer = equations"
-assert np.allclose(weights.sum(axis=1), 1.0, atol=1e-6) and np.all(weights[~mask] == 0.0)
+assert np.allclose(weights, alpha, atol=1e-6) and np.allclose(context, c, atol=1e-5), (
+    f"layer = equations: weights differ by {np.abs(weights - alpha).max():.1e} (atol 1e-6), "
+    f"contexts by {np.abs(context - c).max():.1e} (atol 1e-5)")
+assert np.allclose(weights.sum(axis=1), 1.0, atol=1e-6) and np.all(weights[~mask] == 0.0), (
+    f"the layer's weights sum to 1, with exact zeros at padding: got sums {weights.sum(axis=1)}, "
+    f"weights {weights[~mask]} at padding")
 
 # %% [markdown]
 # **The Keras layer.** `keras.layers.AdditiveAttention` computes
@@ -135,7 +140,9 @@ ours.set_weights([np.eye(dim), np.eye(dim), np.asarray(keras_att.scale)])
 o_context, o_weights = ours(queries, vals, values_mask=mask)
 gap = max(np.abs(np.asarray(k_context) - np.asarray(o_context)).max(), np.abs(np.asarray(k_weights) - np.asarray(o_weights)).max())
 print(f"largest difference from keras.layers.AdditiveAttention: {gap:.2e}")
-assert gap < 1e-5
+assert gap < 1e-5, (
+    "with W = U = I and v = scale our layer agrees with keras.layers.AdditiveAttention: "
+    f"largest difference {gap:.2e} (should be < 1e-5)")
 
 # %% [markdown]
 # ## 3. The attention decoder
@@ -182,8 +189,11 @@ ax.plot(range(1, EPOCHS_ATTENTION + 1), att_loss, "s-", label="with attention")
 ax.set(xlabel="epoch", ylabel="masked cross-entropy", yscale="log", title="training loss")
 ax.legend()
 plt.show()
-assert EPOCHS_ATTENTION < R.epochs
-assert att_loss[-1] < 0.5 * plain_loss[-1], "attention reaches a far lower loss in fewer epochs"
+assert EPOCHS_ATTENTION < R.epochs, (
+    f"the attention model trains for fewer epochs than the plain one: {EPOCHS_ATTENTION} vs {R.epochs}")
+assert att_loss[-1] < 0.5 * plain_loss[-1], (
+    f"attention reaches a far lower loss in fewer epochs: {att_loss[-1]:.3f} after {EPOCHS_ATTENTION} epochs, "
+    f"not below half the plain model's {plain_loss[-1]:.3f} after {R.epochs}")
 
 # %% [markdown]
 # ## 4. What the decoder looks at
@@ -229,9 +239,14 @@ diag_w = np.eye(te["source"].shape[1])[diagonal]  # one-hot "weights" of the dia
 diagonal_acc = metrics.alignment_accuracy(diag_w, te["alignment"])
 print(f"alignment accuracy: {aligned:.3f} (diagonal baseline {diagonal_acc:.3f})")
 print("per language:", {lang: round(a, 3) for lang, a in per_lang.items()})
-assert aligned >= 0.8, "attention finds the true source token for most English tokens"
-assert min(per_lang.values()) >= 0.7, "in every language"
-assert aligned >= diagonal_acc + 0.4, "far better than not reordering"
+assert aligned >= 0.8, (
+    f"attention finds the true source token for most English tokens: alignment accuracy {aligned:.3f} (< 0.8)")
+assert min(per_lang.values()) >= 0.7, (
+    f"in every language: alignment accuracy {min(per_lang.values()):.3f} "
+    f"for {min(per_lang, key=per_lang.get)!r} (< 0.7)")
+assert aligned >= diagonal_acc + 0.4, (
+    f"far better than not reordering: alignment accuracy {aligned:.3f}, "
+    f"diagonal baseline {diagonal_acc:.3f} (should be at least 0.4 higher)")
 
 # %% [markdown]
 # ## 5. Quality against length: the bottleneck is gone
@@ -261,9 +276,14 @@ ax.set(xlabel="dates in the input", ylabel="exact match", xticks=counts, ylim=(-
 ax.legend(loc="lower left")
 plt.show()
 att_em, plain_em = scores["with attention"], scores["plain encoder–decoder"]
-assert att_em[-1] >= 0.9, "attention translates even the longest inputs"
-assert att_em[-1] >= plain_em[-1] + 0.5, "clearly above the plain model on the longest inputs"
-assert att_em[-1] >= att_em[0] - 0.1, "and hardly degrades with length"
+assert att_em[-1] >= 0.9, (
+    f"attention translates even the longest inputs: exact match {att_em[-1]:.3f} with {counts[-1]} dates (< 0.9)")
+assert att_em[-1] >= plain_em[-1] + 0.5, (
+    f"clearly above the plain model on the longest inputs: exact match {att_em[-1]:.3f} "
+    f"vs plain {plain_em[-1]:.3f} (should be at least 0.5 higher)")
+assert att_em[-1] >= att_em[0] - 0.1, (
+    f"and hardly degrades with length: exact match {att_em[0]:.3f} with {counts[0]} date(s), "
+    f"{att_em[-1]:.3f} with {counts[-1]} (should drop by at most 0.1)")
 
 # %% [markdown]
 # ## 6. Save the translator, load it, translate a string
@@ -294,9 +314,14 @@ expected = dates.format_date_fields(day, "en", style)[0]
 outputs = [dates.detokenize(t) for t in reloaded.translate([dates.tokenize(s) for s in sentences])]
 for sentence, out in zip(sentences, outputs):
     print(f"{sentence:>22} -> {out}")
-assert outputs == [expected] * len(sentences)
-assert reloaded.translate(sample) == before, "the reloaded model translates the same"
-assert metrics.exact_match(before, test.target_tokens[:50]) >= 0.9
+assert outputs == [expected] * len(sentences), (
+    f"the reloaded translator writes {expected!r} for the date in every language: got {outputs}")
+assert reloaded.translate(sample) == before, (
+    "the reloaded model translates the same: "
+    f"{sum(a != b for a, b in zip(reloaded.translate(sample), before))} of {len(before)} translations differ")
+assert metrics.exact_match(before, test.target_tokens[:50]) >= 0.9, (
+    "the saved translator gets the first 50 test inputs right: "
+    f"exact match {metrics.exact_match(before, test.target_tokens[:50]):.3f} (< 0.9)")
 
 # %% [markdown]
 # ## 7. Full scale: English–Spanish sentences (Anki / Tatoeba)
@@ -336,7 +361,7 @@ if SCALE == "full":
     for i in longest:
         print(" ".join(spa["sources"][i]), "->", spa["hypotheses"][i], "| reference:", spa["references"][i])
     print(f"BLEU on the held-out split: {spa['bleu']:.1f}")
-    assert spa["bleu"] > 10, "the attention model translates real sentences"
+    assert spa["bleu"] > 10, f"the attention model translates real sentences: BLEU {spa['bleu']:.1f} (should be > 10)"
 
 # %% [markdown]
 # ## Summary

@@ -99,7 +99,9 @@ print(f"CNN {'trained' if trained_now else 'loaded from the cache'} in {time.per
       f"held-out label accuracy {label_acc:.3f} (always guessing each label's majority: {base_acc:.3f})")
 exact = float(((logits > 0) == (test.labels() > 0.5)).all(axis=1).mean())
 print(f"scenes with every label right: {exact:.1%}")
-assert label_acc > base_acc + 0.06, "the CNN learned to name the objects"
+assert label_acc > base_acc + 0.06, (
+    f"the CNN learned to name the objects: held-out label accuracy {label_acc:.3f}, "
+    f"majority guess {base_acc:.3f} (should be more than 0.06 higher)")
 
 encoder = vision.cnn_encoder(cnn, pooled=True)  # the classifier head is gone
 f_train, f_test = vision.extract_features(train.images, encoder), vision.extract_features(test.images, encoder)
@@ -124,8 +126,11 @@ MAX_LEN = 21  # the longest caption has 19 words
 print("vocabulary:", tokenizer.size, "ids:", tokenizer.tokens)
 example = tokenizer.encode_captions([train.captions[0][0]], max_len=MAX_LEN)
 print(train.captions[0][0], "->", example[0])
-assert tokenizer.decode_caption(example[0]) == train.captions[0][0]
-assert example[0, 0] == tokenizer.START_ID and tokenizer.END_ID in example[0]
+assert tokenizer.decode_caption(example[0]) == train.captions[0][0], (
+    f"decoding the ids gives the caption back: {train.captions[0][0]!r} -> {example[0]} "
+    f"-> {tokenizer.decode_caption(example[0])!r}")
+assert example[0, 0] == tokenizer.START_ID and tokenizer.END_ID in example[0], (
+    f"the ids start with <start> ({tokenizer.START_ID}) and contain <end> ({tokenizer.END_ID}): got {example[0]}")
 try:
     tokenizer.encode_captions(["a purple circle"])
 except ValueError as err:
@@ -154,7 +159,9 @@ hist = captioning.fit_captioner(model, f_train, train.captions, tokenizer, max_l
 print(f"decoder training {time.perf_counter() - t0:.1f} s, loss per epoch:",
       np.round(hist.history["loss"], 3))
 model.summary()
-assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0], "the decoder learned"
+assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0], (
+    f"the decoder learned: final loss {hist.history['loss'][-1]:.3f}, "
+    f"not below half the first epoch's {hist.history['loss'][0]:.3f}")
 
 # %% [markdown]
 # ## 5. Decoding: greedy and beam search, stopping at `<end>`
@@ -177,13 +184,15 @@ beam, beam_ids, lp_beam = captioning.generate_captions(model, f_test, tokenizer,
 print(f"decoded {2 * len(test)} captions in {time.perf_counter() - t0:.1f} s")
 ended = (greedy_ids == tokenizer.END_ID).any(axis=1).mean()
 print(f"greedy captions that ended with <end>: {ended:.1%}")
-assert ended > 0.95
+assert ended > 0.95, f"greedy captions stop at <end>: only {ended:.1%} ended with <end> (should be > 95%)"
 
 at_least = (lp_beam >= lp_greedy - 1e-4).mean()
 print(f"mean caption log-prob: greedy {lp_greedy.mean():.3f}, beam {lp_beam.mean():.3f}")
 print(f"beam caption at least as likely as greedy's for {at_least:.0%} of images, "
       f"strictly more likely for {(lp_beam > lp_greedy + 1e-4).mean():.0%}")
-assert at_least > 0.7
+assert at_least > 0.7, (
+    "for most images beam search finds a caption at least as likely as greedy's: "
+    f"got {at_least:.0%} of images (should be > 70%)")
 
 fig, axes = plt.subplots(1, 4, figsize=(12, 3.8))
 for ax, i in zip(axes, range(4)):
@@ -218,8 +227,12 @@ for name, s in scores.items():
     print(f"{name:>24}: " + "  ".join(f"BLEU-{n} {s[n]:5.1f}" for n in s))
 bleu4_base = scores["most frequent caption"][4]
 bleu4 = scores["Show and Tell, greedy"][4]
-assert bleu4 > bleu4_base + 30 and bleu4 > 4 * bleu4_base, "captions are far better than the baseline"
-assert scores["Show and Tell, beam 4"][4] > bleu4_base + 30
+assert bleu4 > bleu4_base + 30 and bleu4 > 4 * bleu4_base, (
+    f"captions are far better than the baseline: greedy BLEU-4 {bleu4:.1f}, "
+    f"baseline {bleu4_base:.1f} (should be more than 30 higher and 4x)")
+assert scores["Show and Tell, beam 4"][4] > bleu4_base + 30, (
+    f"beam search captions are far better than the baseline too: BLEU-4 {scores['Show and Tell, beam 4'][4]:.1f}, "
+    f"baseline {bleu4_base:.1f} (should be more than 30 higher)")
 
 # %% [markdown]
 # ## 7. Failure cases
@@ -270,8 +283,11 @@ by_count = {k: metrics.bleu_scores([greedy[i] for i in np.flatnonzero(test.n_obj
             for k in (1, 2, 3)}
 print("BLEU-4 by number of objects:", {k: round(v, 1) for k, v in by_count.items()})
 correct = {k: (kinds[test.n_objects == k] == "correct").mean() for k in (1, 2, 3)}
-assert correct[1] > correct[3] + 0.2, "mistakes pile up in scenes with more objects"
-assert by_count[1] > by_count[3] + 10
+assert correct[1] > correct[3] + 0.2, (
+    f"mistakes pile up in scenes with more objects: correct {correct[1]:.0%} with 1 object, "
+    f"{correct[3]:.0%} with 3 (should be 20 points lower)")
+assert by_count[1] > by_count[3] + 10, (
+    f"BLEU-4 falls with more objects: {by_count[1]:.1f} with 1 object, {by_count[3]:.1f} with 3 (should be more than 10 lower)")
 
 
 # %%

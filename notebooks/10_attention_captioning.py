@@ -73,7 +73,9 @@ cnn, trained_now = vision.pretrained_scene_cnn(train.images, train.labels(), wid
 label_acc, base_acc = vision.label_accuracy(cnn.predict(test.images, verbose=0), test.labels())
 print(f"lesson 09's CNN {'trained' if trained_now else 'loaded from the cache'} in {time.perf_counter() - t0:.1f} s; "
       f"held-out label accuracy {label_acc:.3f} (always guessing each label's majority: {base_acc:.3f})")
-assert label_acc > base_acc + 0.06, "the CNN learned to name the objects, beyond the majority guess"
+assert label_acc > base_acc + 0.06, (
+    f"the CNN learned to name the objects, beyond the majority guess: held-out label accuracy {label_acc:.3f}, "
+    f"majority guess {base_acc:.3f} (should be more than 0.06 higher)")
 
 grid_encoder = vision.cnn_encoder(cnn)  # head removed, grid kept
 g_train, g_test = vision.extract_features(train.images, grid_encoder), vision.extract_features(test.images, grid_encoder)
@@ -112,7 +114,9 @@ alpha_np /= alpha_np.sum(axis=(1, 2), keepdims=True)
 context_np = (alpha_np[..., None] * cells).sum(axis=(1, 2))
 print("max |alpha difference|:", np.abs(alpha_np - np.asarray(alpha)).max(),
       " max |context difference|:", np.abs(context_np - np.asarray(context)).max())
-assert np.allclose(alpha_np, alpha, atol=1e-5) and np.allclose(context_np, context, atol=1e-4)
+assert np.allclose(alpha_np, alpha, atol=1e-5) and np.allclose(context_np, context, atol=1e-4), (
+    f"SpatialAttention computes the formula: alpha differs by {np.abs(alpha_np - np.asarray(alpha)).max():.1e} "
+    f"(atol 1e-5), the context by {np.abs(context_np - np.asarray(context)).max():.1e} (atol 1e-4)")
 
 keras_att = keras.layers.AdditiveAttention(use_scale=True)
 q = (state @ W)[:, None, :]  # (2, 1, 12): one query
@@ -122,7 +126,9 @@ keras_att.scale.assign(v)
 ctx_k, alpha_k = keras_att([q, cells.reshape(2, 64, 48), k], return_attention_scores=True)
 print("Keras AdditiveAttention, max |alpha difference|:",
       np.abs(np.asarray(alpha_k).reshape(2, 8, 8) - alpha_np).max())
-assert np.allclose(np.asarray(alpha_k).reshape(2, 8, 8), alpha_np, atol=1e-5)
+assert np.allclose(np.asarray(alpha_k).reshape(2, 8, 8), alpha_np, atol=1e-5), (
+    "Keras AdditiveAttention gives the same weights: max |alpha difference| "
+    f"{np.abs(np.asarray(alpha_k).reshape(2, 8, 8) - alpha_np).max():.1e} (atol 1e-5)")
 
 # %% [markdown]
 # ## 3. The Show, Attend and Tell decoder
@@ -165,15 +171,19 @@ ax.legend()
 plt.show()
 print(f"final training loss: Show and Tell {h_tell.history['loss'][-1]:.3f}, "
       f"Show, Attend and Tell {h_attend.history['loss'][-1]:.3f}")
-assert h_attend.history["loss"][-1] < h_tell.history["loss"][-1], "the grid model fits better"
+assert h_attend.history["loss"][-1] < h_tell.history["loss"][-1], (
+    f"the grid model fits better: final training loss {h_attend.history['loss'][-1]:.3f}, "
+    f"Show and Tell {h_tell.history['loss'][-1]:.3f}")
 # the decoder's first state is computed from the mean of the (projected) cells
 state0, cells0 = attend.start(g_test[:4])
 from_mean = attend.init_h(np.asarray(cells0).mean(axis=(1, 2)))
 spread = np.ptp(np.asarray(state0), axis=0).max()  # how much h0 differs between the four images
 print(f"h0 from the mean of the cells: max |difference| {np.abs(np.asarray(state0) - np.asarray(from_mean)).max():.1e};"
       f" largest difference of h0 between images {spread:.3f}")
-assert np.allclose(state0, from_mean, atol=1e-6), "h0 = init_h(mean of the cells)"
-assert spread > 1e-3, "so h0 depends on the image"
+assert np.allclose(state0, from_mean, atol=1e-6), (
+    "h0 = init_h(mean of the cells): max |difference| "
+    f"{np.abs(np.asarray(state0) - np.asarray(from_mean)).max():.1e} (atol 1e-6)")
+assert spread > 1e-3, f"so h0 depends on the image: largest difference of h0 between images {spread:.1e} (<= 1e-3)"
 
 # %% [markdown]
 # ## 4. Where the model looks, word by word
@@ -247,10 +257,14 @@ for kind in ("colour word", "shape word"):
 print(f"words whose attention on the object beats its area share: {(mass > share).mean():.0%}")
 print(f"most-attended cell touches the named object: {np.mean(peak_hit):.0%} of words "
       f"(a random cell: {np.mean(chance_hit):.0%})")
-assert len(mass) > 300
-assert mass.mean() > 2.5 * share.mean(), "attention lands on the named object"
-assert (mass > share).mean() > 0.9
-assert np.mean(peak_hit) > 3 * np.mean(chance_hit) and 0.4 < np.mean(peak_hit) < 0.85, "half to three quarters of the words"
+assert len(mass) > 300, f"enough object words to score (more than 300): got {len(mass)}"
+assert mass.mean() > 2.5 * share.mean(), (
+    f"attention lands on the named object: {mass.mean():.2f} on it, area share {share.mean():.3f} (should be more than 2.5x)")
+assert (mass > share).mean() > 0.9, (
+    f"attention on the object beats its area share for over 90% of words: got {(mass > share).mean():.0%}")
+assert np.mean(peak_hit) > 3 * np.mean(chance_hit) and 0.4 < np.mean(peak_hit) < 0.85, (
+    "half to three quarters of the words: the most-attended cell touches the named object for "
+    f"{np.mean(peak_hit):.0%} (should be 40-85%, over 3x a random cell's {np.mean(chance_hit):.0%})")
 
 
 # %%
@@ -286,12 +300,16 @@ print(f"{'BLEU-4':>24}" + "".join(f"{c:>9}" for c in rows["Show and Tell (09)"])
 for name, r in rows.items():
     print(f"{name:>24}" + "".join(f"{x:9.1f}" for x in r.values()))
 tell_r, att_r = rows["Show and Tell (09)"], rows["Show, Attend and Tell"]
-assert att_r["all"] >= tell_r["all"], "attention is at least as good overall"
-assert att_r["3 obj"] > tell_r["3 obj"] + 10, "and clearly better on the busiest scenes"
+assert att_r["all"] >= tell_r["all"], (
+    f"attention is at least as good overall: BLEU-4 {att_r['all']:.1f}, Show and Tell {tell_r['all']:.1f}")
+assert att_r["3 obj"] > tell_r["3 obj"] + 10, (
+    f"and clearly better on the busiest scenes: 3-object BLEU-4 {att_r['3 obj']:.1f}, "
+    f"Show and Tell {tell_r['3 obj']:.1f} (should be more than 10 higher)")
 gap = {k: att_r[f"{k} obj"] - tell_r[f"{k} obj"] for k in (1, 2, 3)}
 print("gain by number of objects:", {k: round(g, 1) for k, g in gap.items()})
-assert gap[3] > gap[1], "the gain grows with the number of objects"
-assert abs(gap[1]) < 6, "on one-object scenes the two are about the same"
+assert gap[3] > gap[1], (
+    f"the gain grows with the number of objects: gain {gap[3]:.1f} with 3 objects, {gap[1]:.1f} with 1")
+assert abs(gap[1]) < 6, f"on one-object scenes the two are about the same: gain {gap[1]:.1f} (should be within 6)"
 
 # %% [markdown]
 # ## 7. Attention without a sequence: answering a question about the scene
@@ -346,9 +364,14 @@ for name, use_attention in (("attention", True), ("averaged grid", False)):
           f"with 2–3 objects {qa_errors[name]} wrong (trained in {time.perf_counter() - t0:.0f} s)")
 majority = np.bincount(q_test.answer).max() / len(q_test)
 print(f"always answering the most frequent answer: {majority:.3f}")
-assert qa_accuracy["attention"] > 0.95, "attention answers almost every question"
-assert qa_accuracy["averaged grid"] > 3 * majority, "the average alone answers most questions"
-assert qa_errors["attention"] < 0.5 * qa_errors["averaged grid"], "and attention makes far fewer errors on busy scenes"
+assert qa_accuracy["attention"] > 0.95, (
+    f"attention answers almost every question: held-out accuracy {qa_accuracy['attention']:.3f} (<= 0.95)")
+assert qa_accuracy["averaged grid"] > 3 * majority, (
+    f"the average alone answers most questions: accuracy {qa_accuracy['averaged grid']:.3f}, "
+    f"most frequent answer {majority:.3f} (should be more than 3x)")
+assert qa_errors["attention"] < 0.5 * qa_errors["averaged grid"], (
+    f"and attention makes far fewer errors on busy scenes: {qa_errors['attention']} wrong, "
+    f"averaged grid {qa_errors['averaged grid']} (should be less than half)")
 
 # %% [markdown]
 # The averaged grid does far better than the most frequent answer: lesson 09's CNN was
@@ -378,8 +401,12 @@ print(f"attention on the object asked about {on_asked.mean():.3f}, its area shar
 print(f"scenes with 2–3 objects: on the object asked about {on_asked[multi].mean():.3f}, on each other object "
       f"{np.nanmean(on_other[multi]):.3f}; the object asked about gets more than every other object for "
       f"{np.mean(on_asked[multi] > most_on_other):.1%} of the questions")
-assert on_asked.mean() > 4 * asked_share.mean(), "the attention lands on the object asked about"
-assert np.mean(on_asked[multi] > most_on_other) > 0.9, "the question, not the image alone, decides where"
+assert on_asked.mean() > 4 * asked_share.mean(), (
+    f"the attention lands on the object asked about: {on_asked.mean():.3f} on it, "
+    f"its area share {asked_share.mean():.3f} (should be more than 4x)")
+assert np.mean(on_asked[multi] > most_on_other) > 0.9, (
+    "the question, not the image alone, decides where: the object asked about gets the most attention "
+    f"for {np.mean(on_asked[multi] > most_on_other):.1%} of questions (should be > 90%)")
 
 # %%
 scene = int(np.flatnonzero(np.bincount(q_test.image, minlength=len(test)) == 6)[0])  # 3 objects, 2 questions each
@@ -397,7 +424,9 @@ plt.tight_layout()
 plt.show()
 looked_at = [int(np.argmax([metrics.attention_on_mask(m, mask) for mask in test.masks[scene]])) for m in maps]
 print("object asked about:", q_test.obj[asked].tolist(), " object with the most attention:", looked_at)
-assert looked_at == q_test.obj[asked].tolist(), "each map puts the most attention on the object its question names"
+assert looked_at == q_test.obj[asked].tolist(), (
+    "each map puts the most attention on the object its question names: "
+    f"asked about {q_test.obj[asked].tolist()}, most attention on {looked_at}")
 
 # %% [markdown]
 # One scene, several questions: each map lights up the object its question names, and

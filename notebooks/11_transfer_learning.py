@@ -152,7 +152,7 @@ keep.kept[keep.steps] = backbone.get_weights()  # and the finished backbone
 source_acc = source_model.evaluate(x_src_te, y_src_te, verbose=0)[1]
 pretrained = backbone.get_weights()
 print(f"source test accuracy (digits 0–4): {source_acc:.3f}")
-assert source_acc > 0.9, "the backbone must first be good at its own task"
+assert source_acc > 0.9, f"the backbone must first be good at its own task (source test accuracy > 0.9): got {source_acc:.3f}"
 
 # %% [markdown]
 # ## 3. Three ways to use k examples per class
@@ -297,14 +297,20 @@ plt.show()
 few = curve.loc[[1, 5]]
 best_transfer = few[["(a) frozen + linear", "(b) fine-tune"]].max(axis=1)
 print("advantage of the best transfer method over scratch:", np.round((best_transfer - few["(c) scratch"]).to_numpy(), 3))
-assert (best_transfer > few["(c) scratch"] + 0.08).all(), "with 1 or 5 examples per class, transfer wins clearly"
+assert (best_transfer > few["(c) scratch"] + 0.08).all(), (
+    f"with 1 or 5 examples per class, transfer wins clearly (by more than 0.08 over scratch): "
+    f"best transfer minus scratch by k {(best_transfer - few['(c) scratch']).round(3).to_dict()}")
 frozen_lead = curve["(a) frozen + linear"] - curve["(c) scratch"]  # by examples per class
 tuned_lead = curve[["(b) fine-tune", "(b) fine-tune at 3e-3"]].sub(curve["(a) frozen + linear"], axis=0)
 print("frozen features minus scratch:", frozen_lead.round(3).to_dict())
 print("fine-tuning minus frozen features:", {c: tuned_lead[c].round(3).to_dict() for c in tuned_lead})
 print("C chosen by cross-validation for (a), k = 5 and 50:", pd.Series(chosen_C).value_counts().sort_index().to_dict())
-assert frozen_lead[50] < frozen_lead[1] - 0.1, "with more data, scratch closes most of its gap to the frozen features"
-assert tuned_lead.loc[50, "(b) fine-tune at 3e-3"] > 0.03, "with 50 per class, fine-tuning (at 3e-3) beats frozen"
+assert frozen_lead[50] < frozen_lead[1] - 0.1, (
+    f"with more data, scratch closes most of its gap to the frozen features (the lead falls by more than 0.1): "
+    f"frozen minus scratch {frozen_lead[1]:.3f} at k = 1, {frozen_lead[50]:.3f} at k = 50")
+assert tuned_lead.loc[50, "(b) fine-tune at 3e-3"] > 0.03, (
+    f"with 50 per class, fine-tuning (at 3e-3) beats frozen by more than 0.03: "
+    f"got {tuned_lead.loc[50, '(b) fine-tune at 3e-3']:+.3f}")
 
 # %% [markdown]
 # With one example per class, both transfer methods are far ahead of training from
@@ -325,8 +331,12 @@ print("fine-tuning accuracy at 1e-3 minus at 3e-3:", {k: round(float(v), 3) for 
 one = results[results.k == 1]
 per_draw = (one["(b) fine-tune"] - one["(b) fine-tune at 3e-3"]).to_numpy()
 print("per draw, one example per class:", np.round(per_draw, 3))
-assert lr_gap[1] > 0.04, "with one example per class, the smaller rate keeps more of what pretraining learned"
-assert (per_draw > 0).sum() >= 3, "... on most draws, not only on average"
+assert lr_gap[1] > 0.04, (
+    f"with one example per class, the smaller rate keeps more of what pretraining learned "
+    f"(1e-3 ahead of 3e-3 by more than 0.04): got {lr_gap[1]:+.3f}")
+assert (per_draw > 0).sum() >= 3, (
+    f"... on most draws, not only on average (at least 3): 1e-3 ahead on {(per_draw > 0).sum()} of {len(per_draw)}, "
+    f"per draw {np.round(per_draw, 3)}")
 
 # %% [markdown]
 # With one example per class, the larger rate costs several points (on average over the
@@ -372,7 +382,9 @@ for k in (1, 5):
                              starts[id(model)]) for d in range(DRAWS[k])]
         head_gain[k, rate] = np.array(firsts) - few_rows.loc[few_rows.k == k, column].to_numpy()
 fine_fast.optimizer.learning_rate.assign(3e-3)  # back to its own rate
-assert all(np.array_equal(w, p) for w, p in zip(head_body.get_weights(), pretrained)), "the head phase froze the body"
+assert all(np.array_equal(w, p) for w, p in zip(head_body.get_weights(), pretrained)), (
+    f"the head phase froze the body: a backbone weight moved by up to "
+    f"{max(float(np.abs(w - p).max()) for w, p in zip(head_body.get_weights(), pretrained)):.2e}")
 t_stats = {key: gain.mean() / (gain.std(ddof=1) / np.sqrt(len(gain))) for key, gain in head_gain.items()}
 for (k, rate), gain in head_gain.items():
     print(f"k = {k}, fine-tuning at {rate:.0e}: head first minus (b) {gain.mean():+.3f} on average "
@@ -381,9 +393,13 @@ pooled = np.concatenate(list(head_gain.values()))  # all 16 paired differences
 print(f"all {len(pooled)} pairs: head first minus (b) {pooled.mean():+.3f} on average, "
       f"{np.mean(pooled < 0):.0%} of them below zero")
 # 3.18: the two-sided 5% critical value of Student's t with 3 degrees of freedom (4 draws)
-assert all(t < 3.18 for t in t_stats.values()), "in no setting did the head start pay beyond the draws' noise"
-assert all(abs(gain.mean()) < 0.1 for gain in head_gain.values()), "no setting moved by 10 points on average"
-assert -0.05 < pooled.mean() < 0.02, "over all pairs: on average between 5 points lost and 2 gained"
+assert all(t < 3.18 for t in t_stats.values()), (
+    f"in no setting did the head start pay beyond the draws' noise (t < 3.18): t by (k, rate) "
+    f"{dict((key, round(float(t), 2)) for key, t in t_stats.items())}")
+assert all(abs(gain.mean()) < 0.1 for gain in head_gain.values()), (
+    f"no setting moved by 10 points on average: mean gain by (k, rate) "
+    f"{dict((key, round(float(g.mean()), 3)) for key, g in head_gain.items())}")
+assert -0.05 < pooled.mean() < 0.02, f"over all pairs: on average between 5 points lost and 2 gained: got {pooled.mean():+.3f}"
 
 # %% [markdown]
 # The head start did not pay here. In no setting was it better beyond the noise of the
@@ -426,14 +442,20 @@ for steps, weights in keep.kept.items():
     probe[steps] = on_source, on_target
     print(f"backbone after {steps:3d} steps: linear probe on the source {on_source:.3f}, on the target {on_target:.3f}")
 backbone.set_weights(pretrained)  # the later sections use the finished backbone
-assert all(np.array_equal(w, p) for w, p in zip(backbone.get_weights(), pretrained))
+assert all(np.array_equal(w, p) for w, p in zip(backbone.get_weights(), pretrained)), (
+    f"the backbone is back to its finished, pretrained weights: a weight differs by up to "
+    f"{max(float(np.abs(w - p).max()) for w, p in zip(backbone.get_weights(), pretrained)):.2e}")
 source_q, target_q = np.array(list(probe.values())).T
 r = np.corrcoef(source_q, target_q)[0, 1]
 print(f"correlation of source and target probe accuracy over the copies: {r:.2f}; "
       f"target gain from the first copy to the last {target_q[-1] - target_q[0]:+.3f}")
-assert r > 0.8, "the better the features are for the source, the better for the target"
-assert target_q[-1] - target_q[0] > 0.15
-assert all(np.diff(target_q[:3]) > 0), "while the source is still being learned, every copy transfers better"
+assert r > 0.8, f"the better the features are for the source, the better for the target (correlation > 0.8): got {r:.2f}"
+assert target_q[-1] - target_q[0] > 0.15, (
+    f"a better source model transfers better: the target probe gains more than 0.15 from the first copy to the last, "
+    f"got {target_q[0]:.3f} -> {target_q[-1]:.3f}")
+assert all(np.diff(target_q[:3]) > 0), (
+    f"while the source is still being learned, every copy transfers better: "
+    f"target probe of the first three copies {np.round(target_q[:3], 3)}")
 
 # %% [markdown]
 # Transfer improves with the backbone: while the source task is still being learned,
@@ -499,11 +521,16 @@ plain_tuning = best_plain - aug_table.plain.xs(min(CS), level="C")
 print(f"plain at its best C: {best_plain.round(3).to_dict()} (that is {plain_tuning.round(3).to_dict()} above "
       f"C = {min(CS):g}); augmented at C = {max(CS):g}: {weak.augmented.round(3).to_dict()}; "
       f"share of draws the copies helped there: {helped.round(2).to_dict()}")
-assert (gain.loc[max(CS)] > 0.03).all(), "held back weakly, the classifier gains from the shifted copies"
-assert (helped >= 0.75).all(), "... on most draws, not only on average"
-assert (gain.loc[max(CS)] > gain.loc[min(CS)] + 0.03).all(), "the copies add more at C = 100 than at C = 0.1"
-assert (gain.loc[min(CS)].abs() < 0.05).all(), "held back strongly, the copies change little"
-assert (weak.augmented > best_plain + 0.03).all(), "augmented at C = 100 beats the plain classifier at every C"
+assert (gain.loc[max(CS)] > 0.03).all(), (
+    f"held back weakly, the classifier gains from the shifted copies (> 0.03 at C = 100): gain by k {gain.loc[max(CS)].round(3).to_dict()}")
+assert (helped >= 0.75).all(), f"... on most draws, not only on average (at least 75%): share helped by k {helped.round(2).to_dict()}"
+assert (gain.loc[max(CS)] > gain.loc[min(CS)] + 0.03).all(), (
+    f"the copies add more at C = 100 than at C = 0.1 (by more than 0.03): gain by k "
+    f"{gain.loc[max(CS)].round(3).to_dict()} at C = 100, {gain.loc[min(CS)].round(3).to_dict()} at C = 0.1")
+assert (gain.loc[min(CS)].abs() < 0.05).all(), f"held back strongly, the copies change little (|gain| < 0.05): got {gain.loc[min(CS)].round(3).to_dict()}"
+assert (weak.augmented > best_plain + 0.03).all(), (
+    f"augmented at C = 100 beats the plain classifier at every C (by more than 0.03): "
+    f"augmented {weak.augmented.round(3).to_dict()}, plain at its best C {best_plain.round(3).to_dict()}")
 
 # %% [markdown]
 # Held back strongly (`C` = 0.1), the copies changed little (−0.001 with 5
@@ -576,9 +603,15 @@ print(f"1 example per class, test accuracy: BatchNorm inference mode {one_shot.i
       f"training mode {one_shot.iloc[1]:.3f}")
 print(results.loc[results.k == 1, ["draw", "(b) BN inference mode", "(b) fine-tune"]].to_string(index=False))
 draw_spread = results.loc[results.k == 1, ["(b) BN inference mode", "(b) fine-tune"]].agg(np.ptp).max()
-assert drift_inference == 0.0 and drift_training > 0.05, "inference mode keeps the pretrained statistics"
-assert drift_call > 0.01, "in Keras 3, fit overrides a call-time training=False"
-assert abs(one_shot.iloc[0] - one_shot.iloc[1]) < draw_spread, "here the accuracy gap is within the draw noise"
+assert drift_inference == 0.0 and drift_training > 0.05, (
+    f"inference mode keeps the pretrained statistics (change 0), training mode rewrites them (> 0.05): "
+    f"largest change {drift_inference:.2e} in inference mode, {drift_training:.3f} in training mode")
+assert drift_call > 0.01, (
+    f"in Keras 3, fit overrides a call-time training=False (a moving statistic changes by more than 0.01): "
+    f"largest change {drift_call:.3f}")
+assert abs(one_shot.iloc[0] - one_shot.iloc[1]) < draw_spread, (
+    f"here the accuracy gap is within the draw noise: BatchNorm inference mode {one_shot.iloc[0]:.3f}, "
+    f"training mode {one_shot.iloc[1]:.3f}, largest spread over the draws {draw_spread:.3f}")
 
 # %% [markdown]
 # The moving statistics behave as promised: inference mode leaves them exactly as
@@ -611,7 +644,9 @@ changed_train = np.mean(predict_in_batches(fine, x_tgt_te, orders[0], True)
 changed_inf = np.mean(predict_in_batches(fine, x_tgt_te, orders[0], False)
                       != predict_in_batches(fine, x_tgt_te, orders[1], False))
 print(f"predictions that change with the batch: training mode {changed_train:.1%}, inference mode {changed_inf:.1%}")
-assert changed_inf == 0.0 and changed_train > 0.05, "batch statistics of 5 images make predictions batch-dependent"
+assert changed_inf == 0.0 and changed_train > 0.05, (
+    f"batch statistics of 5 images make predictions batch-dependent (more than 5% change in training mode, none in "
+    f"inference mode): changed {changed_train:.1%} in training mode, {changed_inf:.1%} in inference mode")
 
 # %% [markdown]
 # ## 5. The 2×2 table: similar or different domain, small or large data
@@ -667,11 +702,11 @@ print(f"best transfer − scratch with 5 examples per class: similar {similar_ga
 print("frozen features, share of the way from chance to perfect:", np.round(frozen_lift.to_numpy(), 2))
 frozen_over_chance = table["(a) frozen + linear"] - table["chance"]
 print("frozen features + linear, accuracy above chance:", np.round(frozen_over_chance.to_numpy(), 3))
-assert frozen_over_chance.iloc[0] > 0.2, "with 5 examples per class, stroke features separate new digits"
-assert frozen_lift.iloc[2] < frozen_lift.iloc[0] / 3, "... but take a classifier less than a third as far on shapes"
+assert frozen_over_chance.iloc[0] > 0.2, f"with 5 examples per class, stroke features separate new digits (> 0.2 above chance): got {frozen_over_chance.iloc[0]:.3f}"
+assert frozen_lift.iloc[2] < frozen_lift.iloc[0] / 3, f"... but take a classifier less than a third as far on shapes: {frozen_lift.iloc[2]:.2f} vs {frozen_lift.iloc[0]:.2f} on digits"
 tuned_vs_scratch_large = table.iloc[3]["(b) fine-tune"] - table.iloc[3]["(c) scratch"]
 print(f"different domain, 50 per class: fine-tune − scratch {tuned_vs_scratch_large:+.3f}")
-assert tuned_vs_scratch_large > -0.08, "with more data, fine-tuning is not clearly worse a start than random weights"
+assert tuned_vs_scratch_large > -0.08, f"with more data, fine-tuning is not clearly worse a start than random weights (fine-tune − scratch > -0.08): got {tuned_vs_scratch_large:+.3f}"
 frozen_sh, tuned_sh, scratch_sh = table.iloc[3][["(a) frozen + linear", "(b) fine-tune", "(c) scratch"]]
 if STEPS <= 60:  # the lesson's budget: too few steps to learn a new domain
     assert frozen_sh > scratch_sh + 0.05, f"50 shapes: frozen beats scratch ({frozen_sh:.3f} vs {scratch_sh:.3f})"

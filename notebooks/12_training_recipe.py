@@ -104,8 +104,10 @@ bad_init = compile_mlp(make_mlp(last_init=keras.initializers.RandomNormal(stddev
 loss_good = good_init.evaluate(x_tr, y_tr, verbose=0)[0]
 loss_bad = bad_init.evaluate(x_tr, y_tr, verbose=0)[0]
 print(f"log C = {np.log(C):.3f}   default init: {loss_good:.3f}   last layer std 3: {loss_bad:.3f}")
-assert abs(loss_good - np.log(C)) < 0.25, "a fresh classifier should start near log C"
-assert loss_bad > np.log(C) + 2.0, "an over-scaled last layer starts confidently wrong"
+assert abs(loss_good - np.log(C)) < 0.25, (
+    f"a fresh classifier should start near log C = {np.log(C):.3f} (within 0.25): got {loss_good:.3f}")
+assert loss_bad > np.log(C) + 2.0, (
+    f"an over-scaled last layer starts confidently wrong (loss above log C + 2 = {np.log(C) + 2:.3f}): got {loss_bad:.3f}")
 
 # %% [markdown]
 # ## 2. Overfit a tiny subset
@@ -130,8 +132,12 @@ tiny_loss, tiny_acc = overfit.evaluate(x_tr[tiny], y_tr[tiny], verbose=0)
 tiny_val_loss, tiny_val_acc = overfit.evaluate(x_val, y_val, verbose=0)
 print(f"50 training images: accuracy {tiny_acc:.3f}, loss {tiny_loss:.4f}")
 print(f"validation images : accuracy {tiny_val_acc:.3f}, loss {tiny_val_loss:.4f}")
-assert tiny_acc == 1.0 and tiny_loss < 0.05, "the network must be able to memorise 50 examples"
-assert tiny_val_loss > 10 * tiny_loss, "memorising 50 examples is not generalising"
+assert tiny_acc == 1.0 and tiny_loss < 0.05, (
+    f"the network must be able to memorise 50 examples (accuracy 1, loss < 0.05): "
+    f"got accuracy {tiny_acc:.3f}, loss {tiny_loss:.4f}")
+assert tiny_val_loss > 10 * tiny_loss, (
+    f"memorising 50 examples is not generalising (validation loss above 10 x training loss): "
+    f"validation {tiny_val_loss:.4f}, training {tiny_loss:.4f}")
 
 # %% [markdown]
 # ## 3. Find a learning rate: the range test
@@ -166,11 +172,16 @@ plt.show()
 for name, (lr, loss, acc) in results_lr.items():
     print(f"{name:>9}: lr {lr:.2g}  validation loss {loss:.3f}  accuracy {acc:.3f}")
 first_loss, min_loss = rt["loss"][:10].mean(), np.nanmin(rt["loss"])
-assert 1e-4 < lr_best < 1.0, lr_best
-assert min_loss < 0.5 * first_loss, "the loss must fall in the middle of the range"
-assert rt["loss"][-10:].min() > 2 * min_loss, "and blow up at the end"
+assert 1e-4 < lr_best < 1.0, f"the range test should suggest a learning rate between 1e-4 and 1: got {lr_best:.2g}"
+assert min_loss < 0.5 * first_loss, (
+    f"the loss must fall in the middle of the range (below half its start): lowest {min_loss:.3f}, start {first_loss:.3f}")
+assert rt["loss"][-10:].min() > 2 * min_loss, (
+    f"and blow up at the end (the last 10 losses above 2 x the lowest, {min_loss:.3f}): "
+    f"the smallest of them {rt['loss'][-10:].min():.3f}")
 acc_best = results_lr["suggested"][2]
-assert acc_best > results_lr["÷100"][2] + 0.1 and acc_best > results_lr["×100"][2] + 0.1
+assert acc_best > results_lr["÷100"][2] + 0.1 and acc_best > results_lr["×100"][2] + 0.1, (
+    f"the suggested rate beats rates 100x smaller and larger by more than 0.1 validation accuracy: "
+    f"suggested {acc_best:.3f}, ÷100 {results_lr['÷100'][2]:.3f}, ×100 {results_lr['×100'][2]:.3f}")
 
 # %% [markdown]
 # ## 4–5. Coarse-to-fine search: grid versus random
@@ -256,9 +267,15 @@ good_lr = good.groupby("search").lr.apply(lambda v: v.round(12).nunique()).reind
 good_random = good_lr.drop("grid")
 print(f"good learning rates: {good.lr.min():.3g} .. {good.lr.max():.3g}; distinct ones tried there: "
       f"grid {good_lr['grid']}, random searches {good_random.to_numpy()}")
-assert effect_lr > 5 * effect_wd, "the learning rate is the important hyperparameter here"
-assert good_random.mean() > 1.5 * good_lr["grid"], "random search tries more distinct rates where the rates are good"
-assert best_random.mean() >= best_grid - 0.015, "random search does about as well on average"
+assert effect_lr > 5 * effect_wd, (
+    f"the learning rate is the important hyperparameter here (main effect > 5 x the weight decay's): "
+    f"spread along the learning rate {effect_lr:.3f}, along the weight decay {effect_wd:.3f}")
+assert good_random.mean() > 1.5 * good_lr["grid"], (
+    f"random search tries more distinct rates where the rates are good (on average > 1.5 x the grid): "
+    f"grid {good_lr['grid']}, random searches {good_random.to_numpy()} (mean {good_random.mean():.1f})")
+assert best_random.mean() >= best_grid - 0.015, (
+    f"random search does about as well on average (within 0.015 of the grid): best grid trial {best_grid:.3f}, "
+    f"mean best random trial {best_random.mean():.3f}")
 
 # %% [markdown]
 # **Fine stage.** Coarse search found the region; now zoom in: search again, with another
@@ -282,8 +299,12 @@ fine["val_accuracy"] = fine_run["val_accuracy"][:, -1]
 print(f"coarse random: median {random_df.val_accuracy.median():.3f}, best {random_df.val_accuracy.max():.3f}")
 print(f"fine random  : median {fine.val_accuracy.median():.3f}, best {fine.val_accuracy.max():.3f}")
 print(f"worst trial  : coarse {random_df.val_accuracy.min():.3f}, fine {fine.val_accuracy.min():.3f}")
-assert fine.val_accuracy.min() > random_df.val_accuracy.median() - 0.02
-assert fine.val_accuracy.median() > random_df.val_accuracy.max() - 0.02
+assert fine.val_accuracy.min() > random_df.val_accuracy.median() - 0.02, (
+    f"even the worst fine trial is about as good as the median coarse one (within 0.02): "
+    f"worst fine {fine.val_accuracy.min():.3f}, median coarse {random_df.val_accuracy.median():.3f}")
+assert fine.val_accuracy.median() > random_df.val_accuracy.max() - 0.02, (
+    f"the typical fine trial is close to the best coarse one (within 0.02): "
+    f"median fine {fine.val_accuracy.median():.3f}, best coarse {random_df.val_accuracy.max():.3f}")
 
 # %% [markdown]
 # **Not every hyperparameter is a scale.** The learning rate and the weight decay were
@@ -321,8 +342,12 @@ ax.plot(rates[log], drop_acc[log], "x", label="log-uniform in [0.01, 0.8]")
 ax.set(xlabel="dropout rate", ylabel="validation accuracy", title="searching a linear-scale hyperparameter")
 ax.legend(fontsize=8)
 plt.show()
-assert below["log-uniform"] > below["uniform"] + 4, "a log scale crowds the trials near zero"
-assert high.mean() < low.mean() - 0.02, "large rates cost accuracy, small ones hardly change it"
+assert below["log-uniform"] > below["uniform"] + 4, (
+    f"a log scale crowds the trials near zero (more than 4 extra below 0.1): "
+    f"{below['log-uniform']} of {BUDGET} log-uniform rates below 0.1, {below['uniform']} uniform ones")
+assert high.mean() < low.mean() - 0.02, (
+    f"large rates cost accuracy, small ones hardly change it (more than 0.02 lower above 0.4): "
+    f"mean accuracy {high.mean():.3f} above 0.4, {low.mean():.3f} below 0.1")
 
 # %% [markdown]
 # The log-uniform search put most of its trials below 0.1, where accuracy barely moves,
@@ -433,13 +458,26 @@ print(f"train−validation accuracy gap: good {gap[0]:.3f}, overfitting {gap[5]:
 print(f"validation loss / training loss: good {loss_ratio[0]:.2f}, overfitting {loss_ratio[5]:.1f}, "
       f"underfitting {loss_ratio[6]:.2f}")
 print(f"training accuracy: good {A[0, -1]:.3f}, underfitting {A[6, -1]:.3f}")
-assert L[1, 2] > 0.95 * np.log(C) and L[0, 2] < 0.6 * np.log(C), "bad init: a flat start"
-assert L[1, -1] < 0.3 * np.log(C), "... and it does learn later"
-assert plateau_decay < 0.65 * plateau_const, "decaying the high rate breaks through the plateau"
-assert L[4, -1] > 5 * L[0, -1], "decaying too early stalls training"
-assert gap[5] > 0.08 and gap[5] > 2 * gap[0], "overfitting: a large train/validation gap"
-assert loss_ratio[5] > 3 * loss_ratio[0], "overfitting: validation loss far above training loss"
-assert loss_ratio[6] < 1.2 and A[6, -1] < A[0, -1] - 0.03, "underfitting: no gap, lower accuracy"
+assert L[1, 2] > 0.95 * np.log(C) and L[0, 2] < 0.6 * np.log(C), (
+    f"bad init: a flat start (loss after 3 epochs above 0.95 log C = {0.95 * np.log(C):.2f}, good run below "
+    f"0.6 log C = {0.6 * np.log(C):.2f}): bad init {L[1, 2]:.2f}, good run {L[0, 2]:.2f}")
+assert L[1, -1] < 0.3 * np.log(C), (
+    f"... and it does learn later (final loss below 0.3 log C = {0.3 * np.log(C):.2f}): got {L[1, -1]:.3f}")
+assert plateau_decay < 0.65 * plateau_const, (
+    f"decaying the high rate breaks through the plateau (below 0.65 x the constant rate's): "
+    f"last-5-epoch train loss {plateau_decay:.4f} decayed, {plateau_const:.3f} constant")
+assert L[4, -1] > 5 * L[0, -1], (
+    f"decaying too early stalls training (final train loss above 5 x the good run's): "
+    f"{L[4, -1]:.3f} vs good {L[0, -1]:.3f}")
+assert gap[5] > 0.08 and gap[5] > 2 * gap[0], (
+    f"overfitting: a large train/validation gap (above 0.08 and 2 x the good run's): "
+    f"overfitting {gap[5]:.3f}, good {gap[0]:.3f}")
+assert loss_ratio[5] > 3 * loss_ratio[0], (
+    f"overfitting: validation loss far above training loss (ratio above 3 x the good run's): "
+    f"validation / training loss {loss_ratio[5]:.1f} overfitting, {loss_ratio[0]:.2f} good")
+assert loss_ratio[6] < 1.2 and A[6, -1] < A[0, -1] - 0.03, (
+    f"underfitting: no gap, lower accuracy (loss ratio below 1.2, training accuracy 0.03 below the good run): "
+    f"loss ratio {loss_ratio[6]:.2f}, training accuracy {A[6, -1]:.3f} vs good {A[0, -1]:.3f}")
 
 # %% [markdown]
 # ## 7. The last points: ensembles, snapshots and weight averaging
@@ -464,7 +502,8 @@ member_acc = np.array([recipe.accuracy(p, y_test) for p in member_probs])
 ens_acc = [recipe.accuracy(recipe.ensemble_probabilities(member_probs[:k]), y_test) for k in range(1, M + 1)]
 print("member test accuracies:", np.round(member_acc, 3), f"mean {member_acc.mean():.3f}")
 print("ensemble of the first k:", np.round(ens_acc, 3))
-assert ens_acc[-1] >= member_acc.mean(), "the ensemble is not worse than its average member"
+assert ens_acc[-1] >= member_acc.mean(), (
+    f"the ensemble is not worse than its average member: ensemble {ens_acc[-1]:.3f}, mean member {member_acc.mean():.3f}")
 
 # %% [markdown]
 # **Snapshot ensemble.** One run instead of M: a cyclic cosine learning rate
@@ -499,8 +538,12 @@ plt.show()
 print(f"snapshots taken at steps {snapshots.steps}")
 print("snapshot test accuracies:", np.round(snap_acc, 3), f"mean {snap_acc.mean():.3f}; last {snap_acc[-1]:.3f}")
 print(f"snapshot ensemble: {snap_ens_acc:.3f}")
-assert snapshots.steps == [cycle_steps * (k + 1) - 1 for k in range(cycles)]
-assert snap_ens_acc >= snap_acc.mean(), "the snapshot ensemble is not worse than its average member"
+assert snapshots.steps == [cycle_steps * (k + 1) - 1 for k in range(cycles)], (
+    f"a snapshot is taken at the last step of each of the {cycles} cycles of {cycle_steps} steps: "
+    f"got steps {snapshots.steps}, expected {[cycle_steps * (k + 1) - 1 for k in range(cycles)]}")
+assert snap_ens_acc >= snap_acc.mean(), (
+    f"the snapshot ensemble is not worse than its average member: ensemble {snap_ens_acc:.3f}, "
+    f"mean snapshot {snap_acc.mean():.3f}")
 
 # %% [markdown]
 # **Weight averaging (EMA).** Instead of averaging predictions, average the *weights*
@@ -529,8 +572,9 @@ raw_loss, raw_acc = ema_model.evaluate(x_test, y_test, verbose=0)
 print(f"largest difference between use_ema and the manual average: {max_diff:.2e}")
 print(f"raw final weights: test loss {raw_loss:.3f} accuracy {raw_acc:.3f}")
 print(f"EMA weights      : test loss {ema_loss:.3f} accuracy {ema_acc:.3f}")
-assert max_diff < 1e-4, "the optimizer's EMA is the moving average written out by hand"
-assert ema_loss < raw_loss, "averaging the noisy weights lowers the test loss"
+assert max_diff < 1e-4, (
+    f"the optimizer's EMA is the moving average written out by hand (< 1e-4): largest difference {max_diff:.2e}")
+assert ema_loss < raw_loss, f"averaging the noisy weights lowers the test loss: EMA {ema_loss:.3f}, raw weights {raw_loss:.3f}"
 
 # %% [markdown]
 # The averaged weights have the lower test loss. How much lower depends on where the raw

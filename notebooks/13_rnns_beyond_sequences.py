@@ -131,7 +131,9 @@ at = [tf.constant([v]) for v in window]
 read_dot = float(tf.reduce_sum(glimpses.read_window(x64, *at, N) * p64))
 write_dot = float(tf.reduce_sum(x64 * glimpses.write_window(p64, *at, (CANVAS, CANVAS))))
 print(f"<read(x), p> = {read_dot:.6f}   <x, write(p)> = {write_dot:.6f}")
-assert abs(read_dot - write_dot) < 1e-9 * max(1.0, abs(read_dot)), "write is the transpose of read"
+assert abs(read_dot - write_dot) < 1e-9 * max(1.0, abs(read_dot)), (
+    f"write is the transpose of read: <read(x), p> = {read_dot:.6f} but <x, write(p)> = {write_dot:.6f} "
+    f"(difference {abs(read_dot - write_dot):.1e})")
 
 
 def glimpse_score(values):  # any smooth function of the glimpse will do
@@ -145,7 +147,8 @@ autodiff = np.array([float(g[0]) for g in tape.gradient(score, at)])
 numeric = numeric_gradient(lambda: float(glimpse_score([tf.constant(v) for v in window])), window)
 print("d score / d (centre_y, centre_x, stride): autodiff", autodiff.round(5), " numeric", numeric.round(5))
 print(f"relative error {rel_error(autodiff, numeric):.1e}")
-assert rel_error(autodiff, numeric) < 1e-6, "the window's gradient matches finite differences"
+assert rel_error(autodiff, numeric) < 1e-6, (
+    f"the window's gradient matches finite differences: relative error {rel_error(autodiff, numeric):.1e} (limit 1e-6)")
 
 # %% [markdown]
 # ## 3. The glimpse classifier
@@ -226,10 +229,15 @@ plt.tight_layout()
 plt.show()
 print(f"after 1 glimpse {accuracy[0]:.3f}, after 2 {accuracy[1]:.3f}, after {len(accuracy)} {accuracy[-1]:.3f};"
       f" centred crop {centred_accuracy:.3f}")
-assert accuracy[-1] > accuracy[0] + 0.4, "several glimpses beat one"
-assert accuracy[1] > accuracy[0] + 0.15, "the second glimpse adds a lot"
-assert np.diff(accuracy).min() > -0.03, "no later glimpse loses more than 3 points"
-assert accuracy[-1] > centred_accuracy + 0.4, "moving glimpses beat a fixed centred one of the same size"
+assert accuracy[-1] > accuracy[0] + 0.4, (
+    f"several glimpses beat one (by more than 0.4): accuracy {accuracy[0]:.3f} after 1, {accuracy[-1]:.3f} after {len(accuracy)}")
+assert accuracy[1] > accuracy[0] + 0.15, (
+    f"the second glimpse adds a lot (more than 0.15): accuracy {accuracy[0]:.3f} after 1, {accuracy[1]:.3f} after 2")
+assert np.diff(accuracy).min() > -0.03, (
+    f"no later glimpse loses more than 3 points: accuracy per glimpse {np.round(accuracy, 3)}")
+assert accuracy[-1] > centred_accuracy + 0.4, (
+    f"moving glimpses beat a fixed centred one of the same size (by more than 0.4): "
+    f"{accuracy[-1]:.3f} after {len(accuracy)} glimpses, centred crop {centred_accuracy:.3f}")
 
 # %% [markdown]
 # One glimpse is not enough, whether it is a blurred overview (the first learned window)
@@ -247,9 +255,15 @@ print("glimpse centres on the digit, per step:", inside.round(3), f"(chance {cha
       f"the centred crop {centred_inside:.3f})")
 print("mean stride per step (pixels):", stride.round(2))
 print(f"the first window spans {N * stride[0]:.0f} of {CANVAS} pixels a side, the last {N * stride[-1]:.0f}")
-assert np.ptp(windows[:, 0], axis=0).max() < 1e-4, "the first window, from h0 = 0, is the same for every image"
-assert inside[1:].min() > 0.7 and inside[1:].min() > 3 * chance_inside, "placed from what the first saw, glimpses land on the digit"
-assert stride[0] > 1.4 * stride[-1], "a wide overview first, then closer looks"
+assert np.ptp(windows[:, 0], axis=0).max() < 1e-4, (
+    f"the first window, from h0 = 0, is the same for every image: its centre and stride vary by up to "
+    f"{np.ptp(windows[:, 0], axis=0).max():.1e} pixels (limit 1e-4)")
+assert inside[1:].min() > 0.7 and inside[1:].min() > 3 * chance_inside, (
+    f"placed from what the first saw, glimpses land on the digit (over 0.7 and 3 x chance {chance_inside:.3f}): "
+    f"got {np.round(inside[1:], 3)} from the second glimpse on")
+assert stride[0] > 1.4 * stride[-1], (
+    f"a wide overview first, then closer looks (first stride > 1.4 x last): "
+    f"mean stride {stride[0]:.2f} first, {stride[-1]:.2f} last")
 
 guesses = glimpser.predict(test.images[:6], verbose=0)[:, -1].argmax(-1)  # after the last glimpse
 fig, axes = plt.subplots(1, 6, figsize=(13, 2.5))
@@ -319,10 +333,11 @@ centre_spread = float(writes[..., :2].std(axis=1).mean())
 print("test error after each step:", error.round(4), f"(blank canvas {blank:.4f})")
 print(f"the busiest step does {largest_share:.0%} of a drawing's ink on average; "
       f"the window's centre moves {centre_spread:.2f} pixels (std over steps)")
-assert (np.diff(error) < 0).all(), "every step brings the canvas closer to the digit"
-assert error[-1] < 0.25 * blank, "the final canvas is close to the digit"
-assert largest_share < 0.4, "no single step paints most of the digit"
-assert centre_spread > 0.75, "the write window moves between steps"
+assert (np.diff(error) < 0).all(), f"every step brings the canvas closer to the digit: test error per step {np.round(error, 4)}"
+assert error[-1] < 0.25 * blank, (
+    f"the final canvas is close to the digit (error < 0.25 x blank canvas {blank:.4f}): got {error[-1]:.4f}")
+assert largest_share < 0.4, f"no single step paints most of the digit (busiest step < 40% of the ink): got {largest_share:.0%}"
+assert centre_spread > 0.75, f"the write window moves between steps (centre std > 0.75 pixels): got {centre_spread:.2f}"
 
 steps, shown = drawer.steps, min(drawer.steps, 8)
 fig, axes = plt.subplots(4, shown + 1, figsize=(1.3 * (shown + 1), 5.6))
@@ -370,7 +385,7 @@ for model, images in ((glimpser, test.images[:64]), (drawer, draw_te[:64])):
         reloaded = keras.saving.load_model(path, safe_mode=True)
     same = np.allclose(reloaded.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-5)
     print(f"{type(reloaded).__name__} reloaded with safe_mode=True, same predictions: {same}")
-    assert same
+    assert same, f"{model.name} should predict the same after reloading with safe_mode=True (atol 1e-5): allclose gave {same}"
 
 # %% [markdown]
 # ## Summary

@@ -95,8 +95,12 @@ changed = {s: (getattr(cell_rules.GRU, s), getattr(mutant, s)) for s in cell_rul
            if getattr(cell_rules.GRU, s) != getattr(mutant, s)}
 print("a mutant of the GRU changes", changed, "\n  " + mutant.equations().replace("\n", "\n  "))
 print("a random rule:\n  " + random_one.equations().replace("\n", "\n  "))
-assert all(r.canonical() == r for r in (cell_rules.LSTM, cell_rules.GRU, cell_rules.VANILLA))
-assert mutant.canonical() != cell_rules.GRU and changed, "a mutant computes something else"
+assert all(r.canonical() == r for r in (cell_rules.LSTM, cell_rules.GRU, cell_rules.VANILLA)), (
+    f"the LSTM, the GRU and the vanilla RNN are their own canonical forms: canonical() == rule gives "
+    f"{[r.canonical() == r for r in (cell_rules.LSTM, cell_rules.GRU, cell_rules.VANILLA)]} (LSTM, GRU, vanilla)")
+assert mutant.canonical() != cell_rules.GRU and changed, (
+    f"a mutant computes something else: changed slots {changed!r}, "
+    f"canonical form equal to the GRU: {mutant.canonical() == cell_rules.GRU}")
 
 # %% [markdown]
 # ## 3. One rule as a Keras cell, checked against Keras
@@ -119,7 +123,8 @@ for layer in (keras.layers.LSTM(5, bias_initializer="random_normal"),
     gap = np.abs(keras.ops.convert_to_numpy(keras.layers.RNN(cell)(x_check)) - expected).max()
     print(f"RuleCell({type(layer).__name__.lower()} rule) vs keras.layers.{type(layer).__name__}: "
           f"largest difference {gap:.1e}")
-    assert gap < 1e-5
+    assert gap < 1e-5, (
+        f"RuleCell should match keras.layers.{type(layer).__name__} to float precision: largest difference {gap:.1e} (limit 1e-5)")
 
 # %% [markdown]
 # ## 4. Many cells in one layer
@@ -152,7 +157,9 @@ for unroll in (True, False):
         worst = max(worst, float((np.abs(alone - bank_out[:, k]) / (1 + np.abs(alone))).max()))
     print(f"unroll={unroll}: bank output {bank_out.shape}; largest relative difference from the "
           f"{len(check_rules)} cells run alone: {worst:.1e}")
-    assert worst < 1e-5
+    assert worst < 1e-5, (
+        f"unroll={unroll}: the bank should agree with its {len(check_rules)} cells run alone: "
+        f"largest relative difference {worst:.1e} (limit 1e-5)")
 
 # %% [markdown]
 # ## 5. The search
@@ -261,13 +268,26 @@ gap_biased = copies("GRU", "recall").mean() - copies("LSTM, forget bias 1", "rec
 print(f"the GRU's lead over the LSTM in mean recall accuracy: {gap_plain:.3f} without the bias, "
       f"{gap_biased:.3f} with it")
 for other in ("LSTM", "vanilla RNN"):
-    assert copies("GRU", "adding").max() < copies(other, "adding").min(), f"GRU vs {other} on adding"
-    assert copies("GRU", "recall").min() > copies(other, "recall").max(), f"GRU vs {other} on recall"
-assert copies("LSTM, forget bias 1", "recall").min() > copies("LSTM", "recall").max(), "the bias helps"
-assert gap_biased < 0.5 * gap_plain, "the forget-gate bias closes most of the LSTM's gap to the GRU on recall"
-assert copies("LSTM, forget bias 1", "adding").mean() > 1.5 * copies("GRU", "adding").mean(), "not on adding"
-assert share["random"]["neither"] > 0.5, "most random rules learn nothing"
-assert share["mutant"]["either"] > share["random"]["either"] + 0.2, "mutants of good cells learn more often"
+    assert copies("GRU", "adding").max() < copies(other, "adding").min(), (
+        f"GRU vs {other} on adding: every GRU copy should have a lower MSE than every {other} copy, got GRU "
+        f"{np.round(copies('GRU', 'adding'), 4)}, {other} {np.round(copies(other, 'adding'), 4)}")
+    assert copies("GRU", "recall").min() > copies(other, "recall").max(), (
+        f"GRU vs {other} on recall: every GRU copy should be more accurate than every {other} copy, got GRU "
+        f"{np.round(copies('GRU', 'recall'), 3)}, {other} {np.round(copies(other, 'recall'), 3)}")
+assert copies("LSTM, forget bias 1", "recall").min() > copies("LSTM", "recall").max(), (
+    f"the bias helps: every LSTM copy with it should beat every copy without it on recall, got "
+    f"{np.round(copies('LSTM, forget bias 1', 'recall'), 3)} with, {np.round(copies('LSTM', 'recall'), 3)} without")
+assert gap_biased < 0.5 * gap_plain, (
+    f"the forget-gate bias closes most of the LSTM's gap to the GRU on recall (to under half): "
+    f"gap {gap_biased:.3f} with the bias, {gap_plain:.3f} without")
+assert copies("LSTM, forget bias 1", "adding").mean() > 1.5 * copies("GRU", "adding").mean(), (
+    f"not on adding: the biased LSTM's mean MSE should stay above 1.5 x the GRU's, got "
+    f"{copies('LSTM, forget bias 1', 'adding').mean():.4f} vs {copies('GRU', 'adding').mean():.4f}")
+assert share["random"]["neither"] > 0.5, (
+    f"most random rules learn nothing: {share['random']['neither']:.0%} learned neither task (should be over 50%)")
+assert share["mutant"]["either"] > share["random"]["either"] + 0.2, (
+    f"mutants of good cells learn more often (by over 20 points): {share['mutant']['either']:.0%} of mutants "
+    f"vs {share['random']['either']:.0%} of random rules learned at least one task")
 
 # %% [markdown]
 # Now the question of the search: does any candidate beat the GRU? The gap between
@@ -293,7 +313,9 @@ print(f"candidates better than every GRU copy: on adding {int(better['adding'].s
 gaps = {name: np.ptp(copies(name, "recall")) for name, _, _ in cell_search.REFERENCES}
 widest = max(gaps, key=gaps.get)
 print(f"largest gap between copies of one reference cell on recall: {widest}, {gaps[widest]:.3f}")
-assert gaps[widest] > 0.1, "one run per cell is a noisy measurement"
+assert gaps[widest] > 0.1, (
+    f"one run per cell is a noisy measurement (copies of a reference cell differ by over 0.1 on recall): "
+    f"largest gap {gaps[widest]:.3f} ({widest})")
 
 # %% [markdown]
 # Read the table with the copies' spread in mind: copies of one reference cell, which
@@ -324,7 +346,9 @@ readout.set_weights([V, c])
 x_val = tasks_["adding"].x_val
 mse = float(np.mean((exported.predict(x_val, verbose=0) - tasks_["adding"].y_val) ** 2))
 print(f"the exported model's validation MSE: {mse:.4f}")
-assert abs(mse - scores["adding"][best]) < 1e-4, "the exported cell computes what the bank computed"
+assert abs(mse - scores["adding"][best]) < 1e-4, (
+    f"the exported cell computes what the bank computed: MSE {mse:.4f} vs the bank's {scores['adding'][best]:.4f} "
+    f"(difference {abs(mse - scores['adding'][best]):.1e}, limit 1e-4)")
 
 # %%
 import tempfile
@@ -336,7 +360,9 @@ with tempfile.TemporaryDirectory() as folder:
     reloaded = keras.saving.load_model(path, safe_mode=True)
 gap = np.abs(reloaded.predict(x_val[:64], verbose=0) - exported.predict(x_val[:64], verbose=0)).max()
 print(f"reloaded with safe_mode=True from {path.name}; largest difference {gap:.1e}")
-assert gap < 1e-6 and reloaded.get_layer("rnn").cell.rule == roster.rules[best]
+assert gap < 1e-6 and reloaded.get_layer("rnn").cell.rule == roster.rules[best], (
+    f"the reloaded model predicts the same and keeps its rule: largest difference {gap:.1e} (limit 1e-6), "
+    f"same rule {reloaded.get_layer('rnn').cell.rule == roster.rules[best]}")
 
 # %% [markdown]
 # ## Summary

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 import jupytext
 import nbformat
 import pytest
+from IPython.core.inputtransformer2 import TransformerManager
 
 import course_lib
 from course_lib.env import is_tensorflow_startup_noise
@@ -24,6 +26,36 @@ def load(path: Path) -> nbformat.NotebookNode:
 
 def code_cells(nb):
     return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def python_source(cell_source: str) -> str:
+    """A code cell's source as plain Python: IPython's magics and shell lines become calls."""
+    return TransformerManager().transform_cell(cell_source)
+
+
+def formats_a_value(message: ast.expr) -> bool:
+    """Whether an assert's message shows a measured value: an f-string with a ``{...}`` field."""
+    return any(isinstance(node, ast.FormattedValue) for node in ast.walk(message))
+
+
+def unexplained_asserts(cell_source: str) -> list[str]:
+    """The asserts of a cell whose message is missing or shows no value (source lines)."""
+    source = python_source(cell_source)
+    return [
+        f"line {node.lineno}: {ast.get_source_segment(source, node).splitlines()[0][:100]}"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Assert) and (node.msg is None or not formats_a_value(node.msg))
+    ]
+
+
+@pytest.mark.parametrize("source, flagged", [
+    ("assert acc > 0.9", 1),
+    ('assert acc > 0.9, "the model learns the task"', 1),
+    ('assert acc > 0.9, f"the model learns the task: accuracy {acc:.3f}"', 0),
+    ('for a in accs:\n    assert a > 0.9, f"every run learns it, got {a}"\n%time x = 1', 0),
+])
+def test_an_assert_without_a_measured_value_is_found(source, flagged):
+    assert len(unexplained_asserts(source)) == flagged, unexplained_asserts(source)
 
 
 def test_there_are_lessons_numbered_from_00_without_gaps():
@@ -94,6 +126,17 @@ class TestNotebook:
                 f"code cell {i + 1} has {len(lines)} non-blank lines (at most 40): split it at a "
                 f"natural step, starting {lines[0][:60]!r}"
             )
+
+    def test_every_assert_states_its_claim_and_the_measured_value(self, path):
+        # a failing lesson should say what broke: "LSTM learns the adding task: MSE 0.41"
+        missing = [
+            f"cell [{cell.execution_count}] {where}"
+            for cell in code_cells(load(path)) for where in unexplained_asserts(cell.source)
+        ]
+        assert not missing, (
+            f"{len(missing)} asserts without a message that states the claim and formats the measured "
+            "value (assert x > 0.9, f\"... got {x:.3f}\"):\n" + "\n".join(missing)
+        )
 
     def test_no_missing_glyph_warnings(self, path):
         # a figure label in a script the plotting font lacks shows up as empty boxes
