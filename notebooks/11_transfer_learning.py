@@ -69,6 +69,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from scipy import stats
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 
@@ -386,15 +387,15 @@ assert all(np.array_equal(w, p) for w, p in zip(head_body.get_weights(), pretrai
     f"the head phase froze the body: a backbone weight moved by up to "
     f"{max(float(np.abs(w - p).max()) for w, p in zip(head_body.get_weights(), pretrained)):.2e}")
 t_stats = {key: gain.mean() / (gain.std(ddof=1) / np.sqrt(len(gain))) for key, gain in head_gain.items()}
+t_crit = stats.t.ppf(1 - 0.05 / (2 * len(t_stats)), df=3)  # two-sided 5%, 4 draws, Bonferroni over the settings
 for (k, rate), gain in head_gain.items():
     print(f"k = {k}, fine-tuning at {rate:.0e}: head first minus (b) {gain.mean():+.3f} on average "
           f"(t = {t_stats[k, rate]:+.2f}), per draw {np.round(gain, 3)}")
 pooled = np.concatenate(list(head_gain.values()))  # all 16 paired differences
 print(f"all {len(pooled)} pairs: head first minus (b) {pooled.mean():+.3f} on average, "
-      f"{np.mean(pooled < 0):.0%} of them below zero")
-# 3.18: the two-sided 5% critical value of Student's t with 3 degrees of freedom (4 draws)
-assert all(t < 3.18 for t in t_stats.values()), (
-    f"in no setting did the head start pay beyond the draws' noise (t < 3.18): t by (k, rate) "
+      f"{np.mean(pooled < 0):.0%} of them below zero; beyond the noise, for {len(t_stats)} settings: t > {t_crit:.2f} (one alone: {stats.t.ppf(0.975, df=3):.2f})")
+assert all(t < t_crit for t in t_stats.values()), (
+    f"in no setting did the head start pay beyond the draws' noise (t < {t_crit:.2f}): t by (k, rate) "
     f"{dict((key, round(float(t), 2)) for key, t in t_stats.items())}")
 assert all(abs(gain.mean()) < 0.1 for gain in head_gain.values()), (
     f"no setting moved by 10 points on average: mean gain by (k, rate) "
@@ -403,7 +404,10 @@ assert -0.05 < pooled.mean() < 0.02, f"over all pairs: on average between 5 poin
 
 # %% [markdown]
 # The head start did not pay here. In no setting was it better beyond the noise of the
-# draws (no t reaches +3.18, the two-sided 5% level for four draws); over all sixteen
+# draws: no t reaches +5.39, the two-sided 5% level for four draws once all four settings
+# are tested together (Bonferroni's correction). For one setting alone the level would be
+# 3.18, but with four settings one of them crosses that by chance in about one run in ten
+# (each has a one-in-forty chance upwards); one test run did, at k = 1 and a rate of 3e-3. Over all sixteen
 # pairs it was on average a point or two below fine-tuning from the start, within the
 # draws' noise, and per draw the differences go both ways. (Which single setting looks
 # worst changes with the seed, and even with the number of CPU threads, which changes the
