@@ -288,8 +288,9 @@ def setup_notebook(
         a ``NotebookInfo`` with versions, devices, Colab or not, scale, seed and whether
         ops are deterministic.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative int, got {seed!r}")
+    from course_lib.checks import check_positive_int, check_seed
+
+    seed = check_seed(seed)
     if deterministic is not None and not isinstance(deterministic, bool):
         raise TypeError(f"deterministic: expected True, False or None, got {deterministic!r}")
     seed = int(seed)
@@ -299,8 +300,8 @@ def setup_notebook(
         if not threads.isdigit() or int(threads) < 1:
             raise ValueError(f"COURSE_THREADS: expected a positive integer, got {threads!r}")
         threads = int(threads)
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1):
-        raise ValueError(f"threads: expected a positive int, got {threads!r}")
+    if threads is not None:
+        threads = check_positive_int(threads, "threads")
     # 3 hides TensorFlow's C++ log lines (INFO to ERROR), e.g. harmless graph-version
     # notices; Python exceptions are still raised as usual.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -19,6 +19,7 @@ from course_lib.attention import BahdanauAttention
 from course_lib.checks import (
     check_array,
     check_ids,
+    check_positive,
     check_positive_int,
     check_tensor,
     check_token_tensor,
@@ -366,9 +367,7 @@ class TrainingSettings:
         for name in ("embed_dim", "units", "epochs", "batch_size"):
             object.__setattr__(self, name, check_positive_int(getattr(self, name), f"TrainingSettings.{name}"))
         for name in ("learning_rate", "clipnorm"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
-                raise ValueError(f"TrainingSettings.{name}: expected a positive, finite number, got {value!r}")
+            object.__setattr__(self, name, check_positive(getattr(self, name), f"TrainingSettings.{name}"))
         if self.verbose not in (0, 1, 2):
             raise ValueError(f"TrainingSettings.verbose: expected 0, 1 or 2, got {self.verbose!r}")
 

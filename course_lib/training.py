@@ -172,7 +172,7 @@ class ResumableBackup(keras.callbacks.Callback):
         if state is None:
             self.state = None
             return 0
-        saved_config, config = state.get("config", {}), _jsonable(self.config)
+        saved_config, config = state.get("config", {}), jsonable(self.config)
         if saved_config != config:
             differ = sorted(k for k in set(saved_config) | set(config) if saved_config.get(k) != config.get(k))
             details = "; ".join(f"{k}: saved {saved_config.get(k)!r}, now {config.get(k)!r}" for k in differ)
@@ -225,7 +225,7 @@ class ResumableBackup(keras.callbacks.Callback):
             "format": FORMAT,
             "history": {},
             "best": None,
-            "config": _jsonable(self.config),
+            "config": jsonable(self.config),
         }
         done = epoch + 1
         history = {k: list(v)[:epoch] for k, v in state["history"].items()}
@@ -280,10 +280,6 @@ class ResumableBackup(keras.callbacks.Callback):
         for old in backup.iterdir():
             if old.name not in keep:
                 old.unlink(missing_ok=True)
-
-
-def _jsonable(value):
-    return json.loads(json.dumps(value))
 
 
 @dataclass

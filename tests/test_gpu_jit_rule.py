@@ -34,6 +34,14 @@ XLA_ON_A_GPU = {"mlp", "simple_rnn", "recall_rnn", "small_cnn", "transfer_cnn", 
                 "mobilenet_tuned", "glimpse_classifier", "drawer"}
 
 
+@pytest.fixture(autouse=True)
+def _release_models():
+    """Drop each test's models: the XLA-compiled steps of every model in one worker would
+    otherwise add up to well over a gigabyte."""
+    yield
+    keras.utils.clear_session(free_memory=True)
+
+
 def _losses(trained):
     history = trained.train()
     if isinstance(history, np.ndarray):  # cell_search.train_bank: (steps, K)

@@ -46,7 +46,7 @@ import urllib.request
 from pathlib import Path, PurePosixPath
 
 from course_lib import files
-from course_lib.checks import check_path
+from course_lib.checks import check_path, check_positive
 
 # Extraction is its own module; its names stay importable from here, as they always were.
 from course_lib.data.archives import MAX_EXPANSION, UnsafeArchiveError, safe_extract
@@ -303,9 +303,7 @@ def fetch(
         raise ValueError(f"size: expected a positive number of bytes, got {size!r}")
     if algorithm is None and size is None:
         raise ValueError("size: a file without a checksum needs its pinned size in bytes")
-    for name, value in (("timeout", timeout), ("deadline", deadline)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
-            raise ValueError(f"{name}: expected a positive number of seconds, got {value!r}")
+    timeout, deadline = check_positive(timeout, "timeout"), check_positive(deadline, "deadline")
     if not isinstance(url, str) or "://" not in url:
         raise ValueError(f"url: expected an address like https://host/file, got {url!r}")
     name = filename or name_in_url  # the cache name of the original address, mirrored or not
