@@ -346,7 +346,9 @@ if SCALE == "full":
 # - Transfer learning: a CNN trained on another task, its head removed, is a good
 #   feature extractor; its features are computed once and cached.
 # - Teacher forcing with a masked loss trains the decoder; greedy and beam search decode
-#   it (beam search usually, not always, finds a caption the model rates more likely).
+#   it (beam search found a caption at least as likely as greedy's for most images,
+#   strictly more likely only for some, and a less likely one where greedy's prefix
+#   dropped out of the beam).
 # - BLEU with several references measures n-gram overlap; always compare with a trivial
 #   baseline (here, the grammar's shared words give the most frequent caption some
 #   BLEU for free).

@@ -145,8 +145,10 @@ assert np.allclose(np.asarray(alpha_k).reshape(2, 8, 8), alpha_np, atol=1e-5), (
 # captions need the left-to-right order; the embedding gives each cell its place.
 # (Exercise 2 removes it.)
 #
-# We also retrain lesson 09's Show-and-Tell decoder on the pooled vectors with the same
-# sizes and epochs, so the comparison is like for like.
+# We also retrain lesson 09's Show-and-Tell decoder on the pooled vectors, with the sizes
+# and the 4 epochs of the attention model (lesson 09 trained it for 5), so the comparison
+# is like for like; the "Show and Tell (09)" scores below are this retrained model's, so
+# they differ a little from lesson 09's.
 
 # %%
 
