@@ -169,6 +169,8 @@ def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike, *, keep=No
     try:
         try:
             _extract_into(archive, work, keep, max_bytes)
+        except tarfile.FilterError as err:  # a refusal, not damage (the checks above catch these first)
+            raise UnsafeArchiveError(f"archive {archive}: tarfile's data filter refused a member ({err})") from None
         except _DAMAGE as err:
             raise ValueError(f"archive: {archive} is damaged or cut off ({err}); download it again") from None
         if stamp is not None:
