@@ -298,6 +298,8 @@ def cnn_encoder(classifier, layer: str = "grid", pooled: bool = False):
     """
     if not isinstance(classifier, keras.Model):
         raise TypeError(f"classifier: expected a keras.Model, got {type(classifier).__name__}")
+    if len(classifier.inputs) != 1:
+        raise ValueError(f"classifier: expected a model with one image input, got {len(classifier.inputs)} inputs")
     names = [lay.name for lay in classifier.layers]
     if layer not in names:
         raise ValueError(f"layer: expected one of {names}, got {layer!r}")

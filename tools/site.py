@@ -99,13 +99,11 @@ def glossary_page(lesson_00: Path) -> str:
 
 
 def library_modules() -> list[str]:
-    """Every module of course_lib, as dotted names (``course_lib.data.download``)."""
-    modules = []
-    for path in sorted((ROOT / "course_lib").rglob("*.py")):
-        if path.name == "__init__.py":
-            continue
-        modules.append(path.relative_to(ROOT).as_posix()[:-3].replace("/", "."))
-    return modules
+    """Every module of course_lib, as full dotted names (``course_lib.data.download``)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from lesson_modules import library_modules as short_names
+
+    return [f"course_lib.{m}" for m in short_names()]
 
 
 def library_page() -> str:
