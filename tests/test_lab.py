@@ -163,11 +163,19 @@ def browser():
         yield b
 
 
+# The notebook in the tab on show: hidden tabs keep their panels (and cells) in the page.
+SHOWN = ".jp-NotebookPanel:visible"
+
+
 def _open_notebook(browser, lab: str, path: str):
-    """Open ``path`` in JupyterLab in a new page and wait for its kernel to be idle."""
+    """Open ``path`` in a new page with a workspace of its own (so no tab of an earlier
+    test is restored beside it) and wait until its notebook is on show, kernel idle."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.goto(f"{lab}/lab/tree/{path}?token={TOKEN}")
-    page.wait_for_selector(".jp-Notebook", timeout=90_000)
+    workspace = f"test-{secrets.token_hex(4)}"
+    page.goto(f"{lab}/lab/workspaces/{workspace}/tree/{path}?reset&token={TOKEN}")
+    name = Path(path).name
+    page.wait_for_selector(f".lm-TabBar-tab.lm-mod-current[title*='{name}']", timeout=90_000)
+    page.wait_for_selector(f"{SHOWN} .jp-CodeCell", timeout=90_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
     return page
 
@@ -175,7 +183,7 @@ def _open_notebook(browser, lab: str, path: str):
 def _save_and_wait(page, lab: str, path: str) -> None:
     """Ctrl+S in the notebook, then wait until the server has written ``path`` again."""
     before = _get(lab, f"/api/contents/{path}?content=0")["last_modified"]
-    page.locator(".jp-Notebook").first.click()
+    page.locator(f"{SHOWN} .jp-Notebook").click()
     page.keyboard.press("Control+s")
     deadline = time.monotonic() + 30
     while _get(lab, f"/api/contents/{path}?content=0")["last_modified"] == before:
@@ -209,7 +217,7 @@ def test_opening_and_saving_a_lesson_in_the_browser_changes_no_file(lab, browser
 
 def _type_in_first_code_cell(page, text: str) -> None:
     """Click into the first code cell's editor, go to its end and type ``text``."""
-    page.locator(".jp-CodeCell .cm-content").first.click()
+    page.locator(f"{SHOWN} .jp-CodeCell .cm-content").first.click()
     page.keyboard.press("Control+End")
     page.keyboard.type(text)
 
@@ -225,12 +233,12 @@ def test_save_as_into_work_edits_a_copy_and_leaves_the_lesson(lab, browser):
     before = _bytes(LESSON)
     page = _open_notebook(browser, lab, LESSON)
     try:
-        page.locator(".jp-Notebook").first.click()
+        page.locator(f"{SHOWN} .jp-Notebook").click()
         page.keyboard.press("Control+Shift+s")
         field = page.locator(".jp-Dialog input")
         field.fill(f"work/{name}.ipynb")
         page.locator(".jp-Dialog .jp-mod-accept").click()
-        page.wait_for_selector(f".lm-TabBar-tab[title*='{name}.ipynb']", timeout=30_000)
+        page.wait_for_selector(f".lm-TabBar-tab.lm-mod-current[title*='{name}.ipynb']", timeout=60_000)
         _type_in_first_code_cell(page, "  # A student's edit.")
         _save_and_wait(page, lab, f"work/{name}.ipynb")
         page.close()
