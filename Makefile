@@ -23,7 +23,7 @@ COLAB_PYTHON ?= $(shell tools/find_python.sh 3.13 || echo $(PYTHON))
 # The notebook test harness in the Colab venv, at the lock's versions.
 HARNESS       = nbval pytest-xdist pytest-timeout execnet coverage
 
-.PHONY: setup lab copy test unit lint render rehearse site lock clean setup-colab test-colab
+.PHONY: setup lab copy test unit lint render exercises rehearse site lock clean setup-colab test-colab
 
 setup: $(STAMP)
 
@@ -73,6 +73,11 @@ rehearse: setup
 render: setup
 	$(BIN)/python tools/render.py $(NB)
 
+# The checked exercises: from exercises/source/NN_topic.py, the student version
+# exercises/NN_topic.ipynb and the executed solutions exercises/solutions/NN_topic.ipynb.
+exercises: setup
+	$(BIN)/python tools/build_exercises.py $(NB)
+
 # The course website from the rendered notebooks (no execution), warnings as errors:
 # build/site/index.html. Needs MathJax from Debian's libjs-mathjax (served by the site).
 site: setup
@@ -89,7 +94,8 @@ lock:
 	rm -rf build/lock-venv
 
 # Colab's configuration, all in the Colab venv: every lesson at lesson scale, lessons 05, 11
-# and 12 at full scale, the range test's unit tests, the ops of every training step against
+# and 12 at full scale, the range test's unit tests, both versions of every exercise notebook
+# and its wrong answers (not the build, which needs nbgrader), the ops of every training step against
 # those TensorFlow refuses on a GPU under op determinism, then (in a process where op determinism
 # stays off) every trained model and the full-scale rehearsal under Keras' GPU jit rule.
 setup-colab: $(COLAB_STAMP)
@@ -110,7 +116,8 @@ $(COLAB_STAMP): requirements-colab.txt requirements.lock pyproject.toml
 test-colab: $(COLAB_STAMP)
 	PYDEVD_DISABLE_FILE_VALIDATION=1 COURSE_COLAB_RUNTIME=1 $(COLAB_BIN)/python -m pytest -n $(JOBS) \
 	  --dist loadfile --no-loadscope-reorder notebooks tests/test_full_scale_lessons.py tests/test_recipe.py \
-	  tests/test_gpu_determinism.py
+	  tests/test_gpu_determinism.py tests/test_exercises.py \
+	  --deselect tests/test_exercises.py::test_the_built_notebooks_are_those_of_the_sources
 	@# Under the rule each worker keeps what XLA compiled: the models, then the rehearsal, are
 	@# spread over the workers test by test, in two runs, so memory stays within 3 GB.
 	COURSE_GPU_JIT_RULE=1 $(COLAB_BIN)/python -m pytest -n $(JOBS) --dist load tests/test_gpu_jit_rule.py

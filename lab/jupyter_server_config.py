@@ -3,6 +3,8 @@
 - The lessons' py:percent twins (``notebooks/NN_topic.py``) are hidden from the file
   browser: students open the notebooks; contributors edit the twins in their editor.
 - No "Jupyter news" pop-up and no update check (``settings/overrides.json``).
+- nbgrader (which builds the exercises' student versions, ``make exercises``) is installed
+  with its JupyterLab extensions; they are for grading a class and are switched off here.
 - Opening and saving a lesson without changing a cell leaves its file as it is: JupyterLab
   refreshes the notebook's ``language_info`` and ``kernelspec`` from the running kernel (its
   Python version, its display name), which would otherwise modify a tracked file.
@@ -51,3 +53,7 @@ c.ContentsManager.hide_globs = [
     "__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "[0-9][0-9]_*.py",
 ]
 c.LabApp.app_settings_dir = str(LAB / "settings")
+c.ServerApp.jpserver_extensions = {
+    f"nbgrader.server_extensions.{name}": False
+    for name in ("formgrader", "validate_assignment", "assignment_list", "course_list")
+}

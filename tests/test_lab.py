@@ -127,6 +127,13 @@ def test_saving_a_notebook_in_the_lab_writes_its_py_percent_twin(lab):
     shutil.rmtree(folder)
 
 
+def test_nbgraders_server_extensions_are_off(lab):
+    req = urllib.request.Request(lab + "/formgrader", headers={"Authorization": f"token {TOKEN}"})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=10)
+    assert err.value.code == 404, f"nbgrader's formgrader should not be served by make lab: HTTP {err.value.code}"
+
+
 def test_the_twins_are_hidden_from_the_file_browser(lab):
     names = {item["name"] for item in _get(lab, "/api/contents/notebooks")["content"]}
     assert "02_rnn_from_scratch.ipynb" in names
@@ -208,6 +215,8 @@ def test_opening_and_saving_a_lesson_in_the_browser_changes_no_file(lab, browser
         _save_and_wait(page, lab, LESSON)
         news = page.get_by_text("official Jupyter news").count()
         assert news == 0, "JupyterLab's news pop-up is shown over the lesson"
+        menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+        assert "File" in menus and "Nbgrader" not in menus, f"the menu bar should have no nbgrader menu: {menus}"
         page.screenshot(path=str(ROOT / "build" / "lab-lesson-opened.png"))
     finally:
         page.close()

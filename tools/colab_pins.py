@@ -26,10 +26,10 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 #: What the course imports (course_lib's dependencies, TensorFlow and Keras) and what
-#: runs the notebooks under test (the kernel, nbclient, pytest).
+#: runs the notebooks under test (the kernel, nbclient, jupytext, pytest).
 ROOTS = ("tensorflow", "keras", "numpy", "scipy", "pandas", "matplotlib", "scikit-learn",
          "threadpoolctl", "statsmodels", "babel", "pillow", "h5py", "ipykernel", "ipython",
-         "jupyter-client", "nbformat", "nbclient", "pytest")
+         "jupyter-client", "nbformat", "nbclient", "jupytext", "pytest")
 #: Installed by venv and pip themselves: not pinned.
 SKIP = {"pip", "setuptools", "wheel"}
 FREEZE = "pip-freeze.gpu.txt"

@@ -117,10 +117,12 @@ def _table(text: str) -> tuple[int, int]:
 
 
 def row_modules(first_cell: str) -> list[str]:
-    """The modules a row names (`data.*`: every data module)."""
-    if first_cell.startswith("`data.*`"):
-        return [m for m in library_modules() if m.startswith("data.")]
-    return re.findall(r"`([a-z0-9_.]+)`", first_cell)
+    """The modules a row names (`data.*`: every module of the package ``data``)."""
+    names = []
+    for name in re.findall(r"`([a-z0-9_.]+(?:\.\*)?)`", first_cell):
+        package = name.removesuffix("*")
+        names += [m for m in library_modules() if m.startswith(package)] if name.endswith(".*") else [name]
+    return names
 
 
 def expected_row(line: str) -> str:

@@ -73,21 +73,31 @@ def render(twin: Path, timeout: int, out: Path | None = None) -> tuple[float, fl
     """
     nb = jupytext.read(twin)
     nb.metadata = {**notebook_metadata(), "language_info": {"name": "python"}}
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
-    )
-    start, cpu_start = time.perf_counter(), _children_cpu()
-    ok = True
-    try:
-        client.execute()
-    except CellExecutionError as err:
-        ok = False
-        print(str(err)[-3000:], file=sys.stderr)
-    seconds = time.perf_counter() - start
+    seconds, cpu, ok = execute(nb, NOTEBOOKS, timeout)
     nbformat.write(nb, out or twin.with_suffix(".ipynb"))
     # Jupytext's pairing (jupytext.toml) refuses to open a notebook whose .ipynb is newer
     # than its twin: keep the twin the newer of the two.
     os.utime(twin)
+    return seconds, cpu, ok
+
+
+def execute(nb, folder: Path, timeout: int, env: dict | None = None) -> tuple[float, float, bool]:
+    """Run ``nb`` top to bottom in a fresh kernel started in ``folder``, outputs kept in ``nb``.
+
+    ``env``: variables added to this process's environment for the kernel.
+    Returns (wall seconds, kernel CPU seconds, whether every cell ran without error).
+    """
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    )
+    start, cpu_start = time.perf_counter(), _children_cpu()
+    ok = True
+    try:
+        client.execute(env={**os.environ, **(env or {})})
+    except CellExecutionError as err:
+        ok = False
+        print(str(err)[-3000:], file=sys.stderr)
+    seconds = time.perf_counter() - start
     # The kernel is a child process; once it has shut down, its CPU time is counted
     # here. CPU seconds barely change when other programs compete for the cores, so
     # they estimate the quiet-machine wall clock when the measured one is inflated.

@@ -1,0 +1,121 @@
+"""The checked exercises, both versions, from their one source (``make exercises``).
+
+- the built notebooks (``exercises/NN_topic.ipynb``, ``exercises/solutions/NN_topic.ipynb``)
+  are what ``tools/build_exercises.py`` makes of the sources now;
+- the solution version runs top to bottom and passes every check;
+- the student version runs top to bottom and every check says "not done yet";
+- every wrong answer in ``wrong_answers.py`` fails its check, and every exercise has one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from wrong_answers import WRONG
+
+from course_lib.exercises import core
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("build_exercises", ROOT / "tools" / "build_exercises.py")
+build = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build)
+SOURCES = build.sources([])
+LESSONS = [source.stem for source in SOURCES]
+for _source in SOURCES:
+    importlib.import_module(f"course_lib.exercises.lesson{_source.name[:2]}")
+VERDICT = re.compile(r"^([✓·✗]) (\d\d\.\d+) ", re.MULTILINE)
+
+
+def _numbers(lesson: str) -> list[str]:
+    return sorted(n for n in core.EXERCISES if n.startswith(lesson[:2] + "."))
+
+
+def _verdicts(nb) -> list[tuple[str, str]]:
+    text = "".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code"
+                   for out in cell.get("outputs", []))
+    return VERDICT.findall(text)
+
+
+def test_the_built_notebooks_are_those_of_the_sources():
+    stale = [path for source in SOURCES for path in build.stale(source)]
+    assert not stale, f"run make exercises: these differ from exercises/source/: {stale}"
+
+
+def test_every_lesson_from_01_to_14_has_three_to_six_checked_exercises():
+    counts = {source.name[:2]: len(_numbers(source.stem)) for source in SOURCES}
+    bad = {lesson: n for lesson, n in counts.items() if not 3 <= n <= 6}
+    assert not bad, f"each lesson's exercise notebook should check 3 to 6 exercises: {bad}"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_the_solution_version_passes_every_check(lesson, tmp_path):
+    nb = nbformat.read(build.SOLUTIONS / f"{lesson}.ipynb", as_version=4)
+    _, _, ok = build.execute(nb, build.SOLUTIONS, timeout=300, env={"COURSE_EXERCISES": "solutions"})
+    verdicts = _verdicts(nb)
+    assert ok, f"the solutions of {lesson} failed a check or raised: {verdicts}"
+    assert sorted(n for mark, n in verdicts if mark == "✓") == _numbers(lesson), (
+        f"every exercise of {lesson} should be checked once and pass: {verdicts}")
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_the_student_version_runs_and_every_check_says_not_done(lesson):
+    nb = nbformat.read(build.EXERCISES / f"{lesson}.ipynb", as_version=4)
+    assert not any(cell.get("outputs") for cell in nb.cells if cell.cell_type == "code"), (
+        f"the student version of {lesson} is handed out without outputs")
+    _, _, ok = build.execute(nb, build.EXERCISES, timeout=300, env={"COURSE_EXERCISES": "student"})
+    verdicts = _verdicts(nb)
+    assert ok, f"the student version of {lesson} should run top to bottom: {verdicts}"
+    assert sorted(n for mark, n in verdicts if mark == "·") == _numbers(lesson), (
+        f"every check of {lesson}'s student version should say 'not done yet': {verdicts}")
+
+
+CASES = [(number, name) for number, answers in sorted(WRONG.items()) for name in answers]
+
+
+@pytest.mark.parametrize(("number", "name"), CASES, ids=[f"{n}-{name}" for n, name in CASES])
+def test_a_wrong_answer_fails_its_check(number, name, capsys, monkeypatch):
+    monkeypatch.delenv(core.MODE_VARIABLE, raising=False)
+    core.EXERCISES[number](WRONG[number][name])
+    verdict = core.RESULTS[number]
+    assert verdict.status == "wrong", f"{number} with a wrong answer ({name}) should be 'not yet right': {verdict}"
+    assert "hint:" in verdict.message and "expected" in verdict.message, (
+        f"the message of {number} should say what was expected and give a hint: {verdict.message}")
+    assert str(verdict) in capsys.readouterr().out, "the check prints its verdict"
+
+
+def test_every_exercise_has_a_wrong_answer_that_fails():
+    missing = sorted(set(core.EXERCISES) - set(WRONG))
+    assert not missing, f"exercises without a wrong answer in tests/wrong_answers.py: {missing}"
+
+
+def test_a_stub_is_not_done_and_an_error_is_reported_with_its_type(capsys, monkeypatch):
+    monkeypatch.delenv(core.MODE_VARIABLE, raising=False)
+    check = core.EXERCISES["02.1"]
+
+    def stub(*args):
+        raise NotImplementedError()
+
+    check(stub)
+    assert core.RESULTS["02.1"].status == "not done"
+    check(lambda *args: 1 / 0)
+    assert core.RESULTS["02.1"].status == "error" and "ZeroDivisionError" in core.RESULTS["02.1"].message
+    check("not a function")
+    assert core.RESULTS["02.1"].status == "wrong" and "expected your function" in core.RESULTS["02.1"].message
+
+
+def test_strict_modes_raise_with_the_verdict(monkeypatch):
+    check = core.EXERCISES["02.5"]
+    monkeypatch.setenv(core.MODE_VARIABLE, "solutions")
+    with pytest.raises(AssertionError, match="02.5.*should pass its check"):
+        check(WRONG["02.5"]["bits instead of nats"])
+    monkeypatch.setenv(core.MODE_VARIABLE, "student")
+    with pytest.raises(AssertionError, match="should say 'not done yet'"):
+        check(WRONG["02.5"]["bits instead of nats"])
+    monkeypatch.setenv(core.MODE_VARIABLE, "solution")
+    with pytest.raises(ValueError, match="COURSE_EXERCISES: expected one of"):
+        check(WRONG["02.5"]["bits instead of nats"])
