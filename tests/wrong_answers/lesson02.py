@@ -1,6 +1,4 @@
-"""For every checked exercise, answers a student could plausibly write that are wrong: an
-off-by-one, a missing transpose, a wrong sign. ``tests/test_exercises.py`` shows that each
-one fails its check, so no check can pass by accident."""
+"""Wrong answers to lesson 02's exercises (see ``__init__.py``)."""
 
 from __future__ import annotations
 
