@@ -374,6 +374,15 @@ assert exact > 0.8, (
 #
 # ## Exercises
 #
+# **Checked exercises:** [exercises/01_sequence_tasks.ipynb](../exercises/01_sequence_tasks.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/exercises/01_sequence_tasks.ipynb)
+# asks you to write functions from this lesson; the check under each one says whether
+# yours is right and, if not, what it expected, what it got and a hint. Reference
+# solutions: [exercises/solutions/01_sequence_tasks.ipynb](../exercises/solutions/01_sequence_tasks.ipynb)
+# (try first).
+#
+# Open-ended explorations, without a check:
+#
 # 1. Pad at the front (`make_sums(..., padding="pre")`) and retrain the many-to-one model
 #    without `Masking`; compare with post-padding without `Masking` and with the masked
 #    model. Why can an RNN *trained* on padded data learn to ignore the padding, and why

@@ -361,11 +361,16 @@ assert grad_gap <= 1e-5, f"and TensorFlow's autodiff agrees with our BPTT: gradi
 #
 # ## Exercises
 #
-# 1. Replace `tanh` by ReLU in `rnn_step_forward` and `rnn_step_backward` and run the
-#    gradient check again. Which line of the backward pass changes?
-# 2. PyTorch's `nn.RNN` keeps `weight_ih: (H, D)`, `weight_hh: (H, H)`, `bias_ih` and
-#    `bias_hh`. Write the conversion from those four arrays to Keras' three.
-# 3. Make the gradient check fail on purpose in three other ways (e.g. forget `1 − h²`,
-#    or use `Wh` instead of `Whᵀ`) and note the relative errors you get.
-# 4. With `W_embed` the identity matrix, show that `rnn_lm_loss` is an RNN on one-hot
+# **Checked exercises:** [exercises/02_rnn_from_scratch.ipynb](../exercises/02_rnn_from_scratch.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/exercises/02_rnn_from_scratch.ipynb)
+# asks you to write functions from this lesson; the check under each one says whether
+# yours is right and, if not, what it expected, what it got and a hint. Reference
+# solutions: [exercises/solutions/02_rnn_from_scratch.ipynb](../exercises/solutions/02_rnn_from_scratch.ipynb)
+# (try first).
+#
+# Open-ended explorations, without a check:
+#
+# 1. Make the gradient check fail on purpose in three ways (e.g. forget `1 − h²`, or use
+#    `Wh` instead of `Whᵀ`) and note the relative errors you get.
+# 2. With `W_embed` the identity matrix, show that `rnn_lm_loss` is an RNN on one-hot
 #    vectors. What does the embedding buy when `V` is large?

@@ -666,6 +666,15 @@ print(f"string-literal unit: |r| {abs(r_string):.2f} trained, {abs(r_string_untr
 #
 # ## Exercises
 #
+# **Checked exercises:** [exercises/03_char_language_model.ipynb](../exercises/03_char_language_model.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/exercises/03_char_language_model.ipynb)
+# asks you to write functions from this lesson; the check under each one says whether
+# yours is right and, if not, what it expected, what it got and a hint. Reference
+# solutions: [exercises/solutions/03_char_language_model.ipynb](../exercises/solutions/03_char_language_model.ipynb)
+# (try first).
+#
+# Open-ended explorations, without a check:
+#
 # 1. Train the Keras model with `L = 64` instead of 16 (edit `B, L = 64, 16` at the top
 #    of section 3 and run the notebook again from there). Does the gap between carried and
 #    reset state shrink? Why?

@@ -407,6 +407,15 @@ assert g["GRU (update bias 3)"] > 1e6 * g["GRU"] and g["GRU (update bias 3)"] > 
 #
 # ## Exercises
 #
+# **Checked exercises:** [exercises/04_gradient_flow.ipynb](../exercises/04_gradient_flow.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/exercises/04_gradient_flow.ipynb)
+# asks you to write functions from this lesson; the check under each one says whether
+# yours is right and, if not, what it expected, what it got and a hint. Reference
+# solutions: [exercises/solutions/04_gradient_flow.ipynb](../exercises/solutions/04_gradient_flow.ipynb)
+# (try first).
+#
+# Open-ended explorations, without a check:
+#
 # 1. In section 2, use `ρ = 1.05` and `T = 200`. At which distance does the gradient
 #    exceed 100? Compare with `log(100) / log(1.05)`.
 # 2. Repeat the clipping experiment with `clipnorm=1.0` (per variable) instead of

@@ -646,6 +646,15 @@ assert write_ratio > 3, (
 #
 # ## Exercises
 #
+# **Checked exercises:** [exercises/05_lstm_gru.ipynb](../exercises/05_lstm_gru.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/exercises/05_lstm_gru.ipynb)
+# asks you to write functions from this lesson; the check under each one says whether
+# yours is right and, if not, what it expected, what it got and a hint. Reference
+# solutions: [exercises/solutions/05_lstm_gru.ipynb](../exercises/solutions/05_lstm_gru.ipynb)
+# (try first).
+#
+# Open-ended explorations, without a check:
+#
 # 1. Which starting forget-gate bias is enough for the recall task? Call
 #    `fit_recall("LSTM", prepare=lambda m: open_forget_gate(m, value))` for `value` in 2,
 #    3 and 4. Then start it at 0 (`unit_forget_bias=False` in the LSTM layer): is the

@@ -634,6 +634,15 @@ assert rmse_lstm < 0.85 * rmse_season, (
 #
 # ## Exercises
 #
+# **Checked exercises:** [exercises/06_deep_and_bidirectional.ipynb](../exercises/06_deep_and_bidirectional.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/exercises/06_deep_and_bidirectional.ipynb)
+# asks you to write functions from this lesson; the check under each one says whether
+# yours is right and, if not, what it expected, what it got and a hint. Reference
+# solutions: [exercises/solutions/06_deep_and_bidirectional.ipynb](../exercises/solutions/06_deep_and_bidirectional.ipynb)
+# (try first).
+#
+# Open-ended explorations, without a check:
+#
 # 1. Read the digits column by column instead of row by row. Does the accuracy change?
 # 2. In the tagging task, tag step `t` with "the digit two steps *earlier* was larger".
 #    Does the bidirectional model still win, and why (not)?

@@ -500,6 +500,15 @@ assert np.all(np.diff(lm_share["scheduled sampling"]) < 0), (
 #
 # ## Exercises
 #
+# **Checked exercises:** [exercises/07_seq2seq.ipynb](../exercises/07_seq2seq.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/exercises/07_seq2seq.ipynb)
+# asks you to write functions from this lesson; the check under each one says whether
+# yours is right and, if not, what it expected, what it got and a hint. Reference
+# solutions: [exercises/solutions/07_seq2seq.ipynb](../exercises/solutions/07_seq2seq.ipynb)
+# (try first).
+#
+# Open-ended explorations, without a check:
+#
 # 1. Double the units (`import dataclasses`, then `R = dataclasses.replace(R, units=128)`
 #    before building). Do the curves of sections 6 and 7 move right? By how much, for
 #    what cost?

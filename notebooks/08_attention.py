@@ -379,6 +379,15 @@ if SCALE == "full":
 #
 # ## Exercises
 #
+# **Checked exercises:** [exercises/08_attention.ipynb](../exercises/08_attention.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/exercises/08_attention.ipynb)
+# asks you to write functions from this lesson; the check under each one says whether
+# yours is right and, if not, what it expected, what it got and a hint. Reference
+# solutions: [exercises/solutions/08_attention.ipynb](../exercises/solutions/08_attention.ipynb)
+# (try first).
+#
+# Open-ended explorations, without a check:
+#
 # 1. Make the encoder bidirectional (a subclass of `seq2seq.Encoder` whose GRU is wrapped
 #    in `keras.layers.Bidirectional`, half the units each way, the two final states
 #    concatenated). Does alignment accuracy rise or fall, and why? Where are the

@@ -357,6 +357,15 @@ if SCALE == "full":
 #
 # ## Exercises
 #
+# **Checked exercises:** [exercises/09_image_captioning.ipynb](../exercises/09_image_captioning.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/exercises/09_image_captioning.ipynb)
+# asks you to write functions from this lesson; the check under each one says whether
+# yours is right and, if not, what it expected, what it got and a hint. Reference
+# solutions: [exercises/solutions/09_image_captioning.ipynb](../exercises/solutions/09_image_captioning.ipynb)
+# (try first).
+#
+# Open-ended explorations, without a check:
+#
 # 1. Feed the image only through $h_0$ (a subclass of `ShowAndTell` whose `call` and
 #    `step` drop the per-step term). Does BLEU change? Why might the per-step term help
 #    long captions?

@@ -502,6 +502,15 @@ if SCALE == "full":
 #
 # ## Exercises
 #
+# **Checked exercises:** [exercises/10_attention_captioning.ipynb](../exercises/10_attention_captioning.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/exercises/10_attention_captioning.ipynb)
+# asks you to write functions from this lesson; the check under each one says whether
+# yours is right and, if not, what it expected, what it got and a hint. Reference
+# solutions: [exercises/solutions/10_attention_captioning.ipynb](../exercises/solutions/10_attention_captioning.ipynb)
+# (try first).
+#
+# Open-ended explorations, without a check:
+#
 # 1. Start the decoder from zeros (`init_state="zeros"`), so everything it knows about
 #    the image has to come through attention. How do BLEU and the attention score change
 #    after 4 epochs, and after 8?

@@ -795,6 +795,15 @@ if SCALE == "full":
 #
 # ## Exercises
 #
+# **Checked exercises:** [exercises/11_transfer_learning.ipynb](../exercises/11_transfer_learning.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/exercises/11_transfer_learning.ipynb)
+# asks you to write functions from this lesson; the check under each one says whether
+# yours is right and, if not, what it expected, what it got and a hint. Reference
+# solutions: [exercises/solutions/11_transfer_learning.ipynb](../exercises/solutions/11_transfer_learning.ipynb)
+# (try first).
+#
+# Open-ended explorations, without a check:
+#
 # 1. Pretrain on only 500 source images instead of 5,400 (`x_src[:500], y_src[:500]` in
 #    section 2's `fit`: each digit's 8 placements are next to each other, so that is
 #    about 60 digits of all five classes, at 8 positions each), with about the same

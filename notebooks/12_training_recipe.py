@@ -630,6 +630,15 @@ print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
 #
 # ## Exercises
 #
+# **Checked exercises:** [exercises/12_training_recipe.ipynb](../exercises/12_training_recipe.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/exercises/12_training_recipe.ipynb)
+# asks you to write functions from this lesson; the check under each one says whether
+# yours is right and, if not, what it expected, what it got and a hint. Reference
+# solutions: [exercises/solutions/12_training_recipe.ipynb](../exercises/solutions/12_training_recipe.ipynb)
+# (try first).
+#
+# Open-ended explorations, without a check:
+#
 # 1. Replace Adam by SGD in the range test. How far does the suggested rate move?
 # 2. Give the grid 5×5 = 25 trials and random search 25. Does the grid ever beat the
 #    best of five random searches?

@@ -403,6 +403,15 @@ for model, images in ((glimpser, test.images[:64]), (drawer, draw_te[:64])):
 #
 # ## Exercises
 #
+# **Checked exercises:** [exercises/13_rnns_beyond_sequences.ipynb](../exercises/13_rnns_beyond_sequences.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/exercises/13_rnns_beyond_sequences.ipynb)
+# asks you to write functions from this lesson; the check under each one says whether
+# yours is right and, if not, what it expected, what it got and a hint. Reference
+# solutions: [exercises/solutions/13_rnns_beyond_sequences.ipynb](../exercises/solutions/13_rnns_beyond_sequences.ipynb)
+# (try first).
+#
+# Open-ended explorations, without a check:
+#
 # 1. Train `GlimpseClassifier` with `glimpses=2` and `glimpses=10` (with
 #    `train_classifier(model, SIZES["epochs"], "two")`: at full scale each run needs a
 #    name of its own). Does the accuracy after two glimpses depend on how many the model

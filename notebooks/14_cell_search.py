@@ -383,6 +383,15 @@ assert gap < 1e-6 and reloaded.get_layer("rnn").cell.rule == roster.rules[best],
 #
 # ## Exercises
 #
+# **Checked exercises:** [exercises/14_cell_search.ipynb](../exercises/14_cell_search.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seqmodels-course/sequence-models-keras/blob/main/exercises/14_cell_search.ipynb)
+# asks you to write functions from this lesson; the check under each one says whether
+# yours is right and, if not, what it expected, what it got and a hint. Reference
+# solutions: [exercises/solutions/14_cell_search.ipynb](../exercises/solutions/14_cell_search.ipynb)
+# (try first).
+#
+# Open-ended explorations, without a check:
+#
 # `search(task, rules=..., bias=..., seed=..., steps=...)` from section 5 trains and
 # scores a list of rules under the lesson's budget.
 #

@@ -15,7 +15,7 @@ import course_lib  # noqa: E402
 project = "Sequence models with Keras 3"
 author = "the course authors"
 copyright = "the course authors, MIT license"
-extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.napoleon"]
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx_togglebutton"]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 napoleon_google_docstring = True

@@ -52,6 +52,25 @@ def test_every_lesson_from_01_to_14_has_three_to_six_checked_exercises():
     assert not bad, f"each lesson's exercise notebook should check 3 to 6 exercises: {bad}"
 
 
+def test_every_lesson_links_its_exercises_and_every_link_resolves():
+    lessons = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))[1:]  # 01-14; 00 is the tour
+    missing = [lesson.stem for lesson in lessons if lesson.stem not in LESSONS]
+    assert not missing, f"lessons without checked exercises (exercises/source/NN_topic.py): {missing}"
+    broken = []
+    for lesson in lessons:
+        text = "".join("".join(c["source"]) for c in nbformat.read(lesson, as_version=4).cells)
+        for target in (f"../exercises/{lesson.stem}.ipynb", f"../exercises/solutions/{lesson.stem}.ipynb",
+                       f"{build.REPOSITORY}exercises/{lesson.stem}.ipynb"):
+            if f"]({target})" not in text and f"/{target})" not in text:
+                broken.append(f"{lesson.name} does not link {target}")
+    for built in [*build.EXERCISES.glob("*.ipynb"), *build.SOLUTIONS.glob("*.ipynb")]:
+        text = "".join("".join(c["source"]) for c in nbformat.read(built, as_version=4).cells)
+        for target in re.findall(r"\]\((\.\.[^)]+\.ipynb)\)", text):
+            if not (built.parent / target).resolve().is_file():
+                broken.append(f"{built.relative_to(ROOT)} links {target}, which does not exist")
+    assert not broken, broken
+
+
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_the_solution_version_passes_every_check(lesson, tmp_path):
     nb = nbformat.read(build.SOLUTIONS / f"{lesson}.ipynb", as_version=4)

@@ -282,3 +282,48 @@ def test_make_copy_gives_a_copy_to_edit_and_never_overwrites_it(lab, browser, tm
         assert copy.read_bytes() == edited, "a second make copy overwrote the student's copy"
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+EXERCISES = "exercises/02_rnn_from_scratch.ipynb"
+WRONG_ANSWER = ('def initial_loss(V):\n    """The expected loss of a uniform guess."""\n'
+                '    return float(np.log2(V))\n\n\ncheck.initial_loss(initial_loss)\n')
+RIGHT_ANSWER = WRONG_ANSWER.replace("np.log2(V)", "np.log(V)")
+
+
+def _run_cell(page, index: int, source: str | None = None) -> str:
+    """Replace code cell ``index``'s text with ``source`` (if given), run it, return its output."""
+    cell = page.locator(f"{SHOWN} .jp-CodeCell").nth(index)
+    cell.locator(".cm-content").click()
+    if source is not None:
+        page.keyboard.press("Control+a")
+        page.keyboard.insert_text(source)  # as pasted: no auto-indent, no closing brackets added
+    before = cell.locator(".jp-InputArea-prompt").inner_text()
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function(
+        """([cell, before]) => { const p = cell.querySelector('.jp-InputArea-prompt').innerText;
+                                 return p !== before && !p.includes('*'); }""",
+        arg=[cell.element_handle(), before], timeout=60_000)
+    return cell.locator(".jp-OutputArea").inner_text()
+
+
+def test_an_exercise_check_answers_a_wrong_and_a_right_function_in_the_browser(lab, browser):
+    folder = ROOT / "build" / f"lab-exercise-{secrets.token_hex(4)}"
+    folder.mkdir(parents=True)
+    copy = folder / Path(EXERCISES).name
+    shutil.copy(ROOT / EXERCISES, copy)
+    page = _open_notebook(browser, lab, str(copy.relative_to(ROOT)))
+    try:
+        _run_cell(page, 0)  # the setup cell: imports the checks
+        untouched = _run_cell(page, 5)
+        assert "· 02.5" in untouched and "not done yet" in untouched, f"the stub is 'not done yet': {untouched}"
+        wrong = _run_cell(page, 5, WRONG_ANSWER)
+        assert "✗ 02.5" in wrong and "not yet right" in wrong and "expected 0.693147, got 1" in wrong, (
+            f"a wrong answer gets what was expected, what was got and a hint: {wrong}")
+        assert "hint:" in wrong, f"the verdict gives a hint: {wrong}"
+        page.screenshot(path=str(ROOT / "build" / "lab-exercise-wrong.png"))
+        right = _run_cell(page, 5, RIGHT_ANSWER)
+        assert "✓ 02.5" in right and "correct" in right, f"the right answer is correct: {right}"
+        page.screenshot(path=str(ROOT / "build" / "lab-exercise-right.png"))
+    finally:
+        page.close()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -70,8 +70,9 @@ def solution_version(source: Path) -> nbformat.NotebookNode:
     for cell in nb.cells:
         lines = cell.source.split("\n")
         cell.source = "\n".join(line for line in lines if line.strip() not in MARKERS)
-    title = nb.cells[0]
-    title.source = title.source.replace(REPOSITORY + "exercises/", REPOSITORY + "exercises/solutions/")
+    title = nb.cells[0]  # its links, one folder deeper
+    title.source = title.source.replace(REPOSITORY + "exercises/", REPOSITORY + "exercises/solutions/").replace(
+        "](../notebooks/", "](../../notebooks/")
     note = nbformat.v4.new_markdown_cell(SOLUTIONS_NOTE.format(name=source.stem))
     nb.cells.insert(1, note)
     return nb

@@ -55,9 +55,49 @@ def stage_notebook(path: Path, out: Path, names: dict[str, str]) -> None:
                 tags.append("hide-input")
             break
     for cell in nb["cells"]:
-        if cell["cell_type"] == "markdown":
-            cell["source"] = link_library_names("".join(cell["source"]), names)
+        if cell["cell_type"] == "markdown":  # the site's exercise page holds the folded solutions
+            text = "".join(cell["source"]).replace("](../exercises/solutions/", "](../exercises/")
+            cell["source"] = link_library_names(text, names)
     out.write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def exercises() -> list[Path]:
+    """The student versions of the exercise notebooks (their solutions are beside them)."""
+    return sorted((ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
+
+
+EXERCISE_NOTE = ("The solutions are folded: try each exercise first, in the notebook (the Colab button "
+                 "above, or `exercises/` in JupyterLab), where a check tells you whether your function is right.")
+ANSWER_STUB = "YOUR ANSWER HERE"
+
+
+def _fold_answer(question: str, solved: str) -> str:
+    """A model answer inside a dropdown, where the student version has ``ANSWER_STUB``."""
+    before, after = question.split(ANSWER_STUB, 1)
+    answer = solved[len(before):len(solved) - len(after)].strip()
+    return f"{before}```{{admonition}} Model answer\n:class: dropdown\n\n{answer}\n```\n{after}"
+
+
+def stage_exercises(student: Path, out: Path) -> None:
+    """An exercise page: the executed solutions with every solution folded, under the student
+    version's title (its Colab badge opens the student version)."""
+    handout = json.loads(student.read_text(encoding="utf-8"))["cells"]
+    solved = json.loads((student.parent / "solutions" / student.name).read_text(encoding="utf-8"))
+    cells = solved["cells"][2:]  # after its title and the note that points back to the exercises
+    if len(cells) != len(handout) - 1:
+        raise SystemExit(f"{student.name}: the solutions have other cells than the exercises: run make exercises")
+    for cell, given in zip(cells, handout[1:]):
+        text, question = "".join(cell["source"]), "".join(given["source"])
+        if text == question:
+            continue
+        if cell["cell_type"] == "code":
+            cell.setdefault("metadata", {}).setdefault("tags", []).append("hide-input")
+        else:
+            cell["source"] = _fold_answer(question, text)
+    title = handout[0]
+    title["source"] = "".join(title["source"]).replace(BADGE, "../colab-badge.svg") + f"\n\n{EXERCISE_NOTE}"
+    solved["cells"] = [title, *cells]
+    out.write_text(json.dumps(solved, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def library_names() -> dict[str, str]:
@@ -176,6 +216,7 @@ def subset_font(text: str, source: Path, out: Path) -> None:
 def stage() -> None:
     shutil.rmtree(SRC, ignore_errors=True)
     (SRC / "notebooks").mkdir(parents=True)
+    (SRC / "exercises").mkdir()
     (SRC / "_static").mkdir()
     (SRC / "api").mkdir()
     mathjax = next((d for d in MATHJAX_DIRS if (d / "MathJax.js").is_file()), None)
@@ -191,6 +232,8 @@ def stage() -> None:
     names = library_names()
     for path in lessons():
         stage_notebook(path, SRC / "notebooks" / path.name, names)
+    for path in exercises():
+        stage_exercises(path, SRC / "exercises" / path.name)
     (SRC / "glossary.md").write_text(glossary_page(lessons()[0]), encoding="utf-8")
     shutil.copy(ROOT / "CONTRIBUTING.md", SRC / "CONTRIBUTING.md")
     (SRC / "course_lib.md").write_text(library_page(), encoding="utf-8")
@@ -198,6 +241,8 @@ def stage() -> None:
         (SRC / "api" / f"{module}.md").write_text(reference_page(module), encoding="utf-8")
     toc = ["", "```{toctree}", ":hidden:", ":caption: Lessons", ""]
     toc += [f"notebooks/{p.stem}" for p in lessons()]
+    toc += ["```", "", "```{toctree}", ":hidden:", ":caption: Exercises", ""]
+    toc += [f"exercises/{p.stem}" for p in exercises()]
     toc += ["```", "", "```{toctree}", ":hidden:", ":caption: Reference", "",
             "glossary", "course_lib", "instructors", "CONTRIBUTING", "```", ""]
     (SRC / "index.md").write_text(landing_page() + "\n".join(toc), encoding="utf-8")
