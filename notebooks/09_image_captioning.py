@@ -235,6 +235,14 @@ assert scores["Show and Tell, beam 4"][4] > bleu4_base + 30, (
     f"baseline {bleu4_base:.1f} (should be more than 30 higher)")
 
 # %% [markdown]
+# Beam search's captions were a little more probable on average (mean log-probability
+# −3.779 against −3.817), and BLEU barely moved (BLEU-4 71.3 against 71.1). The two measure
+# different things: the log-probability is what the model believes, BLEU is how many of a
+# caption's word sequences some human reference contains. When the model's favourite caption
+# is already right, a more probable one cannot score higher; when it is wrong, the search
+# finds what the model prefers, which is not always what the references say.
+
+# %% [markdown]
 # ## 7. Failure cases
 #
 # The lecture shows a model that writes "a woman is holding a cat" for a woman in a fur
