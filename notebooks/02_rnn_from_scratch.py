@@ -152,9 +152,26 @@ print("rnn_forward == the step function applied", T, "times with the same weight
 # %% [markdown]
 # ## 3. Backpropagation through time, by hand
 #
-# Backward through one step: with `a = x Wx + h_prev Wh + b` and `h = tanh(a)`,
-# `∂h/∂a = 1 − h²`, so with `da = dh ⊙ (1 − h²)`:
-# `dx = da Wxᵀ`, `dh_prev = da Whᵀ`, `dWx = xᵀ da`, `dWh = h_prevᵀ da`, `db = Σ_N da`.
+# Backward through one step, with `a = x Wx + h_prev Wh + b` and `h = tanh(a)`, given
+# `dh`, the gradient of the loss with respect to `h` (written `⊙` below: the elementwise
+# product, entry by entry, of two arrays of the same shape):
+#
+# * through the `tanh`: `∂h/∂a = 1 − h²` entry by entry, so `da = dh ⊙ (1 − h²)`;
+# * through the affine step: `a` changes by `Δx Wx` when `x` changes by `Δx`, so the loss
+#   changes by `Σ da ⊙ (Δx Wx)`, which is `Σ (da Wxᵀ) ⊙ Δx`: hence `dx = da Wxᵀ`, and in the
+#   same way `dh_prev = da Whᵀ`. For a weight the roles swap: `Σ da ⊙ (x ΔWx) = Σ (xᵀ da) ⊙ ΔWx`
+#   gives `dWx = xᵀ da` and `dWh = h_prevᵀ da`; `b` is added to every row of the batch, so
+#   `db = Σ_N da`. Each gradient has the shape of its variable, which is a quick check.
+#
+# The diagram draws the step forward in black and these gradients in red:
+
+# %%
+from course_lib import diagrams
+
+diagrams.rnn_step_backward_diagram()
+plt.show()
+
+# %% [markdown]
 #
 # Two rules turn this into BPTT:
 #
@@ -183,6 +200,13 @@ assert gradcheck.rel_error(sum(per_step_dWh), dWh) < 1e-12, (
     "the shared Wh's gradient is the sum over steps: "
     f"relative error {gradcheck.rel_error(sum(per_step_dWh), dWh):.2e} (limit 1e-12)"
 )
+first_step = np.linalg.norm(per_step_dWh[-1])  # the list runs from step T down to step 1
+assert first_step == 0.0, f"with h_0 = 0 the first step gives Wh no gradient: ‖dWh‖ of step 1 is {first_step}"
+
+# %% [markdown]
+# The first step's `dWh` is exactly 0: its contribution is `h_0ᵀ da_1`, and `h_0` is all
+# zeros, so nothing of `Wh` was used at step 1 and the first step gives it no gradient
+# (`Wx` and `b` still get one from it).
 
 # %% [markdown]
 # ## 4. Gradient check
@@ -194,8 +218,14 @@ assert gradcheck.rel_error(sum(per_step_dWh), dWh) < 1e-12, (
 # `‖a − n‖ / (‖a‖ + ‖n‖)` should be below 1e-7.
 
 # %%
-forward = lambda: nr.rnn_forward(x, h0, Wx, Wh, b)[0]  # noqa: E731
 h0 = rng.normal(size=(N, H))  # a non-zero h0 so that dh0 is checked too
+
+
+def forward():
+    """All hidden states (N, T, H) for the current arrays, which numeric_gradient_array perturbs in place."""
+    return nr.rnn_forward(x, h0, Wx, Wh, b)[0]
+
+
 dx, dh0, dWx, dWh, db = nr.rnn_backward(dh_up, nr.rnn_forward(x, h0, Wx, Wh, b)[1])
 errors = {
     name: gradcheck.rel_error(analytic, gradcheck.numeric_gradient_array(forward, arr, dh_up))

@@ -55,6 +55,17 @@ print(info)
 # many steps almost unchanged: the "gradient highway" (the same idea as a ResNet's skip
 # connection). The GRU gets the same effect with fewer parts: it interpolates
 # `h_t = z ⊙ h_{t-1} + (1 - z) ⊙ h̃_t`, so `z ≈ 1` copies the state forward.
+#
+# The LSTM cell drawn: the cell state runs along the top, and on its way from `c_{t-1}` to
+# `c_t` it meets only a multiplication by `f` and an addition.
+
+# %%
+import matplotlib.pyplot as plt
+
+from course_lib import diagrams
+
+diagrams.lstm_cell_diagram()
+plt.show()
 
 # %% [markdown]
 # ## 2. An LSTM step in NumPy, then as a Keras cell
@@ -63,7 +74,6 @@ print(info)
 
 # %%
 import keras
-import matplotlib.pyplot as plt
 import numpy as np
 
 from course_lib import cells, fitting, plots
@@ -180,6 +190,14 @@ assert err_peep <= 1e-5 and err_zero <= 1e-5, (
 #   bias has shape `(2, 3H)`. For `z` and `r` the two biases simply add up; only inside
 #   the candidate does the second one change what the cell can compute.
 #
+# The GRU cell as Keras computes it (`reset_after=True`): the state itself runs along the
+# top, kept where `z ≈ 1`, and the candidate below replaces it where `z ≈ 0`.
+
+# %%
+diagrams.gru_cell_diagram()
+plt.show()
+
+# %% [markdown]
 # Both variants of `course_lib.cells.GRUCell` must match `keras.layers.GRU`, and so must
 # the Elman cell match `SimpleRNN`:
 
@@ -387,7 +405,7 @@ assert updates["LSTM", T_long] > updates["GRU", T_long], (
 
 # %% [markdown]
 # The notes introduce the GRU as a simplified LSTM, and in parameters it is: three weight
-# blocks against four. Per update it was not cheaper here (GRU 16.3 ms, LSTM 14.3 ms at
+# blocks against four. Per update it was not cheaper here (GRU 44.6 ms, LSTM 32.5 ms at
 # T = 100): a quarter fewer multiply-adds in the weight blocks did not make its step faster,
 # so at these sizes they are not what sets a step's time on a CPU. The GRU's advantage on
 # this task was elsewhere: it needed 200 updates, the LSTM 550.
@@ -473,9 +491,9 @@ if step_bytes is not None:
 # computed. What training keeps per step is close to the equations: about
 # one vector `h_t` for the vanilla RNN, several for the gated cells (their gate values and
 # pre-activations, the LSTM's cell state, the GRU's reset-gated term). The GRU has about a
-# quarter fewer parameters than the LSTM but keeps about as much per step (here even more,
-# 1030 bytes per step and sequence against 840), so the notes' "simpler" cell is not the
-# lighter one in training memory: parameters and activation memory are different costs. This is the memory limit behind truncated BPTT (lesson 03)
+# quarter fewer parameters than the LSTM but keeps about as much per step, so the notes'
+# "simpler" cell is not clearly the lighter one in training memory: parameters and
+# activation memory are different costs. This is the memory limit behind truncated BPTT (lesson 03)
 # and behind how many layers a stack can afford (lesson 06): every layer keeps its own
 # vectors for every step.
 

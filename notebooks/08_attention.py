@@ -151,11 +151,18 @@ assert gap < 1e-5, (
 # decoder computes a new one, `c_t`, from its previous state `s_{t-1}` and *all* the
 # encoder states, then reads `[embedding of y_{t-1}, c_t]`. The loop over target steps
 # runs inside the layer (`keras.ops.scan`), so the training model still takes the whole
-# teacher-forced target at once:
+# teacher-forced target at once. One step of it, drawn with the symbols of section 2:
 
 # %%
-from course_lib import seq2seq, show, translation
+from course_lib import diagrams, seq2seq, show, translation
 
+diagrams.attention_step_diagram()
+plt.show()
+
+# %% [markdown]
+# The layer's `call`, which runs that step for every target position:
+
+# %%
 show.show(seq2seq.AttentionDecoder.call)  # without the argument checks
 
 # %% [markdown]

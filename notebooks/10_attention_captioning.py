@@ -143,8 +143,15 @@ assert np.allclose(np.asarray(alpha_k).reshape(2, 8, 8), alpha_np, atol=1e-5), (
 # paper feeds the decoder the CNN's features and nothing else. Our small CNN's cells say
 # *what* is in their part of the image but carry little of *where* that part is, and the
 # captions need the left-to-right order; the embedding gives each cell its place.
-# (Exercise 2 removes it.)
-#
+# (Exercise 2 removes it.) One step of the decoder, drawn with the symbols of section 2:
+
+# %%
+from course_lib import diagrams
+
+diagrams.show_attend_tell_step_diagram()
+plt.show()
+
+# %% [markdown]
 # We also retrain lesson 09's Show-and-Tell decoder on the pooled vectors, with the sizes
 # and the 4 epochs of the attention model (lesson 09 trained it for 5), so the comparison
 # is like for like; the "Show and Tell (09)" scores below are this retrained model's, so
