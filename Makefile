@@ -54,7 +54,7 @@ copy: setup
 # Lint, the unit tests, then every notebook executed by nbval. The GPU determinism scan
 # concerns Colab's GPU, so it runs in make test-colab, on Colab's TensorFlow.
 test: setup
-	$(BIN)/ruff check conftest.py course_lib tests tools notebooks site
+	$(BIN)/ruff check conftest.py course_lib tests tools notebooks exercises/source exercises/solutions site
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder \
 	  --ignore=tests/test_gpu_determinism.py
 
@@ -62,7 +62,7 @@ unit: setup
 	$(BIN)/python -m pytest tests
 
 lint: setup
-	$(BIN)/ruff check conftest.py course_lib tests tools notebooks site
+	$(BIN)/ruff check conftest.py course_lib tests tools notebooks exercises/source exercises/solutions site
 
 # The full-scale rehearsal alone (also part of make test): every lesson's full-scale run
 # on fixture-size copies of the real datasets served from 127.0.0.1.
@@ -100,7 +100,9 @@ lock:
 # stays off) every trained model and the full-scale rehearsal under Keras' GPU jit rule.
 setup-colab: $(COLAB_STAMP)
 
-$(COLAB_STAMP): requirements-colab.txt requirements.lock pyproject.toml
+# course_lib is installed as Colab's setup cell installs it (a copy, not editable): a change
+# to its code installs it again.
+$(COLAB_STAMP): requirements-colab.txt requirements.lock pyproject.toml $(shell find course_lib -name '*.py')
 	test -x $(COLAB_BIN)/python || $(COLAB_PYTHON) -m venv $(COLAB_VENV)
 	$(COLAB_BIN)/python -m pip install -q --upgrade pip
 	$(COLAB_BIN)/python -m pip install -q --no-compile -r requirements-colab.txt

@@ -13,6 +13,7 @@ A diagram is a dict of nodes ``name -> (x, y, label, kind)`` and a list of edges
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.patches import Rectangle
 
 __all__ = [
     "attention_step_diagram",
@@ -33,7 +34,7 @@ STYLES = {
 FORWARD, BACKWARD = "#333333", "#c0392b"
 
 
-def draw(nodes: dict, edges: list, *, size: tuple[float, float], title: str, legend: str | None = None):
+def draw(nodes: dict, edges: list, *, size: tuple[float, float], title: str):
     """Draw a diagram: ``nodes`` name -> (x, y, label, kind), ``edges`` (from, to, label, options).
 
     Edge options: ``back`` (a gradient: red, dashed), ``rad`` (curvature), ``at`` (the label's
@@ -44,25 +45,35 @@ def draw(nodes: dict, edges: list, *, size: tuple[float, float], title: str, leg
     ax.set_ylim(0, size[1])
     ax.set_aspect("equal")
     ax.axis("off")
-    boxes = {}
-    for name, (x, y, label, kind) in nodes.items():
-        boxes[name] = ax.text(x, y, label, ha="center", va="center", fontsize=10, bbox=STYLES[kind], zorder=3)
+    ax.set_title(title, fontsize=11)
+    boxes = {name: ax.text(x, y, label, ha="center", va="center", fontsize=10, bbox=STYLES[kind], zorder=3)
+             for name, (x, y, label, kind) in nodes.items()}
+    fig.tight_layout()
+    outlines = _outlines(fig, ax, boxes)
     for start, end, label, options in edges:
         color = BACKWARD if options.get("back") else FORWARD
         ax.annotate("", xy=nodes[end][:2], xytext=nodes[start][:2], zorder=2, arrowprops={
             "arrowstyle": "-|>", "color": color, "lw": 1.3, "linestyle": "--" if options.get("back") else "-",
-            "patchA": boxes[start].get_bbox_patch(), "patchB": boxes[end].get_bbox_patch(),
-            "shrinkA": 3, "shrinkB": 3, "connectionstyle": f"arc3,rad={options.get('rad', 0)}"})
+            "patchA": outlines[start], "patchB": outlines[end], "shrinkA": 3, "shrinkB": 3,
+            "connectionstyle": f"arc3,rad={options.get('rad', 0)}"})
         if label:
             (x0, y0), (x1, y1) = nodes[start][:2], nodes[end][:2]
             x, y = options.get("at", ((x0 + x1) / 2, (y0 + y1) / 2))
             ax.text(x, y, label, ha="center", va="center", fontsize=8.5, color=color, zorder=4,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9})
-    ax.set_title(title, fontsize=11)
-    if legend:
-        ax.text(0.1, 0.15, legend, fontsize=8, color="#555555", ha="left", va="bottom")
-    fig.tight_layout()
     return fig
+
+
+def _outlines(fig, ax, boxes: dict) -> dict:
+    """Each label's box as an invisible rectangle in data coordinates. Arrows are cut at these,
+    so they end at the box's edge at whatever resolution the figure is drawn."""
+    fig.canvas.draw()
+    to_data = ax.transData.inverted()
+    outlines = {}
+    for name, text in boxes.items():
+        box = to_data.transform_bbox(text.get_bbox_patch().get_window_extent())
+        outlines[name] = ax.add_patch(Rectangle((box.x0, box.y0), box.width, box.height, visible=False))
+    return outlines
 
 
 def rnn_step_backward_diagram():

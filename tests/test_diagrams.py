@@ -58,3 +58,26 @@ def test_an_edge_between_unknown_nodes_is_refused_by_name():
     with pytest.raises(KeyError, match="nowhere"):
         diagrams.draw({"a": (1, 1, "a", "value")}, [("a", "nowhere", "", {})], size=(3, 2), title="t")
     plt.close("all")
+
+
+@pytest.mark.parametrize("dpi", [60, 150])
+@pytest.mark.parametrize("name", sorted(SYMBOLS))
+def test_every_arrow_ends_at_the_edge_of_its_box_at_any_resolution(name, dpi):
+    """An arrow whose tip lies inside its target box is hidden under it (the box is drawn above)."""
+    fig = getattr(diagrams, name)()
+    try:
+        fig.set_dpi(dpi)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        labels = [t for t in ax.texts if t.get_text()]
+        hidden = []
+        for arrow in (t for t in ax.texts if not t.get_text()):
+            tip = arrow.arrow_patch.get_path().vertices[-1]  # display coordinates
+            target = ax.transData.transform(arrow.xy)
+            box = min(labels, key=lambda t: sum((ax.transData.transform(t.get_position()) - target) ** 2))
+            if box.get_bbox_patch().get_window_extent(renderer).shrunk(0.9, 0.9).contains(*tip):
+                hidden.append(f"{arrow.xy} into {box.get_text()!r}")
+        assert not hidden, f"{name} at {dpi} dpi: arrow tips hidden inside their boxes: {hidden}"
+    finally:
+        plt.close(fig)

@@ -137,7 +137,8 @@ def expect_close(got, expected, what: str, tol: float = 1e-7) -> None:
     if got.shape != expected.shape:
         raise NotRight(f"{what}: expected shape {expected.shape}, got {got.shape}")
     if not np.all(np.isfinite(got)):
-        raise NotRight(f"{what}: has {int(np.sum(~np.isfinite(got)))} non-finite entries")
+        raise NotRight(f"{what}: expected finite numbers, got {int(np.sum(~np.isfinite(got)))} NaN or infinite "
+                       f"entries of {got.size}")
     error = rel_error(got, expected)
     if error > tol:
         where = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape) if got.ndim else ()
@@ -151,7 +152,13 @@ def expect_equal(got, expected, what: str) -> None:
     same = np.array_equal(np.asarray(got), np.asarray(expected)) if isinstance(expected, np.ndarray) else (
         got == expected)
     if not same:
-        raise NotRight(f"{what}: expected {expected!r}, got {got!r}")
+        raise NotRight(f"{what}: expected {_short(expected)}, got {_short(got)}")
+
+
+def _short(value) -> str:
+    """A value on one line (arrays as lists), cut to 200 characters."""
+    text = repr(value.tolist() if isinstance(value, np.ndarray) else value).replace("\n", " ")
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def expect_between(value, low: float, high: float, what: str) -> None:
