@@ -4,7 +4,7 @@
   are what ``tools/build_exercises.py`` makes of the sources now;
 - the solution version runs top to bottom and passes every check;
 - the student version runs top to bottom and every check says "not done yet";
-- every wrong answer in ``wrong_answers.py`` fails its check, and every exercise has one.
+- every wrong answer in ``tests/wrong_answers/`` fails its check, and every exercise has one.
 """
 
 from __future__ import annotations
@@ -33,6 +33,17 @@ VERDICT = re.compile(r"^([✓·✗]) (\d\d\.\d+) ", re.MULTILINE)
 
 def _numbers(lesson: str) -> list[str]:
     return sorted(n for n in core.EXERCISES if n.startswith(lesson[:2] + "."))
+
+
+def _run(path: Path, mode: str):
+    """Execute the notebook at ``path`` from scratch (no stored output survives) with
+    ``COURSE_EXERCISES=mode``; returns the executed notebook and whether every cell ran."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    _, _, ok = build.execute(nb, path.parent, timeout=300, env={core.MODE_VARIABLE: mode})
+    return nb, ok
 
 
 def _verdicts(nb) -> list[tuple[str, str]]:
@@ -72,9 +83,8 @@ def test_every_lesson_links_its_exercises_and_every_link_resolves():
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_the_solution_version_passes_every_check(lesson, tmp_path):
-    nb = nbformat.read(build.SOLUTIONS / f"{lesson}.ipynb", as_version=4)
-    _, _, ok = build.execute(nb, build.SOLUTIONS, timeout=300, env={"COURSE_EXERCISES": "solutions"})
+def test_the_solution_version_passes_every_check(lesson):
+    nb, ok = _run(build.SOLUTIONS / f"{lesson}.ipynb", "solutions")
     verdicts = _verdicts(nb)
     assert ok, f"the solutions of {lesson} failed a check or raised: {verdicts}"
     assert sorted(n for mark, n in verdicts if mark == "✓") == _numbers(lesson), (
@@ -83,10 +93,10 @@ def test_the_solution_version_passes_every_check(lesson, tmp_path):
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_the_student_version_runs_and_every_check_says_not_done(lesson):
-    nb = nbformat.read(build.EXERCISES / f"{lesson}.ipynb", as_version=4)
-    assert not any(cell.get("outputs") for cell in nb.cells if cell.cell_type == "code"), (
+    handout = nbformat.read(build.EXERCISES / f"{lesson}.ipynb", as_version=4)
+    assert not any(cell.get("outputs") for cell in handout.cells if cell.cell_type == "code"), (
         f"the student version of {lesson} is handed out without outputs")
-    _, _, ok = build.execute(nb, build.EXERCISES, timeout=300, env={"COURSE_EXERCISES": "student"})
+    nb, ok = _run(build.EXERCISES / f"{lesson}.ipynb", "student")
     verdicts = _verdicts(nb)
     assert ok, f"the student version of {lesson} should run top to bottom: {verdicts}"
     assert sorted(n for mark, n in verdicts if mark == "·") == _numbers(lesson), (
@@ -109,7 +119,7 @@ def test_a_wrong_answer_fails_its_check(number, name, capsys, monkeypatch):
 
 def test_every_exercise_has_a_wrong_answer_that_fails():
     missing = sorted(set(core.EXERCISES) - set(WRONG))
-    assert not missing, f"exercises without a wrong answer in tests/wrong_answers.py: {missing}"
+    assert not missing, f"exercises without a wrong answer in tests/wrong_answers/: {missing}"
 
 
 def test_a_stub_is_not_done_and_an_error_is_reported_with_its_type(capsys, monkeypatch):

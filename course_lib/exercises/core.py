@@ -35,6 +35,7 @@ __all__ = [
     "expect_between",
     "expect_close",
     "expect_equal",
+    "expect_tuple",
     "summary",
 ]
 
@@ -148,11 +149,28 @@ def expect_close(got, expected, what: str, tol: float = 1e-7) -> None:
 
 
 def expect_equal(got, expected, what: str) -> None:
-    """``got`` should equal ``expected`` exactly (ints, strings, lists of them, int arrays)."""
-    same = np.array_equal(np.asarray(got), np.asarray(expected)) if isinstance(expected, np.ndarray) else (
-        got == expected)
-    if not same:
-        raise NotRight(f"{what}: expected {_short(expected)}, got {_short(got)}")
+    """``got`` should equal ``expected`` exactly (ints, strings, lists of them, int or bool arrays;
+    for an array, the first entry that differs is named)."""
+    if not isinstance(expected, np.ndarray):
+        if got != expected:
+            raise NotRight(f"{what}: expected {_short(expected)}, got {_short(got)}")
+        return
+    got = np.asarray(got)
+    if got.shape != expected.shape:
+        raise NotRight(f"{what}: expected shape {expected.shape}, got {got.shape}")
+    wrong = np.argwhere(got != expected)
+    if len(wrong):
+        where = tuple(int(i) for i in wrong[0])
+        raise NotRight(f"{what}: {len(wrong)} of {expected.size} entries differ; at index {where} "
+                       f"expected {expected[where].item()!r}, got {got[where].item()!r}")
+
+
+def expect_tuple(got, names: tuple[str, ...]) -> tuple:
+    """The student's result should be a tuple (or list) of ``len(names)`` items; returns it as a tuple."""
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        size = f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""
+        raise NotRight(f"expected a tuple ({', '.join(names)}), got {type(got).__name__}{size}")
+    return tuple(got)
 
 
 def _short(value) -> str:
