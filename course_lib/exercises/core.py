@@ -151,11 +151,11 @@ def expect_close(got, expected, what: str, tol: float = 1e-7) -> None:
 def expect_equal(got, expected, what: str) -> None:
     """``got`` should equal ``expected`` exactly (ints, strings, lists of them, int or bool arrays;
     for an array, the first entry that differs is named)."""
-    if not isinstance(expected, np.ndarray):
+    if not isinstance(expected, np.ndarray) and not isinstance(got, np.ndarray):
         if got != expected:
             raise NotRight(f"{what}: expected {_short(expected)}, got {_short(got)}")
         return
-    got = np.asarray(got)
+    got, expected = np.asarray(got), np.asarray(expected)
     if got.shape != expected.shape:
         raise NotRight(f"{what}: expected shape {expected.shape}, got {got.shape}")
     wrong = np.argwhere(got != expected)
