@@ -24,7 +24,7 @@ import jupytext
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from render import execute, notebook_metadata  # noqa: E402
+from render import execute, lessons, notebook_metadata  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ROOT / "exercises"
@@ -38,12 +38,7 @@ SOLUTIONS_NOTE = ("**Reference solutions.** Try [the exercises](../{name}.ipynb)
 
 def sources(selected: list[str]) -> list[Path]:
     """The exercise sources, all or those whose number or stem is in ``selected``."""
-    found = sorted(SOURCES.glob("[0-9][0-9]_*.py"))
-    if selected:
-        found = [s for s in found if s.name[:2] in selected or s.stem in selected]
-    if not found:
-        sys.exit(f"no exercise source matches {selected}")
-    return found
+    return lessons(selected, SOURCES)
 
 
 def _read(source: Path) -> nbformat.NotebookNode:

@@ -30,12 +30,13 @@ NOTEBOOKS = ROOT / "notebooks"
 TIMES = ROOT / "build" / "render_times.json"
 
 
-def lessons(selected: list[str]) -> list[Path]:
-    twins = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+def lessons(selected: list[str], folder: Path = NOTEBOOKS) -> list[Path]:
+    """The ``NN_topic.py`` files of ``folder``, all or those whose number or stem is in ``selected``."""
+    twins = sorted(folder.glob("[0-9][0-9]_*.py"))
     if selected:
         twins = [t for t in twins if t.name[:2] in selected or t.stem in selected]
     if not twins:
-        sys.exit(f"no lesson matches {selected}")
+        sys.exit(f"nothing in {folder.name}/ matches {selected}")
     return twins
 
 
