@@ -405,7 +405,7 @@ assert updates["LSTM", T_long] > updates["GRU", T_long], (
 
 # %% [markdown]
 # The notes introduce the GRU as a simplified LSTM, and in parameters it is: three weight
-# blocks against four. Per update it was not cheaper here (GRU 44.6 ms, LSTM 32.5 ms at
+# blocks against four. Per update it was not cheaper here (GRU 17.5 ms, LSTM 14.5 ms at
 # T = 100): a quarter fewer multiply-adds in the weight blocks did not make its step faster,
 # so at these sizes they are not what sets a step's time on a CPU. The GRU's advantage on
 # this task was elsewhere: it needed 200 updates, the LSTM 550.
