@@ -264,13 +264,14 @@ def test_an_exercise_page_folds_its_solutions_until_asked(site, browser):
     page, problems = _open(browser, f"{site}/exercises/02_rnn_from_scratch.html")
     solution, answer = "np.tanh(x @ Wx + prev_h @ Wh + b)", "Only the local derivative changes"
     try:
-        assert page.get_by_text("✓ 02.1 One RNN step: correct").is_visible(), "the check's verdict is shown"
+        assert page.get_by_text("✓ 02.1 One RNN step: correct", exact=True).is_visible(), "the verdict is shown"
         assert not page.get_by_text(solution).is_visible(), "the solution of 02.1 is folded"
         assert not page.get_by_text(answer).is_visible(), "the model answer of the open question is folded"
         launch = page.eval_on_selector_all(".dropdown-launch-buttons a", "els => els.map(e => e.href)")
         student = course_lib.colab_url("exercises/02_rnn_from_scratch.ipynb")
         assert student in launch, f"the Colab button should open the student version {student}: {launch}"
-        page.locator(".cell.tag_hide-input details summary").first.click()
+        assert not page.get_by_text("import lesson02 as check").is_visible(), "the setup cell is folded"
+        page.locator(".cell.tag_hide-input", has_text="def rnn_step_forward").locator("summary").click()
         page.get_by_text("Model answer").click()
         page.wait_for_timeout(500)
         assert page.get_by_text(solution).is_visible(), "a click unfolds the solution"

@@ -47,6 +47,13 @@ def _read(source: Path) -> nbformat.NotebookNode:
     return nb
 
 
+def _number_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Cell ids from the cells' places, so that building again changes nothing."""
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index:02d}"
+    return nb
+
+
 def student_version(source: Path) -> nbformat.NotebookNode:
     """The notebook a student gets: solutions replaced by stubs, no outputs."""
     # nbgrader is in the course's .venv only (Colab's runtime runs the built notebooks).
@@ -56,7 +63,7 @@ def student_version(source: Path) -> nbformat.NotebookNode:
     resources = {"language": "python"}
     nb, _ = ClearSolutions(enforce_metadata=False).preprocess(nb, resources)
     nb, _ = ClearOutput().preprocess(nb, resources)
-    return nb
+    return _number_cells(nb)
 
 
 def solution_version(source: Path) -> nbformat.NotebookNode:
@@ -70,7 +77,7 @@ def solution_version(source: Path) -> nbformat.NotebookNode:
         "](../notebooks/", "](../../notebooks/")
     note = nbformat.v4.new_markdown_cell(SOLUTIONS_NOTE.format(name=source.stem))
     nb.cells.insert(1, note)
-    return nb
+    return _number_cells(nb)
 
 
 def cells_of(nb) -> list[tuple[str, str]]:

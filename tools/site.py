@@ -46,8 +46,6 @@ def stage_notebook(path: Path, out: Path, names: dict[str, str]) -> None:
     """Copy a rendered notebook, folding its setup cell (the one calling setup_notebook) and
     linking each library name its text mentions (``decoding.generate``) to the reference."""
     nb = json.loads(path.read_text(encoding="utf-8"))
-    first = nb["cells"][0]
-    first["source"] = "".join(first["source"]).replace(BADGE, "../colab-badge.svg")
     for cell in nb["cells"]:
         if cell["cell_type"] == "code" and "setup_notebook(" in "".join(cell["source"]):
             tags = cell.setdefault("metadata", {}).setdefault("tags", [])
@@ -57,6 +55,7 @@ def stage_notebook(path: Path, out: Path, names: dict[str, str]) -> None:
     for cell in nb["cells"]:
         if cell["cell_type"] == "markdown":  # the site's exercise page holds the folded solutions
             text = "".join(cell["source"]).replace("](../exercises/solutions/", "](../exercises/")
+            text = text.replace(BADGE, "../colab-badge.svg")  # the title's and the exercises' buttons
             cell["source"] = link_library_names(text, names)
     out.write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -94,6 +93,8 @@ def stage_exercises(student: Path, out: Path) -> None:
             cell.setdefault("metadata", {}).setdefault("tags", []).append("hide-input")
         else:
             cell["source"] = _fold_answer(question, text)
+    setup = next(cell for cell in cells if cell["cell_type"] == "code")  # folded, as on the lesson pages
+    setup.setdefault("metadata", {}).setdefault("tags", []).append("hide-input")
     title = handout[0]
     title["source"] = "".join(title["source"]).replace(BADGE, "../colab-badge.svg") + f"\n\n{EXERCISE_NOTE}"
     solved["cells"] = [title, *cells]

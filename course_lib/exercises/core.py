@@ -189,8 +189,8 @@ def expect_between(value, low: float, high: float, what: str) -> None:
         raise NotRight(f"{what}: expected a value between {low:.4g} and {high:.4g}, got {value:.4g}")
 
 
-def summary(lesson: str) -> dict[str, str]:
-    """Print and return the status of every exercise of ``lesson`` ("02") checked so far."""
+def summary(lesson: str) -> None:
+    """Print the status of every exercise of ``lesson`` ("02") checked so far."""
     numbers = sorted(n for n in EXERCISES if n.split(".")[0] == lesson)
     if not numbers:
         raise ValueError(f"lesson: no exercises for lesson {lesson!r}; import its checks first")
@@ -199,4 +199,3 @@ def summary(lesson: str) -> dict[str, str]:
     print(f"lesson {lesson}: {correct} of {len(numbers)} exercises correct")
     for number, state in status.items():
         print(f"  {MARKS.get(state, ' ')} {number} {EXERCISES[number].title}: {state}")
-    return status
