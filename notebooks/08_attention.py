@@ -209,7 +209,10 @@ assert att_loss[-1] < 0.5 * plain_loss[-1], (
 # over the source tokens while that token was produced (teacher-forced: the decoder read
 # the true previous tokens). Red squares mark the true alignment. Korean and Japanese
 # tokens appear in their own script (`setup_notebook` gives the figures a font with
-# Hangul and kanji).
+# Hangul and kanji). The weights come from the second model `seq2seq.build_seq2seq` returns
+# when `attention=True`: `att["attention_model"]` shares every layer with the trained
+# `att["model"]` and takes the same inputs (source and teacher-forced target), but outputs
+# the attention weights of every decoder step, `(batch, T, S)`, instead of the logits.
 
 # %%
 from course_lib import metrics, plots
