@@ -40,6 +40,7 @@ def draw(nodes: dict, edges: list, *, size: tuple[float, float], title: str):
     Edge options: ``back`` (a gradient: red, dashed), ``rad`` (curvature), ``at`` (the label's
     position, default the middle of the edge). Returns the figure; its texts are the labels.
     """
+    size = _check_diagram(nodes, edges, size, title)
     fig, ax = plt.subplots(figsize=size)
     ax.set_xlim(0, size[0])
     ax.set_ylim(0, size[1])
@@ -62,6 +63,29 @@ def draw(nodes: dict, edges: list, *, size: tuple[float, float], title: str):
             ax.text(x, y, label, ha="center", va="center", fontsize=8.5, color=color, zorder=4,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9})
     return fig
+
+
+def _check_diagram(nodes, edges, size, title) -> tuple[float, float]:
+    """Refuse a diagram ``draw`` could not draw, naming the argument; returns the size."""
+    from course_lib.checks import check_positive
+
+    if not isinstance(nodes, dict) or not nodes:
+        raise TypeError(f"nodes: expected a dict name -> (x, y, label, kind), got {type(nodes).__name__}")
+    for name, node in nodes.items():
+        if not (isinstance(node, tuple) and len(node) == 4 and node[3] in STYLES):
+            raise ValueError(f"nodes: {name!r} should be (x, y, label, kind), kind one of {sorted(STYLES)}: "
+                             f"got {node!r}")
+    if not isinstance(edges, (list, tuple)):
+        raise TypeError(f"edges: expected a list of (from, to, label, options), got {type(edges).__name__}")
+    for edge in edges:
+        if not (isinstance(edge, tuple) and len(edge) == 4 and edge[0] in nodes and edge[1] in nodes
+                and isinstance(edge[3], dict)):
+            raise ValueError(f"edges: {edge!r} should be (from, to, label, options) between nodes {sorted(nodes)}")
+    if not isinstance(title, str):
+        raise TypeError(f"title: expected a string, got {type(title).__name__}")
+    if not isinstance(size, (tuple, list)) or len(size) != 2:
+        raise TypeError(f"size: expected (width, height) in inches, got {size!r}")
+    return check_positive(size[0], "size"), check_positive(size[1], "size")
 
 
 def _outlines(fig, ax, boxes: dict) -> dict:

@@ -26,6 +26,7 @@ from course_lib import (
     cells,
     checks,
     decoding,
+    diagrams,
     env,
     files,
     fitting,
@@ -671,6 +672,9 @@ CASES.update({
     "teacher_forcing.SampledLanguageModel.call": (_call(lambda: teacher_forcing.SampledLanguageModel(V, 3, 4),
                                                         "tokens"), lambda: dict(tokens=ids(N, T))),
     # -- plots, env ------------------------------------------------------------------------
+    "diagrams.draw": (diagrams.draw, lambda: dict(
+        nodes={"a": (1.0, 1.0, "a", "value"), "b": (2.0, 1.0, "b", "op")}, edges=[("a", "b", "x", {})],
+        size=(3.0, 2.0), title="t")),
     "plots.plot_learning_curves": (plots.plot_learning_curves, lambda: dict(
         history={"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}, metric="loss")),
     "plots.plot_windows": (plots.plot_windows, lambda: dict(
@@ -709,6 +713,10 @@ ALSO_NAMED = {
 
 # Public names the sweep does not call, each with the reason.
 NOT_SWEPT = {
+    # the lessons' diagrams: no arguments
+    **{f"diagrams.{name}": "takes no arguments" for name in (
+        "attention_step_diagram", "gru_cell_diagram", "lstm_cell_diagram", "rnn_step_backward_diagram",
+        "show_attend_tell_step_diagram")},
     # exceptions and the records the loaders return
     "run_files.CheckpointError": "an exception class",
     "archives.UnsafeArchiveError": "an exception class",

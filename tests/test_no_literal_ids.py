@@ -3,7 +3,7 @@
 Padding, unknown, ``<start>`` and ``<end>`` ids are read from a ``Vocabulary``
 (``PAD_ID``, ``UNK_ID``, ``START_ID``, ``END_ID``): a literal 0, 1, 2 or 3 in their place
 silently breaks when a vocabulary's layout changes. The scan covers the library and
-every lesson's twin.
+every lesson's twin and exercise source.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FILES = sorted(p for p in [*(ROOT / "course_lib").rglob("*.py"), *(ROOT / "notebooks").glob("*.py")]
+FILES = sorted(p for p in [*(ROOT / "course_lib").rglob("*.py"), *(ROOT / "notebooks").glob("*.py"),
+                           *(ROOT / "exercises" / "source").glob("*.py")]
                if p.name != "vocabulary.py")
 LITERAL_ID = re.compile(
     r"(?<![A-Za-z0-9_])(?:start|end|pad|unk)_id\s*=\s*\d"  # start_id=2, pad_id=0

@@ -94,7 +94,7 @@ def decoder_inputs(student):
     """student(targets: (N, T_out) ints, start_id) -> (N, T_out) ints."""
     rng = np.random.default_rng(15)
     targets = rng.integers(0, 10, size=(3, 7))  # N = 3, T_out = 7
-    start_id = 11
-    got = answer(student, targets.copy(), start_id)
-    expected = np.concatenate([np.full((3, 1), start_id), targets[:, :-1]], axis=1)
+    start = 11  # an id no target uses, so that <start> cannot be mistaken for a shifted target
+    got = answer(student, targets.copy(), start)
+    expected = np.concatenate([np.full((3, 1), start), targets[:, :-1]], axis=1)
     expect_equal(got, expected, "the decoder inputs (index = (row, step))")

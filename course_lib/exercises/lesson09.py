@@ -7,6 +7,7 @@ import numpy as np
 from scipy.special import log_softmax
 
 from course_lib.exercises.core import NotRight, answer, exercise, expect_close, expect_equal
+from course_lib.vocabulary import Vocabulary
 
 __all__ = ["brevity_penalty", "caption_log_prob", "clipped_counts", "corpus_bleu"]
 
@@ -115,12 +116,12 @@ def corpus_bleu(student):
                      "course_lib.metrics.bleu_scores", tol=1e-7)
 
 
-def _decoder_outputs(seed: int = 9, N: int = 4, T: int = 7, V: int = 11, end_id: int = 3):
+def _decoder_outputs(seed: int = 9, N: int = 4, T: int = 7, V: int = 11, end_id: int = Vocabulary.END_ID):
     """log_probs (N, T, V) of a model that ignores its input; row n writes <end> at step ends[n]
     (the last row never does); PAD (0) and <start> (2) are never likely."""
     rng = np.random.default_rng(seed)
     logits = rng.normal(scale=2.0, size=(N, T, V))
-    logits[:, :, [0, 2]] = -30.0
+    logits[:, :, [Vocabulary.PAD_ID, Vocabulary.START_ID]] = -30.0
     ends = [2, 5, 0, None]
     for n, end in enumerate(ends):
         logits[n, :, end_id] = -30.0
@@ -140,8 +141,8 @@ def _greedy(log_probs, end_id: int):
         step["t"] += 1
         return out, state
 
-    return greedy_decode(step_fn, np.zeros((len(log_probs), 1)), start_id=2, end_id=end_id,
-                         max_len=log_probs.shape[1], pad_id=0)
+    return greedy_decode(step_fn, np.zeros((len(log_probs), 1)), start_id=Vocabulary.START_ID, end_id=end_id,
+                         max_len=log_probs.shape[1], pad_id=Vocabulary.PAD_ID)
 
 
 @exercise("09.4", "The log-probability of a caption",
@@ -149,7 +150,7 @@ def _greedy(log_probs, end_id: int):
           "add them up to and including the first <end>, and nothing after it")
 def caption_log_prob(student):
     """student(log_probs (N, T, V), tokens (N, T), end_id) -> (N,) summed log-probabilities."""
-    end_id = 3
+    end_id = Vocabulary.END_ID
     log_probs = _decoder_outputs(end_id=end_id)
     tokens, greedy_score = _greedy(log_probs, end_id)
     got = answer(student, log_probs.copy(), tokens.copy(), end_id)
