@@ -45,6 +45,11 @@ print(info)
 # `(N, T, D)`; the hidden states of all steps, `(N, T, H)`. The first step needs an
 # `h_0`: we start from zeros.
 #
+# Some libraries write the step with two biases, `tanh(W_xh x_t + b_ih + W_hh h_{t-1} + b_hh)`
+# (PyTorch's `nn.RNN`, cuDNN). They only ever appear as their sum, so they are one bias
+# `b = b_ih + b_hh` with one redundant parameter vector; converting such weights to ours
+# is one of the checked exercises of this lesson.
+#
 # The step function, without its docstring and argument checks (`course_lib.show` leaves
 # them out), is short enough to read in full:
 
