@@ -48,6 +48,11 @@ print(info)
 # | many-to-many, aligned | `(batch, time, features)` | `(batch, time, classes)` | tag every frame / word |
 # | many-to-many, seq2seq | `(batch, time_in, …)` | `(batch, time_out, vocab)` | translation: lengths differ |
 #
+# Video shows how one kind of data fits several rows: classifying a whole clip ("someone is
+# swimming") is many-to-one, one label per frame (which frames show the swimmer underwater)
+# is many-to-many aligned, and describing the clip in a sentence is seq2seq. What decides the
+# type is the output the task asks for, not the input.
+#
 # The five models below are tiny and train in seconds; later lessons make each of them
 # serious.
 

@@ -241,7 +241,9 @@ assert whole > 100 * mem[25], (
 # `k + 1` continues row `i` of batch `k`. A `stateful=True` recurrent layer then starts
 # each batch from the hidden state the previous batch ended with — context flows across
 # chunk boundaries in the forward pass — while gradients stop at the boundary, because
-# every batch is its own training step.
+# every batch is its own training step. So each update uses only the gradient of the `L`
+# steps of its chunk: a dependency longer than `L` characters can still shape a prediction,
+# through the carried state, but no update ever trains it directly.
 #
 # The alternative is to reset the state to zero at every chunk (`stateful=False`). With
 # short chunks (`L = 16`) that model sees on average only 8 characters of context. We

@@ -65,6 +65,21 @@ assert abs(d_tanh.max() - 1) < 1e-9 and abs(d_sigmoid.max() - 0.25) < 1e-9, (
 assert d_tanh[np.abs(a) > 2].max() < 0.1, f"tanh' should fall below 0.1 once |a| > 2: got up to {d_tanh[np.abs(a) > 2].max():.3f}"
 
 # %% [markdown]
+# The two curves are one function, rescaled: `tanh(a) = 2σ(2a) − 1`, a sigmoid stretched
+# from (0, 1) to (−1, 1) and squeezed along `a` by half. Differentiating both sides gives
+# `tanh'(a) = 4σ'(2a)`, which is why the peaks differ by exactly a factor of 4. The gated
+# cells of lesson 05 use both for that reason: σ where a value must be a fraction between 0
+# and 1 (a gate), `tanh` where it should be centred on 0 (a candidate, an output).
+
+# %%
+sigmoid_2a = 1 / (1 + np.exp(-2 * a))
+identity_gap = np.abs(np.tanh(a) - (2 * sigmoid_2a - 1)).max()
+slope_gap = np.abs(d_tanh - 4 * sigmoid_2a * (1 - sigmoid_2a)).max()
+print(f"max |tanh(a) − (2σ(2a) − 1)| = {identity_gap:.1e};  max |tanh'(a) − 4σ'(2a)| = {slope_gap:.1e}")
+assert identity_gap < 1e-12 and slope_gap < 1e-12, (
+    f"tanh(a) = 2σ(2a) − 1 and tanh'(a) = 4σ'(2a) hold to rounding: off by {identity_gap:.1e} and {slope_gap:.1e}")
+
+# %% [markdown]
 # ## 2. ‖∂h_T/∂h_t‖ against the distance T − t
 #
 # With `h_t = tanh(W_hh h_{t-1} + W_xh x_t + b)` the chain rule gives

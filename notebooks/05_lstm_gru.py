@@ -54,7 +54,15 @@ print(info)
 # matrix, no `tanh'`. When the network learns to hold `f ≈ 1`, gradient flows back over
 # many steps almost unchanged: the "gradient highway" (the same idea as a ResNet's skip
 # connection). The GRU gets the same effect with fewer parts: it interpolates
-# `h_t = z ⊙ h_{t-1} + (1 - z) ⊙ h̃_t`, so `z ≈ 1` copies the state forward.
+# `h_t = z ⊙ h_{t-1} + (1 - z) ⊙ h̃_t`, so `z ≈ 1` copies the state forward. That is the
+# form of a highway network's layer (Srivastava et al., 2015), `y = T ⊙ H(x) + (1 − T) ⊙ x`
+# with a learned gate `T`, applied across time instead of depth; a ResNet block drops the
+# gate and always adds `x`.
+#
+# The cell state is the LSTM's private memory: only `h_t` leaves the cell, for the next
+# layer and for the gates of the next step, and `h_t = o ⊙ tanh(c_t)`. With the output gate
+# near 0 a unit can hold a value in `c_t` for many steps without showing it to anything
+# else, and reveal it when `o` opens.
 #
 # The LSTM cell drawn: the cell state runs along the top, and on its way from `c_{t-1}` to
 # `c_t` it meets only a multiplication by `f` and an addition.

@@ -101,6 +101,13 @@ print({k: v.shape for k, v in tr.items()})
 #   and, at every step, the same `c` again (as in Cho et al., 2014); a dense layer on
 #   `[s_t, c]` gives scores (logits) for the next token.
 #
+# Why two networks rather than one RNN that reads the source and then keeps writing? Their
+# jobs differ: the encoder reads one vocabulary and only has to summarise, the decoder
+# writes another, feeding back its own tokens. Separate weights let each specialise, and
+# the source and target can have their own embeddings and lengths. Sutskever et al. (2014)
+# give two more reasons for their two LSTMs: more parameters at almost no extra
+# computation, and an easy way to train on several language pairs at once.
+#
 # Both live in `course_lib.seq2seq` because lesson 08 reuses them; here is their
 # forward pass. The sizes and training settings are `seq2seq.SETTINGS[SCALE]` (a
 # `seq2seq.TrainingSettings`) for this task, which lesson 08 uses too, so the two

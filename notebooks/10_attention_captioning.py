@@ -44,6 +44,13 @@ if SCALE == "full":  # find (or download, about 1 GB) Flickr8k now, before anyth
 # %% [markdown]
 # ## 1. Scenes, the CNN, and features kept as a grid
 #
+# Why attend at all? Our eyes see sharply only in a small central patch, the fovea; to read
+# a scene they jump from place to place (saccades) and take in one patch at a time, steered
+# by what they are looking for. A captioner that squeezes the whole image into one vector
+# (lesson 09) sees everything at once and blurred. Attention lets the decoder look again,
+# at a different part of the image, for every word; lesson 13 takes the metaphor literally,
+# with an RNN that moves a small window over an image.
+#
 # Same scenes and the same CNN as lesson 09, trained to name the objects in a scene, with
 # its head removed. `vision.pretrained_scene_cnn` kept the trained model in the course's cache
 # when lesson 09 ran, so here it is loaded instead of trained again (if lesson 09 has not

@@ -735,7 +735,14 @@ else:  # full scale, three times the steps: enough fine-tuning to pass the strok
 #
 # Transfer is not magic: it works when what the source taught is useful for the target.
 # ImageNet is so varied that its features help for most photographs, which is why
-# captioning models (lessons 09–10) start from an ImageNet CNN.
+# captioning models (lessons 09–10) start from an ImageNet CNN. Real pipelines often
+# transfer more than once: R-CNN (Girshick et al., 2014) took a network pretrained on
+# ImageNet classification and fine-tuned it for object detection on a much smaller data set.
+# Frozen features are a strong baseline in the literature too: Razavian et al. (2014) matched
+# or beat the specialised systems of the time on most recognition tasks they tried with a
+# linear SVM on off-the-shelf CNN features, and Yosinski et al. (2014) measured how a
+# feature's usefulness for a new task falls with its layer's depth and with the distance
+# between the tasks, the effect the shapes show here.
 #
 # ## 6. Full scale: an ImageNet backbone on real flower photos
 #

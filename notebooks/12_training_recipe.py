@@ -200,6 +200,13 @@ assert acc_best > results_lr["÷100"][2] + 0.1 and acc_best > results_lr["×100"
 # weight decay (the gradient of the summed loss with respect to one network's weights is
 # that network's own gradient, so they never interact). We run the grid and five
 # independent random searches of the same budget — 96 networks in one go.
+#
+# Search is not the only way. The validation loss after training is itself a function of
+# the learning rate and the weight decay, and its gradient can be computed through the
+# whole training run: Maclaurin, Duvenaud and Adams (2015) did so by running SGD with
+# momentum backwards exactly, and tuned thousands of hyperparameters by gradient descent.
+# It costs far more memory and work per trial than one training run, so for two
+# hyperparameters, as here, a search is the practical choice.
 
 # %%
 space = {"lr": (1e-4, 1.0), "weight_decay": (1e-6, 1e-2)}
