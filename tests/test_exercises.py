@@ -131,6 +131,8 @@ def test_a_stub_is_not_done_and_an_error_is_reported_with_its_type(capsys, monke
 
     check(stub)
     assert core.RESULTS["02.1"].status == "not done"
+    check(lambda *args: None)  # code written, no return
+    assert core.RESULTS["02.1"].status == "not done" and "returned None" in core.RESULTS["02.1"].message
     check(lambda *args: 1 / 0)
     assert core.RESULTS["02.1"].status == "error" and "ZeroDivisionError" in core.RESULTS["02.1"].message
     check("not a function")

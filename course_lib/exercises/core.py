@@ -46,6 +46,7 @@ RESULTS: dict[str, Verdict] = {}
 MODE_VARIABLE = "COURSE_EXERCISES"
 MODES = ("", "solutions", "student")
 MARKS = {"correct": "✓", "not done": "·", "wrong": "✗", "error": "✗"}
+STUB_MESSAGE = "replace the stub (raise NotImplementedError()) with your code"
 
 
 class NotDone(Exception):
@@ -75,8 +76,10 @@ class Verdict:
 def _judge(number: str, title: str, hint: str, body: Callable, answers: tuple) -> Verdict:
     try:
         body(*answers)
-    except (NotDone, NotImplementedError):
-        return Verdict(number, title, "not done", "replace the stub (raise NotImplementedError()) with your code")
+    except NotDone as not_done:
+        return Verdict(number, title, "not done", str(not_done) or STUB_MESSAGE)
+    except NotImplementedError:
+        return Verdict(number, title, "not done", STUB_MESSAGE)
     except NotRight as wrong:
         return Verdict(number, title, "wrong", f"{wrong}\n  hint: {hint}")
     except Exception as error:  # the student's code failed: say how, never a bare traceback
@@ -124,7 +127,7 @@ def answer(fn, *args, **kwargs):
         raise NotRight(f"expected your function, got {type(fn).__name__}")
     result = fn(*args, **kwargs)
     if result is None or result is Ellipsis:
-        raise NotDone()
+        raise NotDone(f"your function returned {result!r}: replace the stub with your code and return the result")
     return result
 
 
