@@ -3,7 +3,8 @@
 The server is started the way the README says, with options through ``LAB_ARGS``, on
 127.0.0.1 with a token, and stopped by its process group. Its REST API is queried, and a
 student's steps are taken in headless Chromium (``browser.py``): open a lesson, let
-JupyterLab autosave it, save it, and copy it into ``work/`` both ways the README gives.
+JupyterLab autosave it, save it, copy it into ``work/`` both ways the README gives, and run
+an exercise's check with the stub, a wrong answer and a right one.
 The server gets its own user-settings folder (so a developer's settings play no part),
 where only the autosave interval is shortened to ``AUTOSAVE`` seconds.
 """

@@ -8,8 +8,9 @@ fails or leaves 127.0.0.1, the console stays free of errors, every internal link
 resolves, no code or output scrolls sideways, and each lesson's Colab button opens that
 lesson. Korean text is drawn with the site's own NanumGothic, wide figures link to their
 full-size image, the landing page is the students' one, and every course_lib module has
-a reference page. Screenshots (landing page, glossary, lesson 08's heatmaps; desktop and
-phone) are kept in ``build/site-screenshots/``.
+a reference page. Every exercise notebook has a page its lesson links to, with each
+solution folded until clicked. Screenshots (landing page, glossary, lesson 08's heatmaps;
+desktop and phone; exercise page 02) are kept in ``build/site-screenshots/``.
 
 Without ``/usr/bin/chromium`` (or without Debian's MathJax, which the site serves) these
 tests are skipped with that reason, except when ``COURSE_REQUIRE_BROWSER=1`` (``.ci/run``
