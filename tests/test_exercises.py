@@ -4,11 +4,15 @@
   are what ``tools/build_exercises.py`` makes of the sources now;
 - the solution version runs top to bottom and passes every check;
 - the student version runs top to bottom and every check says "not done yet";
+  both versions of a lesson run in one kernel, the student version after ``%reset -f``
+  (an empty namespace and no recorded verdicts; imported modules stay loaded, so
+  TensorFlow is imported once per lesson, not twice);
 - every wrong answer in ``tests/wrong_answers/`` fails its check, and every exercise has one.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import re
@@ -35,15 +39,40 @@ def _numbers(lesson: str) -> list[str]:
     return sorted(n for n in core.EXERCISES if n.startswith(lesson[:2] + "."))
 
 
-def _run(path: Path, mode: str):
-    """Execute the notebook at ``path`` from scratch (no stored output survives) with
-    ``COURSE_EXERCISES=mode``; returns the executed notebook and whether every cell ran."""
+RESET = """%reset -f
+import os
+
+from course_lib.exercises import core
+
+core.RESULTS.clear()
+os.environ[core.MODE_VARIABLE] = "student"
+"""
+
+
+def _cleared(path: Path):
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    _, _, ok = build.execute(nb, path.parent, timeout=300, env={core.MODE_VARIABLE: mode})
-    return nb, ok
+    return nb
+
+
+@functools.cache
+def _run_both(lesson: str):
+    """Execute the solution version of ``lesson`` from scratch with ``COURSE_EXERCISES=solutions``,
+    then, in the same kernel after ``RESET``, the student version with ``COURSE_EXERCISES=student``.
+
+    Returns ``(solutions, solutions_ran, student, student_ran)``: the two executed notebooks
+    (no stored output survives) and whether each ran every cell.
+    """
+    solutions = _cleared(build.SOLUTIONS / f"{lesson}.ipynb")
+    student = _cleared(build.EXERCISES / f"{lesson}.ipynb")
+    both = nbformat.v4.new_notebook(metadata=solutions.metadata)
+    both.cells = [*solutions.cells, nbformat.v4.new_code_cell(RESET), *student.cells]
+    _, _, ok = build.execute(both, build.EXERCISES, timeout=300, env={core.MODE_VARIABLE: "solutions"})
+    ran = [cell.get("execution_count") is not None for cell in both.cells if cell.cell_type == "code"]
+    split = sum(cell.cell_type == "code" for cell in solutions.cells)
+    return solutions, all(ran[:split]), student, ok and all(ran[split:])
 
 
 def _verdicts(nb) -> list[tuple[str, str]]:
@@ -84,7 +113,7 @@ def test_every_lesson_links_its_exercises_and_every_link_resolves():
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_the_solution_version_passes_every_check(lesson):
-    nb, ok = _run(build.SOLUTIONS / f"{lesson}.ipynb", "solutions")
+    nb, ok, _, _ = _run_both(lesson)
     verdicts = _verdicts(nb)
     assert ok, f"the solutions of {lesson} failed a check or raised: {verdicts}"
     assert sorted(n for mark, n in verdicts if mark == "✓") == _numbers(lesson), (
@@ -96,8 +125,9 @@ def test_the_student_version_runs_and_every_check_says_not_done(lesson):
     handout = nbformat.read(build.EXERCISES / f"{lesson}.ipynb", as_version=4)
     assert not any(cell.get("outputs") for cell in handout.cells if cell.cell_type == "code"), (
         f"the student version of {lesson} is handed out without outputs")
-    nb, ok = _run(build.EXERCISES / f"{lesson}.ipynb", "student")
+    solutions_ok, nb, ok = _run_both(lesson)[1:]
     verdicts = _verdicts(nb)
+    assert solutions_ok, f"the solution version of {lesson} failed first: see its test"
     assert ok, f"the student version of {lesson} should run top to bottom: {verdicts}"
     assert sorted(n for mark, n in verdicts if mark == "·") == _numbers(lesson), (
         f"every check of {lesson}'s student version should say 'not done yet': {verdicts}")
