@@ -114,23 +114,29 @@ class ShowAndTell(_CaptionDecoder):
     """CNN vector → GRU caption decoder (Vinyals et al., "Show and Tell").
 
     h_0 = tanh(W_init v);  h_t = GRU([embed(w_t), W_v v], h_{t-1});  logits_t = W_out h_t.
+    With ``image_every_step=False`` the image enters only through h_0:
+    h_t = GRU(embed(w_t), h_{t-1}).
 
     Args:
         vocab_size: V.
         embed_dim: E, word-embedding size.
         units: H, GRU state size.
         feature_dim: projection size of the image vector fed at every step.
+        image_every_step: feed ``W_v v`` beside the word at every step (default), or not.
 
     Call:
         ``model((features, tokens))`` with ``features: (B, D)``, ``tokens: (B, T)``
         → logits (B, T, V) for the next word at every position (teacher forcing).
     """
 
-    def __init__(self, vocab_size, embed_dim=64, units=128, feature_dim=64, **kwargs):
+    def __init__(self, vocab_size, embed_dim=64, units=128, feature_dim=64, image_every_step=True, **kwargs):
         super().__init__(vocab_size, embed_dim, units, feature_dim, **kwargs)
+        if not isinstance(image_every_step, bool):
+            raise TypeError(f"image_every_step: expected True or False, got {image_every_step!r}")
+        self.image_every_step = image_every_step
         L = keras.layers
         self.init_h = L.Dense(self.units, activation="tanh", name="init_h")
-        self.project = L.Dense(self.feature_dim, activation="relu", name="project")
+        self.project = L.Dense(self.feature_dim, activation="relu", name="project") if image_every_step else None
         self.gru = L.GRU(self.units, return_sequences=True, return_state=True, name="gru")
         self.out = L.Dense(self.vocab_size, name="logits")
 
@@ -146,11 +152,10 @@ class ShowAndTell(_CaptionDecoder):
         features, tokens = _feature_token_pair(inputs)
         self._check_features(features)
         _check_tokens(tokens, self.vocab_size)
-        T = keras.ops.shape(tokens)[1]
-        v = self.project(features)
-        x = keras.ops.concatenate(
-            [self.embed(tokens), keras.ops.repeat(v[:, None, :], T, axis=1)], axis=-1
-        )
+        x = self.embed(tokens)  # (B, T, E)
+        if self.image_every_step:
+            v = self.project(features)  # (B, feature_dim), the same at every step
+            x = keras.ops.concatenate([x, keras.ops.repeat(v[:, None, :], keras.ops.shape(tokens)[1], axis=1)], axis=-1)
         h, _ = self.gru(x, initial_state=[self.init_h(features)], training=training)
         return self.out(h)
 
@@ -170,9 +175,14 @@ class ShowAndTell(_CaptionDecoder):
             ``(logits, state, None)``: (B, V) next-word logits, the new (B, H) state, and
             no attention weights.
         """
-        x = keras.ops.concatenate([self.embed(tokens), self.project(features)], axis=-1)
+        x = self.embed(tokens)  # (B, E)
+        if self.image_every_step:
+            x = keras.ops.concatenate([x, self.project(features)], axis=-1)
         h, _ = self.gru.cell(x, [state])
         return self.out(h), h, None
+
+    def get_config(self):
+        return {**super().get_config(), "image_every_step": self.image_every_step}
 
 
 

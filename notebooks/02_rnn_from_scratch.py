@@ -129,7 +129,9 @@ n_params = Wx.size + Wh.size + b.size
 for length in (3, 50, 500):
     xs = rng.normal(size=(2, length, D))
     hs, caches = nr.rnn_forward(xs, np.zeros((2, H)), Wx, Wh, b)
-    used = {id(arr): arr for step in caches for arr in step[2:4]}  # each step's cache: (x, h_prev, Wx, Wh, h)
+    used = {}  # the distinct weight arrays the T steps read, by identity
+    for _x, _h_prev, Wx_t, Wh_t, _h_next in caches:  # a step's cache: (x, h_prev, Wx, Wh, next_h)
+        used[id(Wx_t)], used[id(Wh_t)] = Wx_t, Wh_t
     grads = nr.rnn_backward(np.ones_like(hs), caches)[2:]
     used_params = sum(arr.size for arr in used.values()) + b.size
     print(f"T={length:4d}: hidden states {hs.shape}, distinct weight arrays used {len(used)} + b, "

@@ -203,6 +203,41 @@ assert att_loss[-1] < 0.5 * plain_loss[-1], (
     f"not below half the plain model's {plain_loss[-1]:.3f} after {R.epochs}")
 
 # %% [markdown]
+# **One step by hand.** The layer hides its step inside `ops.scan`. Here is the first
+# decoding step of one test source computed in NumPy from the trained weights: the
+# attention of section 2 over the encoder states `h_i` (query: the encoder's final state
+# `s_0`), the context `c_1`, then Keras' `GRUCell` equations on `[embedding of <start>, c_1]`
+# (gates `z` and `r`, candidate `ŝ`; with `reset_after=True` the reset gate multiplies
+# `U_h s + b_h`), then the output layer on `[s_1, c_1]`. The decoder's own `step`, which
+# calls the layer, must agree.
+
+# %%
+from scipy.special import expit as sigmoid
+from scipy.special import softmax
+
+h_i, s_0, src_mask = translation.encode(att["encoder"], te["source"][k : k + 1])  # (1, S, units), (1, units), (1, S)
+decoder = att["decoder"]
+W_att, U_att, v_att = decoder.attention.get_weights()
+scores = np.tanh((s_0 @ W_att)[:, None, :] + h_i @ U_att) @ v_att  # (1, S)
+alpha_1 = softmax(np.where(src_mask, scores, -np.inf), axis=-1)  # (1, S)
+c_1 = np.einsum("bs,bsd->bd", alpha_1, h_i)  # (1, units)
+x_1 = np.concatenate([decoder.embedding.get_weights()[0][[tgt_vocab.START_ID]], c_1], axis=-1)
+kernel, recurrent_kernel, bias = decoder.cell.get_weights()  # gates z, r, ŝ side by side; bias rows: input, recurrent
+xz, xr, xs = np.split(x_1 @ kernel + bias[0], 3, axis=-1)
+hz, hr, hs = np.split(s_0 @ recurrent_kernel + bias[1], 3, axis=-1)
+z, r = sigmoid(xz + hz), sigmoid(xr + hr)
+s_1 = z * s_0 + (1 - z) * np.tanh(xs + r * hs)
+W_out, b_out = decoder.out.get_weights()
+logits_1 = np.concatenate([s_1, c_1], axis=-1) @ W_out + b_out  # (1, V)
+step_logits, step_state, step_weights = (keras.ops.convert_to_numpy(a) for a in decoder.step(
+    np.array([tgt_vocab.START_ID]), s_0, (h_i, src_mask)))
+gap = max(np.abs(logits_1 - step_logits).max(), np.abs(s_1 - step_state).max(), np.abs(alpha_1 - step_weights).max())
+print("source:", test.source_tokens[k])
+print("attention of the first step:", np.round(alpha_1[0, : len(test.source_tokens[k])], 3))
+print(f"first word: {tgt_vocab.tokens[int(logits_1.argmax())]!r}; NumPy against decoder.step: largest difference {gap:.1e}")
+assert gap < 1e-4, f"the NumPy step computes what the layer computes: largest difference {gap:.1e} (should be < 1e-4)"
+
+# %% [markdown]
 # ## 4. What the decoder looks at
 #
 # Each row of a heatmap is one English output token; its cells are the attention weights
@@ -257,6 +292,41 @@ assert min(per_lang.values()) >= 0.7, (
 assert aligned >= diagonal_acc + 0.4, (
     f"far better than not reordering: alignment accuracy {aligned:.3f}, "
     f"diagonal baseline {diagonal_acc:.3f} (should be at least 0.4 higher)")
+
+# %% [markdown]
+# **One word, several source words.** Most English tokens have one counterpart, and their
+# row of weights is one dark cell. The English comma has none: no source language
+# writes it after the day. Where does its attention go? Compare, over the test set, how
+# much weight the most-attended source token gets, and how many source tokens get at
+# least 0.1 of the weight, for commas and for tokens with a counterpart.
+
+# %%
+real_out = te["target_out"] != tgt_vocab.PAD_ID  # (N, T) English tokens, <end> included
+is_comma = real_out & (te["target_out"] == tgt_vocab.token_ids([","])[0])
+has_source = real_out & (te["alignment"] >= 0)
+top_weight = att_weights.max(axis=-1)  # (N, T)
+spread = (att_weights >= 0.1).sum(axis=-1)  # (N, T) source tokens with at least 0.1 of the weight
+for name, where in (("comma", is_comma), ("aligned token", has_source)):
+    print(f"{name:>13}: top source token gets {top_weight[where].mean():.2f} of the weight on average; "
+          f"{np.mean(spread[where] >= 2):.0%} attend to two or more source tokens (>= 0.1 each)")
+assert top_weight[is_comma].mean() < top_weight[has_source].mean() - 0.2, (
+    f"a token without a counterpart spreads its attention: top weight {top_weight[is_comma].mean():.2f} for commas "
+    f"vs {top_weight[has_source].mean():.2f} for aligned tokens (should be at least 0.2 lower)")
+rows, cols = np.nonzero(is_comma)  # every comma follows the day and precedes the year
+on_neighbours = (att_weights[rows, cols, te["alignment"][rows, cols - 1]]
+                 + att_weights[rows, cols, te["alignment"][rows, cols + 1]])
+print(f"a comma's weight on the source tokens of the day before it and the year after it: {on_neighbours.mean():.2f} on average")
+assert np.mean(spread[is_comma] >= 2) > np.mean(spread[has_source] >= 2) + 0.4, (
+    f"most commas attend to several source tokens, most aligned tokens to one: {np.mean(spread[is_comma] >= 2):.0%} "
+    f"of commas vs {np.mean(spread[has_source] >= 2):.0%} of aligned tokens (should be over 40 points more)")
+
+# %% [markdown]
+# So one output word *can* read several source words at once: the softmax does not have
+# to pick one. A token with a counterpart puts almost all its weight on it; the comma,
+# which has none, splits its weight between source tokens, about half of it on the day
+# before it and the year after it. What it reads barely matters
+# for the comma itself — it always follows the day — but the same mechanism lets a
+# translator read a two-word phrase for one output word, which dates seldom need.
 
 # %% [markdown]
 # ## 5. Quality against length: the bottleneck is gone
@@ -382,6 +452,10 @@ if SCALE == "full":
 #   Keras' `AdditiveAttention` is the same score with `W = U = I`.
 # * Trained on the same data, the attention model's weights line up with the true word
 #   alignment — including the reorderings between languages — without ever being told it.
+# * One decoder step is a few lines of NumPy (attention, context, a GRU step, the output
+#   layer); the layer runs that step for every target position inside `ops.scan`.
+# * A word without a counterpart (the English comma) spreads its weight over several
+#   source words; a word with one looks almost only at it.
 # * The fixed-vector bottleneck is gone: translation quality no longer falls with the
 #   number of dates, where the plain encoder–decoder of lesson 07, trained with the same
 #   settings (`seq2seq.SETTINGS`) and three times as many epochs, collapses.

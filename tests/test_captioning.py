@@ -193,6 +193,30 @@ def test_show_and_tell_learns_and_decodes(toy, tmp_path):
         generate_captions(model, grid8, tok)
 
 
+def test_show_and_tell_with_the_image_only_in_h0(toy, tmp_path):
+    tok, grid8, _, _ = toy
+    feats8 = grid8.mean(axis=(1, 2))
+    keras.utils.set_random_seed(0)
+    model = ShowAndTell(tok.size, embed_dim=8, units=16, feature_dim=8, image_every_step=False)
+    inputs = tok.encode_captions(TOY_CAPS, max_len=TOY_LEN)
+    logits = np.asarray(model((feats8, inputs)))
+    assert model.project is None and model.gru.cell.kernel.shape[0] == 8, "the GRU reads the word alone"
+    # The image reaches the steps only through h_0: the same h_0 gives the same logits.
+    h0 = model.initial_state(feats8)
+    state, step_logits = h0, []
+    for t in range(TOY_LEN):
+        out, state, _ = model.step(inputs[:, t], state, feats8[::-1])  # other images: unused
+        step_logits.append(np.asarray(out))
+    np.testing.assert_allclose(np.stack(step_logits, axis=1), logits, atol=1e-5)
+    path = tmp_path / "st0.keras"
+    model.save(path)
+    again = keras.saving.load_model(path, safe_mode=True)
+    assert again.image_every_step is False
+    np.testing.assert_allclose(again((feats8, inputs)), logits, atol=1e-5)
+    with pytest.raises(TypeError, match="image_every_step"):
+        ShowAndTell(tok.size, image_every_step="no")
+
+
 def test_show_attend_tell_learns_attends_and_saves(toy, tmp_path):
     tok, grid8, grid, caps = toy
     # h_0 = 0: all the decoder knows about the image has to come through attention
