@@ -26,7 +26,14 @@ from course_lib.cell_rules import (
     check_bias,
     check_rule,
 )
-from course_lib.checks import check_array, check_positive_int, check_sequence, check_tensor, check_token_tensor
+from course_lib.checks import (
+    check_array,
+    check_nonnegative_int,
+    check_positive_int,
+    check_sequence,
+    check_tensor,
+    check_token_tensor,
+)
 
 __all__ = [
     "CellBank",
@@ -198,7 +205,7 @@ def export_cell(bank: CellBank, k: int) -> tuple[RuleCell, np.ndarray]:
     """
     if not isinstance(bank, CellBank) or not bank.built:
         raise TypeError(f"bank: expected a built cell_bank.CellBank, got {type(bank).__name__}")
-    k = check_positive_int(k, "k", minimum=0, maximum=len(bank.rules) - 1)
+    k = check_nonnegative_int(k, "k", maximum=len(bank.rules) - 1)
     W, U, b, V, c = (keras.ops.convert_to_numpy(w)[k] for w in (bank.W, bank.U, bank.b, bank.V, bank.c))
     cell = RuleCell(bank.rules[k], bank.units, bias=bank.bias[k])
     cell.build((None, W.shape[0]))

@@ -19,7 +19,14 @@ import tensorflow as tf
 
 from course_lib import cell_rules
 from course_lib.cell_bank import CellBank, per_cell_crossentropy, per_cell_mse
-from course_lib.checks import check_array, check_choice, check_positive, check_positive_int, check_seed
+from course_lib.checks import (
+    check_array,
+    check_choice,
+    check_nonnegative_int,
+    check_positive,
+    check_positive_int,
+    check_seed,
+)
 from course_lib.data import tasks
 
 __all__ = ["SETTINGS", "TASKS", "Roster", "SearchResult", "SearchTask", "evaluate_rules", "learned",
@@ -67,8 +74,8 @@ def search_roster(copies: int, mutants: int, randoms: int, seed: int = 0) -> Ros
     ones) and ``randoms`` random rules, every candidate distinct from the others and from
     the references."""
     copies = check_positive_int(copies, "copies")
-    mutants = check_positive_int(mutants, "mutants", minimum=0)
-    randoms = check_positive_int(randoms, "randoms", minimum=0)
+    mutants = check_nonnegative_int(mutants, "mutants")
+    randoms = check_nonnegative_int(randoms, "randoms")
     rng = np.random.default_rng(check_seed(seed))
     cells = []  # (name, rule, kind, parent, initial biases of a1..a4)
     for _ in range(copies):
@@ -176,7 +183,7 @@ def train_bank(bank: CellBank, task: SearchTask, *, steps: int, batch_size: int 
     steps, batch_size = check_positive_int(steps, "steps"), check_positive_int(batch_size, "batch_size")
     batch_size = min(batch_size, len(task.x))
     learning_rate = check_positive(learning_rate, "learning_rate")
-    report_every = check_positive_int(report_every, "report_every", minimum=0)
+    report_every = check_nonnegative_int(report_every, "report_every")
     rng = np.random.default_rng(check_seed(seed))
     if not bank.built:
         bank.build((None, *task.x.shape[1:]))

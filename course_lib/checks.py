@@ -26,6 +26,7 @@ __all__ = [
     "check_finite",
     "check_ids",
     "check_model",
+    "check_nonnegative_int",
     "check_path",
     "check_positive",
     "check_positive_int",
@@ -159,6 +160,11 @@ def check_positive_int(value, name: str, *, minimum: int = 1, maximum: int = MAX
     return int(value)
 
 
+def check_nonnegative_int(value, name: str, *, maximum: int = MAX_SIZE) -> int:
+    """Return ``value`` as an int if it is an int in ``[0, maximum]``: a count or an index that may be 0."""
+    return check_positive_int(value, name, minimum=0, maximum=maximum)
+
+
 def _amount(x: float) -> str:
     """A size for a message: ``20,000,000,000`` (or ``74.5``), or ``1.2e+40`` when absurd."""
     if x >= 1e15:
@@ -205,7 +211,7 @@ def check_seed(value, name: str = "seed", *, allow_none: bool = False) -> int | 
     """Return a random seed: an int in ``[0, 2**32)`` (or ``None`` when allowed)."""
     if value is None and allow_none:
         return None
-    return check_positive_int(value, name, minimum=0, maximum=2**32 - 1)
+    return check_nonnegative_int(value, name, maximum=2**32 - 1)
 
 
 def check_sequence(value, name: str, what: str = "items", *, allow_empty: bool = False) -> list:

@@ -8,7 +8,7 @@ import dataclasses
 
 import numpy as np
 
-from course_lib.checks import check_array, check_positive_int
+from course_lib.checks import check_array, check_nonnegative_int, check_positive_int
 from course_lib.vocabulary import Vocabulary
 
 __all__ = ["Generated", "beam_search", "generate", "greedy_decode", "sample_next", "step_function"]
@@ -120,7 +120,7 @@ def _check_step_fn(step_fn):
 
 def _check_ids(start_id, end_id, pad_id):
     for value, name in ((start_id, "start_id"), (end_id, "end_id"), (pad_id, "pad_id")):
-        check_positive_int(value, name, minimum=0)
+        check_nonnegative_int(value, name)
     if end_id == pad_id:
         raise ValueError(f"end_id and pad_id must differ, both are {end_id}")
 

@@ -35,8 +35,9 @@ __all__ = [
     "in_colab",
     "is_tensorflow_startup_noise",
     "quiet_native_stderr",
-    "scale",
+    "resolve_scale",
     "setup_notebook",
+    "warn_without_gpu",
 ]
 
 SCALES = ("lesson", "full")
@@ -120,7 +121,7 @@ def in_colab() -> bool:
     return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
 
 
-def scale(value: str | None = None) -> str:
+def resolve_scale(value: str | None = None) -> str:
     """The scale a lesson runs at: ``"lesson"`` (small, offline) or ``"full"``.
 
     The environment variable ``COURSE_SCALE`` wins over ``value`` (so an instructor can
@@ -128,9 +129,9 @@ def scale(value: str | None = None) -> str:
     parameters cell; the default is ``"lesson"``.
     """
     chosen = os.environ.get("COURSE_SCALE") or value or "lesson"
-    if chosen not in SCALES:  # named as the notebook's parameter; value is scale()'s argument
+    if chosen not in SCALES:  # named as the notebook's parameter; value is resolve_scale()'s argument
         raise ValueError(f"SCALE: expected one of {list(SCALES)}, got {chosen!r} "
-                         "(the value given to setup_notebook, scale() or COURSE_SCALE)")
+                         "(the value given to setup_notebook, resolve_scale() or COURSE_SCALE)")
     return chosen
 
 
@@ -294,7 +295,7 @@ def setup_notebook(
     if deterministic is not None and not isinstance(deterministic, bool):
         raise TypeError(f"deterministic: expected True, False or None, got {deterministic!r}")
     seed = int(seed)
-    chosen_scale = _scale_fn(scale)
+    chosen_scale = resolve_scale(scale)
     if threads is None and os.environ.get("COURSE_THREADS"):
         threads = os.environ["COURSE_THREADS"]
         if not threads.isdigit() or int(threads) < 1:
@@ -338,12 +339,8 @@ def setup_notebook(
     except ImportError:
         pass
     _check_versions(tf.__version__, keras.__version__)
-    if chosen_scale == "full" and not gpus:
-        warnings.warn(
-            "SCALE is 'full' but no GPU is visible: the full-scale training runs take hours on "
-            "a CPU (each run prints an estimate). On Colab: Runtime -> Change runtime type -> GPU.",
-            stacklevel=2,
-        )
+    if chosen_scale == "full":
+        warn_without_gpu("SCALE is 'full'")
     return NotebookInfo(
         seed=seed,
         scale=chosen_scale,
@@ -359,7 +356,35 @@ def setup_notebook(
     )
 
 
-_scale_fn = scale
+
+
+def warn_without_gpu(what: str, steps: int | None = None, seconds_per_step: float | None = None) -> bool:
+    """Warn (and return True) when no GPU is visible for a full-scale run; False when one is.
+
+    Args:
+        what: the run, for the message (``"tf_flowers"``, ``"SCALE is 'full'"``).
+        steps: training steps ahead, and seconds_per_step: what one step costs on a 2-core
+            CPU (measured). Given both, the message estimates the hours; without them it
+            says that each run prints its own estimate.
+    """
+    import tensorflow as tf
+
+    from course_lib.checks import check_nonnegative_int, check_positive
+
+    if (steps is None) != (seconds_per_step is None):
+        raise TypeError("steps and seconds_per_step: give both (for an estimate) or neither")
+    if tf.config.list_physical_devices("GPU"):
+        return False
+    if steps is None:
+        cost = "the full-scale training runs take hours on a CPU (each run prints an estimate)"
+    else:
+        steps = check_nonnegative_int(steps, "steps")
+        seconds_per_step = check_positive(seconds_per_step, "seconds_per_step", allow_zero=True)
+        cost = (f"{steps:,} training steps at about {seconds_per_step} s each on a 2-core CPU take "
+                f"roughly {steps * seconds_per_step / 3600:.1f} h")
+    warnings.warn(f"{what}: no GPU is visible; {cost}. On Colab choose Runtime -> Change runtime type -> GPU; "
+                  "or run the lesson at SCALE = 'lesson'.", stacklevel=2)
+    return True
 
 
 def get_strategy():

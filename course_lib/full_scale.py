@@ -18,12 +18,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-import warnings
 from pathlib import Path
 
 import numpy as np
 
-from course_lib.checks import check_choice, check_positive, check_positive_int, check_seed
+from course_lib.checks import (
+    check_choice,
+    check_nonnegative_int,
+    check_positive,
+    check_positive_int,
+    check_seed,
+)
+from course_lib.env import warn_without_gpu
 from course_lib.files import atomic_write
 
 __all__ = [
@@ -38,7 +44,6 @@ __all__ = [
     "review_classifier",
     "translation_attention",
     "unfreeze_top",
-    "warn_without_gpu",
 ]
 
 # Measured seconds per training step on a 2-core CPU, for the no-GPU estimate.
@@ -62,29 +67,6 @@ def check_learned(holds: bool, claim: str) -> None:
         return
     if not holds:
         raise AssertionError(claim)
-
-
-def warn_without_gpu(what: str, steps: int, seconds_per_step: float) -> bool:
-    """Warn (and return True) when no GPU is visible: ``steps`` would take a long time.
-
-    Args:
-        what: the run, for the message; steps: training steps ahead;
-        seconds_per_step: what one step costs on a 2-core CPU (measured).
-    """
-    import tensorflow as tf
-
-    steps = check_positive_int(steps, "steps", minimum=0)
-    seconds_per_step = check_positive(seconds_per_step, "seconds_per_step", allow_zero=True)
-    if tf.config.list_physical_devices("GPU"):
-        return False
-    hours = steps * seconds_per_step / 3600
-    warnings.warn(
-        f"{what}: no GPU is visible; {steps:,} training steps at about {seconds_per_step} s each "
-        f"on a 2-core CPU take roughly {hours:.1f} h. On Colab choose Runtime -> Change runtime "
-        "type -> GPU; or run the lesson at SCALE = 'lesson'.",
-        stacklevel=2,
-    )
-    return True
 
 
 def resumable_fit(model, x, y, *, name: str, epochs: int, seed: int = 0, batch_size: int = 64,
@@ -383,19 +365,20 @@ def caption_flickr8k(decoder: str, root=None, *, epochs: int = 10, seed: int = 0
 # -------------------------------------------------------------------- lesson 11: flowers
 
 
-def flowers_model(size: int, classes: int, *, weights: str | None = "imagenet", alpha: float = 1.0):
+def flowers_model(size: int, classes: int, *, weights: str | None = "imagenet", width: float = 1.0):
     """Lesson 11's full-scale model: a frozen MobileNetV2 without its top, then a linear head.
 
     Images ``(B, size, size, 3)`` in [0, 255] -> logits ``(B, classes)`` (average pooling,
     dropout 0.2, one Dense layer). Returns ``(model, base)``, ``base`` the MobileNetV2.
+    ``width``: MobileNetV2's width multiplier (Keras' ``alpha``; 0.35 is the smallest).
     """
     import keras
 
     size = check_positive_int(size, "size", minimum=32)
     classes = check_positive_int(classes, "classes", minimum=2)
-    alpha = check_positive(alpha, "alpha")
+    width = check_positive(width, "width")
     base = keras.applications.MobileNetV2(input_shape=(size, size, 3), include_top=False, weights=weights,
-                                          alpha=alpha)
+                                          alpha=width)
     base.trainable = False
     inputs = keras.Input((size, size, 3))
     h = keras.applications.mobilenet_v2.preprocess_input(keras.ops.cast(inputs, "float32"))
@@ -409,7 +392,7 @@ def unfreeze_top(base, first: int = 100) -> None:
 
     if not isinstance(base, keras.Model):
         raise TypeError(f"base: expected a keras.Model (the backbone), got {type(base).__name__}")
-    first = check_positive_int(first, "first", minimum=0)
+    first = check_nonnegative_int(first, "first")
     base.trainable = True
     for layer in base.layers[:first]:  # keep the early, generic layers frozen
         layer.trainable = False
@@ -419,7 +402,7 @@ def unfreeze_top(base, first: int = 100) -> None:
 
 
 def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights: str | None = "imagenet",
-                     alpha: float = 1.0, test_fraction: float = 0.2, run_root=None) -> dict:
+                     width: float = 1.0, test_fraction: float = 0.2, run_root=None) -> dict:
     """Lesson 11 at full scale: MobileNetV2 on tf_flowers, frozen + linear, then fine-tuned.
 
     Phase 1 trains a linear classifier on the frozen backbone; phase 2 unfreezes the top
@@ -441,18 +424,18 @@ def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights
     n_val = max(1, len(x_tr) // 10)  # load_flowers shuffled the photos: the first 10 % validate
     val = (x_tr[:n_val], y_tr[:n_val])
     keras.utils.set_random_seed(seed)
-    model, base = flowers_model(size, len(CLASSES), weights=weights, alpha=alpha)
+    model, base = flowers_model(size, len(CLASSES), weights=weights, width=width)
 
     def loss():
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
     warn_without_gpu("tf_flowers", 2 * epochs * (len(x_tr) - n_val) // 32, _CPU_SECONDS_PER_STEP["flowers"])
-    runs, results, histories, done = _runs(run_root), {}, {}, {}
+    root, results, histories, done = _runs(run_root), {}, {}, {}
     for phase, rate in (("frozen", 1e-3), ("tuned", 1e-4)):
         if phase == "tuned":
             unfreeze_top(base)
         model.compile(optimizer=keras.optimizers.Adam(rate), loss=loss(), metrics=["accuracy"])
-        run_dir = runs / f"11_flowers_{phase}"
+        run_dir = root / f"11_flowers_{phase}"
         run = fit_resumable(model, x_tr[n_val:], y_tr[n_val:], run_dir=run_dir, epochs=epochs, batch_size=32,
                             validation_data=val, seed=seed, verbose=2)
         best = _best(run, run_dir)

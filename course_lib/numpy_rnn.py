@@ -20,6 +20,7 @@ from course_lib.checks import (
     check_array,
     check_cache,
     check_ids,
+    check_nonnegative_int,
     check_positive_int,
     check_result_size,
     check_same_size,
@@ -381,7 +382,7 @@ def rnn_lm_sample(params, seed_ids, length, *, temperature=1.0, rng=None):
     _check_params(params)
     V = params["W_embed"].shape[0]
     seed_ids = check_ids(seed_ids, "seed_ids", V, ("S",))
-    length = check_positive_int(length, "length", minimum=0)
+    length = check_nonnegative_int(length, "length")
     check_result_size(length, np.int64, "length", what="ids")
     rng = rng if rng is not None else np.random.default_rng(0)
     h = np.zeros((1, params["Wh"].shape[0]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.checks import check_array, check_positive, check_sequence
+from course_lib.checks import check_array, check_nonnegative_int, check_positive, check_sequence
 
 __all__ = [
     "plot_attention_heatmap",
@@ -224,7 +224,7 @@ def plot_windows(image, windows, n: int, ax=None, *, title: str | None = None, b
     windows = np.zeros((0, 3)) if windows is None else check_finite(
         check_array(windows, "windows", ("steps", 3), dtype="number").astype(float), "windows")
     n = check_positive_int(n, "n")
-    start = check_positive_int(start, "start", minimum=0)
+    start = check_nonnegative_int(start, "start")
     if ax is None:
         _, ax = plt.subplots(figsize=(2.5, 2.5))
     ax.imshow(image, cmap="gray", vmin=0, vmax=1)

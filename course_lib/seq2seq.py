@@ -19,8 +19,10 @@ from course_lib.attention import BahdanauAttention
 from course_lib.checks import (
     check_array,
     check_ids,
+    check_nonnegative_int,
     check_positive,
     check_positive_int,
+    check_seed,
     check_tensor,
     check_token_tensor,
 )
@@ -269,7 +271,7 @@ class PaddingMask(keras.layers.Layer):
 
     def __init__(self, pad_id=Vocabulary.PAD_ID, **kwargs):
         super().__init__(**kwargs)
-        self.pad_id = check_positive_int(pad_id, "pad_id", minimum=0)
+        self.pad_id = check_nonnegative_int(pad_id, "pad_id")
 
     def call(self, tokens):
         return ops.not_equal(tokens, self.pad_id)
@@ -325,7 +327,7 @@ def build_seq2seq(source_vocab_size, target_vocab_size, *, embed_dim=32, units=1
     source_vocab_size, target_vocab_size = sizes["source_vocab_size"], sizes["target_vocab_size"]
     embed_dim, units = sizes["embed_dim"], sizes["units"]
     if seed is not None:
-        keras.utils.set_random_seed(check_positive_int(seed, "seed", minimum=0))
+        keras.utils.set_random_seed(check_seed(seed))
     encoder = Encoder(source_vocab_size, embed_dim, units, name="encoder")
     source = keras.Input((source_len,), dtype="int32", name="source")
     target_in = keras.Input((target_len,), dtype="int32", name="target_in")

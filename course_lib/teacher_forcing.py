@@ -25,6 +25,7 @@ from course_lib.checks import (
     check_positive_int,
     check_probability,
     check_same_size,
+    check_seed,
     check_token_tensor,
     known_values,
 )
@@ -130,7 +131,7 @@ class SampledLanguageModel(keras.Model):
         self.units = check_positive_int(units, "units")
         self.schedule = _check_schedule(schedule)
         self.total_updates = check_positive_int(total_updates, "total_updates")
-        self.seed = check_positive_int(seed, "seed", minimum=0)
+        self.seed = check_seed(seed)
         self.embedding = keras.layers.Embedding(vocab_size, embed_dim, name="embedding")
         self.gru = keras.layers.GRU(units, return_sequences=True, name="gru")
         self.logits = keras.layers.Dense(vocab_size, name="logits")

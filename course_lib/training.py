@@ -35,7 +35,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from course_lib.checks import check_choice, check_class_targets, check_positive_int
+from course_lib.checks import check_choice, check_class_targets, check_positive_int, check_seed
 from course_lib.files import LockHeld, atomic_write_text, exclusive_lock, sha256_file
 from course_lib.fitting import build_optimizer
 from course_lib.run_files import (  # the run directory's files and their checks
@@ -392,7 +392,7 @@ def fit_resumable(
         raise ValueError("model: expected a compiled model; call model.compile(...) first")
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
-    seed = check_positive_int(seed, "seed", minimum=0)
+    seed = check_seed(seed)
     xs = _as_arrays(x, "x")
     if isinstance(y, (list, tuple)):
         raise TypeError("y: expected one array of targets, got a list or tuple")

@@ -24,6 +24,7 @@ from course_lib.checks import (
     check_model,
     check_positive_int,
     check_probability,
+    check_seed,
     check_sequence,
     check_tensor,
 )
@@ -180,7 +181,7 @@ def pretrained_scene_cnn(images, labels, *, width: int = 24, epochs: int = 5, se
     if len(images) != len(labels):
         raise ValueError(f"images and labels must have the same length, got {len(images)} and {len(labels)}")
     width, epochs = check_positive_int(width, "width"), check_positive_int(epochs, "epochs")
-    seed = check_positive_int(seed, "seed", minimum=0)
+    seed = check_seed(seed)
     path = _scene_cnn_cache_path(images, labels, width, epochs, seed) if cache else None
     if path is not None:
         if path.is_file():

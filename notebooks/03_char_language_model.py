@@ -371,7 +371,8 @@ sampler.set_weights(carried.get_weights())
 next_logits = tf.function(lambda x: sampler(x, training=False)[:, -1])
 
 
-def generate(seed_text, n=200, temperature=1.0, top_k=None, seed=SEED):
+def sample_text(seed_text, n=200, temperature=1.0, top_k=None, seed=SEED):
+    """Sample `n` characters after `seed_text` from the stateful copy, one at a time, feeding each back."""
     rng = np.random.default_rng(seed)
     reset_states(sampler)
     for i in vocab.encode(seed_text[:-1]):
@@ -386,7 +387,7 @@ def generate(seed_text, n=200, temperature=1.0, top_k=None, seed=SEED):
 
 samples = {}
 for tau, k in [(0.0, None), (0.5, None), (1.0, None), (1.0, 5), (1.5, None)]:
-    samples[tau, k] = generate('The ', 160, tau, k)
+    samples[tau, k] = sample_text('The ', 160, tau, k)
     print(f"--- temperature {tau}, top_k {k}:\n{samples[tau, k]}\n")
 
 

@@ -89,8 +89,8 @@ assert all(tgt_vocab.decode(tgt_vocab.encode(train.target_tokens[:500], end=True
     f"ids -> tokens must give the first 500 targets back: "
     f"{sum(d != t for d, t in zip(tgt_vocab.decode(tgt_vocab.encode(train.target_tokens[:500], end=True)), train.target_tokens))} differ")
 
-tr, te = task.train_arrays, task.test_arrays  # dates.encode_pairs of each split
-print({k: v.shape for k, v in tr.items()})
+train_arrays, test_arrays = task.train_arrays, task.test_arrays  # dates.encode_pairs of each split
+print({k: v.shape for k, v in train_arrays.items()})
 
 # %% [markdown]
 # ## 2. The encoder–decoder
@@ -123,19 +123,21 @@ from course_lib import seq2seq, show
 show.show(seq2seq.Encoder.call)  # without the argument checks
 show.show(seq2seq.Decoder.call)
 
-R = seq2seq.SETTINGS[SCALE]
-print(R)
-parts = seq2seq.build_seq2seq(len(src_vocab), len(tgt_vocab), embed_dim=R.embed_dim, units=R.units, seed=SEED,
-                              source_len=tr["source"].shape[1], target_len=tr["target_in"].shape[1])
+settings = seq2seq.SETTINGS[SCALE]
+print(settings)
+parts = seq2seq.build_seq2seq(len(src_vocab), len(tgt_vocab), embed_dim=settings.embed_dim, units=settings.units,
+                              seed=SEED,
+                              source_len=train_arrays["source"].shape[1], target_len=train_arrays["target_in"].shape[1])
 model, encoder, decoder = parts["model"], parts["encoder"], parts["decoder"]
-outputs, context = encoder(tr["source"][:4])
+outputs, context = encoder(train_arrays["source"][:4])
 print("encoder outputs:", tuple(outputs.shape), " context c:", tuple(context.shape))
-logits = model([tr["source"][:4], tr["target_in"][:4]])
+logits = model([train_arrays["source"][:4], train_arrays["target_in"][:4]])
 print("logits:", tuple(logits.shape), "= (batch, target steps, target vocabulary)")
-assert tuple(context.shape) == (4, R.units), f"the context vector is (batch, units) {(4, R.units)}: got {tuple(context.shape)}"
-assert tuple(logits.shape) == (4, tr["target_in"].shape[1], len(tgt_vocab)), (
+assert tuple(context.shape) == (4, settings.units), (
+    f"the context vector is (batch, units) {(4, settings.units)}: got {tuple(context.shape)}")
+assert tuple(logits.shape) == (4, train_arrays["target_in"].shape[1], len(tgt_vocab)), (
     f"logits are (batch, target steps, target vocabulary) "
-    f"{(4, tr['target_in'].shape[1], len(tgt_vocab))}: got {tuple(logits.shape)}")
+    f"{(4, train_arrays['target_in'].shape[1], len(tgt_vocab))}: got {tuple(logits.shape)}")
 model.summary()
 
 # %% [markdown]
@@ -148,13 +150,14 @@ model.summary()
 
 # %%
 row = 0
-print("decoder input :", tgt_vocab.decode(te["target_in"][row : row + 1])[0], te["target_in"][row][:8].tolist(), "...")
-print("to predict    :", te["target_out"][row][:8].tolist(),
+decoder_input = test_arrays["target_in"][row]
+print("decoder input :", tgt_vocab.decode(decoder_input[None])[0], decoder_input[:8].tolist(), "...")
+print("to predict    :", test_arrays["target_out"][row][:8].tolist(),
       f"...  ({tgt_vocab.END_ID} = <end>, {tgt_vocab.PAD_ID} = padding)")
-real = te["target_out"][row] != tgt_vocab.PAD_ID
-assert np.array_equal(te["target_in"][row][1 : real.sum()], te["target_out"][row][: real.sum() - 1]), (
+real = test_arrays["target_out"][row] != tgt_vocab.PAD_ID
+assert np.array_equal(decoder_input[1 : real.sum()], test_arrays["target_out"][row][: real.sum() - 1]), (
     f"the decoder input is the target shifted right by one: "
-    f"{te['target_in'][row][:8].tolist()} vs {te['target_out'][row][:8].tolist()}")
+    f"{test_arrays['target_in'][row][:8].tolist()} vs {test_arrays['target_out'][row][:8].tolist()}")
 
 # %% [markdown]
 # Inputs of different lengths are padded with `PAD_ID` (id 0) into one array. The padding
@@ -166,8 +169,8 @@ assert np.array_equal(te["target_in"][row][1 : real.sum()], te["target_out"][row
 # model is close to guessing uniformly, so its masked loss starts near ln V.)
 
 # %%
-batch_out = te["target_out"][:256]
-logits = np.array(model([te["source"][:256], te["target_in"][:256]]))
+batch_out = test_arrays["target_out"][:256]
+logits = np.array(model([test_arrays["source"][:256], test_arrays["target_in"][:256]]))
 says_pad = logits.copy()
 pad = tgt_vocab.pad_id
 says_pad[batch_out == pad, pad] += 10.0  # a large score for padding where the target is padding
@@ -201,14 +204,46 @@ assert abs(masked - np.log(len(tgt_vocab))) < 0.3, (
 source = inspect.getsource(seq2seq.fit_seq2seq)
 print(source[source.index("    model.compile") :])
 start = time.time()
-losses = seq2seq.fit_seq2seq(model, tr, R)
-print(f"trained {R.epochs} epochs in {time.time() - start:.0f} s; loss per epoch:", np.round(losses, 3))
+losses = seq2seq.fit_seq2seq(model, train_arrays, settings)
+print(f"trained {settings.epochs} epochs in {time.time() - start:.0f} s; loss per epoch:", np.round(losses, 3))
 fig, ax = plt.subplots(figsize=(5, 3))
-ax.plot(range(1, R.epochs + 1), losses, "o-")
+ax.plot(range(1, settings.epochs + 1), losses, "o-")
 ax.set(xlabel="epoch", ylabel="masked cross-entropy", title="training loss")
 plt.show()
 assert losses[-1] < 0.3 * losses[0], (
     f"the model learns: loss {losses[0]:.3f} in the first epoch, {losses[-1]:.3f} in the last (needs < 30%)")
+
+# %% [markdown]
+# **Where does the decoder start?** Ours starts from the context itself, `s0 = c`. Cho et
+# al. (2014) computed the start instead, `s0 = tanh(W_s c)`: a learned layer between the
+# encoder's last state and the decoder's first. Train that variant with the same settings
+# and seed — the same `Encoder` and `Decoder` classes, a `Dense` layer between them — and
+# compare the two on the test pairs with teacher forcing: the masked loss, and the share of
+# target tokens predicted right.
+
+# %%
+keras.utils.set_random_seed(SEED)
+source_in = keras.Input((train_arrays["source"].shape[1],), dtype="int32", name="source")
+target_in = keras.Input((train_arrays["target_in"].shape[1],), dtype="int32", name="target_in")
+_, c = seq2seq.Encoder(len(src_vocab), settings.embed_dim, settings.units, name="encoder")(source_in)
+s0 = keras.layers.Dense(settings.units, activation="tanh", name="s0_from_c")(c)  # s0 = tanh(W_s c)
+logits_d, _ = seq2seq.Decoder(len(tgt_vocab), settings.embed_dim, settings.units, name="decoder")(target_in, s0, c)
+dense_start = keras.Model([source_in, target_in], logits_d, name="seq2seq_dense_start")
+dense_losses = seq2seq.fit_seq2seq(dense_start, train_arrays, settings)
+
+
+def teacher_forced_scores(m):
+    """Masked test loss and token accuracy of a training model, reading the true previous tokens."""
+    test_logits = m.predict([test_arrays["source"], test_arrays["target_in"]], batch_size=500, verbose=0)
+    real = test_arrays["target_out"] != tgt_vocab.PAD_ID
+    right = (test_logits.argmax(-1) == test_arrays["target_out"])[real].mean()
+    return float(seq2seq.masked_loss(test_arrays["target_out"], test_logits)), float(right)
+
+
+start_scores = {"s0 = c": teacher_forced_scores(model), "s0 = tanh(W_s c)": teacher_forced_scores(dense_start)}
+for (name, (loss, right)), train_losses in zip(start_scores.items(), (losses, dense_losses)):
+    print(f"{name:>16}: last training loss {train_losses[-1]:.3f}, test loss {loss:.3f}, "
+          f"test tokens right {right:.3f}")
 
 # %% [markdown]
 # ## 5. Inference: greedy search and beam search
@@ -237,8 +272,8 @@ assert losses[-1] < 0.3 * losses[0], (
 # %%
 from course_lib import decoding, metrics, translation
 
-max_len = te["target_out"].shape[1]
-encoded = translation.encode(encoder, te["source"])  # (outputs, final state, source mask)
+max_len = test_arrays["target_out"].shape[1]
+encoded = translation.encode(encoder, test_arrays["source"])  # (outputs, final state, source mask)
 greedy_out = decoding.generate(decoder, encoded, vocab=tgt_vocab, max_len=max_len)
 beam_out = decoding.generate(decoder, encoded, vocab=tgt_vocab, max_len=max_len, beam_width=4)
 greedy_logp, beam_logp = greedy_out.log_prob, beam_out.log_prob
@@ -320,8 +355,9 @@ _, first_em = metrics.score_by_group(metrics.exact_match, [first_date(g) for g i
                              [first_date(t) for t in test.target_tokens], test.n_dates)
 
 n_check = 3000  # training pairs, teacher-forced
-out, groups = tr["target_out"][:n_check], train.n_dates[:n_check]
-tf_logits = model.predict([tr["source"][:n_check], tr["target_in"][:n_check]], batch_size=500, verbose=0)
+out, groups = train_arrays["target_out"][:n_check], train.n_dates[:n_check]
+tf_logits = model.predict([train_arrays["source"][:n_check], train_arrays["target_in"][:n_check]], batch_size=500,
+                          verbose=0)
 guess = tf_logits.argmax(-1)
 first_len = [len(first_date(t)) for t in train.target_tokens[:n_check]]
 first_right = np.array([np.array_equal(guess[i, :n], out[i, :n]) for i, n in enumerate(first_len)])
@@ -516,7 +552,7 @@ assert np.all(np.diff(lm_share["scheduled sampling"]) < 0), (
 #
 # Open-ended explorations, without a check:
 #
-# 1. Double the units (`import dataclasses`, then `R = dataclasses.replace(R, units=128)`
+# 1. Double the units (`import dataclasses`, then `settings = dataclasses.replace(settings, units=128)`
 #    before building). Do the curves of sections 6 and 7 move right? By how much, for
 #    what cost?
 # 2. Feed the source reversed (Sutskever et al., 2014). Does the first date of a long
@@ -524,7 +560,7 @@ assert np.all(np.diff(lm_share["scheduled sampling"]) < 0), (
 #    of about 100 test pairs each?
 # 3. Teacher forcing or the model's own guesses, further. (a) Why can free running never
 #    catch up in section 8, however long it trains? From which step does it learn?
-#    (b) The translator: call `fit_seq2seq(model, tr, R, epochs=1)` once, then
+#    (b) The translator: call `fit_seq2seq(model, train_arrays, settings, epochs=1)` once, then
 #    `model.fit` one epoch at a time (each `fit_seq2seq` call compiles a new Adam). Before
 #    each epoch after the first, take the argmax of one teacher-forced pass
 #    (`model.predict`), and in a random quarter of the rows replace `target_in` after

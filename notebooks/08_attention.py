@@ -62,7 +62,7 @@ from course_lib.data import dates
 task = dates.load_task(SCALE, seed=SEED)  # "full": more pairs, up to 5 dates, with weekdays
 train, test, MAX_DATES = task.train, task.test, task.max_dates
 src_vocab, tgt_vocab = task.source_vocab, task.target_vocab
-tr, te = task.train_arrays, task.test_arrays
+train_arrays, test_arrays = task.train_arrays, task.test_arrays
 k = int(np.flatnonzero(test.lang == "ko")[0])
 print(test.source_tokens[k], "->", test.target_tokens[k])
 print("true alignment (source index of each English token, -1 = none):", test.alignment[k].tolist())
@@ -160,50 +160,45 @@ diagrams.attention_step_diagram()
 plt.show()
 
 # %% [markdown]
-# The layer's `call`, which runs that step for every target position:
-
-# %%
-show.show(seq2seq.AttentionDecoder.call)  # without the argument checks
-
-# %% [markdown]
 # We train it, and lesson 07's plain encoder–decoder again, with lesson 07's settings
 # (`seq2seq.SETTINGS`: the same sizes, seed, optimizer, batch size and training pairs,
 # through the same `build_seq2seq` and `fit_seq2seq`). The plain model gets all of lesson
 # 07's epochs, so it is lesson 07's model; the attention model gets only a third of them.
 
 # %%
-R = seq2seq.SETTINGS[SCALE]
-EPOCHS_ATTENTION = max(1, R.epochs // 3)
-print(R)
+settings = seq2seq.SETTINGS[SCALE]
+EPOCHS_ATTENTION = max(1, settings.epochs // 3)
+print(settings)
 
 
 def train_model(attention, epochs):
-    parts = seq2seq.build_seq2seq(len(src_vocab), len(tgt_vocab), embed_dim=R.embed_dim, units=R.units,
+    parts = seq2seq.build_seq2seq(len(src_vocab), len(tgt_vocab), embed_dim=settings.embed_dim, units=settings.units,
                                   attention=attention, seed=SEED,
-                                  source_len=tr["source"].shape[1], target_len=tr["target_in"].shape[1])
+                                  source_len=train_arrays["source"].shape[1],
+                                  target_len=train_arrays["target_in"].shape[1])
     start = time.time()
-    losses = seq2seq.fit_seq2seq(parts["model"], tr, R, epochs=epochs)
+    losses = seq2seq.fit_seq2seq(parts["model"], train_arrays, settings, epochs=epochs)
     print(f"{'attention' if attention else 'plain'}: {epochs} epochs in {time.time() - start:.0f} s, "
           f"loss per epoch {np.round(losses, 3)}")
     return parts, losses
 
 
 att, att_loss = train_model(True, EPOCHS_ATTENTION)
-plain, plain_loss = train_model(False, R.epochs)
+plain, plain_loss = train_model(False, settings.epochs)
 fig, ax = plt.subplots(figsize=(5, 3))
-ax.plot(range(1, R.epochs + 1), plain_loss, "o-", label="plain encoder–decoder")
+ax.plot(range(1, settings.epochs + 1), plain_loss, "o-", label="plain encoder–decoder")
 ax.plot(range(1, EPOCHS_ATTENTION + 1), att_loss, "s-", label="with attention")
 ax.set(xlabel="epoch", ylabel="masked cross-entropy", yscale="log", title="training loss")
 ax.legend()
 plt.show()
-assert EPOCHS_ATTENTION < R.epochs, (
-    f"the attention model trains for fewer epochs than the plain one: {EPOCHS_ATTENTION} vs {R.epochs}")
+assert EPOCHS_ATTENTION < settings.epochs, (
+    f"the attention model trains for fewer epochs than the plain one: {EPOCHS_ATTENTION} vs {settings.epochs}")
 assert att_loss[-1] < 0.5 * plain_loss[-1], (
     f"attention reaches a far lower loss in fewer epochs: {att_loss[-1]:.3f} after {EPOCHS_ATTENTION} epochs, "
-    f"not below half the plain model's {plain_loss[-1]:.3f} after {R.epochs}")
+    f"not below half the plain model's {plain_loss[-1]:.3f} after {settings.epochs}")
 
 # %% [markdown]
-# **One step by hand.** The layer hides its step inside `ops.scan`. Here is the first
+# **One step by hand.** The layer runs its step inside `ops.scan` (shown below). Here is the first
 # decoding step of one test source computed in NumPy from the trained weights: the
 # attention of section 2 over the encoder states `h_i` (query: the encoder's final state
 # `s_0`), the context `c_1`, then Keras' `GRUCell` equations on `[embedding of <start>, c_1]`
@@ -215,7 +210,8 @@ assert att_loss[-1] < 0.5 * plain_loss[-1], (
 from scipy.special import expit as sigmoid
 from scipy.special import softmax
 
-h_i, s_0, src_mask = translation.encode(att["encoder"], te["source"][k : k + 1])  # (1, S, units), (1, units), (1, S)
+# h_i (1, S, units), s_0 (1, units), src_mask (1, S)
+h_i, s_0, src_mask = translation.encode(att["encoder"], test_arrays["source"][k : k + 1])
 decoder = att["decoder"]
 W_att, U_att, v_att = decoder.attention.get_weights()
 scores = np.tanh((s_0 @ W_att)[:, None, :] + h_i @ U_att) @ v_att  # (1, S)
@@ -238,6 +234,13 @@ print(f"first word: {tgt_vocab.tokens[int(logits_1.argmax())]!r}; NumPy against 
 assert gap < 1e-4, f"the NumPy step computes what the layer computes: largest difference {gap:.1e} (should be < 1e-4)"
 
 # %% [markdown]
+# The layer's `call` runs that step for every target position: `ops.scan` carries the
+# state `s` from one step to the next and stacks each step's state, context and weights.
+
+# %%
+show.show(seq2seq.AttentionDecoder.call)  # without the argument checks
+
+# %% [markdown]
 # ## 4. What the decoder looks at
 #
 # Each row of a heatmap is one English output token; its cells are the attention weights
@@ -252,14 +255,14 @@ assert gap < 1e-4, f"the NumPy step computes what the layer computes: largest di
 # %%
 from course_lib import metrics, plots
 
-att_weights = np.asarray(att["attention_model"].predict([te["source"], te["target_in"]], verbose=0))
+att_weights = np.asarray(att["attention_model"].predict([test_arrays["source"], test_arrays["target_in"]], verbose=0))
 picks = [int(np.flatnonzero((test.lang == lang) & (test.n_dates == n))[0]) for lang, n in
          (("ko", 1), ("ja", 1), ("de", 1), ("es", 2))]
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.6), gridspec_kw={"width_ratios": [1, 1, 1, 2.2]})
 for ax, i in zip(axes, picks):
     src, tgt = test.source_tokens[i], test.target_tokens[i] + ["<end>"]
     plots.plot_attention_heatmap(att_weights[i, : len(tgt), : len(src)], src, tgt, ax,
-                           true_alignment=te["alignment"][i, : len(tgt)], title=test.lang[i])
+                           true_alignment=test_arrays["alignment"][i, : len(tgt)], title=test.lang[i])
 fig.tight_layout()
 plt.show()
 
@@ -273,15 +276,16 @@ plt.show()
 # position t·S/T) is what a model that does not reorder would do.
 
 # %%
-aligned = metrics.alignment_accuracy(att_weights, te["alignment"])
-per_lang = {lang: metrics.alignment_accuracy(att_weights[test.lang == lang], te["alignment"][test.lang == lang])
+aligned = metrics.alignment_accuracy(att_weights, test_arrays["alignment"])
+per_lang = {lang: metrics.alignment_accuracy(att_weights[test.lang == lang],
+                                             test_arrays["alignment"][test.lang == lang])
             for lang in dates.LANGUAGES}
-src_len = (te["source"] != src_vocab.PAD_ID).sum(1)
-tgt_len = (te["target_out"] != tgt_vocab.PAD_ID).sum(1)
-t_idx = np.arange(te["target_out"].shape[1])[None, :]
+src_len = (test_arrays["source"] != src_vocab.PAD_ID).sum(1)
+tgt_len = (test_arrays["target_out"] != tgt_vocab.PAD_ID).sum(1)
+t_idx = np.arange(test_arrays["target_out"].shape[1])[None, :]
 diagonal = np.minimum((t_idx * src_len[:, None]) // tgt_len[:, None], src_len[:, None] - 1)
-diag_w = np.eye(te["source"].shape[1])[diagonal]  # one-hot "weights" of the diagonal guess
-diagonal_acc = metrics.alignment_accuracy(diag_w, te["alignment"])
+diag_w = np.eye(test_arrays["source"].shape[1])[diagonal]  # one-hot "weights" of the diagonal guess
+diagonal_acc = metrics.alignment_accuracy(diag_w, test_arrays["alignment"])
 print(f"alignment accuracy: {aligned:.3f} (diagonal baseline {diagonal_acc:.3f})")
 print("per language:", {lang: round(a, 3) for lang, a in per_lang.items()})
 assert aligned >= 0.8, (
@@ -301,9 +305,9 @@ assert aligned >= diagonal_acc + 0.4, (
 # least 0.1 of the weight, for commas and for tokens with a counterpart.
 
 # %%
-real_out = te["target_out"] != tgt_vocab.PAD_ID  # (N, T) English tokens, <end> included
-is_comma = real_out & (te["target_out"] == tgt_vocab.token_ids([","])[0])
-has_source = real_out & (te["alignment"] >= 0)
+real_out = test_arrays["target_out"] != tgt_vocab.PAD_ID  # (N, T) English tokens, <end> included
+is_comma = real_out & (test_arrays["target_out"] == tgt_vocab.token_ids([","])[0])
+has_source = real_out & (test_arrays["alignment"] >= 0)
 top_weight = att_weights.max(axis=-1)  # (N, T)
 spread = (att_weights >= 0.1).sum(axis=-1)  # (N, T) source tokens with at least 0.1 of the weight
 for name, where in (("comma", is_comma), ("aligned token", has_source)):
@@ -313,8 +317,8 @@ assert top_weight[is_comma].mean() < top_weight[has_source].mean() - 0.2, (
     f"a token without a counterpart spreads its attention: top weight {top_weight[is_comma].mean():.2f} for commas "
     f"vs {top_weight[has_source].mean():.2f} for aligned tokens (should be at least 0.2 lower)")
 rows, cols = np.nonzero(is_comma)  # every comma follows the day and precedes the year
-on_neighbours = (att_weights[rows, cols, te["alignment"][rows, cols - 1]]
-                 + att_weights[rows, cols, te["alignment"][rows, cols + 1]])
+on_neighbours = (att_weights[rows, cols, test_arrays["alignment"][rows, cols - 1]]
+                 + att_weights[rows, cols, test_arrays["alignment"][rows, cols + 1]])
 print(f"a comma's weight on the source tokens of the day before it and the year after it: {on_neighbours.mean():.2f} on average")
 assert np.mean(spread[is_comma] >= 2) > np.mean(spread[has_source] >= 2) + 0.4, (
     f"most commas attend to several source tokens, most aligned tokens to one: {np.mean(spread[is_comma] >= 2):.0%} "
@@ -339,10 +343,10 @@ assert np.mean(spread[is_comma] >= 2) > np.mean(spread[has_source] >= 2) + 0.4, 
 
 # %%
 
-max_len = te["target_out"].shape[1]
+max_len = test_arrays["target_out"].shape[1]
 scores = {}
 for name, parts in (("plain encoder–decoder", plain), ("with attention", att)):
-    ids, _ = translation.greedy_translate(parts["encoder"], parts["decoder"], te["source"], max_len)
+    ids, _ = translation.greedy_translate(parts["encoder"], parts["decoder"], test_arrays["source"], max_len)
     pred = tgt_vocab.decode(ids)
     counts, scores[name] = metrics.score_by_group(metrics.exact_match, pred, test.target_tokens, test.n_dates)
     tokens = metrics.token_accuracy(pred, test.target_tokens)
@@ -427,21 +431,21 @@ if SCALE == "full":
 
     # 60,000 pairs, Bahdanau attention (GRU 256), 10 epochs in a resumable run under the
     # data cache: after a disconnect, run the cell again and it continues.
-    spa = full_scale.anki_translation(anki_file, epochs=10, seed=SEED, limit=60_000, embed_dim=128,
-                                      units=256, sha256=ANKI_SHA256 or os.environ.get("ANKI_SHA256"))
-    plots.plot_learning_curves(spa["history"], title="Spanish -> English: loss per epoch")
+    spanish = full_scale.anki_translation(anki_file, epochs=10, seed=SEED, limit=60_000, embed_dim=128,
+                                          units=256, sha256=ANKI_SHA256 or os.environ.get("ANKI_SHA256"))
+    plots.plot_learning_curves(spanish["history"], title="Spanish -> English: loss per epoch")
     plt.show()
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
-    longest = np.argsort([-len(s) for s in spa["sources"][:300]])[:3]  # three long held-out sentences
+    longest = np.argsort([-len(s) for s in spanish["sources"][:300]])[:3]  # three long held-out sentences
     for ax, i in zip(axes, longest):
-        weights, source, output = full_scale.translation_attention(spa, int(i))
+        weights, source, output = full_scale.translation_attention(spanish, int(i))
         plots.plot_attention_heatmap(weights, source, output, ax)
     plt.tight_layout()
     plt.show()
     for i in longest:
-        print(" ".join(spa["sources"][i]), "->", spa["hypotheses"][i], "| reference:", spa["references"][i])
-    print(f"BLEU on the held-out split: {spa['bleu']:.1f}")
-    assert spa["bleu"] > 10, f"the attention model translates real sentences: BLEU {spa['bleu']:.1f} (should be > 10)"
+        print(" ".join(spanish["sources"][i]), "->", spanish["hypotheses"][i], "| reference:", spanish["references"][i])
+    print(f"BLEU on the held-out split: {spanish['bleu']:.1f}")
+    assert spanish["bleu"] > 10, f"the attention model translates real sentences: BLEU {spanish['bleu']:.1f} (should be > 10)"
 
 # %% [markdown]
 # ## Summary

@@ -245,10 +245,11 @@ assert scores["Show and Tell, beam 4"][4] > bleu4_base + 30, (
 # %% [markdown]
 # **The image at every step, or only at the start?** The lecture's recurrence adds the
 # image to every step (the term $W_{ih} v$); Vinyals et al. showed the image once, as the
-# first input, and reported that feeding it at every step did worse (overfitting on their
-# data). Our decoder does both. Train it again with the same sizes, epochs and seed, but
-# with the image only in $h_0$ (`image_every_step=False`: the GRU then reads the word
-# alone), and compare the training loss and the greedy captions' BLEU.
+# LSTM's first input, and reported that feeding it at every step did worse (overfitting on
+# their data). Our decoder does both: the image sets $h_0$ and enters every step. Train it
+# again with the same sizes, epochs and seed, but with the image only at the start, in
+# $h_0$ (`image_every_step=False`: the GRU then reads the word alone; the closest variant
+# to theirs), and compare the training loss and the greedy captions' BLEU.
 
 # %%
 h0_only = captioning.ShowAndTell(tokenizer.size, embed_dim=32, units=96, feature_dim=32, image_every_step=False)

@@ -153,8 +153,8 @@ assert tiny_val_loss > 10 * tiny_loss, (
 
 # %%
 probe = compile_mlp(make_mlp(seed=SEED), keras.optimizers.Adam(1e-3))
-rt = recipe.lr_range_test(probe, x_tr, y_tr, min_lr=1e-5, max_lr=10.0, steps=150, batch_size=64, seed=SEED)
-lr_best = recipe.suggest_learning_rate(rt["lr"], rt["loss"])
+range_test = recipe.lr_range_test(probe, x_tr, y_tr, min_lr=1e-5, max_lr=10.0, steps=150, batch_size=64, seed=SEED)
+lr_best = recipe.suggest_learning_rate(range_test["lr"], range_test["loss"])
 
 results_lr = {}
 for name, lr in [("suggested", lr_best), ("÷100", lr_best / 100), ("×100", lr_best * 100)]:
@@ -163,21 +163,21 @@ for name, lr in [("suggested", lr_best), ("÷100", lr_best / 100), ("×100", lr_
     results_lr[name] = (lr, *m.evaluate(x_val, y_val, verbose=0))
 
 fig, ax = plt.subplots(figsize=(6.5, 3.2))
-finite = np.isfinite(rt["loss"])
-ax.semilogx(rt["lr"][finite], rt["loss"][finite], lw=1)
+finite = np.isfinite(range_test["loss"])
+ax.semilogx(range_test["lr"][finite], range_test["loss"][finite], lw=1)
 ax.axvline(lr_best, color="C3", ls="--", label=f"suggested {lr_best:.2g}")
 ax.set(xlabel="learning rate (Adam)", ylabel="batch loss", ylim=(0, 2 * np.log(C)), title="LR range test")
 ax.legend()
 plt.show()
 for name, (lr, loss, acc) in results_lr.items():
     print(f"{name:>9}: lr {lr:.2g}  validation loss {loss:.3f}  accuracy {acc:.3f}")
-first_loss, min_loss = rt["loss"][:10].mean(), np.nanmin(rt["loss"])
+first_loss, min_loss = range_test["loss"][:10].mean(), np.nanmin(range_test["loss"])
 assert 1e-4 < lr_best < 1.0, f"the range test should suggest a learning rate between 1e-4 and 1: got {lr_best:.2g}"
 assert min_loss < 0.5 * first_loss, (
     f"the loss must fall in the middle of the range (below half its start): lowest {min_loss:.3f}, start {first_loss:.3f}")
-assert rt["loss"][-10:].min() > 2 * min_loss, (
+assert range_test["loss"][-10:].min() > 2 * min_loss, (
     f"and blow up at the end (the last 10 losses above 2 x the lowest, {min_loss:.3f}): "
-    f"the smallest of them {rt['loss'][-10:].min():.3f}")
+    f"the smallest of them {range_test['loss'][-10:].min():.3f}")
 acc_best = results_lr["suggested"][2]
 assert acc_best > results_lr["÷100"][2] + 0.1 and acc_best > results_lr["×100"][2] + 0.1, (
     f"the suggested rate beats rates 100x smaller and larger by more than 0.1 validation accuracy: "
@@ -416,7 +416,7 @@ E = 30
 steps_per_epoch = int(np.ceil(len(x_tr) / 64))
 S = E * steps_per_epoch
 runs = ["good", "bad init", "LR too high", "LR too high + decay", "decay too early", "overfitting", "underfitting"]
-R = 3
+REPLICAS = 3  # of each run, from different initial weights
 lr_sched = np.full((len(runs), S), 0.03, "float32")
 lr_sched[2:4] = 0.5
 lr_sched[3, S // 2:] = 0.005
@@ -430,11 +430,12 @@ mask = np.ones((len(runs), len(x_tr)), "float32")
 mask[5] = 0
 mask[5, rng.choice(len(x_tr), 50, replace=False)] = 1
 gallery = parallel_mlps.train_parallel_mlps(
-    x_tr, y_tr, x_val, y_val, np.repeat(lr_sched, R, axis=0), weight_decay=np.repeat(decay, R),
-    init_scale=np.repeat(init_scale, R), example_mask=np.repeat(mask, R, axis=0), hidden=32,
+    x_tr, y_tr, x_val, y_val, np.repeat(lr_sched, REPLICAS, axis=0),
+    weight_decay=np.repeat(decay, REPLICAS), init_scale=np.repeat(init_scale, REPLICAS),
+    example_mask=np.repeat(mask, REPLICAS, axis=0), hidden=32,
     epochs=E, batch_size=64, seed=SEED,
 )
-curves = {k: gallery[k].reshape(len(runs), R, E) for k in ("loss", "val_loss", "accuracy", "val_accuracy")}
+curves = {k: gallery[k].reshape(len(runs), REPLICAS, E) for k in ("loss", "val_loss", "accuracy", "val_accuracy")}
 med = {k: np.median(v, axis=1) for k, v in curves.items()}  # (runs, epochs)
 
 

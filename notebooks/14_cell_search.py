@@ -185,9 +185,9 @@ SEARCH = cell_search.SETTINGS[SCALE]
 roster = cell_search.search_roster(SEARCH["copies"], SEARCH["mutants"], SEARCH["randoms"], seed=SEED)
 print(f"{len(roster.rules)} cells:", {kind: roster.kinds.count(kind) for kind in dict.fromkeys(roster.kinds)})
 if SCALE == "full":
-    from course_lib import full_scale
+    from course_lib.env import warn_without_gpu
 
-    full_scale.warn_without_gpu("the cell search", 2 * SEARCH["steps"], 5.7)  # s per step, measured
+    warn_without_gpu("the cell search", 2 * SEARCH["steps"], 5.7)  # s per step, measured
 
 
 def search(task, rules=roster.rules, bias=roster.bias, seed=SEED, steps=SEARCH["steps"], report_every=0):

@@ -374,6 +374,7 @@ CASES = {
     "checks.check_ids": (checks.check_ids, lambda: dict(ids=ids(2, 3), name="ids", vocab_size=V)),
     "checks.check_same_size": (checks.check_same_size, lambda: dict(name_a="a", a=2, name_b="b", b=2)),
     "checks.check_positive_int": (checks.check_positive_int, lambda: dict(value=3, name="value")),
+    "checks.check_nonnegative_int": (checks.check_nonnegative_int, lambda: dict(value=0, name="value")),
     "checks.check_positive": (checks.check_positive, lambda: dict(value=0.5, name="value")),
     "checks.check_probability": (checks.check_probability, lambda: dict(value=0.5, name="value")),
     "checks.check_choice": (checks.check_choice, lambda: dict(value=[3], name="value", choices=([3], "b"))),
@@ -627,10 +628,10 @@ CASES.update({
     "download.parse_checksum": (download.parse_checksum, lambda: dict(checksum="md5:" + "0" * 32)),
     "download.mirrored": (download.mirrored, lambda: dict(url="https://example.org/a.zip", checksum=None, size=None)),
     "download.fetch": (download.fetch, lambda: dict(
-        url=(workdir() / "a.txt").as_uri(), checksum="sha256:" + download.sha256_file(workdir() / "a.txt"),
+        url=(workdir() / "a.txt").as_uri(), checksum="sha256:" + files.sha256_file(workdir() / "a.txt"),
         cache=workdir() / "cache", progress=False)),
     "download.fetch_and_extract": (download.fetch_and_extract, lambda: dict(
-        url=(workdir() / "arch.zip").as_uri(), checksum="sha256:" + download.sha256_file(workdir() / "arch.zip"),
+        url=(workdir() / "arch.zip").as_uri(), checksum="sha256:" + files.sha256_file(workdir() / "arch.zip"),
         cache=workdir() / "cache")),
     "flickr8k.clean_caption": (flickr8k.clean_caption, lambda: dict(caption="A dog runs .")),
     "flickr8k.parse_tokens": (flickr8k.parse_tokens, lambda: dict(path=workdir() / "tokens.txt")),
@@ -686,8 +687,8 @@ CASES.update({
     "plots.plot_attention_heatmap": (plots.plot_attention_heatmap, lambda: dict(
         weights=probs(2, 3), source_labels=list("abc"), target_labels=list("xy"))),
     "env.is_tensorflow_startup_noise": (env.is_tensorflow_startup_noise, lambda: dict(line="I0000 x.cc:1] y")),
-    "env.scale": (env.scale, lambda: dict(value="lesson")),
-    "full_scale.warn_without_gpu": (None, None),  # filled below (import is heavy)
+    "env.resolve_scale": (env.resolve_scale, lambda: dict(value="lesson")),
+    "env.warn_without_gpu": (env.warn_without_gpu, lambda: dict(what="a run", steps=10, seconds_per_step=0.1)),
     "full_scale.review_classifier": (None, None),
 })
 
@@ -695,8 +696,6 @@ CASES.update({
 def _full_scale_cases():
     from course_lib import full_scale
 
-    CASES["full_scale.warn_without_gpu"] = (full_scale.warn_without_gpu, lambda: dict(
-        what="a run", steps=10, seconds_per_step=0.1))
     CASES["full_scale.review_classifier"] = (full_scale.review_classifier, lambda: dict(
         vocab_size=50, embed=4, units=4))
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from course_lib.data import anki
-from course_lib.data.download import ChecksumError, sha256_file
+from course_lib.data.download import ChecksumError
+from course_lib.files import sha256_file
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anki" / "spa.txt"
 

@@ -153,6 +153,19 @@ def test_check_positive_int_refuses_non_ints(bad):
         checks.check_positive_int(bad, "n")
 
 
+def test_check_nonnegative_int_takes_zero_and_refuses_negatives_bools_and_too_large():
+    assert checks.check_nonnegative_int(0, "k") == 0 and checks.check_nonnegative_int(np.int64(7), "k") == 7
+    with pytest.raises(ValueError, match=r"k: expected an int >= 0, got -1"):
+        checks.check_nonnegative_int(-1, "k")
+    with pytest.raises(TypeError, match="k: expected an int"):
+        checks.check_nonnegative_int(True, "k")
+    with pytest.raises(ValueError, match=r"k: expected an int <= 3, got 4"):
+        checks.check_nonnegative_int(4, "k", maximum=3)
+    assert checks.check_seed(2**32 - 1) == 2**32 - 1
+    with pytest.raises(ValueError, match=r"seed: expected an int <= 4294967295"):
+        checks.check_seed(2**32)
+
+
 @FAST
 @given(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10, 10)))
 def test_check_positive_and_probability(value):

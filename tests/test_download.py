@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from course_lib import env
+from course_lib import env, files
 from course_lib.data import download
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +39,7 @@ def cache(tmp_path):
 def test_file_url_is_fetched_into_the_cache(source, cache):
     path = download.fetch(source.as_uri(), SHA, cache=cache)
     assert path == cache / "words.tsv" and path.read_bytes() == DATA
-    assert download.sha256_file(path) == SHA
+    assert files.sha256_file(path) == SHA
     assert sorted(p.name for p in cache.iterdir()) == [".locks", "words.tsv"]
 
 
@@ -107,8 +107,8 @@ def test_bad_arguments_name_what_was_expected(kwargs, match, cache):
 
 
 def test_sha256_file_of_a_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no file at"):
-        download.sha256_file(tmp_path / "missing")
+    with pytest.raises(FileNotFoundError, match="path: expected a file at"):
+        files.sha256_file(tmp_path / "missing")
 
 
 # -- archives ----------------------------------------------------------------------------
@@ -193,7 +193,7 @@ def test_extracting_a_non_archive_or_missing_file(tmp_path):
 
 def test_fetch_and_extract_extracts_once_and_records_a_marker(tmp_path):
     archive = _zip(tmp_path / "corpus.zip", [("corpus/a.txt", b"A")])
-    sha = download.sha256_file(archive)
+    sha = files.sha256_file(archive)
     cache = tmp_path / "cache"
     out = download.fetch_and_extract(archive.as_uri(), sha, cache=cache)
     assert out == cache / "corpus.zip.d"
@@ -204,17 +204,17 @@ def test_fetch_and_extract_extracts_once_and_records_a_marker(tmp_path):
     assert (out / "corpus" / "a.txt").read_bytes() == b"edited", "reused, not re-extracted"
     (tmp_path / "v2").mkdir()
     newer = _zip(tmp_path / "v2" / "corpus.zip", [("corpus/a.txt", b"A2")])  # the file changed upstream
-    out2 = download.fetch_and_extract(newer.as_uri(), download.sha256_file(newer), cache=tmp_path / "cache2")
+    out2 = download.fetch_and_extract(newer.as_uri(), files.sha256_file(newer), cache=tmp_path / "cache2")
     (out2 / "corpus" / "a.txt").write_bytes(b"old")
     (out2 / ".extracted-sha256").write_text("0" * 64)  # our own earlier extraction, of another archive
-    download.fetch_and_extract(newer.as_uri(), download.sha256_file(newer), cache=tmp_path / "cache2")
+    download.fetch_and_extract(newer.as_uri(), files.sha256_file(newer), cache=tmp_path / "cache2")
     assert (out2 / "corpus" / "a.txt").read_bytes() == b"A2", "our own older extraction is replaced"
     assert not list((tmp_path / "cache2").glob("*.old.*")), "the replaced folder is removed"
 
 
 def test_extraction_never_removes_what_it_did_not_create(tmp_path):
     archive = _zip(tmp_path / "corpus.zip", [("corpus/a.txt", b"A")])
-    sha = download.sha256_file(archive)
+    sha = files.sha256_file(archive)
     prepared = tmp_path / "mine"
     prepared.mkdir()
     (prepared / "notes.txt").write_text("a student's file")
@@ -248,7 +248,7 @@ def test_the_marker_arrives_with_the_extracted_files(tmp_path, monkeypatch):
         return real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", replace)
-    download.fetch_and_extract(archive.as_uri(), download.sha256_file(archive), cache=tmp_path / "cache")
+    download.fetch_and_extract(archive.as_uri(), files.sha256_file(archive), cache=tmp_path / "cache")
     assert [".extracted-sha256", "corpus"] in moved, f"the folder moved into place held {moved}"
 
 

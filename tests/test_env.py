@@ -26,31 +26,31 @@ def restore_sockets(monkeypatch):
 
 def test_scale_defaults_to_lesson_and_accepts_full(monkeypatch):
     monkeypatch.delenv("COURSE_SCALE", raising=False)
-    assert env.scale() == "lesson"
-    assert env.scale("lesson") == "lesson"
-    assert env.scale("full") == "full"
+    assert env.resolve_scale() == "lesson"
+    assert env.resolve_scale("lesson") == "lesson"
+    assert env.resolve_scale("full") == "full"
 
 
 def test_course_scale_overrides_the_notebook(monkeypatch):
     monkeypatch.setenv("COURSE_SCALE", "full")
-    assert env.scale("lesson") == "full"
+    assert env.resolve_scale("lesson") == "full"
     monkeypatch.setenv("COURSE_SCALE", "lesson")
-    assert env.scale("full") == "lesson"
+    assert env.resolve_scale("full") == "lesson"
     monkeypatch.setenv("COURSE_SCALE", "")  # empty means unset
-    assert env.scale("full") == "full"
+    assert env.resolve_scale("full") == "full"
 
 
 @pytest.mark.parametrize("bad", ["Full", "small", "fulll", " lesson", 1])
 def test_a_bad_scale_names_the_choices(monkeypatch, bad):
     monkeypatch.delenv("COURSE_SCALE", raising=False)
     with pytest.raises(ValueError, match=r"SCALE: expected one of \['lesson', 'full'\]"):
-        env.scale(bad)
+        env.resolve_scale(bad)
 
 
 def test_a_bad_course_scale_variable_is_refused(monkeypatch):
     monkeypatch.setenv("COURSE_SCALE", "huge")
     with pytest.raises(ValueError, match="SCALE: expected one of.*'huge'"):
-        env.scale("lesson")
+        env.resolve_scale("lesson")
 
 
 @pytest.mark.parametrize("seed, error", [(-1, ValueError), (2**32, ValueError), (1.5, TypeError), ("0", TypeError),

@@ -21,7 +21,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from course_lib import full_scale, plots
+from course_lib import env, full_scale, plots
 from course_lib.data import anki
 
 matplotlib.use("Agg")
@@ -99,7 +99,7 @@ def test_lessons_09_10_flickr8k_runs_download_encode_cache_train_and_caption(mir
 
 
 def test_lesson_11_flowers_run_both_phases_reload(mirror_cache):
-    kwargs = dict(size=32, epochs=1, weights=None, alpha=0.35, test_fraction=0.5, run_root=mirror_cache / "runs")
+    kwargs = dict(size=32, epochs=1, weights=None, width=0.35, test_fraction=0.5, run_root=mirror_cache / "runs")
     out = full_scale.flowers_transfer(**kwargs)
     assert 0 <= out["frozen_accuracy"] <= 1 and 0 <= out["tuned_accuracy"] <= 1
     for phase in ("frozen", "tuned"):
@@ -125,8 +125,12 @@ def test_lesson_06_another_model_can_be_trained_in_its_place(mirror_cache):
 
 
 def test_without_a_gpu_a_full_run_warns_with_an_estimate():
-    with pytest.warns(UserWarning, match=r"no GPU is visible; 7,200 training steps .* roughly 1\.0 h"):
-        assert full_scale.warn_without_gpu("demo", 7200, 0.5)
+    with pytest.warns(UserWarning, match=r"demo: no GPU is visible; 7,200 training steps .* roughly 1\.0 h"):
+        assert env.warn_without_gpu("demo", 7200, 0.5)
+    with pytest.warns(UserWarning, match=r"SCALE is 'full': no GPU is visible; .*each run prints an estimate"):
+        assert env.warn_without_gpu("SCALE is 'full'")
+    with pytest.raises(TypeError, match="steps and seconds_per_step: give both"):
+        env.warn_without_gpu("demo", 7200)
 
 
 def test_lesson_13_mnist_downloads_and_its_full_settings_train_save_and_resume(mirror_cache):

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from course_lib.data import imdb
-from course_lib.data.download import safe_extract, sha256_file
+from course_lib.data.download import safe_extract
+from course_lib.files import sha256_file
 
 FIXTURE = Path(__file__).parent / "fixtures" / "aclImdb_mini.tar.gz"
 

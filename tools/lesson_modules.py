@@ -157,6 +157,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.check or args.write:
         problems = check_table(write=args.write)
+        if args.write:
+            print(f"rewrote {len(problems)} row(s) of CONTRIBUTING's table" if problems else
+                  "CONTRIBUTING's table already agrees with the lessons' imports")
+            return 0
         print("\n".join(problems) or "CONTRIBUTING's table agrees with the lessons' imports")
         return 1 if problems else 0
     known = set(library_modules())

@@ -139,7 +139,8 @@ def load_anki(path: str | os.PathLike, sha256: str | None = None, *, member: str
     Returns:
         a list of ``AnkiPair``.
     """
-    from course_lib.data.download import ChecksumError, sha256_file
+    from course_lib.data.download import ChecksumError
+    from course_lib.files import sha256_file
 
     path = check_path(path, "path")
     if not path.is_file():

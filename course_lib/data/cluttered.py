@@ -14,7 +14,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_lib.checks import check_array, check_positive_int, check_result_size, check_seed
+from course_lib.checks import (
+    check_array,
+    check_nonnegative_int,
+    check_positive_int,
+    check_result_size,
+    check_seed,
+)
 
 __all__ = ["Cluttered", "box_area_fraction", "clutter"]
 
@@ -51,7 +57,7 @@ def clutter(digits, labels, size: int, *, pieces: int = 4, piece_size: int = 3, 
     labels = check_array(labels, "labels", (len(digits),), dtype="int")
     h = digits.shape[1]
     size = check_positive_int(size, "size", minimum=h)
-    pieces = check_positive_int(pieces, "pieces", minimum=0)
+    pieces = check_nonnegative_int(pieces, "pieces")
     piece_size = check_positive_int(piece_size, "piece_size", maximum=h)
     copies = check_positive_int(copies, "copies")
     if digits.min() < 0 or digits.max() > 1:

@@ -393,7 +393,7 @@ def load_task(scale: str = "lesson", *, seed: int = 0, n_train: int | None = Non
         a ``DateTask``.
     """
     check_choice(scale, "scale", tuple(TASK_SIZES))
-    seed = check_positive_int(seed, "seed", minimum=0)
+    seed = check_seed(seed)
     sizes = TASK_SIZES[scale]
     n_train = check_positive_int(sizes["n_train"] if n_train is None else n_train, "n_train")
     n_test = check_positive_int(sizes["n_test"] if n_test is None else n_test, "n_test")

@@ -46,11 +46,11 @@ import urllib.request
 from pathlib import Path, PurePosixPath
 
 from course_lib import files
-from course_lib.checks import check_path, check_positive
+from course_lib.checks import check_path, check_positive, check_positive_int
 
 # Extraction is its own module; its names stay importable from here, as they always were.
 from course_lib.data.archives import MAX_EXPANSION, UnsafeArchiveError, safe_extract
-from course_lib.files import atomic_write_text
+from course_lib.files import atomic_write_text, sha256_file
 
 __all__ = [
     "MAX_EXPANSION",
@@ -63,7 +63,6 @@ __all__ = [
     "mirrored",
     "parse_checksum",
     "safe_extract",
-    "sha256_file",
 ]
 
 #: OSError numbers that mean the cache cannot be written (not a network problem).
@@ -97,14 +96,6 @@ def cache_dir(path: str | os.PathLike | None = None, *, name: str = "path") -> P
     root = root.expanduser()
     root.mkdir(parents=True, exist_ok=True)
     return root
-
-
-def sha256_file(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    path = check_path(path, "path")
-    if not path.is_file():
-        raise FileNotFoundError(f"no file at {path}")
-    return files.sha256_file(path, chunk_size)
 
 
 def parse_checksum(checksum: str) -> tuple[str, str]:
@@ -299,8 +290,8 @@ def fetch(
     if isinstance(url, str):
         url, checksum, size = mirrored(url, checksum, size)
     algorithm, digest = parse_checksum(checksum) if checksum is not None else (None, None)
-    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
-        raise ValueError(f"size: expected a positive number of bytes, got {size!r}")
+    if size is not None:
+        size = check_positive_int(size, "size", maximum=1 << 62)  # bytes
     if algorithm is None and size is None:
         raise ValueError("size: a file without a checksum needs its pinned size in bytes")
     timeout, deadline = check_positive(timeout, "timeout"), check_positive(deadline, "deadline")

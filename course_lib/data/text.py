@@ -18,7 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.checks import check_ids, check_path, check_positive_int, check_probability, check_result_size
+from course_lib.checks import (
+    check_ids,
+    check_path,
+    check_positive_int,
+    check_probability,
+    check_result_size,
+    check_seed,
+)
 
 __all__ = [
     "SHAKESPEARE_SHA256",
@@ -361,7 +368,7 @@ def random_windows(ids, count: int, length: int, seed: int = 0):
     ids = check_array(ids, "ids", ("L",), dtype="int")
     count = check_positive_int(count, "count")
     T = check_positive_int(length, "length")
-    seed = check_positive_int(seed, "seed", minimum=0)
+    seed = check_seed(seed)
     if ids.size <= T:
         raise ValueError(f"ids: expected more than length = {T} ids, got {ids.size}")
     check_result_size((count, T + 1), np.int64, "count, length")
