@@ -156,7 +156,7 @@ class ShowAndTell(_CaptionDecoder):
         if self.image_every_step:
             v = self.project(features)  # (B, feature_dim), the same at every step
             x = keras.ops.concatenate([x, keras.ops.repeat(v[:, None, :], keras.ops.shape(tokens)[1], axis=1)], axis=-1)
-        h, _ = self.gru(x, initial_state=[self.init_h(features)], training=training)
+        h, _ = self.gru(x, initial_state=[self.initial_state(features)], training=training)
         return self.out(h)
 
     def start(self, features):

@@ -356,8 +356,6 @@ def setup_notebook(
     )
 
 
-
-
 def warn_without_gpu(what: str, steps: int | None = None, seconds_per_step: float | None = None) -> bool:
     """Warn (and return True) when no GPU is visible for a full-scale run; False when one is.
 
@@ -371,10 +369,10 @@ def warn_without_gpu(what: str, steps: int | None = None, seconds_per_step: floa
 
     from course_lib.checks import check_nonnegative_int, check_positive
 
+    if not isinstance(what, str) or not what:
+        raise TypeError(f"what: expected the run's name, got {what!r}")
     if (steps is None) != (seconds_per_step is None):
         raise TypeError("steps and seconds_per_step: give both (for an estimate) or neither")
-    if tf.config.list_physical_devices("GPU"):
-        return False
     if steps is None:
         cost = "the full-scale training runs take hours on a CPU (each run prints an estimate)"
     else:
@@ -382,6 +380,8 @@ def warn_without_gpu(what: str, steps: int | None = None, seconds_per_step: floa
         seconds_per_step = check_positive(seconds_per_step, "seconds_per_step", allow_zero=True)
         cost = (f"{steps:,} training steps at about {seconds_per_step} s each on a 2-core CPU take "
                 f"roughly {steps * seconds_per_step / 3600:.1f} h")
+    if tf.config.list_physical_devices("GPU"):
+        return False
     warnings.warn(f"{what}: no GPU is visible; {cost}. On Colab choose Runtime -> Change runtime type -> GPU; "
                   "or run the lesson at SCALE = 'lesson'.", stacklevel=2)
     return True

@@ -244,16 +244,49 @@ assert whole > 100 * mem[25], (
 # every batch is its own training step. So each update uses only the gradient of the `L`
 # steps of its chunk: a dependency longer than `L` characters can still shape a prediction,
 # through the carried state, but no update ever trains it directly.
-#
-# The alternative is to reset the state to zero at every chunk (`stateful=False`). With
-# short chunks (`L = 16`) that model sees on average only 8 characters of context. We
-# train both with the same data, steps and seed and compare their held-out loss.
 
 # %%
 B, L = 64, 16
 x_tr, y_tr = textdata.tbptt_batches(train_ids, B, L)
 x_va, y_va = textdata.tbptt_batches(val_ids, B, L)
 print(f"{len(x_tr) // B} training batches of {B} streams x {L} characters")
+
+# %% [markdown]
+# **The boundary in numbers**, on the NumPy model of section 2: two consecutive chunks of one
+# stream, and the loss of the **second** chunk only. Full BPTT runs one backward pass over
+# both chunks; truncated BPTT starts the second chunk from the state the first ended with
+# and backpropagates through the second chunk alone. The loss is the same (the carried
+# state brings the first chunk's context forward), the gradients are not: a character
+# near the end of the first chunk, and absent from the second, gets an embedding gradient
+# from full BPTT and none from truncated BPTT.
+
+# %%
+ids = np.asarray(train_ids)
+pair_start = next(k for k in range(0, len(ids) - 2 * L - 1, L)  # two chunks; among the first one's last 4
+                  if set(ids[k + L - 4 : k + L]) - set(ids[k + L : k + 2 * L]))  # characters, one of its own
+x_pair = ids[None, pair_start : pair_start + 2 * L]  # (1, 2L) inputs
+y_pair = ids[None, pair_start + 1 : pair_start + 2 * L + 1]  # (1, 2L) the next characters
+second_only = np.arange(2 * L)[None] >= L  # the loss counts the second chunk's predictions
+loss_full, g_full, _ = nr.rnn_lm_loss(np_params, x_pair, y_pair, mask=second_only)
+_, h_first, _ = nr.rnn_lm_forward(np_params, x_pair[:, :L])
+loss_cut, g_cut, _ = nr.rnn_lm_loss(np_params, x_pair[:, L:], y_pair[:, L:], h0=h_first[:, -1])
+first_only = sorted(set(x_pair[0, L - 4 : L]) - set(x_pair[0, L:]))
+on_first = {name: float(np.abs(g["W_embed"][first_only]).sum()) for name, g in (("full", g_full), ("cut", g_cut))}
+print(f"chunks {vocab.decode(x_pair[0, :L])!r} | {vocab.decode(x_pair[0, L:])!r}")
+print(f"loss of the second chunk: full BPTT {loss_full:.6f}, truncated {loss_cut:.6f}")
+print(f"embedding gradient of the characters {[vocab.decode([i]) for i in first_only]} "
+      f"(near the end of the first chunk, not in the second): "
+      f"full BPTT {on_first['full']:.2e}, truncated {on_first['cut']:.2e}")
+assert abs(loss_full - loss_cut) < 1e-9, (
+    f"the carried state gives the second chunk the same loss: {loss_full:.9f} vs {loss_cut:.9f}")
+assert on_first["cut"] == 0.0 and on_first["full"] > 1e-12, (
+    f"only full BPTT sends the second chunk's gradient into the first chunk: "
+    f"full {on_first['full']:.2e}, truncated {on_first['cut']:.2e}")
+
+# %% [markdown]
+# The alternative is to reset the state to zero at every chunk (`stateful=False`). With
+# short chunks (`L = 16`) that model sees on average only 8 characters of context. We
+# train both with the same data, steps and seed and compare their held-out loss.
 
 
 # %%

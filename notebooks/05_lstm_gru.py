@@ -307,9 +307,9 @@ print("number ", " ".join(f"{v:5.2f}" for v in x_one[0, :, 0]))
 print("marker ", " ".join(f"{int(m):5d}" for m in x_one[0, :, 1]))
 first, second = np.flatnonzero(x_one[0, :, 1])
 print(f"target {y_one[0, 0]:.2f} = {x_one[0, first, 0]:.2f} (step {first}) + {x_one[0, second, 0]:.2f} (step {second})")
-assert first < 5 <= second and np.isclose(y_one[0, 0], x_one[0, first, 0] + x_one[0, second, 0]), (
+assert first < 10 // 2 <= second and np.isclose(y_one[0, 0], x_one[0, first, 0] + x_one[0, second, 0]), (
     f"one mark in each half, and the target is the sum of the two marked numbers: marks at {first}, {second}, "
-    f"target {y_one[0, 0]:.3f}")
+    f"target {y_one[0, 0]:.3f}, sum {x_one[0, first, 0] + x_one[0, second, 0]:.3f}")
 
 
 # %%
@@ -424,7 +424,7 @@ assert updates["LSTM", T_long] > updates["GRU", T_long], (
 
 # %% [markdown]
 # The notes introduce the GRU as a simplified LSTM, and in parameters it is: three weight
-# blocks against four. Per update it was not cheaper here (GRU 27.3 ms, LSTM 17.3 ms at
+# blocks against four. Per update it was not cheaper here (GRU 28.8 ms, LSTM 17.4 ms at
 # T = 100): a quarter fewer multiply-adds in the weight blocks did not make its step faster,
 # so at these sizes they are not what sets a step's time on a CPU. The GRU's advantage on
 # this task was elsewhere: it needed 200 updates, the LSTM 550.
@@ -556,8 +556,9 @@ def open_forget_gate(model, value=5.0):
 x_rtrain, y_rtrain = tasks.recall_task(64_000, RECALL_T, RECALL_SYMBOLS, seed=SEED, marked=True)  # x: (n, T) ids
 x_rtest, y_rtest = tasks.recall_task(2000, RECALL_T, RECALL_SYMBOLS, seed=SEED + 1, marked=True)
 mark = int(np.flatnonzero(x_rtrain[0] >= RECALL_SYMBOLS)[0])  # the one id shifted by the alphabet size
-print(f"one input (ids; the marked step {mark} has id {x_rtrain[0, mark]} = symbol {x_rtrain[0, mark] - RECALL_SYMBOLS} "
-      f"+ {RECALL_SYMBOLS}):\n{x_rtrain[0].tolist()}\ntarget: symbol {y_rtrain[0]}")
+print(f"one input (ids; the marked step {mark} has id {x_rtrain[0, mark]} = "
+      f"symbol {x_rtrain[0, mark] - RECALL_SYMBOLS} + {RECALL_SYMBOLS}):\n{x_rtrain[0].tolist()}\n"
+      f"target: symbol {y_rtrain[0]}")
 assert mark < RECALL_T // 2 and y_rtrain[0] == x_rtrain[0, mark] - RECALL_SYMBOLS, (
     f"the mark sits in the first half and the target is its symbol: mark at {mark}, target {y_rtrain[0]}")
 
@@ -695,15 +696,16 @@ unit_ratio = dc_units[marks[0], shown] / dc_units[unmarked][:, shown].mean(axis=
 c_shown = gates["c"][example][:, shown]  # (T, 4)
 before = c_shown[marks[0] - 1] if marks[0] > 0 else np.zeros(len(shown))
 jump = c_shown[marks[0]] - before
-kept = (c_shown[marks[1] - 1] - before) / jump  # share of the jump still there before the second mark
+share_kept = (c_shown[marks[1] - 1] - before) / jump  # of the jump, still there before the second mark
 print("units", shown.tolist())
 print("  |Δc| at the first mark / mean |Δc| at unmarked steps:", unit_ratio.round(1))
-print("  share of the first jump kept until the second mark:  ", kept.round(2))
+print("  share of the first jump kept until the second mark:  ", share_kept.round(2))
 assert np.median(unit_ratio) > 5, (
     f"the drawn units move far more at the first mark than at a typical unmarked step: median ratio "
     f"{np.median(unit_ratio):.1f} (need > 5)")
-assert (kept > 0.5).any(), (
-    f"at least one drawn unit stores: it keeps over half of its jump until the second mark: kept {kept.round(2)}")
+assert (share_kept > 0.5).any(), (
+    f"at least one drawn unit stores: it keeps over half of its jump until the second mark: "
+    f"shares {share_kept.round(2)}")
 
 # %% [markdown]
 # The printed shares tell the kinds apart: a share near 1 is a unit that stored the first

@@ -201,24 +201,25 @@ assert att_loss[-1] < 0.5 * plain_loss[-1], (
 # **One step by hand.** The layer runs its step inside `ops.scan` (shown below). Here is the first
 # decoding step of one test source computed in NumPy from the trained weights: the
 # attention of section 2 over the encoder states `h_i` (query: the encoder's final state
-# `s_0`), the context `c_1`, then Keras' `GRUCell` equations on `[embedding of <start>, c_1]`
-# (gates `z` and `r`, candidate `ŝ`; with `reset_after=True` the reset gate multiplies
-# `U_h s + b_h`), then the output layer on `[s_1, c_1]`. The decoder's own `step`, which
-# calls the layer, must agree.
+# `s_0`), the context `c_1`, then the GRU step of lesson 05 § 4 on the input
+# `x = [embedding of <start>, c_1]`: gates `z` and `r`, candidate `s̃ = tanh(x W_h + b_h +
+# r ⊙ (s_0 U_h + b'_h))` (Keras' `reset_after=True`; these `W_h`, `U_h` are the GRU's own
+# weights, not section 2's attention matrices) and `s_1 = z ⊙ s_0 + (1 − z) ⊙ s̃`; then the
+# output layer on `[s_1, c_1]`. The decoder's own `step`, which calls the layer, must agree.
 
 # %%
 from scipy.special import expit as sigmoid
 from scipy.special import softmax
 
-# h_i (1, S, units), s_0 (1, units), src_mask (1, S)
+# k: section 1's Korean example. h_i (1, S, units), s_0 (1, units), src_mask (1, S)
 h_i, s_0, src_mask = translation.encode(att["encoder"], test_arrays["source"][k : k + 1])
 decoder = att["decoder"]
 W_att, U_att, v_att = decoder.attention.get_weights()
-scores = np.tanh((s_0 @ W_att)[:, None, :] + h_i @ U_att) @ v_att  # (1, S)
-alpha_1 = softmax(np.where(src_mask, scores, -np.inf), axis=-1)  # (1, S)
+e_1 = np.tanh((s_0 @ W_att)[:, None, :] + h_i @ U_att) @ v_att  # (1, S) scores, as e in section 2
+alpha_1 = softmax(np.where(src_mask, e_1, -np.inf), axis=-1)  # (1, S)
 c_1 = np.einsum("bs,bsd->bd", alpha_1, h_i)  # (1, units)
 x_1 = np.concatenate([decoder.embedding.get_weights()[0][[tgt_vocab.START_ID]], c_1], axis=-1)
-kernel, recurrent_kernel, bias = decoder.cell.get_weights()  # gates z, r, ŝ side by side; bias rows: input, recurrent
+kernel, recurrent_kernel, bias = decoder.cell.get_weights()  # z, r, s̃ side by side; bias rows: b, b'
 xz, xr, xs = np.split(x_1 @ kernel + bias[0], 3, axis=-1)
 hz, hr, hs = np.split(s_0 @ recurrent_kernel + bias[1], 3, axis=-1)
 z, r = sigmoid(xz + hz), sigmoid(xr + hr)
@@ -230,12 +231,15 @@ step_logits, step_state, step_weights = (keras.ops.convert_to_numpy(a) for a in 
 gap = max(np.abs(logits_1 - step_logits).max(), np.abs(s_1 - step_state).max(), np.abs(alpha_1 - step_weights).max())
 print("source:", test.source_tokens[k])
 print("attention of the first step:", np.round(alpha_1[0, : len(test.source_tokens[k])], 3))
-print(f"first word: {tgt_vocab.tokens[int(logits_1.argmax())]!r}; NumPy against decoder.step: largest difference {gap:.1e}")
+print(f"first word: {tgt_vocab.tokens[int(logits_1.argmax())]!r}; "
+      f"NumPy against decoder.step: largest difference {gap:.1e}")
 assert gap < 1e-4, f"the NumPy step computes what the layer computes: largest difference {gap:.1e} (should be < 1e-4)"
 
 # %% [markdown]
 # The layer's `call` runs that step for every target position: `ops.scan` carries the
 # state `s` from one step to the next and stacks each step's state, context and weights.
+# The carry also holds the last context and weights only because `scan` returns what it
+# carries; the step reads nothing but `s` from it.
 
 # %%
 show.show(seq2seq.AttentionDecoder.call)  # without the argument checks
@@ -307,6 +311,7 @@ assert aligned >= diagonal_acc + 0.4, (
 # %%
 real_out = test_arrays["target_out"] != tgt_vocab.PAD_ID  # (N, T) English tokens, <end> included
 is_comma = real_out & (test_arrays["target_out"] == tgt_vocab.token_ids([","])[0])
+is_comma &= test_arrays["alignment"] < 0  # commas without a counterpart (at full scale a weekday's may have one)
 has_source = real_out & (test_arrays["alignment"] >= 0)
 top_weight = att_weights.max(axis=-1)  # (N, T)
 spread = (att_weights >= 0.1).sum(axis=-1)  # (N, T) source tokens with at least 0.1 of the weight
@@ -316,10 +321,16 @@ for name, where in (("comma", is_comma), ("aligned token", has_source)):
 assert top_weight[is_comma].mean() < top_weight[has_source].mean() - 0.2, (
     f"a token without a counterpart spreads its attention: top weight {top_weight[is_comma].mean():.2f} for commas "
     f"vs {top_weight[has_source].mean():.2f} for aligned tokens (should be at least 0.2 lower)")
-rows, cols = np.nonzero(is_comma)  # every comma follows the day and precedes the year
-on_neighbours = (att_weights[rows, cols, test_arrays["alignment"][rows, cols - 1]]
-                 + att_weights[rows, cols, test_arrays["alignment"][rows, cols + 1]])
-print(f"a comma's weight on the source tokens of the day before it and the year after it: {on_neighbours.mean():.2f} on average")
+rows, cols = np.nonzero(is_comma)  # each sits between two English tokens (here the day and the year)
+on_neighbours = np.zeros(len(rows))
+for side in (cols - 1, cols + 1):  # the source token each neighbour translates, if it has one
+    source_of = test_arrays["alignment"][rows, side]
+    on_neighbours += np.where(source_of >= 0, att_weights[rows, cols, np.maximum(source_of, 0)], 0.0)
+print(f"a comma's weight on the source tokens its two English neighbours translate: "
+      f"{on_neighbours.mean():.2f} on average")
+assert 0.3 < on_neighbours.mean() < 0.7, (
+    f"about half of a comma's weight goes to its neighbours' source tokens: {on_neighbours.mean():.2f} "
+    f"(expected between 0.3 and 0.7)")
 assert np.mean(spread[is_comma] >= 2) > np.mean(spread[has_source] >= 2) + 0.4, (
     f"most commas attend to several source tokens, most aligned tokens to one: {np.mean(spread[is_comma] >= 2):.0%} "
     f"of commas vs {np.mean(spread[has_source] >= 2):.0%} of aligned tokens (should be over 40 points more)")
@@ -327,8 +338,8 @@ assert np.mean(spread[is_comma] >= 2) > np.mean(spread[has_source] >= 2) + 0.4, 
 # %% [markdown]
 # So one output word *can* read several source words at once: the softmax does not have
 # to pick one. A token with a counterpart puts almost all its weight on it; the comma,
-# which has none, splits its weight between source tokens, about half of it on the day
-# before it and the year after it. What it reads barely matters
+# which has none, splits its weight between source tokens, about half of it (at this
+# scale) on the day before it and the year after it. What it reads barely matters
 # for the comma itself — it always follows the day — but the same mechanism lets a
 # translator read a two-word phrase for one output word, which dates seldom need.
 

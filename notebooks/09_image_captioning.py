@@ -243,10 +243,11 @@ assert scores["Show and Tell, beam 4"][4] > bleu4_base + 30, (
 # finds what the model prefers, which is not always what the references say.
 
 # %% [markdown]
-# **The image at every step, or only at the start?** The lecture's recurrence adds the
-# image to every step (the term $W_{ih} v$); Vinyals et al. showed the image once, as the
-# LSTM's first input, and reported that feeding it at every step did worse (overfitting on
-# their data). Our decoder does both: the image sets $h_0$ and enters every step. Train it
+# **The image at every step, or only at the start?** The lecture writes the image as a
+# third term of the recurrence, $W_{ih} v$. Karpathy and Fei-Fei (2015) add that term at
+# the first step only, and Vinyals et al. (2015) show the image once, as the LSTM's first
+# input; both report that giving it at every step did worse (the network overfits to the
+# image's noise). Our decoder does both: the image sets $h_0$ and enters every step. Train it
 # again with the same sizes, epochs and seed, but with the image only at the start, in
 # $h_0$ (`image_every_step=False`: the GRU then reads the word alone; the closest variant
 # to theirs), and compare the training loss and the greedy captions' BLEU.
@@ -272,7 +273,7 @@ assert hist_h0.history["loss"][-1] < 1.1 * hist.history["loss"][-1], (
 
 # %% [markdown]
 # Here the per-step term buys nothing measurable: the decoder that sees the image only in
-# $h_0$ trains to a loss no higher and its greedy captions score about the same BLEU-4 (and
+# $h_0$ trains to about the same loss and its greedy captions score about the same BLEU-4 (and
 # a higher BLEU-1: more of its single words appear in some reference). The argument for
 # the per-step term is that a long caption can forget an image seen only at the start;
 # these captions are short (the word counts above) and a GRU state of 96 units carries the
@@ -414,7 +415,8 @@ if SCALE == "full":
 # Open-ended explorations, without a check:
 #
 # 1. Section 6 fed the image only through $h_0$. Do the opposite: the image at every
-#    step and $h_0 = 0$ (a subclass of `ShowAndTell` whose `initial_state` returns zeros).
+#    step and $h_0 = 0$ (a subclass of `ShowAndTell` whose `initial_state` returns zeros;
+#    training and decoding both start from it).
 #    Which of the three variants scores best, and on which caption lengths?
 # 2. Replace the pooled vector by the flattened 8×8 grid. Which failure type shrinks?
 # 3. Try beam widths 1, 2, 4, 8: plot BLEU-4 and the mean caption log-probability.

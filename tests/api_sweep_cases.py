@@ -613,7 +613,6 @@ CASES.update({
         x=floats(4, 8, 8), y=np.array([0, 1, 2, 1]), classes=[1])),
     "digits.upsample": (digits.upsample, lambda: dict(images=floats(2, 8, 8), factor=2)),
     "download.cache_dir": (download.cache_dir, lambda: dict(path=workdir() / "cache")),
-    "download.sha256_file": (download.sha256_file, lambda: dict(path=workdir() / "a.txt")),
     "files.sha256_file": (files.sha256_file, lambda: dict(path=workdir() / "a.txt")),
     "files.file_digest": (files.file_digest, lambda: dict(path=workdir() / "a.txt", algorithm="md5")),
     "files.atomic_write": (files.atomic_write, lambda: dict(path=workdir() / "w.txt",

@@ -70,9 +70,12 @@ def _run_both(lesson: str):
     both = nbformat.v4.new_notebook(metadata=solutions.metadata)
     both.cells = [*solutions.cells, nbformat.v4.new_code_cell(RESET), *student.cells]
     _, _, ok = build.execute(both, build.EXERCISES, timeout=300, env={core.MODE_VARIABLE: "solutions"})
-    ran = [cell.get("execution_count") is not None for cell in both.cells if cell.cell_type == "code"]
-    split = sum(cell.cell_type == "code" for cell in solutions.cells)
-    return solutions, all(ran[:split]), student, ok and all(ran[split:])
+    solution_cells = [cell for cell in solutions.cells if cell.cell_type == "code"]
+    solutions_ran = all(cell.get("execution_count") is not None and not any(
+        out.get("output_type") == "error" for out in cell.get("outputs", [])) for cell in solution_cells)
+    student_ran = ok and all(cell.get("execution_count") is not None
+                             for cell in student.cells if cell.cell_type == "code")
+    return solutions, solutions_ran, student, student_ran
 
 
 def _verdicts(nb) -> list[tuple[str, str]]:
