@@ -22,8 +22,10 @@ lstm_regressor                 05 (adding task), 06 (sunspots)
 recall_rnn                     05 (recall task: SimpleRNN, GRU, LSTM)
 review_classifier              06 full scale (IMDB)
 seq2seq / seq2seq_attention    07, 08, 08 full scale (Anki)
+seq2seq_dense_start            07 (the decoder started from s0 = tanh(W_s c))
 sampled_lm                     07 (scheduled sampling)
 show_and_tell                  09, 10, 09 full scale (Flickr8k)
+show_and_tell_h0_only          09 (the image only in h_0: ``image_every_step=False``)
 show_attend_tell               10, 10 full scale (Flickr8k)
 attend_and_answer              10 (visual question answering)
 small_cnn                      09, 10 (the scene CNN)
@@ -224,6 +226,19 @@ def seq2seq_attention():
     return _seq2seq(True)
 
 
+def seq2seq_dense_start():
+    source_in, target_in = keras.Input((5,), dtype="int32"), keras.Input((4,), dtype="int32")
+    _, c = seq2seq.Encoder(8, 4, 4)(source_in)
+    s0 = keras.layers.Dense(4, activation="tanh")(c)
+    logits, _ = seq2seq.Decoder(8, 4, 4)(target_in, s0, c)
+    model = keras.Model([source_in, target_in], logits)
+    arrays = {"source": _ints(8, N, 5), "target_in": _ints(8, N, 4), "target_out": _ints(8, N, 4)}
+    settings = seq2seq.TrainingSettings(embed_dim=4, units=4, epochs=1, batch_size=BATCH)
+    x = [arrays["source"], arrays["target_in"]]
+    return Trained(model, x, arrays["target_out"], lambda: model.predict(x, batch_size=500, verbose=0),
+                   fit=lambda: seq2seq.fit_seq2seq(model, arrays, settings))
+
+
 def sampled_lm():
     model = teacher_forcing.SampledLanguageModel(6, 4, 4, schedule="scheduled sampling", total_updates=4)
     model.compile(keras.optimizers.Adam(1e-2, clipnorm=1.0))
@@ -250,6 +265,10 @@ def _captioner(model, features):
 
 def show_and_tell():
     return _captioner(lambda v: captioning.ShowAndTell(v, 4, 8, 4), _floats(N, 6))
+
+
+def show_and_tell_h0_only():
+    return _captioner(lambda v: captioning.ShowAndTell(v, 4, 8, 4, image_every_step=False), _floats(N, 6))
 
 
 def show_attend_tell():
@@ -340,6 +359,6 @@ def cell_bank_looped():
 MODELS = {f.__name__: f for f in (
     mlp, simple_rnn, masked_gru, repeat_gru, encoder_decoder_gru, char_lm_gru, char_lm_lstm, bidirectional_tagger,
     residual_gru_stack, lstm_regressor, recall_rnn, review_classifier, seq2seq_plain, seq2seq_attention,
-    sampled_lm, show_and_tell, show_attend_tell, attend_and_answer, small_cnn, transfer_cnn, mobilenet_frozen,
-    mobilenet_tuned,
+    seq2seq_dense_start, sampled_lm, show_and_tell, show_and_tell_h0_only, show_attend_tell, attend_and_answer,
+    small_cnn, transfer_cnn, mobilenet_frozen, mobilenet_tuned,
     glimpse_classifier, drawer, cell_bank_unrolled, cell_bank_looped)}
