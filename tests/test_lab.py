@@ -26,6 +26,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from browser import chromium
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = secrets.token_hex(16)
@@ -182,9 +183,9 @@ def _open_notebook(browser, lab: str, path: str):
     workspace = f"test-{secrets.token_hex(4)}"
     page.goto(f"{lab}/lab/workspaces/{workspace}/tree/{path}?reset&token={TOKEN}")
     name = Path(path).name
-    page.wait_for_selector(f".lm-TabBar-tab.lm-mod-current[title*='{name}']", timeout=90_000)
-    page.wait_for_selector(f"{SHOWN} .jp-CodeCell", timeout=90_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    page.wait_for_selector(f".lm-TabBar-tab.lm-mod-current[title*='{name}']", timeout=180_000)
+    page.wait_for_selector(f"{SHOWN} .jp-CodeCell", timeout=180_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=180_000)
     return page
 
 
@@ -248,7 +249,7 @@ def test_save_as_into_work_edits_a_copy_and_leaves_the_lesson(lab, browser):
         field = page.locator(".jp-Dialog input")
         field.fill(f"work/{name}.ipynb")
         page.locator(".jp-Dialog .jp-mod-accept").click()
-        page.wait_for_selector(f".lm-TabBar-tab.lm-mod-current[title*='{name}.ipynb']", timeout=60_000)
+        page.wait_for_selector(f".lm-TabBar-tab.lm-mod-current[title*='{name}.ipynb']", timeout=180_000)
         _type_in_first_code_cell(page, "  # A student's edit.")
         _save_and_wait(page, lab, f"work/{name}.ipynb")
         page.close()
@@ -286,6 +287,9 @@ def test_make_copy_gives_a_copy_to_edit_and_never_overwrites_it(lab, browser, tm
 
 
 EXERCISES = "exercises/02_rnn_from_scratch.ipynb"
+# A hang detector, not a speed test: the setup cell imports TensorFlow in a fresh kernel,
+# which took over 60 s on a loaded two-core machine while the other worker ran a lesson.
+CELL_SECONDS = 300
 WRONG_ANSWER = ('def initial_loss(V):\n    """The expected loss of a uniform guess."""\n'
                 '    return float(np.log2(V))\n\n\ncheck.initial_loss(initial_loss)\n')
 RIGHT_ANSWER = WRONG_ANSWER.replace("np.log2(V)", "np.log(V)")
@@ -300,10 +304,15 @@ def _run_cell(page, index: int, source: str | None = None) -> str:
         page.keyboard.insert_text(source)  # as pasted: no auto-indent, no closing brackets added
     before = cell.locator(".jp-InputArea-prompt").inner_text()
     page.keyboard.press("Shift+Enter")
-    page.wait_for_function(
-        """([cell, before]) => { const p = cell.querySelector('.jp-InputArea-prompt').innerText;
-                                 return p !== before && !p.includes('*'); }""",
-        arg=[cell.element_handle(), before], timeout=60_000)
+    try:
+        page.wait_for_function(
+            """([cell, before]) => { const p = cell.querySelector('.jp-InputArea-prompt').innerText;
+                                     return p !== before && !p.includes('*'); }""",
+            arg=[cell.element_handle(), before], timeout=CELL_SECONDS * 1000)
+    except PlaywrightTimeoutError:
+        status = page.locator(".jp-Notebook-ExecutionIndicator").get_attribute("data-status")
+        pytest.fail(f"cell {index} did not finish within {CELL_SECONDS} s: prompt was {before!r}, "
+                    f"is {cell.locator('.jp-InputArea-prompt').inner_text()!r}, kernel {status!r}")
     return cell.locator(".jp-OutputArea").inner_text()
 
 
