@@ -335,8 +335,9 @@ def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max
             so running the same call again after a disconnect continues the run.
 
     Returns:
-        the Keras ``History``, or with ``run_dir`` the ``TrainingRun``; both have a
-        ``history`` dict with one loss per epoch.
+        a ``course_lib.training.TrainingRun`` in both cases: ``history`` maps each metric
+        (``"loss"``) to one value per epoch; without ``run_dir``, its ``run_dir`` and
+        ``best`` are ``None`` and ``initial_epoch`` is 0.
     """
     check_model(model, "model", "initial_state", "step")
     max_len = check_positive_int(max_len, "max_len", minimum=2)
@@ -348,14 +349,15 @@ def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max
         keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=tokenizer.PAD_ID),
     )
     build_optimizer(model, (x[:1], tokens[:1, :-1]))  # Adam's variables now: fit traces its step once
-    if run_dir is not None:
-        from course_lib.training import fit_resumable
+    from course_lib.training import TrainingRun, fit_resumable
 
+    if run_dir is not None:
         return fit_resumable(model, (x, tokens[:, :-1]), tokens[:, 1:], run_dir=run_dir, epochs=epochs,
                              batch_size=batch_size, seed=seed)
     order = np.random.default_rng(check_seed(seed)).permutation(len(x))
     x, tokens = x[order], tokens[order]
-    return model.fit((x, tokens[:, :-1]), tokens[:, 1:], batch_size=batch_size, epochs=epochs, verbose=0)
+    fitted = model.fit((x, tokens[:, :-1]), tokens[:, 1:], batch_size=batch_size, epochs=epochs, verbose=0)
+    return TrainingRun(run_dir=None, history={k: list(v) for k, v in fitted.history.items()})
 
 
 # ----------------------------------------------------------------------------- decoding

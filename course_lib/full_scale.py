@@ -36,11 +36,11 @@ __all__ = [
     "anki_translation",
     "caption_flickr8k",
     "check_learned",
+    "fit_named_run",
     "flickr8k_features",
     "flowers_model",
     "flowers_transfer",
     "imdb_sentiment",
-    "resumable_fit",
     "review_classifier",
     "translation_attention",
     "unfreeze_top",
@@ -69,10 +69,11 @@ def check_learned(holds: bool, claim: str) -> None:
         raise AssertionError(claim)
 
 
-def resumable_fit(model, x, y, *, name: str, epochs: int, seed: int = 0, batch_size: int = 64,
+def fit_named_run(model, x, y, *, name: str, epochs: int, seed: int = 0, batch_size: int = 64,
                   cpu_seconds_per_step: float = 0.5, run_root=None):
-    """Full-scale training of a model a lesson built itself (lesson 13): ``model.fit`` made
-    resumable, with one line per epoch and the no-GPU warning.
+    """Full-scale training of a model a lesson built itself (lesson 13): ``fit_resumable``
+    into the run directory ``runs/<name>`` of the data cache, monitoring the training
+    loss, with one line per epoch and, without a GPU, a warning with the time estimate.
 
     Args:
         model: a compiled Keras model; x: (N, ...) inputs; y: (N, ...) targets.

@@ -144,7 +144,37 @@ def train_parallel_mlps(x, y, x_val, y_val, lr, *, weight_decay=0.0, init_scale=
     n, d = x.shape
     c = _check_labels(y, y_val)
     steps_per_epoch = math.ceil(n / batch_size)
-    total = epochs * steps_per_epoch
+    lr = _lr_schedule(lr, epochs * steps_per_epoch)
+    k = lr.shape[0]
+    wd = tf.constant(_per_model(weight_decay, "weight_decay", k, positive=False))
+    scale = _per_model(init_scale, "init_scale", k, positive=True)
+    rate = _per_model(dropout, "dropout", k, positive=False)
+    if rate.max() >= 1:
+        raise ValueError(f"dropout: expected rates in [0, 1), got a maximum of {rate.max()}")
+    mask = _example_mask(example_mask, k, n)
+
+    rng = np.random.default_rng(check_seed(seed))
+    drop_rng = np.random.default_rng([seed, 1])  # dropout's own draws: the batches stay those of ``seed``
+    params = [tf.Variable(p) for p in _init_params(k, d, hidden, c, scale, rng)]
+    train_step, evaluate = _compiled_steps(params, wd, momentum)
+    hist = {key: np.zeros((k, epochs)) for key in ("loss", "accuracy", "val_loss", "val_accuracy")}
+    y32, yv32 = y.astype("int32"), y_val.astype("int32")
+    ones_val = np.ones((k, x_val.shape[0]), "float32")
+    for e in range(epochs):
+        order = rng.permutation(n)
+        for s in range(steps_per_epoch):
+            idx = _batch_indices(order, s, batch_size)
+            keep = _dropout_multipliers(rate, batch_size, hidden, drop_rng) if rate.max() > 0 else None
+            train_step(x[idx], y32[idx], mask[:, idx], lr[:, e * steps_per_epoch + s], keep)
+        loss, acc, _ = evaluate(x, y32, mask)
+        vloss, vacc, probs = evaluate(x_val, yv32, ones_val)
+        for key, val in (("loss", loss), ("accuracy", acc), ("val_loss", vloss), ("val_accuracy", vacc)):
+            hist[key][:, e] = np.asarray(val)
+    return _finish_history(hist, probs, params, c)
+
+
+def _lr_schedule(lr, total: int) -> np.ndarray:
+    """(K,) rates or a (K, total) schedule -> (K, total) float32, checked."""
     lr = check_finite(check_array(lr, "lr", dtype="number").astype("float32"), "lr")
     if lr.ndim == 1:
         lr = np.repeat(lr[:, None], total, axis=1)
@@ -152,51 +182,48 @@ def train_parallel_mlps(x, y, x_val, y_val, lr, *, weight_decay=0.0, init_scale=
         raise ValueError(f"lr: expected shape (K,) or (K, {total}) (K models, {total} steps), got {lr.shape}")
     if lr.min() < 0:
         raise ValueError("lr: expected learning rates >= 0")
-    k = lr.shape[0]
-    wd = tf.constant(_per_model(weight_decay, "weight_decay", k, positive=False))
-    scale = _per_model(init_scale, "init_scale", k, positive=True)
-    rate = _per_model(dropout, "dropout", k, positive=False)
-    if rate.max() >= 1:
-        raise ValueError(f"dropout: expected rates in [0, 1), got a maximum of {rate.max()}")
-    use_dropout = bool(rate.max() > 0)
-    mask = np.ones((k, n), "float32") if example_mask is None else \
-        check_array(example_mask, "example_mask", (k, n), dtype="number").astype("float32")
+    return lr
+
+
+def _example_mask(example_mask, k: int, n: int) -> np.ndarray:
+    """None (every model learns from every example) or a (K, N) 0/1 mask -> (K, N) float32."""
+    if example_mask is None:
+        return np.ones((k, n), "float32")
+    mask = check_array(example_mask, "example_mask", (k, n), dtype="number").astype("float32")
     if (mask.sum(1) == 0).any():
         raise ValueError("example_mask: every model needs at least one training example")
+    return mask
 
-    rng = np.random.default_rng(check_seed(seed))
-    drop_rng = np.random.default_rng([seed, 1])  # dropout's own draws: the batches stay those of ``seed``
-    params = [tf.Variable(p) for p in _init_params(k, d, hidden, c, scale, rng)]
+
+def _compiled_steps(params, weight_decay, momentum: float):
+    """The compiled training step (SGD with momentum on ``params``) and evaluation."""
     velocity = [tf.Variable(tf.zeros_like(p)) for p in params]
 
     @tf.function
     def train_step(xb, yb, mb, lr_now, keep):
         with tf.GradientTape() as tape:
             total_loss = tf.reduce_sum(_masked_losses(params, xb, yb, mb, keep)[0])
-        _sgd_momentum_update(params, velocity, tape.gradient(total_loss, params), lr_now, wd, momentum)
+        _sgd_momentum_update(params, velocity, tape.gradient(total_loss, params), lr_now, weight_decay, momentum)
 
     @tf.function
     def evaluate(xa, ya, ma):
         losses, correct, count, logits = _masked_losses(params, xa, ya, ma)
         return losses, correct / tf.maximum(count, 1.0), tf.nn.softmax(logits)
 
-    hist = {key: np.zeros((k, epochs)) for key in ("loss", "accuracy", "val_loss", "val_accuracy")}
-    y32, yv32 = y.astype("int32"), y_val.astype("int32")
-    ones_val = np.ones((k, x_val.shape[0]), "float32")
-    t = 0
-    for e in range(epochs):
-        order = rng.permutation(n)
-        for s in range(steps_per_epoch):
-            idx = order[s * batch_size : (s + 1) * batch_size]
-            if idx.size < batch_size:  # keep one compiled shape: top up from the start
-                idx = np.concatenate([idx, order[: batch_size - idx.size]])
-            keep = _dropout_multipliers(rate, batch_size, hidden, drop_rng) if use_dropout else None
-            train_step(x[idx], y32[idx], mask[:, idx], lr[:, t], keep)
-            t += 1
-        loss, acc, _ = evaluate(x, y32, mask)
-        vloss, vacc, probs = evaluate(x_val, yv32, ones_val)
-        for key, val in (("loss", loss), ("accuracy", acc), ("val_loss", vloss), ("val_accuracy", vacc)):
-            hist[key][:, e] = np.asarray(val)
+    return train_step, evaluate
+
+
+def _batch_indices(order: np.ndarray, step: int, batch_size: int) -> np.ndarray:
+    """Step ``step``'s examples from the epoch's ``order``; the last batch is topped up from the
+    start, so every step has one shape and the step is compiled once."""
+    idx = order[step * batch_size : (step + 1) * batch_size]
+    if idx.size < batch_size:
+        idx = np.concatenate([idx, order[: batch_size - idx.size]])
+    return idx
+
+
+def _finish_history(hist: dict, probs, params, c: int) -> dict:
+    """A diverged model's losses as ``inf``, its probabilities as uniform; the final weights added."""
     for key in ("loss", "val_loss"):
         hist[key][~np.isfinite(hist[key])] = np.inf
     probs = np.asarray(probs)

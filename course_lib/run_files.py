@@ -14,8 +14,11 @@ the previous complete state in place. A file that was damaged afterwards (a half
 Drive copy, a truncated upload) fails its SHA-256 check and raises ``CheckpointError``
 saying which file and what to do, instead of an error from deep inside h5py or Keras.
 
-The helpers with a leading underscore (hashing, atomic writes, verified reads) are
-shared with ``course_lib.training`` only.
+``course_lib.training`` writes and reads these files through the helpers here:
+``check_run_dir`` (the ``run_dir`` argument), ``pending_path`` (where a backup file waits
+until ``state.json`` names it), ``state_digest`` (the state's own checksum),
+``finish_backups`` and ``finish_best`` (the renames after ``state.json`` is written) and
+``verified_file`` (a backup file, checked against its SHA-256 before it is loaded).
 """
 
 from __future__ import annotations
@@ -27,10 +30,12 @@ import os
 import re
 from pathlib import Path
 
+from course_lib.checks import check_choice, check_path
 from course_lib.files import sha256_file
 
 __all__ = ["BACKUP_DIR", "BEST_FILE", "BEST_TMP", "FORMAT", "LOCK_FILE", "PENDING", "STATE_FILE", "CheckpointError",
-           "read_run_state"]
+           "check_run_dir", "finish_backups", "finish_best", "pending_path", "read_run_state", "state_digest",
+           "verified_file"]
 
 STATE_FILE = "state.json"
 BEST_FILE = "best.keras"
@@ -49,7 +54,13 @@ class CheckpointError(ValueError):
     """A run directory's files are damaged, missing, or belong to a different run."""
 
 
-def _run_dir(run_dir) -> Path:
+def check_run_dir(run_dir) -> Path:
+    """Return ``run_dir`` as a ``Path`` (``~`` expanded): a directory, or a path to create one at.
+
+    Raises:
+        TypeError: ``run_dir`` is not a non-empty ``str`` or ``os.PathLike``.
+        ValueError: it holds a NUL character, or names an existing file.
+    """
     if not isinstance(run_dir, (str, os.PathLike)) or not str(run_dir):
         raise TypeError(f"run_dir: expected a directory path, got {run_dir!r}")
     if "\0" in str(run_dir):
@@ -60,8 +71,24 @@ def _run_dir(run_dir) -> Path:
     return path
 
 
-def _state_digest(state: dict) -> str:
-    body = {k: v for k, v in state.items() if k != "state_sha256"}
+def _check_state_arg(state, keys=()) -> dict:
+    """``state`` if it is a dict whose ``keys`` hold strings (as ``read_run_state`` returns it)."""
+    if not isinstance(state, dict):
+        raise TypeError(f"state: expected the run state dict that read_run_state returns, got {type(state).__name__}")
+    bad = [k for k in keys if not isinstance(state.get(k), str)]
+    if bad:
+        raise ValueError(f"state: expected a run state naming its files and their checksums; {bad} missing or not "
+                         "strings (pass what read_run_state returns)")
+    return state
+
+
+def state_digest(state: dict) -> str:
+    """The SHA-256 (hex) of a run state without its own ``state_sha256`` entry.
+
+    ``state.json`` stores it as ``state_sha256``, so a state changed after it was written
+    no longer matches it.
+    """
+    body = {k: v for k, v in _check_state_arg(state).items() if k != "state_sha256"}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -78,7 +105,7 @@ def _check_state(path: Path, state: dict) -> None:
             f"{path} has format {state.get('format')!r}, not {FORMAT} (written by another "
             f"version of course_lib). Delete {path.parent} to train this run again."
         )
-    if state.get("state_sha256") != _state_digest(state):
+    if state.get("state_sha256") != state_digest(state):
         raise bad("its contents do not match its own checksum (state_sha256)")
     epoch, history, best = state["epoch"], state["history"], state.get("best")
     if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
@@ -120,7 +147,7 @@ def read_run_state(run_dir) -> dict | None:
             file; or it is missing while other files of a run are there (a half-copied
             run directory).
     """
-    run_dir = _run_dir(run_dir)
+    run_dir = check_run_dir(run_dir)
     path = run_dir / STATE_FILE
     if not path.exists():
         backup = run_dir / BACKUP_DIR
@@ -150,8 +177,23 @@ def read_run_state(run_dir) -> dict | None:
     return state
 
 
-def _verified(run_dir: Path, state: dict, key: str) -> Path:
-    rel = state[key]
+def verified_file(run_dir, state: dict, key: str) -> Path:
+    """The backup file ``state[key]`` names, after checking it against ``state[key + "_sha256"]``.
+
+    Args:
+        run_dir: the run directory.
+        state: its state, as ``read_run_state`` returns it.
+        key: ``"weights"`` or ``"rng"``.
+
+    Returns:
+        the file's path.
+
+    Raises:
+        CheckpointError: the file is missing, or its SHA-256 differs from the recorded one.
+    """
+    run_dir = check_run_dir(run_dir)
+    key = check_choice(key, "key", ("weights", "rng"))
+    rel = _check_state_arg(state, (key, key + "_sha256"))[key]
     path = run_dir / rel
     if not path.is_file():
         raise CheckpointError(
@@ -168,31 +210,48 @@ def _verified(run_dir: Path, state: dict, key: str) -> Path:
     return path
 
 
-def _pending(path: Path) -> Path:
-    """Where a backup file is written before ``state.json`` names it."""
+def pending_path(path) -> Path:
+    """Where a backup file is written before ``state.json`` names it: ``PENDING`` + its name."""
+    path = check_path(path, "path")
+    if not path.name:
+        raise ValueError(f"path: expected the path of a file, got {str(path)!r}")
     return path.with_name(PENDING + path.name)
 
 
-def _finish_backups(run_dir: Path, state: dict) -> None:
+def finish_backups(run_dir, state: dict) -> None:
     """Give an epoch's pending backup files their names once ``state.json`` records them.
 
     Run again after a kill between writing the state and renaming the files.
+
+    Args:
+        run_dir: the run directory.
+        state: the state just written or read (``read_run_state``).
     """
+    run_dir = check_run_dir(run_dir)
+    _check_state_arg(state, ("weights", "weights_sha256", "rng", "rng_sha256"))
     for key in ("weights", "rng"):
         final = run_dir / state[key]
-        waiting = _pending(final)
+        waiting = pending_path(final)
         if waiting.exists() and sha256_file(waiting) == state[key + "_sha256"]:
             os.replace(waiting, final)
 
 
-def _finish_best(run_dir: Path, state: dict | None) -> None:
+def finish_best(run_dir, state: dict | None) -> None:
     """Move a new best model into place once ``state.json`` records its checksum.
 
     Run again after a kill between writing the state and renaming the file, so
     ``best.keras`` always matches the checksum in ``state.json``.
+
+    Args:
+        run_dir: the run directory.
+        state: its state (``read_run_state``), or ``None`` before the first saved epoch:
+            then a ``BEST_TMP`` left by an epoch that never completed is removed.
     """
+    run_dir = check_run_dir(run_dir)
     tmp = run_dir / BEST_TMP
-    best = (state or {}).get("best")
+    best = (_check_state_arg(state) if state is not None else {}).get("best")
+    if best and not (isinstance(best, dict) and isinstance(best.get("sha256"), str)):
+        raise ValueError(f"state: expected 'best' to record the best model's sha256, got {best!r}")
     if not tmp.exists():
         return
     if best and sha256_file(tmp) == best["sha256"]:

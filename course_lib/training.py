@@ -46,13 +46,13 @@ from course_lib.run_files import (  # the run directory's files and their checks
     LOCK_FILE,
     STATE_FILE,
     CheckpointError,
-    _finish_backups,
-    _finish_best,
-    _pending,
-    _run_dir,
-    _state_digest,
-    _verified,
+    check_run_dir,
+    finish_backups,
+    finish_best,
+    pending_path,
     read_run_state,
+    state_digest,
+    verified_file,
 )
 from course_lib.run_identity import (
     data_fingerprint,
@@ -118,7 +118,7 @@ class ResumableBackup(keras.callbacks.Callback):
 
     def __init__(self, run_dir, monitor: str | None = "val_loss", mode: str = "auto",
                  config: dict | None = None):
-        run_dir = _run_dir(run_dir)
+        run_dir = check_run_dir(run_dir)
         super().__init__()
         self.run_dir = run_dir
         if monitor is not None and not isinstance(monitor, str):
@@ -180,9 +180,9 @@ class ResumableBackup(keras.callbacks.Callback):
                 f"{self.run_dir} holds another run (it differs in {', '.join(differ)}: {details}): "
                 "use a new run_dir, or the same model, data and settings to resume."
             )
-        _finish_backups(self.run_dir, state)
-        weights = _verified(self.run_dir, state, "weights")
-        rng = _verified(self.run_dir, state, "rng")
+        finish_backups(self.run_dir, state)
+        weights = verified_file(self.run_dir, state, "weights")
+        rng = verified_file(self.run_dir, state, "rng")
         if model.optimizer is not None and not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
         try:
@@ -206,7 +206,7 @@ class ResumableBackup(keras.callbacks.Callback):
         for var, value in zip(extra, arrays):
             var.assign(value)
         self.state = state
-        _finish_best(self.run_dir, state)
+        finish_best(self.run_dir, state)
         _check_best_present(self.run_dir, state)
         return int(state["epoch"])
 
@@ -255,10 +255,10 @@ class ResumableBackup(keras.callbacks.Callback):
         # instant leaves either the last epoch's files or pending ones that nothing names
         weights = backup / f"epoch-{done:04d}.weights.h5"
         rng = backup / f"epoch-{done:04d}.rng.npz"
-        self.model.save_weights(str(_pending(weights)), overwrite=True)
+        self.model.save_weights(str(pending_path(weights)), overwrite=True)
         extra = _extra_variables(self.model)
         arrays = {f"v{i}": np.asarray(keras.ops.convert_to_numpy(v.value)) for i, v in enumerate(extra)}
-        with _pending(rng).open("wb") as fh:
+        with pending_path(rng).open("wb") as fh:
             np.savez(fh, **arrays)
         state = {
             **state,
@@ -267,15 +267,15 @@ class ResumableBackup(keras.callbacks.Callback):
             "history": history,
             "best": best,
             "weights": f"{BACKUP_DIR}/{weights.name}",
-            "weights_sha256": sha256_file(_pending(weights)),
+            "weights_sha256": sha256_file(pending_path(weights)),
             "rng": f"{BACKUP_DIR}/{rng.name}",
-            "rng_sha256": sha256_file(_pending(rng)),
+            "rng_sha256": sha256_file(pending_path(rng)),
         }
-        state["state_sha256"] = _state_digest(state)
+        state["state_sha256"] = state_digest(state)
         atomic_write_text(self.run_dir / STATE_FILE, json.dumps(state, indent=1))
         self.state = state
-        _finish_backups(self.run_dir, state)
-        _finish_best(self.run_dir, state)
+        finish_backups(self.run_dir, state)
+        finish_best(self.run_dir, state)
         keep = {weights.name, rng.name}
         for old in backup.iterdir():
             if old.name not in keep:
@@ -284,17 +284,17 @@ class ResumableBackup(keras.callbacks.Callback):
 
 @dataclass
 class TrainingRun:
-    """What ``fit_resumable`` did.
+    """What ``fit_resumable`` did (also what ``captioning.fit_captioner`` returns).
 
     Attributes:
-        run_dir: the run directory.
+        run_dir: the run directory, or ``None`` for a run trained in memory only.
         history: metric name -> one value per epoch, from epoch 1 (including the epochs
             trained before an interruption).
         initial_epoch: epochs already done when this call started (0 = fresh run).
         best: ``{"monitor", "value", "epoch", "sha256"}`` of ``best.keras``, or ``None``.
     """
 
-    run_dir: Path
+    run_dir: Path | None
     history: dict[str, list[float]] = field(default_factory=dict)
     initial_epoch: int = 0
     best: dict | None = None
@@ -386,43 +386,12 @@ def fit_resumable(
     Raises:
         CheckpointError: the run directory is damaged or belongs to a different run.
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model: expected a keras.Model, got {type(model).__name__}")
-    if getattr(model, "optimizer", None) is None:
-        raise ValueError("model: expected a compiled model; call model.compile(...) first")
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     seed = check_seed(seed)
-    xs = _as_arrays(x, "x")
-    if isinstance(y, (list, tuple)):
-        raise TypeError("y: expected one array of targets, got a list or tuple")
-    y = _as_arrays(y, "y")[0]
+    xs, y, val_arrays = _check_fit_data(model, x, y, validation_data, callbacks)
     n = y.shape[0]
-    for i, a in enumerate(xs):
-        if a.shape[0] != n:
-            raise ValueError(
-                f"x{'' if len(xs) == 1 else f'[{i}]'} and y must have the same number of "
-                f"examples, got {a.shape[0]} and {n}"
-            )
-    if n == 0:
-        raise ValueError("x: expected at least one example, got 0")
-    if validation_data is not None and (
-        not isinstance(validation_data, (list, tuple)) or len(validation_data) != 2
-    ):
-        raise TypeError("validation_data: expected a pair (x_val, y_val) or None")
     monitor = monitor or ("val_loss" if validation_data is not None else "loss")
-
-    if not model.built:
-        model(xs[0][:1] if len(xs) == 1 else [a[:1] for a in xs])
-    check_class_targets(model, y, "y")
-    for callback in callbacks or []:
-        reason = resume_unsafe(callback)
-        if reason:
-            raise ValueError(f"callbacks: {reason}")
-    val_arrays = []
-    if validation_data is not None:
-        vx, vy = validation_data
-        val_arrays = [*_as_arrays(vx, "validation_data[0]"), *_as_arrays(vy, "validation_data[1]")]
     backup = ResumableBackup(
         run_dir, monitor=monitor, mode=mode,
         config={"batch_size": batch_size, "seed": seed, "examples": int(n), "monitor": monitor,
@@ -452,6 +421,47 @@ def fit_resumable(
     run.history = {k: list(v) for k, v in state.get("history", {}).items()}
     run.best = state.get("best")
     return run
+
+
+def _check_fit_data(model, x, y, validation_data, callbacks):
+    """Check what ``fit_resumable`` is given (building the model if needed).
+
+    Returns:
+        ``xs`` (the input arrays, each (N, ...)), ``y`` (N, ...) and the validation arrays
+        (``[]`` without validation data).
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model: expected a keras.Model, got {type(model).__name__}")
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError("model: expected a compiled model; call model.compile(...) first")
+    xs = _as_arrays(x, "x")
+    if isinstance(y, (list, tuple)):
+        raise TypeError("y: expected one array of targets, got a list or tuple")
+    y = _as_arrays(y, "y")[0]
+    n = y.shape[0]
+    for i, a in enumerate(xs):
+        if a.shape[0] != n:
+            raise ValueError(
+                f"x{'' if len(xs) == 1 else f'[{i}]'} and y must have the same number of "
+                f"examples, got {a.shape[0]} and {n}"
+            )
+    if n == 0:
+        raise ValueError("x: expected at least one example, got 0")
+    if validation_data is not None and (
+        not isinstance(validation_data, (list, tuple)) or len(validation_data) != 2
+    ):
+        raise TypeError("validation_data: expected a pair (x_val, y_val) or None")
+    if not model.built:
+        model(xs[0][:1] if len(xs) == 1 else [a[:1] for a in xs])
+    check_class_targets(model, y, "y")
+    for callback in callbacks or []:
+        reason = resume_unsafe(callback)
+        if reason:
+            raise ValueError(f"callbacks: {reason}")
+    if validation_data is None:
+        return xs, y, []
+    vx, vy = validation_data
+    return xs, y, [*_as_arrays(vx, "validation_data[0]"), *_as_arrays(vy, "validation_data[1]")]
 
 
 def _as_arrays(x, name: str) -> list[np.ndarray]:
@@ -492,10 +502,10 @@ def load_best(run_dir, *, custom_objects: dict | None = None):
         CheckpointError: ``best.keras`` does not match its recorded SHA-256, is not a
             readable ``.keras`` file, or is missing while ``state.json`` records it.
     """
-    run_dir = _run_dir(run_dir)
+    run_dir = check_run_dir(run_dir)
     path = run_dir / BEST_FILE
     state = read_run_state(run_dir)
-    _finish_best(run_dir, state)
+    finish_best(run_dir, state)
     _check_best_present(run_dir, state)
     if not path.is_file():
         raise FileNotFoundError(f"no best model at {path}: train with fit_resumable first")

@@ -245,6 +245,71 @@ ax.legend(loc="lower left", fontsize=8)
 plt.show()
 
 # %% [markdown]
+# ### Video: one clip, a label for the clip and one per frame
+#
+# Section 1's video example, in miniature. `tasks.moving_dot_clips` makes clips of 10
+# frames of 8×8 pixels: one dot keeps its row and moves one pixel left or right per frame,
+# turning back at the edges. Each frame, flattened to 64 numbers, is one step's input
+# `(batch, 10, 64)`. The same clips carry two labels: for the whole clip, whether the dot
+# ends to the right of where it started (many-to-one), and for each frame, whether the dot
+# moved right to get there (many-to-many, aligned). Neither can be read off one frame:
+# a still image shows where the dot is, not where it is going. A third model sees each
+# frame alone (a `Dense` layer applied per step, no recurrence) and tries the per-frame
+# label.
+
+# %%
+from course_lib.data import tasks
+
+FRAMES = 10
+clips, ends_right, moves_right = tasks.moving_dot_clips(3000, FRAMES, seed=SEED)  # (3000, 10, 8, 8)
+frames = clips.reshape(len(clips), FRAMES, -1)  # (clips, frames, 64): one flattened frame per step
+train_clips, test_clips = slice(0, 2500), slice(2500, None)
+
+
+def fit_video_model(hidden, labels):
+    """frames (batch, 10, 64) -> hidden layers -> Dense(1): P(label = 1); trained on the first 2,500 clips."""
+    keras.utils.set_random_seed(SEED)
+    model = keras.Sequential([keras.Input((FRAMES, 64)), hidden, keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(keras.optimizers.Adam(1e-2), "binary_crossentropy")
+    fitting.build_optimizer(model)
+    model.fit(frames[train_clips], labels[train_clips], epochs=5, batch_size=64, verbose=0)
+    return model, model.predict(frames[test_clips], verbose=0)[..., 0]  # (500,) or (500, 10)
+
+
+clip_model, p_clip = fit_video_model(keras.layers.GRU(16), ends_right)
+frame_model, p_frame = fit_video_model(keras.layers.GRU(16, return_sequences=True), moves_right[..., None])
+still_model, p_still = fit_video_model(keras.layers.Dense(16, activation="relu"), moves_right[..., None])
+acc_clip = np.mean((p_clip > 0.5) == ends_right[test_clips])
+frame_right = (p_frame > 0.5) == moves_right[test_clips]  # (500, 10)
+still_right = (p_still > 0.5) == moves_right[test_clips]
+print(f"whole clip, many-to-one {clip_model.output_shape}: test accuracy {acc_clip:.3f}")
+print(f"per frame, many-to-many {frame_model.output_shape}: frames 1-9 {frame_right[:, 1:].mean():.3f}, "
+      f"frame 0 {frame_right[:, 0].mean():.3f}")
+print(f"per frame, each frame alone {still_model.output_shape}: frames 1-9 {still_right[:, 1:].mean():.3f}")
+assert acc_clip > 0.95 and frame_right[:, 1:].mean() > 0.95, (
+    f"a GRU labels the clip and every frame after the first: clip {acc_clip:.3f}, frames {frame_right[:, 1:].mean():.3f}")
+assert frame_right[:, 0].mean() < 0.7 and still_right[:, 1:].mean() < 0.7, (
+    f"one frame does not show the motion: frame 0 {frame_right[:, 0].mean():.3f}, "
+    f"frames seen alone {still_right[:, 1:].mean():.3f} (need < 0.7)")
+
+# %%
+fig, axes = plt.subplots(1, FRAMES, figsize=(10, 1.6))
+for t, ax in enumerate(axes):
+    ax.imshow(clips[2500, t], cmap="gray_r")
+    ax.set_title(f"{'right' if p_frame[0, t] > 0.5 else 'left'}", fontsize=8)
+    ax.axis("off")
+plt.suptitle(f"a test clip; above each frame the GRU's per-frame label; whole clip: "
+             f"{'ends right' if p_clip[0] > 0.5 else 'ends left'} of its start", fontsize=9)
+plt.show()
+
+# %% [markdown]
+# The recurrent models label the clip and every frame but the first almost perfectly. At
+# frame 0 the per-frame GRU has seen one image, and the model that sees each frame alone
+# is in that position at every frame: both stay near a coin toss. One image shows where
+# the dot is, not where it goes (except at the two edge columns, where it can only move
+# one way). The input never changed; the label asked for decided the problem type.
+
+# %% [markdown]
 # ## 7. Masking really ignores the padding
 #
 # A claim worth testing rather than believing: pad the same sequence to 30 and to 60
@@ -371,6 +436,9 @@ assert exact > 0.8, (
 # | many-to-many aligned | RNN(`return_sequences=True`) → `Dense` per step | `(batch, time, 1) → (batch, time, 1)` |
 # | seq2seq | encoder RNN state → decoder RNN | `(batch, 8) + (batch, time_out) → (batch, time_out, vocab)` |
 #
+# - The task's output decides the type, not the input: the same video clips were
+#   many-to-one (a label per clip) and many-to-many aligned (a label per frame), and a
+#   model that sees one frame at a time cannot tell the motion.
 # - Variable-length data is padded into a rectangle; a mask tells recurrent layers which
 #   steps are real. We checked it: 30 extra padding steps changed the masked model's output
 #   by less than 1e-5 and the unmasked twin's by far more.

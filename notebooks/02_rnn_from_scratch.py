@@ -267,6 +267,33 @@ assert wrong_error > 1e-3, (
 )
 
 # %% [markdown]
+# The same numeric gradient settles section 1's remark on two biases. Write our `b` as
+# `b_ih + b_hh` and perturb each of them: both gradients come out equal to `db`, because
+# each enters the step only through the sum. Gradient descent therefore moves the two by
+# the same amount at every update, their difference never changes, and the pair computes
+# exactly what one bias does.
+
+# %%
+b_ih = rng.normal(size=H)  # any split of b: (H,)
+b_hh = b - b_ih
+
+
+def forward_two_biases():
+    """All hidden states (N, T, H) with the bias written as b_ih + b_hh."""
+    return nr.rnn_forward(x, h0, Wx, Wh, b_ih + b_hh)[0]
+
+
+state_gap = np.abs(forward_two_biases() - forward()).max()
+bias_errors = {name: gradcheck.rel_error(db, gradcheck.numeric_gradient_array(forward_two_biases, arr, dh_up))
+               for name, arr in [("b_ih", b_ih), ("b_hh", b_hh)]}
+print(f"max |h(b_ih + b_hh) − h(b)| = {state_gap:.1e}")
+for name, err in bias_errors.items():
+    print(f"dL/d{name} against db: relative error {err:.1e}")
+assert state_gap < 1e-12 and max(bias_errors.values()) < 1e-7, (
+    f"two biases compute what one does and each gets the gradient db: states differ by {state_gap:.1e}, "
+    f"gradients by {bias_errors}")
+
+# %% [markdown]
 # ## 5. A whole RNN language model, and its initial loss
 #
 # Put the pieces together: an embedding lookup (`W_embed: (V, D)`), the RNN, a temporal

@@ -331,6 +331,25 @@ assert weight_gap < 1e-4 and moved > 1e-3, (
     f"(need < 1e-4), weights moved by up to {moved:.2g} (need > 1e-3)")
 
 # %% [markdown]
+# Clipping is a heuristic, not a different gradient: the clipped step points exactly
+# where the gradient points, but its length is no longer the learning rate times the
+# gradient's. Take the gradient of the first batch at the initial weights and clip it
+# with TensorFlow's `tf.clip_by_global_norm`:
+
+# %%
+first = make_irnn()
+with tf.GradientTape() as tape:
+    first_loss = tf.reduce_mean(tf.square(first(x_tr[:BATCH]) - y_tr[:BATCH]))
+g_first = tape.gradient(first_loss, first.trainable_variables)
+g_clipped, g_norm = tf.clip_by_global_norm(g_first, CLIP)
+flat, flat_clipped = (np.concatenate([np.ravel(v) for v in grads]) for grads in (g_first, g_clipped))
+cosine = flat @ flat_clipped / (np.linalg.norm(flat) * np.linalg.norm(flat_clipped))
+print(f"‖g‖ = {float(g_norm):.1f}, ‖clipped g‖ = {np.linalg.norm(flat_clipped):.3f}, cosine between them {cosine:.6f}")
+assert cosine > 0.999999 and abs(np.linalg.norm(flat_clipped) - CLIP) < 1e-3 and float(g_norm) > 10 * CLIP, (
+    f"clipping keeps the direction and caps the length: cosine {cosine:.6f}, norms {float(g_norm):.1f} -> "
+    f"{np.linalg.norm(flat_clipped):.3f}")
+
+# %% [markdown]
 # ## 4. The LSTM's additive path
 #
 # An LSTM carries a cell state updated by addition, `c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t`, so
@@ -349,10 +368,10 @@ assert weight_gap < 1e-4 and moved > 1e-3, (
 # carry path `h_t = z ⊙ h_{t-1} + (1 − z) ⊙ h̃_t` is multiplied by the update gate `z`,
 # and Keras initialises the GRU's biases to 0, so at the start `z ≈ σ(0) = 0.5`: each
 # step halves what is carried (`0.5^100 ≈ 10^-30`), and an *untrained* GRU passes even
-# less gradient to t = 0 than a `SimpleRNN`. The highway is there, but closed. Training
-# opens it: the gradient pushes the update gate of the units that must remember towards
-# `z ≈ 1`, which is how the GRU of lesson 05 learns the long tasks. We imitate a trained
-# gate by setting the update-gate bias to 3 (`z ≈ σ(3) ≈ 0.95`) in a fifth layer.
+# less gradient to t = 0 than a `SimpleRNN`. The highway is there, but closed: to learn
+# lesson 05's long tasks, training has to move the update gate of the units that must
+# remember towards `z ≈ 1`. We imitate such an opened gate by setting the update-gate bias
+# to 3 (`z ≈ σ(3) ≈ 0.95`) in a fifth layer.
 
 # %%
 T_LONG, N_SEQ, D_IN, UNITS = 100, 16, 8, 32
@@ -402,6 +421,51 @@ assert g["GRU (update bias 3)"] > 1e6 * g["GRU"] and g["GRU (update bias 3)"] > 
     f"an open update gate carries: {g['GRU (update bias 3)']:.1e} with update bias 3 vs GRU {g['GRU']:.1e}, SimpleRNN {g['SimpleRNN']:.1e}")
 
 # %% [markdown]
+# ### The same product in depth: ReLU, residual and highway layers
+#
+# A deep feed-forward network multiplies one Jacobian per *layer* on the way back, just
+# as the RNN multiplies one per step, and it met the same problem and the same fixes.
+# We push one input through 50 random layers of width 64 and measure the largest
+# stretch `‖∂y/∂x‖` (the spectral norm of the product of Jacobians) for four layer types:
+# a sigmoid layer `σ(Wx)` (`σ' ≤ ¼` at every layer); a ReLU layer with He's scale
+# `√(2/n)` (its derivative is 0 or 1); a residual layer `x + σ(Wx)` (ResNet: the identity
+# is always in the Jacobian); and a highway layer `carry · x + (1 − carry) · σ(Wx)` with the
+# carry gate held at `σ(3) ≈ 0.95` (Srivastava et al., 2015). The highway layer is the
+# LSTM's cell-state update across depth instead of time, with `carry` in the role of `f`,
+# so its stretch should fall like `carry^50`, the product of the forget gates.
+
+# %%
+def input_jacobian_norm(kind, depth=50, width=64, seed=SEED):
+    """‖∂y/∂x‖ (spectral norm) of `depth` random layers of one kind, at a random input."""
+    rng = np.random.default_rng(seed)
+    x, jacobian = rng.normal(size=width), np.eye(width)
+    carry = 1 / (1 + np.exp(-3.0))
+    for _ in range(depth):
+        W = rng.normal(size=(width, width)) / np.sqrt(width)
+        if kind == "ReLU":
+            a = np.sqrt(2) * W @ x
+            y, layer = np.maximum(a, 0), (a > 0)[:, None] * np.sqrt(2) * W
+        else:
+            s = 1 / (1 + np.exp(-(W @ x)))
+            branch = (s * (1 - s))[:, None] * W  # ∂σ(Wx)/∂x
+            y, layer = {"sigmoid": (s, branch), "residual": (x + s, np.eye(width) + branch),
+                        "highway": (carry * x + (1 - carry) * s, carry * np.eye(width) + (1 - carry) * branch)}[kind]
+        x, jacobian = y, layer @ jacobian
+    return np.linalg.norm(jacobian, 2)
+
+
+stretch = {kind: input_jacobian_norm(kind) for kind in ("sigmoid", "ReLU", "residual", "highway")}
+carry_product = (1 / (1 + np.exp(-3.0))) ** 50
+for kind, value in stretch.items():
+    print(f"{kind:>8}: ‖∂y/∂x‖ through 50 layers = {value:.1e}")
+print(f"highway / carry^50 = {stretch['highway'] / carry_product:.2f} (carry^50 = {carry_product:.3f})")
+assert stretch["sigmoid"] < 1e-20 and all(0.1 < stretch[k] < 100 for k in ("ReLU", "residual")), (
+    f"50 sigmoid layers vanish, ReLU and residual layers keep the gradient's scale: {stretch}")
+assert 0.5 < stretch["highway"] / carry_product < 2, (
+    f"the highway layers' stretch follows the product of the carry gates, like the LSTM's ∏ f: "
+    f"{stretch['highway']:.3f} vs carry^50 = {carry_product:.3f}")
+
+# %% [markdown]
 # ## Summary
 #
 # - Backpropagation through `T − t` steps multiplies `T − t` Jacobians
@@ -413,11 +477,15 @@ assert g["GRU (update bias 3)"] > 1e6 * g["GRU"] and g["GRU (update bias 3)"] > 
 # - A ReLU RNN trained with plain SGD diverged after its very first step (‖g‖ ≈ 400 at
 #   initialisation pushed `σ_max(W_hh)` far above 1, and the forward pass overflowed);
 #   clipping the global gradient norm to 1 (`g ← g·c/‖g‖`, Keras' `global_clipnorm`) let
-#   the same run learn the task.
+#   the same run learn the task. The clipped gradient keeps the gradient's direction
+#   exactly; only its length is capped, a heuristic rather than a different gradient.
 # - An LSTM's additive cell state let orders of magnitude more gradient reach the start of
 #   a 100-step sequence than a `SimpleRNN`, and the forget-gate bias sets how much.
+# - The same product runs through the layers of a deep network: 50 sigmoid layers
+#   vanished, ReLU and residual layers kept the gradient's scale, and highway layers, the
+#   LSTM's update across depth, passed the product of their carry gates.
 # - An untrained GRU (`z ≈ 0.5`) carried even less than a `SimpleRNN`; with its update
-#   gate open (`z ≈ 0.95`, what training learns for units that must remember) it carried
+#   gate opened by hand (`z ≈ 0.95`, its bias set to 3) it carried
 #   many orders of magnitude more.
 #
 # ## Exercises

@@ -140,6 +140,45 @@ assert err_keras <= 1e-5 and err_numpy <= 1e-5, (
     f"{err_numpy:.2e} (NumPy), need <= 1e-5")
 
 # %% [markdown]
+# Section 1's claim about the cell state's path, in numbers. Zero the rows of `W` that
+# read `h_{t−1}`, so the gates see only the inputs and `c_0` reaches `c_T` along the cell
+# state alone. Then `∂c_T/∂c_0 = f_1 ⊙ f_2 ⊙ … ⊙ f_T` exactly: a product of numbers in
+# (0, 1), which can shrink but never explode, with no weight matrix in it. And
+# `∂h_T/∂c_0 = o_T ⊙ tanh'(c_T) ⊙ ∏ f_t`: on the way to the output the gradient meets
+# `tanh'` once, not once per step as in the vanilla RNN. We check both against centred
+# differences over 50 steps.
+
+# %%
+T_path = 50
+W_path = W.astype("float64").copy()
+W_path[D:] = 0.0  # the gates no longer read h_{t-1}
+x_path = rng.normal(size=(N, T_path, D))
+
+
+def run_from(c0):
+    """h_T, c_T (N, H) after T_path steps from h_0 = 0, c_0 = c0, and the forget gates (N, T_path, H)."""
+    h, c, forget = np.zeros((N, H)), c0, []
+    for t in range(T_path):
+        a_f = (np.concatenate([x_path[:, t], h], axis=1) @ W_path + b)[:, H : 2 * H]
+        forget.append(sigmoid(a_f))
+        h, c = lstm_step(x_path[:, t], h, c, W_path, b)
+    return h, c, np.stack(forget, axis=1)
+
+
+c0, eps = rng.normal(size=(N, H)), 1e-6
+h_T, c_T, forget = run_from(c0)
+(h_plus, c_plus, _), (h_minus, c_minus, _) = run_from(c0 + eps), run_from(c0 - eps)  # every unit at once: no unit reads another's c
+o_T = sigmoid((np.concatenate([x_path[:, -1], np.zeros((N, H))], axis=1) @ W_path + b)[:, 3 * H :])
+cell_path = forget.prod(axis=1)  # (N, H): the product of the forget gates
+dc_error = np.abs((c_plus - c_minus) / (2 * eps) - cell_path).max()
+dh_error = np.abs((h_plus - h_minus) / (2 * eps) - o_T * (1 - np.tanh(c_T) ** 2) * cell_path).max()
+print(f"∂c_T/∂c_0 against ∏ f_t: max difference {dc_error:.1e}; ∂h_T/∂c_0 against o_T tanh'(c_T) ∏ f_t: {dh_error:.1e}")
+print(f"∏ f_t over {T_path} steps: between {cell_path.min():.1e} and {cell_path.max():.1e}")
+assert dc_error < 1e-6 and dh_error < 1e-6 and cell_path.max() < 1, (
+    f"along the cell state the gradient is the product of the forget gates, below 1, with one tanh' to h_T: "
+    f"errors {dc_error:.1e}, {dh_error:.1e}, largest product {cell_path.max():.2f}")
+
+# %% [markdown]
 # ## 3. The peephole LSTM
 #
 # Gers and Schmidhuber let the gates *see* the memory they control: the input and forget
@@ -223,6 +262,23 @@ for name, keras_layer, cell in [
     err = np.abs(np.asarray(ours(x_demo)) - np.asarray(keras_layer(x_demo))).max()
     print(f"{name}: max |ours - Keras| = {err:.2e}")
     assert err <= 1e-5, f"{name.strip()}: our cell should match Keras: max |ours - Keras| = {err:.2e} > 1e-5"
+
+# %% [markdown]
+# What the GRU gives up by merging the two states: it has no private memory. Asked for
+# its state (`return_state=True`), a Keras GRU returns the very vector it outputs, while an
+# LSTM returns its output `h_T` and a different cell state `c_T`, which its output gate
+# shows only in part (`|h_T| ≤ |tanh(c_T)|`).
+
+# %%
+gru_out, gru_state = keras.layers.GRU(H, return_state=True)(x_demo)
+gru_gap = np.abs(np.asarray(gru_out) - np.asarray(gru_state)).max()
+lstm_gap, shown_excess = np.abs(h_k - c_k).max(), (np.abs(h_k) - np.abs(np.tanh(c_k))).max()
+print(f"GRU: max |output − state| = {gru_gap:.1e}; LSTM: max |h_T − c_T| = {lstm_gap:.2f}, "
+      f"max |h_T| − |tanh(c_T)| = {shown_excess:.2f}")
+assert gru_gap == 0 and lstm_gap > 0.1, (
+    f"the GRU's output is its whole state, the LSTM's output differs from its cell state: "
+    f"GRU gap {gru_gap:.1e}, LSTM gap {lstm_gap:.2f}")
+assert shown_excess <= 1e-6, f"the LSTM shows at most tanh(c_T), h_T = o ⊙ tanh(c_T): excess {shown_excess:.1e}"
 
 # %% [markdown]
 # ## 5. Parameter counts: 1×, 3×, 4×
@@ -424,7 +480,7 @@ assert updates["LSTM", T_long] > updates["GRU", T_long], (
 
 # %% [markdown]
 # The notes introduce the GRU as a simplified LSTM, and in parameters it is: three weight
-# blocks against four. Per update it was not cheaper here (GRU 28.8 ms, LSTM 17.4 ms at
+# blocks against four. Per update it was not cheaper here (GRU 30.3 ms, LSTM 18.5 ms at
 # T = 100): a quarter fewer multiply-adds in the weight blocks did not make its step faster,
 # so at these sizes they are not what sets a step's time on a CPU. The GRU's advantage on
 # this task was elsewhere: it needed 200 updates, the LSTM 550.
@@ -706,12 +762,18 @@ assert np.median(unit_ratio) > 5, (
 assert (share_kept > 0.5).any(), (
     f"at least one drawn unit stores: it keeps over half of its jump until the second mark: "
     f"shares {share_kept.round(2)}")
+storing = shown[share_kept > 0.5]
+o_between = gates["o"][example, marks[0] + 1 : marks[1]][:, storing].mean(axis=0)  # (units that store,)
+print(f"units that store {storing.tolist()}: mean output gate between the marks {o_between.round(2)}, "
+      f"so h_t shows that share of tanh(c_t)")
 
 # %% [markdown]
 # The printed shares tell the kinds apart: a share near 1 is a unit that stored the first
 # number, a share near 0 one that reacted to the mark and let go, and a share far from both
 # one that drifted on its own between the marks. The assert above only asks for one
-# storing unit among the four; which units do what changes with the seed.
+# storing unit among the four. The last line is section 1's private memory at work: while
+# a unit holds the number in `c_t`, the rest of the network sees only `h_t = o ⊙ tanh(c_t)`,
+# the share of it that the output gate lets through.
 
 # %% [markdown]
 # ## Summary

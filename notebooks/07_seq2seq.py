@@ -511,7 +511,7 @@ assert np.all(np.diff(lm_share["scheduled sampling"]) < 0), (
 # The result is what the setup forces. With teacher forcing the held-out loss fell at every
 # check, to 1.946 nats per character against the baseline's 3.508. Free running ended at
 # 3.159, barely below the baseline (at every check it had come less than a third as far
-# below it as teacher forcing), and it would not do better with longer training: in a
+# below it as teacher forcing), and the reason is the setup, not a short budget: in a
 # language model without an encoder, the tokens it reads are drawn from its own
 # predictions, not from the text, so after the first character of a window nothing it
 # reads says anything about the true next character, however good its guesses become.

@@ -175,7 +175,7 @@ assert rel_error(autodiff, numeric) < 1e-6, (
 #
 # The comparison: the same network given a single glimpse of the same size fixed at the
 # canvas's centre (a centred crop, `centred=True`), trained for the same number of epochs. At full scale
-# the same cells train on MNIST through `full_scale.resumable_fit`, which prints a line
+# the same cells train on MNIST through `full_scale.fit_named_run`, which prints a line
 # per epoch, warns when no GPU is visible, and keeps the run in the data cache so that a
 # disconnected Colab session continues from the last completed epoch.
 
@@ -188,7 +188,7 @@ CPU_SECONDS_PER_STEP = {"glimpses": 0.06, "centred": 0.02, "drawer": 0.22}  # fu
 def fit(model, x, y, epochs, name):
     """``model.fit`` at lesson scale; at full scale resumable, with a line per epoch."""
     if SCALE == "full":  # runs/13_<name> in the data cache: a disconnect resumes from the last epoch
-        return full_scale.resumable_fit(model, x, y, name=f"13_{name}", epochs=epochs, seed=SEED,
+        return full_scale.fit_named_run(model, x, y, name=f"13_{name}", epochs=epochs, seed=SEED,
                                         cpu_seconds_per_step=CPU_SECONDS_PER_STEP[name]).history
     fitting.build_optimizer(model, x[:1])  # weights and Adam's variables now: fit traces its step once
     return model.fit(x, y, batch_size=64, epochs=epochs, verbose=0).history

@@ -321,8 +321,9 @@ assert gaps[widest] > 0.1, (
 # Read the table with the copies' spread in mind: copies of one reference cell, which
 # differ only in their initial weights, can be further apart on recall than many
 # candidates are from each other (the largest gap is printed above). A single run per
-# candidate cannot rank rules finely, and a winner picked from many noisy runs tends to
-# do worse when it is trained again (exercise 2 tests it). Jozefowicz et al. trained each
+# candidate cannot rank rules finely, and a winner picked from many noisy runs can be
+# expected to do worse when it is trained again, because part of its lead was luck
+# (exercise 2 measures it). Jozefowicz et al. trained each
 # promising architecture under many hyperparameter settings and compared the best of
 # each, and their conclusion was modest: some rules beat the LSTM and the GRU on some
 # tasks, none clearly on all.

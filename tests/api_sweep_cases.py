@@ -58,6 +58,7 @@ from course_lib.data import (
     download,
     flickr8k,
     flowers,
+    images,
     imdb,
     mnist,
     scenes,
@@ -571,6 +572,15 @@ CASES.update({
         cycle_steps=4, directory=workdir() / "snapshots")),
     "callbacks.WeightEMA": (callbacks.WeightEMA, lambda: dict(momentum=0.9)),
     "run_files.read_run_state": (run_files.read_run_state, lambda: dict(run_dir=run_dir())),
+    "run_files.check_run_dir": (run_files.check_run_dir, lambda: dict(run_dir=run_dir())),
+    "run_files.state_digest": (run_files.state_digest, lambda: dict(state=run_files.read_run_state(run_dir()))),
+    "run_files.verified_file": (run_files.verified_file, lambda: dict(
+        run_dir=run_dir(), state=run_files.read_run_state(run_dir()), key="weights")),
+    "run_files.pending_path": (run_files.pending_path, lambda: dict(path=run_dir() / run_files.BEST_FILE)),
+    "run_files.finish_backups": (run_files.finish_backups, lambda: dict(
+        run_dir=run_dir(), state=run_files.read_run_state(run_dir()))),
+    "run_files.finish_best": (run_files.finish_best, lambda: dict(
+        run_dir=run_dir(), state=run_files.read_run_state(run_dir()))),
     "training.ResumableBackup": (training.ResumableBackup, lambda: dict(run_dir=workdir() / "rb", monitor="val_loss")),
     "fitting.build_optimizer": (fitting.build_optimizer, lambda: dict(model=_tiny_classifier(), sample=floats(1, 3))),
     "training.fit_resumable": (training.fit_resumable, lambda: dict(
@@ -641,6 +651,8 @@ CASES.update({
     "flickr8k.find_image_dir": (flickr8k.find_image_dir, lambda: dict(root=FIXTURES / "flickr8k")),
     "flickr8k.locate_flickr8k": (flickr8k.locate_flickr8k, lambda: dict(path=FIXTURES / "flickr8k")),
     "flowers.list_images": (flowers.list_images, lambda: dict(root=FIXTURES / "flower_photos")),
+    "images.load_images": (images.load_images, lambda: dict(
+        paths=sorted((FIXTURES / "flower_photos" / "daisy").glob("*.jpg")), size=8, dtype="float32")),
     "imdb.clean_review": (imdb.clean_review, lambda: dict(text="Good<br />film")),
     "imdb.read_aclimdb": (imdb.read_aclimdb, lambda: dict(path=_aclimdb(), split="train")),
     "scenes.object_words": (scenes.object_words, lambda: dict(shape=0, colour=1, size=0, synonym=0)),
@@ -650,6 +662,7 @@ CASES.update({
     "series.make_windows": (series.make_windows, lambda: dict(series=floats(10), window=3, horizon=1)),
     "series.window_dataset": (series.window_dataset, lambda: dict(series=floats(10), window=3, batch_size=2)),
     "tasks.adding_problem": (tasks.adding_problem, lambda: dict(n=3, T=5, seed=0)),
+    "tasks.moving_dot_clips": (tasks.moving_dot_clips, lambda: dict(n=3, frames=4, width=5, seed=0)),
     "tasks.recall_task": (tasks.recall_task, lambda: dict(n=3, T=8, num_symbols=4, seed=0)),
     "tasks.recall_chance_accuracy": (tasks.recall_chance_accuracy, lambda: dict(num_symbols=4)),
     "tasks.rising_tags": (tasks.rising_tags, lambda: dict(n=3, length=5, seed=0)),
@@ -749,7 +762,6 @@ NOT_SWEPT = {
     "vision.pretrained_scene_cnn": "trains and caches a CNN (test_captioning.py)",
     "flickr8k.download_flickr8k": "downloads the dataset",
     "flickr8k.load_images": "reads JPEGs of the downloaded dataset (rehearsal)",
-    "flowers.load_images": "reads JPEGs of the downloaded dataset (rehearsal)",
     "flowers.load_flowers": "downloads the dataset",
     "imdb.load_imdb": "downloads the dataset",
     "mnist.load_mnist": "downloads the dataset",
@@ -765,5 +777,5 @@ NOT_SWEPT = {
     "imdb.fetch_imdb": "downloads the dataset",
     "files.LockHeld": "an exception class",
     "files.exclusive_lock": "a context manager (test_download_http.py, test_training.py)",
-    "full_scale.resumable_fit": "full-scale run of lesson 13's models (rehearsal)",
+    "full_scale.fit_named_run": "full-scale run of lesson 13's models (rehearsal)",
 }

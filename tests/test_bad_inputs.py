@@ -544,7 +544,7 @@ def test_plots_refuse_bad_data_before_drawing(call, error, match):
 
 
 def test_flickr8k_and_flowers_readers_fail_clearly_on_missing_or_truncated_files(tmp_path):
-    from course_lib.data import flickr8k, flowers
+    from course_lib.data import flickr8k, flowers, images
 
     with pytest.raises(TypeError, match="caption"):
         flickr8k.clean_caption(3)
@@ -564,9 +564,9 @@ def test_flickr8k_and_flowers_readers_fail_clearly_on_missing_or_truncated_files
     with pytest.raises(FileNotFoundError, match="flower_photos"):
         flowers.list_images(tmp_path)
     with pytest.raises(FileNotFoundError, match="no image at"):
-        flowers.load_images([tmp_path / "missing.jpg"])
+        images.load_images([tmp_path / "missing.jpg"])
     with pytest.raises(ValueError, match="paths"):
-        flowers.load_images([])
+        images.load_images([])
     with pytest.raises(ValueError, match="test_fraction"):
         flowers.load_flowers(test_fraction=0, root=tmp_path)
 

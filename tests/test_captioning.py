@@ -16,6 +16,7 @@ from course_lib.captioning import (
     generate_captions,
 )
 from course_lib.metrics import attention_on_mask, bleu_scores
+from course_lib.training import TrainingRun
 from course_lib.vision import (
     cnn_encoder,
     extract_features,
@@ -176,7 +177,8 @@ def test_show_and_tell_learns_and_decodes(toy, tmp_path):
     feats, feats8 = grid.mean(axis=(1, 2)), grid8.mean(axis=(1, 2))
     model = ShowAndTell(tok.size, embed_dim=8, units=16, feature_dim=8)
     hist = fit_captioner(model, feats, caps, tok, max_len=TOY_LEN, epochs=20, batch_size=32, learning_rate=3e-2)
-    assert hist.history["loss"][-1] < 0.05 * hist.history["loss"][0]
+    assert isinstance(hist, TrainingRun) and hist.run_dir is None and hist.initial_epoch == 0
+    assert len(hist.history["loss"]) == 20 and hist.history["loss"][-1] < 0.05 * hist.history["loss"][0]
     greedy, ids = generate_captions(model, feats8, tok, max_len=TOY_LEN)
     beam, _ = generate_captions(model, feats8, tok, max_len=TOY_LEN, beam_width=3)
     assert greedy == TOY_CAPS and beam == TOY_CAPS
@@ -331,6 +333,7 @@ def test_fit_captioner_with_a_run_dir_resumes_where_it_stopped(toy, tmp_path):
         return model, run
 
     whole, whole_run = train(2, tmp_path / "whole")
+    assert isinstance(whole_run, TrainingRun) and whole_run.run_dir == tmp_path / "whole"
     train(1, tmp_path / "split")  # the session ends after one epoch
     resumed, resumed_run = train(2, tmp_path / "split")  # the same cell, run again
     assert whole_run.initial_epoch == 0 and resumed_run.initial_epoch == 1

@@ -158,7 +158,7 @@ def test_a_crafted_state_with_wrong_values_is_refused(saved_run, tmp_path, chang
     shutil.copytree(saved_run, run)
     state = json.loads((run / "state.json").read_text())
     change(state)
-    state["state_sha256"] = run_files._state_digest(state)  # crafted to pass its own checksum
+    state["state_sha256"] = run_files.state_digest(state)  # crafted to pass its own checksum
     (run / "state.json").write_text(json.dumps(state))
     with pytest.raises(run_files.CheckpointError, match=message):
         training.fit_resumable(_model(), X, Y, run_dir=run, epochs=2, validation_data=(X, Y))

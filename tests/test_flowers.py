@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_lib.data import flowers
+from course_lib.data import flowers, images
 from course_lib.data.download import safe_extract
 
 FIXTURE = Path(__file__).parent / "fixtures" / "flower_photos"
@@ -32,7 +32,7 @@ def test_list_images_reads_every_class_and_skips_the_licence():
 
 def test_load_images_gives_rgb_uint8_squares_even_from_greyscale():
     paths, _ = flowers.list_images(FIXTURE)
-    x = flowers.load_images(paths, size=16)
+    x = images.load_images(paths, size=16)
     assert x.shape == (10, 16, 16, 3) and x.dtype == np.uint8
     # the daisy fixture is red-dominant, the dandelion one green-dominant
     assert x[0, ..., 0].mean() > x[0, ..., 1].mean() and x[2, ..., 1].mean() > x[2, ..., 0].mean()
@@ -65,6 +65,6 @@ def test_errors_name_what_was_expected(tmp_path):
     with pytest.raises(FileNotFoundError, match="JPEG"):
         flowers.list_images(broken)
     with pytest.raises(ValueError):
-        flowers.load_images([], size=8)
+        images.load_images([], size=8)
     with pytest.raises(ValueError):
         flowers.load_flowers(test_fraction=1.0, root=FIXTURE)

@@ -148,14 +148,14 @@ def test_lesson_13_mnist_downloads_and_its_full_settings_train_save_and_resume(m
     model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     labels = np.repeat(train.labels[:, None], model.steps, axis=1)
     kwargs = dict(name="13_glimpses", epochs=1, run_root=mirror_cache / "runs")
-    run = full_scale.resumable_fit(model, train.images, labels, **kwargs)
+    run = full_scale.fit_named_run(model, train.images, labels, **kwargs)
     assert len(run.history["loss"]) == 1 and math.isfinite(run.history["loss"][0])
     assert metrics.windows_in_boxes(model.windows(train.images[:4]), train.boxes[:4]).shape == (full["glimpses"],)
     best = keras.saving.load_model(mirror_cache / "runs" / "13_glimpses" / "best.keras", safe_mode=True)
     np.testing.assert_allclose(best.predict(train.images[:4], verbose=0), model.predict(train.images[:4], verbose=0),
                                atol=1e-5)
-    assert full_scale.resumable_fit(model, train.images, labels, **kwargs).initial_epoch == 1, "resumed"
-    # the drawer at full settings on MNIST's 28×28 digits (its training is the same resumable_fit)
+    assert full_scale.fit_named_run(model, train.images, labels, **kwargs).initial_epoch == 1, "resumed"
+    # the drawer at full settings on MNIST's 28×28 digits (its training is the same fit_named_run)
     drawer = glimpses.Drawer(28, steps=full["draw_steps"], window=full["draw_window"], units=8,
                              max_stride=full["draw_max_stride"])
     canvases, writes = drawer.canvases(xt[:3])

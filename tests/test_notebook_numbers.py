@@ -30,6 +30,8 @@ CONSTANTS = {
         "8,000": "Flickr8k's size (8,091 photos)",
         "6,000": "Flickr8k's train split",
         "1280": "the size of MobileNetV2's pooled feature vector",
+        "2.5": "Lin et al. (2014): COCO's 2.5 million labelled object instances",
+        "328,000": "Lin et al. (2014): COCO's 328k images",
     },
     "10_attention_captioning": {"18": "the scene CNN's receptive field, 3 + 2·2 + 2·4 pixels"},
     "11_transfer_learning": {"3,670": "the size of the tf_flowers data set"},

@@ -1,4 +1,4 @@
-"""Adding problem and recall task generators."""
+"""Adding problem, recall task, rising tags and moving-dot clip generators."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from course_lib.data.tasks import (
     ADDING_BASELINE_MSE,
     adding_problem,
+    moving_dot_clips,
     recall_chance_accuracy,
     recall_task,
     rising_tags,
@@ -92,3 +93,32 @@ def test_marked_recall_task():
     assert x.max() <= 7 and y.max() == 3
     with pytest.raises(ValueError, match="T"):
         recall_task(3, 1, marked=True)
+
+
+def test_moving_dot_clips_move_one_pixel_per_frame_and_label_the_moves():
+    clips, ends_right, moves_right = moving_dot_clips(2000, 10, width=8, seed=3)
+    assert clips.shape == (2000, 10, 8, 8) and clips.dtype == np.float32
+    assert ends_right.shape == (2000,) and moves_right.shape == (2000, 10)
+    np.testing.assert_array_equal(clips.sum(axis=(2, 3)), 1)  # one dot per frame
+    rows = clips.sum(axis=3).argmax(axis=2)  # (n, frames)
+    cols = clips.sum(axis=2).argmax(axis=2)
+    assert (rows == rows[:, :1]).all(), "the dot keeps its row"
+    steps = np.diff(cols, axis=1)
+    np.testing.assert_array_equal(np.abs(steps), 1)  # one pixel per frame, never still
+    np.testing.assert_array_equal(moves_right[:, 1:], steps > 0)  # the move that reached the frame
+    np.testing.assert_array_equal(ends_right, cols[:, -1] > cols[:, 0])
+    np.testing.assert_array_equal(moves_right[:, 0], steps[:, 0] > 0)  # frame 0: the first move
+    assert set(cols[:, 0]) == set(range(8)) and 0.4 < ends_right.mean() < 0.6 and 0.4 < moves_right.mean() < 0.6
+    again = moving_dot_clips(2000, 10, width=8, seed=3)
+    np.testing.assert_array_equal(again[0], clips)
+
+
+@pytest.mark.parametrize("kwargs, err, match", [
+    (dict(n=3, frames=5), ValueError, "frames: expected an even number"),
+    (dict(n=3, frames=0), ValueError, "frames"),
+    (dict(n=3, frames=4, width=1), ValueError, "width"),
+    (dict(n=10**9, frames=100), ValueError, "n, frames, width"),
+])
+def test_moving_dot_clips_refuse_bad_arguments(kwargs, err, match):
+    with pytest.raises(err, match=match):
+        moving_dot_clips(**kwargs)

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_lib import training
+from course_lib import run_files, training
 from course_lib.files import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -387,7 +387,7 @@ def test_malformed_values_give_a_checkpoint_error_not_a_raw_one(run_copy):
         saved = path.read_text()
         state = json.loads(saved)
         state.update(changes)
-        state["state_sha256"] = training._state_digest(state)  # a well-formed checksum
+        state["state_sha256"] = run_files.state_digest(state)  # a well-formed checksum
         path.write_text(json.dumps(state))
         with pytest.raises(training.CheckpointError):
             training.read_run_state(run_copy)
@@ -422,7 +422,7 @@ class _Killed(BaseException):
 
 
 #: The steps of saving an epoch, in order; the test stops a run at each of them in turn.
-SAVE_STEPS = ("save_weights", "savez", "atomic_write_text", "_finish_backups", "_finish_best")
+SAVE_STEPS = ("save_weights", "savez", "atomic_write_text", "finish_backups", "finish_best")
 
 
 def _stop_at(patch, step: str, epoch: int) -> None:
@@ -442,7 +442,7 @@ def _stop_at(patch, step: str, epoch: int) -> None:
     if step == "save_weights":
         return
     owner, after = {"savez": (np, True), "atomic_write_text": (training, True),
-                    "_finish_backups": (training, False), "_finish_best": (training, False)}[step]
+                    "finish_backups": (training, False), "finish_best": (training, False)}[step]
     real = getattr(owner, step)
 
     def stopped(*args, **kwargs):

@@ -289,11 +289,7 @@ def fetch(
     name_in_url = PurePosixPath(urllib.request.urlparse(str(url)).path).name
     if isinstance(url, str):
         url, checksum, size = mirrored(url, checksum, size)
-    algorithm, digest = parse_checksum(checksum) if checksum is not None else (None, None)
-    if size is not None:
-        size = check_positive_int(size, "size", maximum=1 << 62)  # bytes
-    if algorithm is None and size is None:
-        raise ValueError("size: a file without a checksum needs its pinned size in bytes")
+    algorithm, digest, size = _check_pin(checksum, size)
     timeout, deadline = check_positive(timeout, "timeout"), check_positive(deadline, "deadline")
     if not isinstance(url, str) or "://" not in url:
         raise ValueError(f"url: expected an address like https://host/file, got {url!r}")
@@ -337,19 +333,34 @@ def fetch(
             tmp.unlink(missing_ok=True)
             if isinstance(err, (DownloadError, ChecksumError)):
                 raise
-            if getattr(err, "errno", None) in _WRITE_ERRNOS and not isinstance(err, urllib.error.URLError):
-                raise OSError(err.errno, f"could not write {url}'s file into the cache {root} ({err.strerror}): "
-                                         "free some space or set COURSE_DATA_DIR to a folder you can write to; "
-                                         "nothing was cached") from err
-            raise DownloadError(
-                f"could not download {url} ({err}).\n"
-                f"Without network: download it on another machine and copy it to\n  {target}\n"
-                f"(expected {pin}); the course then uses the copy."
-            ) from err
+            raise _failed_download(err, url, target, pin) from err
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
     return target
+
+
+def _check_pin(checksum, size):
+    """``fetch``'s pin: returns ``(algorithm, digest, size)``, the first two ``None`` without a checksum."""
+    algorithm, digest = parse_checksum(checksum) if checksum is not None else (None, None)
+    if size is not None:
+        size = check_positive_int(size, "size", maximum=1 << 62)  # bytes
+    if algorithm is None and size is None:
+        raise ValueError("size: a file without a checksum needs its pinned size in bytes")
+    return algorithm, digest, size
+
+
+def _failed_download(err: BaseException, url: str, target: Path, pin: str) -> Exception:
+    """The error ``fetch`` raises when downloading ``url`` into ``target``'s folder failed with ``err``."""
+    if getattr(err, "errno", None) in _WRITE_ERRNOS and not isinstance(err, urllib.error.URLError):
+        return OSError(err.errno, f"could not write {url}'s file into the cache {target.parent} ({err.strerror}): "
+                                  "free some space or set COURSE_DATA_DIR to a folder you can write to; "
+                                  "nothing was cached")
+    return DownloadError(
+        f"could not download {url} ({err}).\n"
+        f"Without network: download it on another machine and copy it to\n  {target}\n"
+        f"(expected {pin}); the course then uses the copy."
+    )
 
 
 def fetch_and_extract(

@@ -279,25 +279,22 @@ def download_flickr8k(cache=None, *, deadline: float | None = None) -> Path:
 
 
 def load_images(root, names, size: int = 224) -> np.ndarray:
-    """Load and resize Flickr8k images.
+    """Load and resize Flickr8k photos: ``course_lib.data.images.load_images`` on its image folder.
 
     Args:
         root: the extracted folder (its image subfolder is found automatically).
-        names: image file names.
-        size: side of the square output.
+        names: N image file names.
+        size: side of the square output (at least 8).
 
     Returns:
         (N, size, size, 3) float32 in [0, 1].
     """
-    from PIL import Image
+    from course_lib.data import images
 
     size = check_positive_int(size, "size", minimum=8)
     folder = find_image_dir(root)
-    out = np.zeros((len(names), size, size, 3), "float32")
-    for i, name in enumerate(names):
-        path = folder / name
+    paths = [folder / name for name in names]
+    for name, path in zip(names, paths):
         if not path.is_file():
             raise FileNotFoundError(f"no image {name} in {folder}")
-        with Image.open(path) as img:
-            out[i] = np.asarray(img.convert("RGB").resize((size, size), Image.BILINEAR), "float32") / 255.0
-    return out
+    return images.load_images(paths, size, dtype="float32")

@@ -12,7 +12,8 @@ licence file::
         tulips/       ...
 
 ``load_flowers`` downloads it once (checksummed, cached) and returns resized images;
-``list_images`` and ``load_images`` are the parser, usable on any copy of the folder.
+``list_images`` is the parser, usable on any copy of the folder, and the photos are read
+by ``course_lib.data.images.load_images``.
 Lesson scale never calls this module.
 """
 
@@ -23,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.checks import check_path, check_positive_int, check_probability, check_seed
+from course_lib.checks import check_path, check_probability, check_seed
+from course_lib.data import images
 
-__all__ = ["CLASSES", "SHA256", "URL", "fetch_flowers", "list_images", "load_flowers", "load_images"]
+__all__ = ["CLASSES", "SHA256", "URL", "fetch_flowers", "list_images", "load_flowers"]
 
 URL = "http://download.tensorflow.org/example_images/flower_photos.tgz"
 #: SHA-256 and size (228,813,984 bytes) as published by TensorFlow Datasets in
@@ -73,32 +75,6 @@ def list_images(root: str | os.PathLike):
     return paths, np.array(labels, dtype="int64")
 
 
-def load_images(paths, size: int = 160) -> np.ndarray:
-    """Read photos as RGB, resized to ``size × size`` (the aspect ratio is not kept).
-
-    Args:
-        paths: sequence of image paths.
-        size: side of the square output in pixels.
-
-    Returns:
-        (n, size, size, 3) uint8 array.
-    """
-    from PIL import Image
-
-    size = check_positive_int(size, "size")
-    paths = list(paths)
-    if not paths:
-        raise ValueError("paths: expected at least one image path")
-    out = np.empty((len(paths), size, size, 3), dtype="uint8")
-    for i, path in enumerate(paths):
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no image at {path}")
-        with Image.open(path) as img:
-            out[i] = np.asarray(img.convert("RGB").resize((size, size), Image.BILINEAR))
-    return out
-
-
 def fetch_flowers() -> Path:
     """Download ``URL`` once (checked against ``SHA256``), extract it into the course's
     cache and return the unpacked folder; later calls find it there."""
@@ -130,6 +106,6 @@ def load_flowers(size: int = 160, test_fraction: float = 0.2, seed: int = 0, roo
     idx_tr, idx_te = train_test_split(
         np.arange(len(paths)), test_size=test_fraction, random_state=check_seed(seed), stratify=labels
     )
-    x_tr = load_images([paths[i] for i in idx_tr], size)
-    x_te = load_images([paths[i] for i in idx_te], size)
+    x_tr = images.load_images([paths[i] for i in idx_tr], size)
+    x_te = images.load_images([paths[i] for i in idx_te], size)
     return (x_tr, labels[idx_tr]), (x_te, labels[idx_te])

@@ -3,7 +3,8 @@
 The adding problem and the recall task put the information the answer needs near the
 *start* of a sequence and ask for the answer at its *end*, so a model only solves them if
 it carries information over ``T`` steps. The rising-digit tags (lesson 06) ask at every
-step about the *next* input, so only a model that reads the future solves them.
+step about the *next* input, so only a model that reads the future solves them. The
+moving-dot clips (lesson 01) are tiny videos with a label per clip and a label per frame.
 Every generator is vectorised (one NumPy call per array, no Python loop over
 examples) and takes a ``seed``, so a lesson gets the same data on every run.
 """
@@ -14,8 +15,8 @@ import numpy as np
 
 from course_lib.checks import check_positive_int, check_result_size, check_seed
 
-__all__ = ["ADDING_BASELINE_MSE", "adding_problem", "recall_chance_accuracy", "recall_task", "rising_tags",
-           "rising_tags_causal_ceiling"]
+__all__ = ["ADDING_BASELINE_MSE", "adding_problem", "moving_dot_clips", "recall_chance_accuracy", "recall_task",
+           "rising_tags", "rising_tags_causal_ceiling"]
 
 #: MSE of always predicting the mean (1.0) on the adding problem: the variance of the sum
 #: of two independent U(0, 1) numbers, 2 · 1/12 = 1/6.
@@ -137,3 +138,49 @@ def rising_tags_causal_ceiling(length: int) -> float:
     """
     length = check_positive_int(length, "length", minimum=2)
     return (0.75 * (length - 1) + 1.0) / length
+
+
+def moving_dot_clips(n: int, frames: int, width: int = 8, seed: int = 0):
+    """Tiny videos of one dot moving sideways and bouncing off the edges.
+
+    In each clip the dot keeps one random row; its column starts at random and moves one
+    pixel per frame, left or right at random, turning back at the first and last column.
+    Two labels come with a clip: for the whole clip, whether the dot ends to the right of
+    where it started (with an odd number of moves it never ends where it started); and for
+    each frame, whether the dot moved right to get there. Frame 0 has no move before it:
+    its label is the first move's direction, which that frame alone does not show.
+
+    Args:
+        n: number of clips, >= 1.
+        frames: frames per clip, an even number >= 2 (so the number of moves is odd).
+        width: frame height and width in pixels, >= 2.
+        seed: seed of the generator.
+
+    Returns:
+        ``clips: (n, frames, width, width) float32`` (1 at the dot, 0 elsewhere),
+        ``ends_right: (n,) int32`` and ``moves_right: (n, frames) int32``.
+
+    Example:
+        >>> clips, ends_right, moves_right = moving_dot_clips(2, 4, width=5, seed=0)
+        >>> clips.shape, ends_right.shape, moves_right.shape, float(clips.sum())
+        ((2, 4, 5, 5), (2,), (2, 4), 8.0)
+    """
+    n = check_positive_int(n, "n")
+    frames = check_positive_int(frames, "frames", minimum=2)
+    if frames % 2:
+        raise ValueError(f"frames: expected an even number (an odd number of moves), got {frames}")
+    width = check_positive_int(width, "width", minimum=2)
+    check_result_size((n, frames, width, width), np.float32, "n, frames, width")
+    rng = np.random.default_rng(check_seed(seed))
+    period = 2 * (width - 1)  # one trip right and back, in moves
+    start = rng.integers(0, period, size=(n, 1))  # a phase of the trip: column and direction
+    step = rng.choice([-1, 1], size=(n, 1))
+    phase = (start + step * np.arange(frames + 1)) % period  # (n, frames + 1): one more to read frame 0's move
+    column = np.where(phase < width, phase, period - phase)  # fold the trip back into 0..width-1
+    row = rng.integers(0, width, size=n)
+    clips = np.zeros((n, frames, width, width), np.float32)
+    clips[np.arange(n)[:, None], np.arange(frames), row[:, None], column[:, :frames]] = 1.0
+    ends_right = (column[:, frames - 1] > column[:, 0]).astype(np.int32)
+    moved = np.diff(column, axis=1) > 0  # (n, frames): the move after each frame
+    moves_right = np.concatenate([moved[:, :1], moved[:, :-1]], axis=1).astype(np.int32)
+    return clips, ends_right, moves_right
