@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(os.environ.get("COURSE_GPU_JIT_RULE") != "1",
 #: LSTM or GRU (cuDNN), or a course layer with ``supports_jit = False``, or is a CellBank
 #: trained by ``cell_search.train_bank``'s own ``tf.function`` (no automatic XLA).
 XLA_ON_A_GPU = {"mlp", "simple_rnn", "recall_rnn", "small_cnn", "transfer_cnn", "mobilenet_frozen",
-                "mobilenet_tuned", "glimpse_classifier", "drawer"}
+                "mobilenet_tuned", "glimpse_classifier", "drawer", "video_frames"}
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ mlp                            01 (digits), 12 (the recipe's MLP, ``lr_range_tes
 simple_rnn                     00, 04 (SimpleRNN regressors; 04 also with ``jit_compile=True``)
 masked_gru                     01 (Masking + GRU, one output and many)
 repeat_gru                     01 (one-to-many: RepeatVector + GRU)
+video_gru / video_frames       01 (moving-dot clips: a GRU per clip and per frame; Dense per frame)
 encoder_decoder_gru            01 (functional encoder-decoder with GRU states)
 char_lm_gru / char_lm_lstm     03 (stateful char LMs, ``jit_compile=False``), 06 (char LM)
 bidirectional_tagger           06 (GRU, Bidirectional GRU, stacked)
@@ -124,6 +125,21 @@ def masked_gru():
     x[:, 5:] = 0.0
     return Trained(model, x, (rng.random((N, 7, 1)) > 0.5).astype("float32"),
                    lambda: model.predict(x, verbose=0))
+
+
+def _video(hidden):
+    model = _seq(keras.Input((4, 64)), hidden, keras.layers.Dense(1, activation="sigmoid"), loss="binary_crossentropy")
+    fitting.build_optimizer(model)
+    y = (rng.random((N, 4, 1)) > 0.5).astype("float32")
+    return Trained(model, _floats(N, 4, 64), y, lambda: model.predict(_floats(3, 4, 64), verbose=0))
+
+
+def video_gru():
+    return _video(keras.layers.GRU(4, return_sequences=True))
+
+
+def video_frames():
+    return _video(keras.layers.Dense(4, activation="relu"))
 
 
 def repeat_gru():
@@ -357,7 +373,8 @@ def cell_bank_looped():
 
 #: name -> builder, in lesson order
 MODELS = {f.__name__: f for f in (
-    mlp, simple_rnn, masked_gru, repeat_gru, encoder_decoder_gru, char_lm_gru, char_lm_lstm, bidirectional_tagger,
+    mlp, simple_rnn, masked_gru, video_gru, video_frames, repeat_gru, encoder_decoder_gru, char_lm_gru,
+    char_lm_lstm, bidirectional_tagger,
     residual_gru_stack, lstm_regressor, recall_rnn, review_classifier, seq2seq_plain, seq2seq_attention,
     seq2seq_dense_start, sampled_lm, show_and_tell, show_and_tell_h0_only, show_attend_tell, attend_and_answer,
     small_cnn, transfer_cnn, mobilenet_frozen, mobilenet_tuned,
