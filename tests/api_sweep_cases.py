@@ -778,4 +778,5 @@ NOT_SWEPT = {
     "files.LockHeld": "an exception class",
     "files.exclusive_lock": "a context manager (test_download_http.py, test_training.py)",
     "full_scale.fit_named_run": "full-scale run of lesson 13's models (rehearsal)",
+    "full_scale.train_run": "the full-scale runs' shared skeleton (rehearsal, through every pipeline)",
 }

@@ -8,8 +8,10 @@
 A lesson *imports* a module when one of its cells does (``from course_lib import seq2seq``,
 ``from course_lib.data import dates``, ``from course_lib.env import setup_notebook``). It
 *uses* every module that those modules import in turn, anywhere in their code (a
-module-level or a function-level import): ``full_scale`` reaches ``translation``, which
-reaches ``decoding``. A change to a module changes the outputs of every lesson that uses it.
+module-level or a function-level import): ``full_scale.anki`` reaches ``translation``,
+which reaches ``decoding``; importing a package that re-exports its modules' names
+(``from course_lib import full_scale``) imports every module its ``__init__`` imports.
+A change to a module changes the outputs of every lesson that uses it.
 """
 
 from __future__ import annotations
@@ -37,8 +39,13 @@ def library_modules() -> tuple[str, ...]:
     return tuple(sorted(module_name(p) for p in LIBRARY.rglob("*.py") if p.name != "__init__.py"))
 
 
-def imported_modules(source: str, known: set[str]) -> set[str]:
-    """The course_lib modules a piece of Python source imports (anywhere in it)."""
+def imported_modules(source: str, known: set[str], *, packages: bool = True) -> set[str]:
+    """The course_lib modules a piece of Python source imports (anywhere in it).
+
+    A package that re-exports its modules' names (``from course_lib import full_scale``)
+    counts as the modules its ``__init__`` imports (with ``packages``).
+    """
+    inits = package_modules() if packages else {}
     found = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -47,12 +54,22 @@ def imported_modules(source: str, known: set[str]) -> set[str]:
                 continue
             for alias in node.names:  # from course_lib.data import dates: a module, or a name in one
                 candidate = f"{base}.{alias.name}" if base else alias.name
-                found.add(candidate if candidate in known else base)
+                name = candidate if candidate in known or candidate in inits else base
+                found |= inits.get(name, {name})  # from course_lib.full_scale import x: the package
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith("course_lib."):
-                    found.add(alias.name.removeprefix("course_lib."))
+                    name = alias.name.removeprefix("course_lib.")
+                    found |= inits.get(name, {name})
     return found & known
+
+
+@functools.cache
+def package_modules() -> dict[str, frozenset[str]]:
+    """Each package of course_lib (``full_scale``) → the modules its ``__init__`` imports."""
+    known = set(library_modules())
+    return {module_name(p): frozenset(imported_modules(p.read_text(encoding="utf-8"), known, packages=False))
+            for p in LIBRARY.glob("*/__init__.py")}
 
 
 @functools.cache

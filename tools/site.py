@@ -113,6 +113,13 @@ def library_names() -> dict[str, str]:
         for name in getattr(mod, "__all__", []):
             if callable(getattr(mod, name, None)):
                 names[f"{short}.{name}"] = f"{module}.{name}"
+    # a package's re-exported names (`full_scale.imdb_sentiment`) link to where they are documented
+    for package in sorted({m.rsplit(".", 1)[0] for m in library_modules()} - {"course_lib"}):
+        pkg = importlib.import_module(package)
+        for name in getattr(pkg, "__all__", []):
+            full = f"{getattr(getattr(pkg, name), '__module__', '')}.{name}"
+            if full in names.values():
+                names.setdefault(f"{package.removeprefix('course_lib.')}.{name}", full)
     return names
 
 
