@@ -32,6 +32,7 @@ CONSTANTS = {
         "1280": "the size of MobileNetV2's pooled feature vector",
         "2.5": "Lin et al. (2014): COCO's 2.5 million labelled object instances",
         "328,000": "Lin et al. (2014): COCO's 328k images",
+        "250": "a number of training scenes an exercise asks for",
     },
     "10_attention_captioning": {"18": "the scene CNN's receptive field, 3 + 2·2 + 2·4 pixels"},
     "11_transfer_learning": {"3,670": "the size of the tf_flowers data set"},
