@@ -186,7 +186,20 @@ def _open_notebook(browser, lab: str, path: str):
     page.wait_for_selector(f".lm-TabBar-tab.lm-mod-current[title*='{name}']", timeout=180_000)
     page.wait_for_selector(f"{SHOWN} .jp-CodeCell", timeout=180_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=180_000)
+    _wait_for_kernel(lab, path)
     return page
+
+
+def _wait_for_kernel(lab: str, path: str) -> None:
+    """Wait until the server has a session for ``path`` whose kernel reports idle."""
+    deadline = time.monotonic() + 180
+    while True:
+        states = [s["kernel"]["execution_state"] for s in _get(lab, "/api/sessions")
+                  if s.get("path") == path and s.get("kernel")]
+        if "idle" in states:
+            return
+        assert time.monotonic() < deadline, f"no idle kernel for {path} within 180 s: {states}"
+        time.sleep(0.5)
 
 
 def _save_and_wait(page, lab: str, path: str) -> None:
@@ -290,29 +303,70 @@ EXERCISES = "exercises/02_rnn_from_scratch.ipynb"
 # A hang detector, not a speed test: the setup cell imports TensorFlow in a fresh kernel,
 # which took over 60 s on a loaded two-core machine while the other worker ran a lesson.
 CELL_SECONDS = 300
+# The prompt turns to [*] as soon as JupyterLab sends the cell, even to a busy kernel.
+START_SECONDS = 60
 WRONG_ANSWER = ('def initial_loss(V):\n    """The expected loss of a uniform guess."""\n'
                 '    return float(np.log2(V))\n\n\ncheck.initial_loss(initial_loss)\n')
 RIGHT_ANSWER = WRONG_ANSWER.replace("np.log2(V)", "np.log(V)")
 
 
+def _prompt(cell) -> str:
+    return cell.locator(".jp-InputArea-prompt").inner_text()
+
+
+def _wait_for_prompt(page, cell, before: str, *, finished: bool, seconds: float) -> bool:
+    """Wait until the cell's prompt differs from ``before`` (``[*]`` counts unless ``finished``)."""
+    try:
+        page.wait_for_function(
+            """([cell, before, finished]) => { const p = cell.querySelector('.jp-InputArea-prompt').innerText;
+                                               return p !== before && !(finished && p.includes('*')); }""",
+            arg=[cell.element_handle(), before, finished], timeout=seconds * 1000)
+        return True
+    except PlaywrightTimeoutError:
+        return False
+
+
+def _edit(page, cell) -> None:
+    """Click into the cell's editor and wait until JupyterLab has made it the active cell
+    (while a notebook is still being laid out, the click can lose to its first cell)."""
+    for _ in range(3):
+        cell.locator(".cm-content").click()
+        try:
+            page.wait_for_function("cell => cell.classList.contains('jp-mod-active')",
+                                   arg=cell.element_handle(), timeout=10_000)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    pytest.fail("three clicks into a code cell did not make it the active cell")
+
+
 def _run_cell(page, index: int, source: str | None = None) -> str:
-    """Replace code cell ``index``'s text with ``source`` (if given), run it, return its output."""
+    """Replace code cell ``index``'s text with ``source`` (if given), run it with Shift+Enter
+    and return its output. A Shift+Enter that starts nothing (the prompt stays as it was:
+    the key went elsewhere) is pressed once more in the cell and reported if it fails again."""
     cell = page.locator(f"{SHOWN} .jp-CodeCell").nth(index)
-    cell.locator(".cm-content").click()
+    _edit(page, cell)
     if source is not None:
         page.keyboard.press("Control+a")
         page.keyboard.insert_text(source)  # as pasted: no auto-indent, no closing brackets added
-    before = cell.locator(".jp-InputArea-prompt").inner_text()
-    page.keyboard.press("Shift+Enter")
-    try:
-        page.wait_for_function(
-            """([cell, before]) => { const p = cell.querySelector('.jp-InputArea-prompt').innerText;
-                                     return p !== before && !p.includes('*'); }""",
-            arg=[cell.element_handle(), before], timeout=CELL_SECONDS * 1000)
-    except PlaywrightTimeoutError:
+    before = _prompt(cell)
+    for attempt in (1, 2):
+        page.keyboard.press("Shift+Enter")
+        if _wait_for_prompt(page, cell, before, finished=False, seconds=START_SECONDS):
+            break
+        dialogs = page.locator(".jp-Dialog").all_inner_texts()
+        page.screenshot(path=str(ROOT / "build" / f"lab-cell-{index}-not-started-{attempt}.png"))
+        assert attempt == 1, (f"Shift+Enter twice did not start cell {index} within {START_SECONDS} s: "
+                              f"prompt still {before!r}, dialogs {dialogs}")
+        print(f"cell {index}: the first Shift+Enter started nothing in {START_SECONDS} s "
+              f"(dialogs {dialogs}); pressing it again in the cell")
+        if dialogs:
+            page.keyboard.press("Escape")
+        _edit(page, cell)
+    if not _wait_for_prompt(page, cell, before, finished=True, seconds=CELL_SECONDS):
         status = page.locator(".jp-Notebook-ExecutionIndicator").get_attribute("data-status")
         pytest.fail(f"cell {index} did not finish within {CELL_SECONDS} s: prompt was {before!r}, "
-                    f"is {cell.locator('.jp-InputArea-prompt').inner_text()!r}, kernel {status!r}")
+                    f"is {_prompt(cell)!r}, kernel {status!r}")
     return cell.locator(".jp-OutputArea").inner_text()
 
 
