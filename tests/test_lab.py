@@ -241,7 +241,7 @@ def test_opening_and_saving_a_lesson_in_the_browser_changes_no_file(lab, browser
 
 def _type_in_first_code_cell(page, text: str) -> None:
     """Click into the first code cell's editor, go to its end and type ``text``."""
-    page.locator(f"{SHOWN} .jp-CodeCell .cm-content").first.click()
+    _edit(page, page.locator(f"{SHOWN} .jp-CodeCell").first)
     page.keyboard.press("Control+End")
     page.keyboard.type(text)
 
