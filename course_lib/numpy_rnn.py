@@ -14,6 +14,8 @@ check (``course_lib.gradcheck``) agrees to about 1e-9.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from course_lib.checks import (
@@ -28,6 +30,8 @@ from course_lib.checks import (
 )
 
 __all__ = [
+    "StepCache",
+    "StepGrads",
     "init_rnn_lm",
     "rnn_backward",
     "rnn_forward",
@@ -52,6 +56,39 @@ def _check_rnn_weights(Wx, Wh, b):
     return Wx, Wh, b
 
 
+class StepCache(NamedTuple):
+    """What ``rnn_step_forward`` keeps for ``rnn_step_backward``: a tuple with names.
+
+    Attributes:
+        x: (N, D) the step's input.
+        prev_h: (N, H) the hidden state the step read.
+        Wx: (D, H) and Wh: (H, H): the weight arrays the step used (at every step the same
+            arrays, not copies).
+        next_h: (N, H) the step's output; the backward pass needs it for tanh' = 1 - next_h**2.
+    """
+
+    x: np.ndarray
+    prev_h: np.ndarray
+    Wx: np.ndarray
+    Wh: np.ndarray
+    next_h: np.ndarray
+
+
+class StepGrads(NamedTuple):
+    """The gradients ``rnn_step_backward`` returns: a tuple with names.
+
+    Attributes:
+        dx: (N, D), dprev_h: (N, H), dWx: (D, H), dWh: (H, H), db: (H,): the loss's
+            gradient with respect to each input of ``rnn_step_forward``.
+    """
+
+    dx: np.ndarray
+    dprev_h: np.ndarray
+    dWx: np.ndarray
+    dWh: np.ndarray
+    db: np.ndarray
+
+
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
     """One time step of a tanh RNN.
 
@@ -63,7 +100,7 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
         b: (H,) bias.
 
     Returns:
-        ``next_h: (N, H)`` and a cache for ``rnn_step_backward``.
+        ``next_h: (N, H)`` and a ``StepCache`` for ``rnn_step_backward``.
     """
     Wx, Wh, b = _check_rnn_weights(Wx, Wh, b)
     D, H = Wx.shape
@@ -71,7 +108,7 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     prev_h = check_array(prev_h, "prev_h", ("N", H), dtype="number")
     check_same_size("x", x.shape[0], "prev_h", prev_h.shape[0], "batch size")
     next_h = np.tanh(x @ Wx + prev_h @ Wh + b)
-    return next_h, (x, prev_h, Wx, Wh, next_h)
+    return next_h, StepCache(x, prev_h, Wx, Wh, next_h)
 
 
 def rnn_step_backward(dnext_h, cache):
@@ -82,7 +119,7 @@ def rnn_step_backward(dnext_h, cache):
         cache: from ``rnn_step_forward``.
 
     Returns:
-        ``dx: (N, D), dprev_h: (N, H), dWx: (D, H), dWh: (H, H), db: (H,)``.
+        ``StepGrads(dx: (N, D), dprev_h: (N, H), dWx: (D, H), dWh: (H, H), db: (H,))``.
     """
     x, prev_h, Wx, Wh, next_h = check_cache(cache, "cache", 5, "rnn_step_forward")
     dnext_h = check_array(dnext_h, "dnext_h", next_h.shape, dtype="float")
@@ -92,7 +129,7 @@ def rnn_step_backward(dnext_h, cache):
     dWx = x.T @ da
     dWh = prev_h.T @ da
     db = da.sum(axis=0)
-    return dx, dprev_h, dWx, dWh, db
+    return StepGrads(dx, dprev_h, dWx, dWh, db)
 
 
 def rnn_forward(x, h0, Wx, Wh, b):
@@ -104,7 +141,8 @@ def rnn_forward(x, h0, Wx, Wh, b):
         Wx: (D, H), Wh: (H, H), b: (H,) the shared weights.
 
     Returns:
-        ``h: (N, T, H)`` the hidden state at every step, and a cache for ``rnn_backward``.
+        ``h: (N, T, H)`` the hidden state at every step, and the list of the ``T`` steps'
+        ``StepCache`` for ``rnn_backward``.
     """
     Wx, Wh, b = _check_rnn_weights(Wx, Wh, b)
     D, H = Wx.shape
@@ -122,12 +160,11 @@ def rnn_forward(x, h0, Wx, Wh, b):
     return h, caches
 
 
-def _check_step_caches(cache) -> None:
+def _check_step_caches(cache) -> list[StepCache]:
     if not isinstance(cache, list) or not cache:
         raise TypeError(f"cache: expected the list of step caches returned by rnn_forward, "
                         f"got {type(cache).__name__}")
-    for c in cache:
-        check_cache(c, "cache", 5, "rnn_step_forward")
+    return [StepCache(*check_cache(c, "cache", 5, "rnn_step_forward")) for c in cache]
 
 
 def rnn_backward(dh, cache):
@@ -144,11 +181,10 @@ def rnn_backward(dh, cache):
     Returns:
         ``dx: (N, T, D), dh0: (N, H), dWx: (D, H), dWh: (H, H), db: (H,)``.
     """
-    _check_step_caches(cache)
-    caches = cache
+    caches = _check_step_caches(cache)
     T = len(caches)
-    x0, h_prev0, Wx, Wh, _ = caches[0]
-    N, D = x0.shape
+    Wx, Wh = caches[0].Wx, caches[0].Wh
+    N, D = caches[0].x.shape
     H = Wh.shape[0]
     dh = check_array(dh, "dh", (N, T, H), dtype="float")
     dx = np.zeros((N, T, D))
@@ -157,10 +193,11 @@ def rnn_backward(dh, cache):
     db = np.zeros(H)
     dprev = np.zeros((N, H))
     for t in reversed(range(T)):
-        dx[:, t], dprev, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t] + dprev, caches[t])
-        dWx += dWx_t
-        dWh += dWh_t
-        db += db_t
+        step = rnn_step_backward(dh[:, t] + dprev, caches[t])  # h_t's two gradients add
+        dx[:, t], dprev = step.dx, step.dprev_h
+        dWx += step.dWx
+        dWh += step.dWh
+        db += step.db
     return dx, dprev, dWx, dWh, db
 
 

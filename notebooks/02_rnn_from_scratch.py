@@ -130,8 +130,8 @@ for length in (3, 50, 500):
     xs = rng.normal(size=(2, length, D))
     hs, caches = nr.rnn_forward(xs, np.zeros((2, H)), Wx, Wh, b)
     used = {}  # the distinct weight arrays the T steps read, by identity
-    for _x, _h_prev, Wx_t, Wh_t, _h_next in caches:  # a step's cache: (x, h_prev, Wx, Wh, next_h)
-        used[id(Wx_t)], used[id(Wh_t)] = Wx_t, Wh_t
+    for step in caches:  # a step's StepCache holds x, prev_h, Wx, Wh and next_h
+        used[id(step.Wx)], used[id(step.Wh)] = step.Wx, step.Wh
     grads = nr.rnn_backward(np.ones_like(hs), caches)[2:]
     used_params = sum(arr.size for arr in used.values()) + b.size
     print(f"T={length:4d}: hidden states {hs.shape}, distinct weight arrays used {len(used)} + b, "
@@ -200,8 +200,9 @@ dx, dh0, dWx, dWh, db = nr.rnn_backward(dh_up, cache)
 per_step_dWh = []
 carry = np.zeros((N, H))
 for t in reversed(range(T)):
-    _, carry, _, dWh_t, _ = nr.rnn_step_backward(dh_up[:, t] + carry, cache[t])
-    per_step_dWh.append(dWh_t)
+    step = nr.rnn_step_backward(dh_up[:, t] + carry, cache[t])  # a StepGrads: dx, dprev_h, dWx, dWh, db
+    carry = step.dprev_h
+    per_step_dWh.append(step.dWh)
 print("‖dWh‖ of each step:", np.round([np.linalg.norm(g) for g in per_step_dWh[::-1]], 3))
 assert gradcheck.rel_error(sum(per_step_dWh), dWh) < 1e-12, (
     "the shared Wh's gradient is the sum over steps: "
@@ -254,8 +255,7 @@ assert max(errors.values()) < 1e-7, (
 def rnn_backward_forgetting_the_carry(dh, caches):
     dWh_wrong = np.zeros_like(Wh)
     for t in reversed(range(len(caches))):
-        _, _, _, dWh_t, _ = nr.rnn_step_backward(dh[:, t], caches[t])  # no "+ carry"
-        dWh_wrong += dWh_t
+        dWh_wrong += nr.rnn_step_backward(dh[:, t], caches[t]).dWh  # no "+ carry"
     return dWh_wrong
 
 

@@ -743,6 +743,8 @@ NOT_SWEPT = {
     "cell_search.Roster": "a dataclass returned by search_roster",
     "cell_search.SearchResult": "a dataclass returned by evaluate_rules",
     "env.NotebookInfo": "a dataclass returned by setup_notebook",
+    "numpy_rnn.StepCache": "a named tuple returned by rnn_step_forward",
+    "numpy_rnn.StepGrads": "a named tuple returned by rnn_step_backward",
     "training.TrainingRun": "a dataclass returned by fit_resumable",
     "decoding.Generated": "a dataclass returned by generate",
     "cells.PeepholeLSTMCell": "its constructor is LSTMCell's (swept); its call is swept",

@@ -104,7 +104,7 @@ def mutants(value):
                         ("huge ids", np.full(value.shape, 2**40))]
         return
     if isinstance(value, (list, tuple)):
-        yield from [("empty", type(value)()), ("str", "abc"), ("ragged", [[1, 2], [3]])]
+        yield from [("empty", value[:0]), ("str", "abc"), ("ragged", [[1, 2], [3]])]
         return
     if isinstance(value, dict):
         yield from [("empty", {}), ("list", [1, 2])]
