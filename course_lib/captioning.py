@@ -15,10 +15,14 @@ extraction) are in ``course_lib.vision``.
 
 Both decoders follow the decoder protocol of ``course_lib.decoding`` (``start(features)``
 and ``step(tokens, state, context)``), so ``decoding.generate`` drives them one word at a
-time with greedy decoding or beam search.
+time with greedy decoding or beam search; ``generate_captions`` runs it on a batch of
+images and returns a ``Captions`` (the texts, their ids, their log-probabilities and,
+if asked, the attention maps).
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import keras
 import numpy as np
@@ -38,6 +42,7 @@ from course_lib.fitting import build_optimizer
 from course_lib.vocabulary import CaptionTokenizer
 
 __all__ = [
+    "Captions",
     "ShowAndTell",
     "ShowAttendTell",
     "caption_pairs",
@@ -363,8 +368,30 @@ def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max
 # ----------------------------------------------------------------------------- decoding
 
 
+@dataclasses.dataclass(frozen=True)
+class Captions:
+    """What ``generate_captions`` wrote for N images.
+
+    Attributes:
+        texts: N caption strings, without ``<start>``, ``<end>`` and padding.
+        tokens: (N, max_len) int64 ids of the generated words, ``<end>`` kept, padding
+            after it.
+        log_prob: (N,) each caption's log-probability under the model: the sum of the
+            log-probabilities of its words and of its ``<end>`` (the score greedy decoding
+            and beam search maximise).
+        alpha: (N, max_len, h, w) the attention map used to choose each word (word t:
+            ``alpha[:, t]``; zeros after a caption's ``<end>``), or ``None`` unless
+            ``generate_captions`` was called with ``return_attention=True``.
+    """
+
+    texts: list[str]
+    tokens: np.ndarray
+    log_prob: np.ndarray
+    alpha: np.ndarray | None = None
+
+
 def generate_captions(model, features, tokenizer: CaptionTokenizer, *, max_len: int = 20,
-                      beam_width: int = 1, return_attention: bool = False, return_scores: bool = False):
+                      beam_width: int = 1, return_attention: bool = False) -> Captions:
     """Caption images with a trained decoder: greedy (``beam_width=1``) or beam search.
 
     Uses ``course_lib.decoding.generate`` with the model's ``start`` and one-word
@@ -377,16 +404,12 @@ def generate_captions(model, features, tokenizer: CaptionTokenizer, *, max_len: 
         tokenizer: the ``CaptionTokenizer`` the model was trained with.
         max_len: most words generated (``<end>`` included).
         beam_width: 1 for greedy decoding, more for beam search.
-        return_attention: (greedy, ``ShowAttendTell`` only) also return the attention
-            map of every generated word.
-        return_scores: also return each caption's log-probability under the model.
+        return_attention: (greedy, ``ShowAttendTell`` only) also keep the attention map
+            of every generated word, in ``alpha``.
 
     Returns:
-        ``(captions, tokens)``: N strings and (N, max_len) ids; then, with
-        ``return_attention``, ``alpha: (N, max_len, h, w)`` (the map used to choose
-        word t is ``alpha[:, t]``); then, with ``return_scores``, ``log_prob: (N,)``,
-        the sum of the log-probabilities of the caption's words and its ``<end>`` (the
-        score greedy decoding and beam search maximise).
+        a ``Captions`` with ``texts`` (N strings), ``tokens: (N, max_len)``,
+        ``log_prob: (N,)`` and, with ``return_attention``, ``alpha: (N, max_len, h, w)``.
     """
     from course_lib.decoding import generate
 
@@ -394,6 +417,8 @@ def generate_captions(model, features, tokenizer: CaptionTokenizer, *, max_len: 
     _check_tokenizer(tokenizer)
     max_len = check_positive_int(max_len, "max_len")
     beam_width = check_positive_int(beam_width, "beam_width")
+    if not isinstance(return_attention, bool):
+        raise TypeError(f"return_attention: expected True or False, got {return_attention!r}")
     if return_attention and not (isinstance(model, ShowAttendTell) and beam_width == 1):
         raise ValueError("return_attention: needs a ShowAttendTell model and greedy decoding (beam_width=1)")
     features = check_array(features, "features", dtype="float")
@@ -405,9 +430,5 @@ def generate_captions(model, features, tokenizer: CaptionTokenizer, *, max_len: 
         raise ValueError(f"model has {model.vocab_size} words, tokenizer {tokenizer.size}: not the same vocabulary")
     out = generate(model, features, vocab=tokenizer, max_len=max_len, beam_width=beam_width,
                    return_attention=return_attention)
-    result = [tokenizer.decode_captions(out.tokens), out.tokens]
-    if return_attention:
-        result.append(out.weights)
-    if return_scores:
-        result.append(out.log_prob)
-    return tuple(result)
+    return Captions(texts=tokenizer.decode_captions(out.tokens), tokens=out.tokens, log_prob=out.log_prob,
+                    alpha=out.weights)

@@ -177,12 +177,13 @@ assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0], (
 # %%
 
 t0 = time.perf_counter()
-greedy, greedy_ids, lp_greedy = captioning.generate_captions(model, f_test, tokenizer, max_len=MAX_LEN,
-                                                            return_scores=True)
-beam, beam_ids, lp_beam = captioning.generate_captions(model, f_test, tokenizer, max_len=MAX_LEN, beam_width=4,
-                                                      return_scores=True)
+# each call returns a Captions: .texts (strings), .tokens (N, MAX_LEN) ids, .log_prob (N,)
+greedy_out = captioning.generate_captions(model, f_test, tokenizer, max_len=MAX_LEN)
+beam_out = captioning.generate_captions(model, f_test, tokenizer, max_len=MAX_LEN, beam_width=4)
+greedy, beam = greedy_out.texts, beam_out.texts
+lp_greedy, lp_beam = greedy_out.log_prob, beam_out.log_prob
 print(f"decoded {2 * len(test)} captions in {time.perf_counter() - t0:.1f} s")
-ended = (greedy_ids == tokenizer.END_ID).any(axis=1).mean()
+ended = (greedy_out.tokens == tokenizer.END_ID).any(axis=1).mean()
 print(f"greedy captions that ended with <end>: {ended:.1%}")
 assert ended > 0.95, f"greedy captions stop at <end>: only {ended:.1%} ended with <end> (should be > 95%)"
 
@@ -258,7 +259,7 @@ assert scores["Show and Tell, beam 4"][4] > bleu4_base + 30, (
 h0_only = captioning.ShowAndTell(tokenizer.size, embed_dim=32, units=96, feature_dim=32, image_every_step=False)
 t0 = time.perf_counter()
 hist_h0 = captioning.fit_captioner(h0_only, f_train, train.captions, tokenizer, max_len=MAX_LEN, epochs=5, seed=SEED)
-greedy_h0, _ = captioning.generate_captions(h0_only, f_test, tokenizer, max_len=MAX_LEN)
+greedy_h0 = captioning.generate_captions(h0_only, f_test, tokenizer, max_len=MAX_LEN).texts
 scores_h0 = metrics.bleu_scores(greedy_h0, test.captions)
 print(f"trained and decoded in {time.perf_counter() - t0:.1f} s")
 for name, loss, s, caps in (
@@ -297,7 +298,7 @@ few_data = captioning.ShowAndTell(tokenizer.size, embed_dim=32, units=96, featur
 repeats = N_TRAIN // FEW
 hist_few = captioning.fit_captioner(few_data, np.tile(f_train[:FEW], (repeats, 1)), train.captions[:FEW] * repeats,
                                     tokenizer, max_len=MAX_LEN, epochs=5, seed=SEED)
-greedy_few, _ = captioning.generate_captions(few_data, f_test, tokenizer, max_len=MAX_LEN)
+greedy_few = captioning.generate_captions(few_data, f_test, tokenizer, max_len=MAX_LEN).texts
 bleu4_few, bleu4_all = metrics.bleu_scores(greedy_few, test.captions)[4], scores["Show and Tell, greedy"][4]
 for n, loss, bleu in ((FEW, hist_few.history["loss"][-1], bleu4_few), (N_TRAIN, hist.history["loss"][-1], bleu4_all)):
     print(f"{n:5d} training scenes: final training loss {loss:.3f}, test greedy BLEU-4 {bleu:.1f}"

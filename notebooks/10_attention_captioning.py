@@ -205,14 +205,16 @@ assert spread > 1e-3, f"so h0 depends on the image: largest difference of h0 bet
 # ## 4. Where the model looks, word by word
 #
 # Greedy decoding with the attention map of every generated word kept
-# (`generate_captions(..., return_attention=True)`). Bright = high attention; each map
+# (`generate_captions(..., return_attention=True)` fills the `alpha` of the `Captions` it
+# returns). Bright = high attention; each map
 # is the one the decoder used to choose the word above it.
 
 # %%
 from course_lib import plots
 
-caps_attend, ids_attend, alphas = captioning.generate_captions(attend, g_test, tokenizer, max_len=MAX_LEN, return_attention=True)
-caps_tell, _ = captioning.generate_captions(tell, v_test, tokenizer, max_len=MAX_LEN)
+attended = captioning.generate_captions(attend, g_test, tokenizer, max_len=MAX_LEN, return_attention=True)
+caps_attend, alphas = attended.texts, attended.alpha  # N strings; (N, MAX_LEN, 8, 8) maps
+caps_tell = captioning.generate_captions(tell, v_test, tokenizer, max_len=MAX_LEN).texts
 
 shown = [int(np.flatnonzero(test.n_objects == k)[0]) for k in (2, 3)] + [int(np.flatnonzero(test.n_objects == 3)[1])]
 for i in shown:

@@ -747,6 +747,7 @@ NOT_SWEPT = {
     "numpy_rnn.StepGrads": "a named tuple returned by rnn_step_backward",
     "training.TrainingRun": "a dataclass returned by fit_resumable",
     "decoding.Generated": "a dataclass returned by generate",
+    "captioning.Captions": "a dataclass returned by generate_captions",
     "cells.PeepholeLSTMCell": "its constructor is LSTMCell's (swept); its call is swept",
     # no arguments, or arguments that change the process (tested in test_env.py)
     "env.quiet_native_stderr": "a context manager without arguments",

@@ -3,12 +3,15 @@ BLEU wrapper, attention-on-mask score and the image overlay plot."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
 
 from course_lib.attention import BahdanauAttention, SpatialAttention
 from course_lib.captioning import (
+    Captions,
     ShowAndTell,
     ShowAttendTell,
     caption_pairs,
@@ -179,10 +182,16 @@ def test_show_and_tell_learns_and_decodes(toy, tmp_path):
     hist = fit_captioner(model, feats, caps, tok, max_len=TOY_LEN, epochs=20, batch_size=32, learning_rate=3e-2)
     assert isinstance(hist, TrainingRun) and hist.run_dir is None and hist.initial_epoch == 0
     assert len(hist.history["loss"]) == 20 and hist.history["loss"][-1] < 0.05 * hist.history["loss"][0]
-    greedy, ids = generate_captions(model, feats8, tok, max_len=TOY_LEN)
-    beam, _ = generate_captions(model, feats8, tok, max_len=TOY_LEN, beam_width=3)
-    assert greedy == TOY_CAPS and beam == TOY_CAPS
-    assert ids.shape == (8, TOY_LEN)
+    greedy = generate_captions(model, feats8, tok, max_len=TOY_LEN)
+    beam = generate_captions(model, feats8, tok, max_len=TOY_LEN, beam_width=3)
+    assert isinstance(greedy, Captions) and isinstance(beam, Captions)
+    assert greedy.texts == TOY_CAPS and beam.texts == TOY_CAPS
+    assert greedy.tokens.shape == (8, TOY_LEN) and greedy.texts == tok.decode_captions(greedy.tokens)
+    assert greedy.log_prob.shape == (8,) and np.all(greedy.log_prob <= 0)
+    np.testing.assert_allclose(beam.log_prob, greedy.log_prob, atol=1e-5)  # the same captions, the same score
+    assert greedy.alpha is None and beam.alpha is None, "alpha only with return_attention=True"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        greedy.texts = []
     inputs = tok.encode_captions(TOY_CAPS, max_len=TOY_LEN)
     logits = model((feats8, inputs))
     assert logits.shape == (8, TOY_LEN, tok.size)
@@ -226,8 +235,9 @@ def test_show_attend_tell_learns_attends_and_saves(toy, tmp_path):
                            init_state="zeros")
     hist = fit_captioner(model, grid, caps, tok, max_len=TOY_LEN, epochs=20, batch_size=32, learning_rate=3e-2)
     assert hist.history["loss"][-1] < 0.05 * hist.history["loss"][0]
-    captions, ids, alpha = generate_captions(model, grid8, tok, max_len=TOY_LEN, return_attention=True)
-    assert captions == TOY_CAPS
+    out = generate_captions(model, grid8, tok, max_len=TOY_LEN, return_attention=True)
+    ids, alpha = out.tokens, out.alpha
+    assert out.texts == TOY_CAPS and out.log_prob.shape == (8,)
     assert alpha.shape == (8, TOY_LEN, 2, 2)
     np.testing.assert_allclose(alpha[:, 0].sum(axis=(1, 2)), 1.0, atol=1e-5)
     logits, weights = model.attend((grid8[:3], ids[:3]))
@@ -243,6 +253,8 @@ def test_show_attend_tell_learns_attends_and_saves(toy, tmp_path):
         model((grid8[:, :1], ids))  # a 1×2 grid instead of 2×2
     with pytest.raises(ValueError, match="return_attention"):
         generate_captions(model, grid8, tok, beam_width=2, return_attention=True)
+    with pytest.raises(TypeError, match="return_attention"):
+        generate_captions(model, grid8, tok, return_attention="yes")
     with pytest.raises(ValueError, match="vocabulary"):
         generate_captions(model, grid8, CaptionTokenizer(["one two"]))
 

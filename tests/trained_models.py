@@ -270,7 +270,7 @@ def _captioner(model, features):
     def after():
         if isinstance(model, captioning.ShowAttendTell):
             return captioning.generate_captions(model, features, tokenizer, max_len=4, return_attention=True)
-        return captioning.generate_captions(model, features, tokenizer, max_len=4, beam_width=2, return_scores=True)
+        return captioning.generate_captions(model, features, tokenizer, max_len=4, beam_width=2)
 
     def fit():
         return captioning.fit_captioner(model, features, captions, tokenizer, max_len=5, epochs=1,

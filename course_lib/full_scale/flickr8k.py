@@ -126,11 +126,10 @@ def caption_flickr8k(decoder: str, root=None, *, epochs: int = 10, seed: int = 0
                           examples=sum(len(c) for c in clean), fit=fit, run_root=run_root)
     if best is not None:
         model = best
-    if grid:
-        hyps, _, alpha = generate_captions(model, feats["test"], tokenizer, max_len=max_len, return_attention=True)
-    else:
-        hyps, _ = generate_captions(model, feats["test"], tokenizer, max_len=max_len, beam_width=beam_width)
-        alpha = None
+    # the attention decoder: greedy, with its maps; the other: beam search
+    out = generate_captions(model, feats["test"], tokenizer, max_len=max_len, beam_width=1 if grid else beam_width,
+                            return_attention=grid)
+    hyps, alpha = out.texts, out.alpha
     refs = data["test"]["captions"]
     return {"model": model, "tokenizer": tokenizer, "history": run.history, "hypotheses": hyps,
             "references": refs, "bleu": bleu_scores(hyps, refs), "alpha": alpha,

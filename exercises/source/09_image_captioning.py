@@ -141,7 +141,8 @@ check.corpus_bleu(corpus_bleu)
 # the captions' ids, `tokens: (N, T)` (the word written at step `t` is `tokens[:, t]`; after
 # its `<end>` a row holds padding, and a row may also fill all `T` steps without an
 # `<end>`), return each caption's log-probability, `(N,)`. The check compares with the scores
-# of `course_lib.decoding.greedy_decode`, the search the lesson's `generate_captions` runs.
+# of `course_lib.decoding.greedy_decode`, the search the lesson's `generate_captions` runs
+# (its `log_prob` holds these scores).
 
 # %%
 def caption_log_prob(log_probs, tokens, end_id):

@@ -60,8 +60,8 @@ check.grid_context(grid_context)
 #
 # with `τ = 1` in the paper (the lesson's exercise 3 suggests `τ = T/L` instead). Write
 # `attention_penalty(alphas, lam, target)`: `alphas: (N, T, rows, cols)`, the maps of the
-# `T` steps of `N` captions (zeros at the steps after a caption's `<end>`, as
-# `generate_captions` returns them) → one penalty per caption, `(N,)`.
+# `T` steps of `N` captions (zeros at the steps after a caption's `<end>`, as in the
+# `alpha` of `generate_captions(..., return_attention=True)`) → one penalty per caption, `(N,)`.
 
 # %%
 def attention_penalty(alphas, lam, target=1.0):
