@@ -149,6 +149,30 @@ assert one_to_many.output_shape == (None, T_SPELL, len(SPELL_VOCAB)), f"one-to-m
 assert acc_spell > 0.85, f"the one-to-many model should spell the whole name on more than 85% of test images: got {acc_spell:.1%}"
 
 # %% [markdown]
+# The other design needs no input at all after the image: the image becomes the GRU's
+# **initial state** `h0` (through a `Dense` layer with `tanh`, the range of a GRU state)
+# and every input step is a zero vector. The sequence then unfolds from the state alone,
+# the way an RNN can generate from a single seed.
+
+# %%
+image = keras.Input((64,), name="image")                                  # (batch, 64)
+zero_steps = keras.Input((T_SPELL, 1), name="zeros")                      # (batch, time, 1), all zeros
+h0 = keras.layers.Dense(64, activation="tanh")(image)                     # (batch, 64): the initial state
+states = keras.layers.GRU(64, return_sequences=True)(zero_steps, initial_state=h0)  # (batch, time, 64)
+letters = keras.layers.Dense(len(SPELL_VOCAB), activation="softmax")(states)         # (batch, time, vocab)
+from_state = keras.Model([image, zero_steps], letters, name="one_to_many_from_state")
+from_state.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy")
+fitting.build_optimizer(from_state)
+keras.utils.set_random_seed(SEED)
+from_state.fit([x_train.reshape(-1, 64), np.zeros((len(x_train), T_SPELL, 1))], spell_train,
+               epochs=40, batch_size=64, verbose=0)
+spelled_h0 = from_state.predict([x_test.reshape(-1, 64), np.zeros((len(x_test), T_SPELL, 1))], verbose=0).argmax(-1)
+acc_h0 = np.mean([unspell(s) == NAMES[y] for s, y in zip(spelled_h0, y_test)])
+print(f"image as the initial state, zeros as inputs: whole name right on {acc_h0:.1%} of test images "
+      f"(image at every step: {acc_spell:.1%})")
+assert acc_h0 > 0.85, f"from the initial state alone the GRU should still spell over 85% of the names: got {acc_h0:.1%}"
+
+# %% [markdown]
 # ## 4. Variable lengths: padding
 #
 # Real sequences differ in length — sentences, recordings, sensor logs. A batch must be
@@ -202,6 +226,49 @@ _, acc_m2o = many_to_one.evaluate(xs_test, ylast_test, verbose=0)
 print("input", many_to_one.input_shape, "-> output", many_to_one.output_shape, f"  test accuracy {acc_m2o:.3f}")
 assert many_to_one.output_shape == (None, 1), f"many-to-one gives one output per sequence: got shape {many_to_one.output_shape}"
 assert acc_m2o > 0.9, f"the masked GRU should tell whether the whole sum is positive (accuracy > 0.9): got {acc_m2o:.3f}"
+
+# %% [markdown]
+# **Where does the state start?** Every model so far began from `h0 = 0`, the usual
+# choice. The initial state can also be a parameter: one vector, the same for every
+# sequence, trained with the rest (the loss's gradient reaches `h0` like any weight's;
+# lesson 02 computes it as `dh0`). The same many-to-one model with a learned `h0`:
+
+# %%
+class LearnedInitialState(keras.layers.Layer):
+    """A trainable h0 shared by all sequences: x (batch, time, features) -> (batch, units)."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.h0 = self.add_weight(shape=(1, self.units), initializer="zeros", name="h0")  # starts at 0
+
+    def call(self, x):
+        return keras.ops.zeros_like(x[:, 0, :1]) + self.h0  # (batch, 1) + (1, units) -> (batch, units)
+
+
+keras.utils.set_random_seed(SEED)
+sums = keras.Input((None, 1))                                              # (batch, time, 1)
+last = keras.layers.GRU(16)(keras.layers.Masking(mask_value=0.0)(sums),
+                            initial_state=LearnedInitialState(16, name="learned_h0")(sums))  # (batch, 16)
+learned_start = keras.Model(sums, keras.layers.Dense(1, activation="sigmoid")(last), name="many_to_one_learned_h0")
+learned_start.compile(keras.optimizers.Adam(1e-2), "binary_crossentropy", metrics=["accuracy"])
+fitting.build_optimizer(learned_start)
+learned_start.fit(xs_train, ylast_train, epochs=6, batch_size=128, verbose=0)
+_, acc_learned_h0 = learned_start.evaluate(xs_test, ylast_test, verbose=0)
+h0_norm = float(np.linalg.norm(learned_start.get_layer("learned_h0").h0.numpy()))
+print(f"learned h0: ‖h0‖ = {h0_norm:.2f} after training (it started at 0), test accuracy {acc_learned_h0:.3f} "
+      f"against {acc_m2o:.3f} from h0 = 0")
+assert h0_norm > 0.05, f"training moves the learned h0 away from its start at 0: ‖h0‖ = {h0_norm:.3f}"
+assert abs(acc_learned_h0 - acc_m2o) < 0.03, (
+    f"here a learned h0 and h0 = 0 do equally well (within 0.03): {acc_learned_h0:.3f} vs {acc_m2o:.3f}")
+
+# %% [markdown]
+# The vector moved, so the gradient did reach it, but the accuracy stayed within the 0.03
+# the assert allows. Zeros remain the default; a learned start is one more thing to try
+# where outputs depend on the first steps, for example a language model whose state is
+# reset at every chunk (lesson 03).
 
 # %% [markdown]
 # ## 6. Many-to-many, aligned: one label per step
@@ -439,6 +506,9 @@ assert exact > 0.8, (
 # - The task's output decides the type, not the input: the same video clips were
 #   many-to-one (a label per clip) and many-to-many aligned (a label per frame), and a
 #   model that sees one frame at a time cannot tell the motion.
+# - A one-to-many model can take its input as the initial state and then run on zero
+#   inputs; the state can also start from a learned vector instead of zeros, which made no
+#   difference on the sums task.
 # - Variable-length data is padded into a rectangle; a mask tells recurrent layers which
 #   steps are real. We checked it: 30 extra padding steps changed the masked model's output
 #   by less than 1e-5 and the unmasked twin's by far more.
@@ -461,8 +531,9 @@ assert exact > 0.8, (
 #    model. Why can an RNN *trained* on padded data learn to ignore the padding, and why
 #    is pre-padding still the safer default when it cannot (for example a model that never
 #    saw padding during training, like section 7's unmasked twin)?
-# 2. In the one-to-many model, feed the image only as the GRU's initial state (a `Dense`
-#    layer to 64 units → `initial_state`) and zeros as inputs. Does it still spell?
+# 2. Give the one-to-many model the image as its *first input only* (the image's vector at
+#    step 1, zeros after) and a zero initial state. Does it still spell? Lesson 09's decoder
+#    feeds its image in both other ways: compare the three.
 # 3. In the seq2seq task, ask for the digits in the order they first appear instead of
 #    sorted. Is it harder? Why would attention (lesson 08) help?
 # 4. Replace `GRU` by `SimpleRNN` in the many-to-one model and let the sequences be up to
