@@ -5,7 +5,7 @@ extraction) are in ``course_lib.vision``.
 
 * ``course_lib.vocabulary.CaptionTokenizer``, a ``Vocabulary`` of caption words, turns
   captions into ``<start> w1 w2 … <end>`` id rows (then padding) and back; by default an
-  unknown word is an error, not a silent ``[UNK]``. ``caption_pairs`` pairs
+  unknown word is an error, not a silent ``[UNK]``. ``fit_captioner`` pairs
   every reference caption with its image's features.
 * ``ShowAndTell``: a GRU language model whose initial state comes from the image vector,
   which also enters every step (h_t = GRU([embed(w_t), W_v v], h_{t-1})).
@@ -45,7 +45,6 @@ __all__ = [
     "Captions",
     "ShowAndTell",
     "ShowAttendTell",
-    "caption_pairs",
     "fit_captioner",
     "generate_captions",
 ]
@@ -55,7 +54,7 @@ def _check_tokenizer(tokenizer):
         raise TypeError(f"tokenizer: expected a CaptionTokenizer, got {type(tokenizer).__name__}")
 
 
-def caption_pairs(features, captions, tokenizer: CaptionTokenizer, max_len: int | None = None):
+def _caption_pairs(features, captions, tokenizer: CaptionTokenizer, max_len: int | None = None):
     """One training pair per (image, reference caption).
 
     Args:
@@ -348,7 +347,7 @@ def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max
     max_len = check_positive_int(max_len, "max_len", minimum=2)
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
-    x, tokens = caption_pairs(features, captions, tokenizer, max_len)
+    x, tokens = _caption_pairs(features, captions, tokenizer, max_len)
     model.compile(
         keras.optimizers.Adam(learning_rate),
         keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=tokenizer.PAD_ID),

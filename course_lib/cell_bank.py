@@ -7,7 +7,7 @@ the same whichever rules the bank holds, and K cells train at once. The loss of 
 sum of the K cells' own losses (``per_cell_mse``, ``per_cell_crossentropy``), so each cell's
 gradient is exactly the gradient of its own loss (Adam and element-wise gradient clipping
 keep the cells independent).
-``bank_step`` is checked against ``cell_rules.rule_step`` cell by cell.
+The bank's step is checked against ``cell_rules.rule_step`` cell by cell.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from course_lib.checks import (
 
 __all__ = [
     "CellBank",
-    "bank_step",
     "export_cell",
     "per_cell_crossentropy",
     "per_cell_mse",
@@ -81,7 +80,7 @@ def _combine(weights, left, right):
     return left * (weights[0] + weights[1]) + weights[1] * right + weights[2] * left * right
 
 
-def bank_step(coef: dict, x_proj, h, c, U):
+def _bank_step(coef: dict, x_proj, h, c, U):
     """One step of K rules at once.
 
     Args:
@@ -186,9 +185,9 @@ class CellBank(keras.layers.Layer):
         h = c = ops.zeros((K, ops.shape(inputs)[0], H), dtype=inputs.dtype)
         if self.unroll:
             for t in range(inputs.shape[1]):
-                h, c = bank_step(self.coef, x_proj[t], h, c, self.U)
+                h, c = _bank_step(self.coef, x_proj[t], h, c, self.U)
         else:
-            h, c = ops.fori_loop(0, inputs.shape[1], lambda t, hc: bank_step(self.coef, x_proj[t], *hc, self.U),
+            h, c = ops.fori_loop(0, inputs.shape[1], lambda t, hc: _bank_step(self.coef, x_proj[t], *hc, self.U),
                                  (h, c))
         return ops.transpose(ops.matmul(h, self.V) + self.c, (1, 0, 2))
 

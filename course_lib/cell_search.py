@@ -2,7 +2,7 @@
 
 ``search_task`` builds one of the course's long-memory tasks as a ``SearchTask``;
 ``train_bank`` trains a ``cell_bank.CellBank`` (K rules side by side) for a fixed number of
-steps with Adam, and ``score_bank`` scores every cell on held-out data: mean squared error
+steps with Adam, and every cell is then scored on held-out data: mean squared error
 on the adding problem (lower is better), accuracy on the recall task (higher is better).
 ``evaluate_rules`` does both for one task. Every cell gets the same data, the same steps and
 the same learning rate, so the scores compare rules under one budget.
@@ -30,7 +30,7 @@ from course_lib.checks import (
 from course_lib.data import tasks
 
 __all__ = ["SETTINGS", "TASKS", "Roster", "SearchResult", "SearchTask", "evaluate_rules", "learned",
-           "score_bank", "search_roster", "search_task", "train_bank"]
+           "search_roster", "search_task", "train_bank"]
 
 TASKS = ("adding", "recall")
 #: The search of each scale: sequence length, units per cell, copies of each reference cell,
@@ -213,7 +213,7 @@ def train_bank(bank: CellBank, task: SearchTask, *, steps: int, batch_size: int 
     return np.stack(history)
 
 
-def score_bank(bank: CellBank, task: SearchTask, batch_size: int = 500) -> np.ndarray:
+def _score_bank(bank: CellBank, task: SearchTask, batch_size: int = 500) -> np.ndarray:
     """Every cell's validation score on ``task``: ``(K,)`` MSE (adding) or accuracy (recall).
 
     A cell whose outputs are not finite gets the worst possible score (``inf`` MSE, accuracy 0).
@@ -255,4 +255,4 @@ def evaluate_rules(rules, task: SearchTask, *, units: int = 8, steps: int = 300,
     losses = train_bank(bank, task, steps=steps, batch_size=batch_size, learning_rate=learning_rate,
                         seed=seed, report_every=report_every)
     seconds = time.perf_counter() - began
-    return SearchResult(score_bank(bank, task), losses, bank, seconds)
+    return SearchResult(_score_bank(bank, task), losses, bank, seconds)

@@ -16,9 +16,6 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
-    "MAX_RESULT_BYTES",
-    "MAX_RESULT_ITEMS",
-    "MAX_SIZE",
     "check_array",
     "check_cache",
     "check_choice",
@@ -42,13 +39,13 @@ __all__ = [
 
 # The largest size a check accepts: TensorFlow's shapes and NumPy's indices are int32/int64,
 # and a size beyond 2**31 - 1 is a typo that would allocate far more memory than a machine has.
-MAX_SIZE = 2**31 - 1
+_MAX_SIZE = 2**31 - 1
 
 # The largest array a function builds for its result (4 GiB), and the most Python objects
 # (points of a search, steps of a schedule) it puts in a list: every size can pass its own
 # check while their product is far more than a machine's memory.
-MAX_RESULT_BYTES = 4 << 30
-MAX_RESULT_ITEMS = 2_000_000
+_MAX_RESULT_BYTES = 4 << 30
+_MAX_RESULT_ITEMS = 2_000_000
 
 
 def _shape_str(axes: Sequence[str | int | None]) -> str:
@@ -149,7 +146,7 @@ def check_same_size(name_a: str, a: int, name_b: str, b: int, what: str = "size"
         raise ValueError(f"{name_a} and {name_b} must have the same {what}, got {a} and {b}")
 
 
-def check_positive_int(value, name: str, *, minimum: int = 1, maximum: int = MAX_SIZE) -> int:
+def check_positive_int(value, name: str, *, minimum: int = 1, maximum: int = _MAX_SIZE) -> int:
     """Return ``value`` as an int if it is an int in ``[minimum, maximum]`` (bools are refused)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
@@ -160,7 +157,7 @@ def check_positive_int(value, name: str, *, minimum: int = 1, maximum: int = MAX
     return int(value)
 
 
-def check_nonnegative_int(value, name: str, *, maximum: int = MAX_SIZE) -> int:
+def check_nonnegative_int(value, name: str, *, maximum: int = _MAX_SIZE) -> int:
     """Return ``value`` as an int if it is an int in ``[0, maximum]``: a count or an index that may be 0."""
     return check_positive_int(value, name, minimum=0, maximum=maximum)
 
@@ -178,7 +175,7 @@ def check_result_size(shape, dtype, name: str, *, what: str = "values") -> int:
     Args:
         shape: the result's shape (a sequence of ints) or its number of values (an int).
         dtype: the NumPy dtype of the array to allocate, or ``None`` for a list of Python
-            objects (then at most ``MAX_RESULT_ITEMS`` of them).
+            objects (then at most 2,000,000 of them).
         name: the argument(s) that set the size, e.g. ``"n, T"``; named in the error.
         what: what the result holds, e.g. ``"points"``.
 
@@ -192,18 +189,18 @@ def check_result_size(shape, dtype, name: str, *, what: str = "values") -> int:
         raise TypeError(f"shape: expected a count or a sequence of sizes (ints >= 0), got {shape!r}")
     count = math.prod(int(s) for s in sizes)
     if dtype is None:
-        if count > MAX_RESULT_ITEMS:
+        if count > _MAX_RESULT_ITEMS:
             raise ValueError(f"{name}: the result would hold {_amount(count)} {what}, more than the limit of "
-                             f"{MAX_RESULT_ITEMS:,}; ask for fewer {what} (smaller {name})")
+                             f"{_MAX_RESULT_ITEMS:,}; ask for fewer {what} (smaller {name})")
         return count
     try:
         itemsize = np.dtype(dtype).itemsize
     except (TypeError, ValueError):
         raise TypeError(f"dtype: expected a NumPy dtype or None, got {dtype!r}") from None
-    if count * itemsize > MAX_RESULT_BYTES:
+    if count * itemsize > _MAX_RESULT_BYTES:
         gib = count * itemsize / 2**30 if count < 2**1000 else math.inf  # a float holds up to ~2**1024
         raise ValueError(f"{name}: the result would hold {_amount(count)} {what} ({_amount(gib)} GiB), more than the "
-                         f"limit of {MAX_RESULT_BYTES / 2**30:g} GiB; ask for fewer {what} (smaller {name})")
+                         f"limit of {_MAX_RESULT_BYTES / 2**30:g} GiB; ask for fewer {what} (smaller {name})")
     return count
 
 

@@ -7,7 +7,7 @@ boxes (orange), operations are circles; the forward pass is drawn in black, grad
 red and dashed.
 
 A diagram is a dict of nodes ``name -> (x, y, label, kind)`` and a list of edges
-``(from, to, label, options)``, drawn by ``draw``.
+``(from, to, label, options)``, drawn by ``_draw``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from matplotlib.patches import Rectangle
 
 __all__ = [
     "attention_step_diagram",
-    "draw",
     "gru_cell_diagram",
     "lstm_cell_diagram",
     "rnn_step_backward_diagram",
@@ -34,7 +33,7 @@ STYLES = {
 FORWARD, BACKWARD = "#333333", "#c0392b"
 
 
-def draw(nodes: dict, edges: list, *, size: tuple[float, float], title: str):
+def _draw(nodes: dict, edges: list, *, size: tuple[float, float], title: str):
     """Draw a diagram: ``nodes`` name -> (x, y, label, kind), ``edges`` (from, to, label, options).
 
     Edge options: ``back`` (a gradient: red, dashed), ``rad`` (curvature), ``at`` (the label's
@@ -66,7 +65,7 @@ def draw(nodes: dict, edges: list, *, size: tuple[float, float], title: str):
 
 
 def _check_diagram(nodes, edges, size, title) -> tuple[float, float]:
-    """Refuse a diagram ``draw`` could not draw, naming the argument; returns the size."""
+    """Refuse a diagram ``_draw`` could not draw, naming the argument; returns the size."""
     from course_lib.checks import check_positive
 
     if not isinstance(nodes, dict) or not nodes:
@@ -125,7 +124,7 @@ def rnn_step_backward_diagram():
         ("a", "h_prev", r"$dh_{prev} = da\,W_h^\top$", {"back": True, "rad": -0.3, "at": (1.6, 3.1)}),
         ("a", "grads", "", {"back": True}),
     ]
-    return draw(nodes, edges, size=(12, 4.6), title="One RNN step: forward (black) and backward (red)")
+    return _draw(nodes, edges, size=(12, 4.6), title="One RNN step: forward (black) and backward (red)")
 
 
 def lstm_cell_diagram():
@@ -150,7 +149,7 @@ def lstm_cell_diagram():
         ("plus", "tanh_c", "", {"rad": 0.15}), ("tanh_c", "mul_o", "", {}), ("o", "mul_o", "", {}),
         ("mul_o", "h", "", {}),
     ]
-    return draw(nodes, edges, size=(12.2, 5.8), title="The LSTM cell: $c_t = f \\odot c_{t-1} + i \\odot g$, "
+    return _draw(nodes, edges, size=(12.2, 5.8), title="The LSTM cell: $c_t = f \\odot c_{t-1} + i \\odot g$, "
                 "$h_t = o \\odot \\tanh(c_t)$")
 
 
@@ -174,7 +173,7 @@ def gru_cell_diagram():
         ("z", "mul_cand", "$1 - z$", {"at": (8.6, 3.75)}), ("cand", "mul_cand", "", {}),
         ("mul_z", "plus", "", {}), ("mul_cand", "plus", "", {}), ("plus", "h", "", {}),
     ]
-    return draw(nodes, edges, size=(12.6, 5.8),
+    return _draw(nodes, edges, size=(12.6, 5.8),
                 title="The GRU cell (Keras, reset_after=True): $h_t = z \\odot h_{t-1} + (1 - z) \\odot \\tilde h_t$")
 
 
@@ -204,7 +203,7 @@ def attention_step_diagram():
     edges += [("s_prev", "scores", "", {}), ("scores", "softmax", "", {}), ("softmax", "context", "", {}),
               ("h3", "context", "the values", {"rad": -0.2, "at": (5.85, 4.4)})]
     edges += _decoder_step(nodes, r"E\,y_{t-1}")
-    return draw(nodes, edges, size=(12.4, 6.0), title="One step of the attention decoder (Bahdanau et al., 2014)")
+    return _draw(nodes, edges, size=(12.4, 6.0), title="One step of the attention decoder (Bahdanau et al., 2014)")
 
 
 def show_attend_tell_step_diagram():
@@ -221,4 +220,4 @@ def show_attend_tell_step_diagram():
              ("scores", "softmax", "", {}), ("softmax", "context", "", {}),
              ("position", "context", "the cells", {"rad": -0.15, "at": (6.2, 4.0)})]
     edges += _decoder_step(nodes, r"E\,w_t")
-    return draw(nodes, edges, size=(12.4, 6.0), title="One step of Show, Attend and Tell (Xu et al., 2015)")
+    return _draw(nodes, edges, size=(12.4, 6.0), title="One step of Show, Attend and Tell (Xu et al., 2015)")

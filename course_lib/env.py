@@ -25,17 +25,10 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
-    "CJK_FONT",
     "TESTED_CONFIGURATIONS",
-    "TESTED_VERSIONS",
     "NotebookInfo",
     "cjk_font_path",
-    "block_network",
     "get_strategy",
-    "in_colab",
-    "is_tensorflow_startup_noise",
-    "quiet_native_stderr",
-    "resolve_scale",
     "setup_notebook",
     "warn_without_gpu",
 ]
@@ -50,7 +43,7 @@ TESTED_CONFIGURATIONS = {
     "requirements.lock": {"tensorflow": "2.21", "keras": "3.15"},
     "Colab's runtime": {"tensorflow": "2.20", "keras": "3.13"},
 }
-TESTED_VERSIONS = TESTED_CONFIGURATIONS["requirements.lock"]
+_TESTED_VERSIONS = TESTED_CONFIGURATIONS["requirements.lock"]
 
 # TensorFlow's C++ start-up writes these straight to file descriptor 2, whatever
 # TF_CPP_MIN_LOG_LEVEL says: the absl pre-initialisation notice and glog-style lines
@@ -61,7 +54,7 @@ _GLOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w./-]+:\d+\] "
 _HARMLESS_ERRORS = ("Unable to register", "has already been registered", "computation placer")
 
 
-def is_tensorflow_startup_noise(line: str) -> bool:
+def _is_tensorflow_startup_noise(line: str) -> bool:
     """True for a line TensorFlow's native start-up prints to stderr that carries no news.
 
     Info and warning lines in glog format, the absl pre-initialisation notice, and the
@@ -87,12 +80,12 @@ def _flush_c_stdio() -> None:
 
 
 @contextlib.contextmanager
-def quiet_native_stderr():
+def _quiet_native_stderr():
     """Capture what native code writes to file descriptor 2; re-emit all but start-up noise.
 
     Python-level ``sys.stderr`` is untouched; only C/C++ writes to the descriptor are
     caught (in Jupyter these would otherwise appear as a red stderr block). Lines that
-    ``is_tensorflow_startup_noise`` recognises are dropped, every other line is written
+    ``_is_tensorflow_startup_noise`` recognises are dropped, every other line is written
     to ``sys.stderr`` when the block ends, so a real native error is never hidden.
     """
     try:
@@ -111,17 +104,17 @@ def quiet_native_stderr():
             os.close(saved)
             capture.seek(0)
             text = capture.read().decode("utf-8", errors="replace")
-            kept = [ln for ln in text.splitlines() if ln.strip() and not is_tensorflow_startup_noise(ln)]
+            kept = [ln for ln in text.splitlines() if ln.strip() and not _is_tensorflow_startup_noise(ln)]
             if kept:
                 sys.stderr.write("\n".join(kept) + "\n")
 
 
-def in_colab() -> bool:
+def _in_colab() -> bool:
     """True when running inside a Google Colab runtime."""
     return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
 
 
-def resolve_scale(value: str | None = None) -> str:
+def _resolve_scale(value: str | None = None) -> str:
     """The scale a lesson runs at: ``"lesson"`` (small, offline) or ``"full"``.
 
     The environment variable ``COURSE_SCALE`` wins over ``value`` (so an instructor can
@@ -129,9 +122,9 @@ def resolve_scale(value: str | None = None) -> str:
     parameters cell; the default is ``"lesson"``.
     """
     chosen = os.environ.get("COURSE_SCALE") or value or "lesson"
-    if chosen not in SCALES:  # named as the notebook's parameter; value is resolve_scale()'s argument
+    if chosen not in SCALES:  # named as the notebook's parameter; value is setup_notebook's scale
         raise ValueError(f"SCALE: expected one of {list(SCALES)}, got {chosen!r} "
-                         "(the value given to setup_notebook, resolve_scale() or COURSE_SCALE)")
+                         "(the value given to setup_notebook or COURSE_SCALE)")
     return chosen
 
 
@@ -166,7 +159,7 @@ def _is_loopback(address) -> bool:
     return host in _ALLOWED_HOSTS or host.startswith("127.")
 
 
-def block_network() -> None:
+def _block_network() -> None:
     """Make every Python network connection to a non-loopback address fail at once.
 
     Used when ``COURSE_OFFLINE=1`` (the test suite sets it) so a lesson that quietly
@@ -212,7 +205,7 @@ def _set_threads(n: int) -> None:
 
 #: The font that draws Hangul and the kanji of Japanese dates in figures: NanumGothic
 #: (SIL Open Font License), shipped by the ``koreanize-matplotlib`` package.
-CJK_FONT = "NanumGothic"
+_CJK_FONT = "NanumGothic"
 
 
 def cjk_font_path():
@@ -220,7 +213,7 @@ def cjk_font_path():
     from importlib import resources
 
     try:
-        path = resources.files("koreanize_matplotlib") / "fonts" / f"{CJK_FONT}.ttf"
+        path = resources.files("koreanize_matplotlib") / "fonts" / f"{_CJK_FONT}.ttf"
     except ModuleNotFoundError:
         return None
     return Path(str(path)) if path.is_file() else None
@@ -233,12 +226,12 @@ def _setup_matplotlib() -> None:
     if "ipykernel" not in sys.modules:
         mpl.use("Agg")
     font = cjk_font_path()
-    if font is not None and CJK_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
+    if font is not None and _CJK_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
         font_manager.fontManager.addfont(str(font))
     mpl.rcParams.update(
         {
             # Latin text in DejaVu Sans; a glyph it lacks (Hangul, kanji) from NanumGothic
-            "font.family": ["DejaVu Sans", CJK_FONT] if font is not None else ["DejaVu Sans"],
+            "font.family": ["DejaVu Sans", _CJK_FONT] if font is not None else ["DejaVu Sans"],
             "figure.figsize": (7.0, 3.6),
             "figure.dpi": 120,
             "savefig.dpi": 120,
@@ -295,7 +288,7 @@ def setup_notebook(
     if deterministic is not None and not isinstance(deterministic, bool):
         raise TypeError(f"deterministic: expected True, False or None, got {deterministic!r}")
     seed = int(seed)
-    chosen_scale = resolve_scale(scale)
+    chosen_scale = _resolve_scale(scale)
     if threads is None and os.environ.get("COURSE_THREADS"):
         threads = os.environ["COURSE_THREADS"]
         if not threads.isdigit() or int(threads) < 1:
@@ -311,12 +304,12 @@ def setup_notebook(
     # scale too when a COURSE_MIRROR manifest names where the data come from.
     offline = os.environ.get("COURSE_OFFLINE") == "1" and (chosen_scale == "lesson" or "COURSE_MIRROR" in os.environ)
     if offline:
-        block_network()
+        _block_network()
 
     _setup_matplotlib()
     # TensorFlow's native start-up lines are printed before any log level applies:
     # import it, size its thread pools and start its runtime with descriptor 2 captured.
-    with quiet_native_stderr():
+    with _quiet_native_stderr():
         _set_threads(int(threads or os.cpu_count() or 1))
         import keras
         import tensorflow as tf
@@ -344,7 +337,7 @@ def setup_notebook(
     return NotebookInfo(
         seed=seed,
         scale=chosen_scale,
-        colab=in_colab(),
+        colab=_in_colab(),
         device=f"{len(gpus)} GPU(s)" if gpus else f"CPU ({platform.processor() or platform.machine()})",
         gpus=gpus,
         deterministic=bool(deterministic),

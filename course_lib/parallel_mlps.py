@@ -27,9 +27,9 @@ from course_lib.checks import (
     check_seed,
 )
 
-__all__ = ["MAX_CLASSES", "train_parallel_mlps"]
+__all__ = ["train_parallel_mlps"]
 
-MAX_CLASSES = 100_000  # more classes than any course task; a label beyond it is a typo
+_MAX_CLASSES = 100_000  # more classes than any course task; a label beyond it is a typo
 
 
 def _per_model(value, name: str, k: int, *, positive: bool) -> np.ndarray:
@@ -96,8 +96,8 @@ def _sgd_momentum_update(params, velocity, grads, lr, weight_decay, momentum: fl
 
 def _check_labels(y, y_val):
     for name, labels in (("y", y), ("y_val", y_val)):
-        if labels.min() < 0 or labels.max() >= MAX_CLASSES:
-            raise ValueError(f"{name}: expected class ids in [0, {MAX_CLASSES}), got values in "
+        if labels.min() < 0 or labels.max() >= _MAX_CLASSES:
+            raise ValueError(f"{name}: expected class ids in [0, {_MAX_CLASSES}), got values in "
                              f"[{labels.min()}, {labels.max()}]")
     return int(max(y.max(), y_val.max())) + 1
 

@@ -7,8 +7,8 @@ cyclic learning rates.
   spending a fixed budget of trials on a search space.
 - ``ensemble_probabilities``, ``accuracy``: average the predicted class probabilities of
   several models and score them.
-- ``cosine_restarts``, ``cycle_ends``: a cyclic cosine learning rate and where its cycles
-  end (``course_lib.callbacks.SnapshotEnsemble`` keeps the weights there).
+- ``cosine_restarts``: a cyclic cosine learning rate (``course_lib.callbacks.SnapshotEnsemble``
+  keeps the weights at the end of each cycle).
 
 The Keras callbacks of the recipe (snapshot ensembles, weight averaging) are in
 ``course_lib.callbacks``; many small models trained at once for a search are in
@@ -35,7 +35,6 @@ from course_lib.checks import (
 __all__ = [
     "accuracy",
     "cosine_restarts",
-    "cycle_ends",
     "ensemble_probabilities",
     "grid_search_points",
     "log_uniform",
@@ -312,7 +311,7 @@ def _count_cycles(first: int, total: int, t_mul: float) -> int:
     return min(total // first, int(math.log1p(ratio) / math.log1p(t_mul - 1)))
 
 
-def cycle_ends(first_decay_steps: int, total_steps: int, t_mul: float = 1.0) -> list[int]:
+def _cycle_ends(first_decay_steps: int, total_steps: int, t_mul: float = 1.0) -> list[int]:
     """0-based optimizer steps that end a cycle of ``CosineDecayRestarts`` (its lowest rate).
 
     Args:

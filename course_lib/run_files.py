@@ -33,7 +33,7 @@ from pathlib import Path
 from course_lib.checks import check_choice, check_path
 from course_lib.files import sha256_file
 
-__all__ = ["BACKUP_DIR", "BEST_FILE", "BEST_TMP", "FORMAT", "LOCK_FILE", "PENDING", "STATE_FILE", "CheckpointError",
+__all__ = ["BACKUP_DIR", "BEST_FILE", "BEST_TMP", "FORMAT", "LOCK_FILE", "STATE_FILE", "CheckpointError",
            "check_run_dir", "finish_backups", "finish_best", "pending_path", "read_run_state", "state_digest",
            "verified_file"]
 
@@ -45,7 +45,7 @@ BACKUP_DIR = "backup"
 LOCK_FILE = ".lock"
 #: An epoch's backup files are written under this prefix and renamed to their names once
 #: ``state.json`` records their checksums: a file without it belongs to a saved epoch.
-PENDING = ".pending-"
+_PENDING = ".pending-"
 FORMAT = 2  # 2: state.json carries its own SHA-256 and the run's full identity
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -151,7 +151,7 @@ def read_run_state(run_dir) -> dict | None:
     path = run_dir / STATE_FILE
     if not path.exists():
         backup = run_dir / BACKUP_DIR
-        saved = [p for p in backup.iterdir() if not p.name.startswith(PENDING)] if backup.is_dir() else []
+        saved = [p for p in backup.iterdir() if not p.name.startswith(_PENDING)] if backup.is_dir() else []
         leftovers = ([BACKUP_DIR] if saved else []) + ([BEST_FILE] if (run_dir / BEST_FILE).exists() else [])
         if leftovers:
             raise CheckpointError(
@@ -211,11 +211,11 @@ def verified_file(run_dir, state: dict, key: str) -> Path:
 
 
 def pending_path(path) -> Path:
-    """Where a backup file is written before ``state.json`` names it: ``PENDING`` + its name."""
+    """Where a backup file is written before ``state.json`` names it: ``.pending-`` + its name."""
     path = check_path(path, "path")
     if not path.name:
         raise ValueError(f"path: expected the path of a file, got {str(path)!r}")
-    return path.with_name(PENDING + path.name)
+    return path.with_name(_PENDING + path.name)
 
 
 def finish_backups(run_dir, state: dict) -> None:

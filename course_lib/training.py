@@ -70,7 +70,6 @@ __all__ = [
     "load_best",
     "model_fingerprint",
     "read_run_state",
-    "resume_unsafe",
 ]
 
 
@@ -330,7 +329,7 @@ def _epoch_dataset(x, y, n: int, batch_size: int, seed: int, first: int, epochs:
 STATEFUL_CALLBACKS = (keras.callbacks.EarlyStopping, keras.callbacks.ReduceLROnPlateau)
 
 
-def resume_unsafe(callback) -> str | None:
+def _resume_unsafe(callback) -> str | None:
     """Why ``callback`` would make a resumed run differ from an uninterrupted one, or None."""
     name = type(callback).__name__
     if isinstance(callback, STATEFUL_CALLBACKS):
@@ -455,7 +454,7 @@ def _check_fit_data(model, x, y, validation_data, callbacks):
         model(xs[0][:1] if len(xs) == 1 else [a[:1] for a in xs])
     check_class_targets(model, y, "y")
     for callback in callbacks or []:
-        reason = resume_unsafe(callback)
+        reason = _resume_unsafe(callback)
         if reason:
             raise ValueError(f"callbacks: {reason}")
     if validation_data is None:

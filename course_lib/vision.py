@@ -1,8 +1,8 @@
 """Image encoders: small CNNs, their pretraining and caching, feature extraction, and
 removing a classifier's head (lessons 09, 10 and 11).
 
-* ``conv_blocks`` / ``conv_backbone``: conv–batch-norm–ReLU blocks, and a headless CNN
-  body (lesson 11 pretrains it on one task and transfers it to another).
+* ``conv_backbone``: a headless CNN body of conv–batch-norm–ReLU blocks (lesson 11
+  pretrains it on one task and transfers it to another).
 * ``small_cnn``: the blocks with a classifier head; ``pretrain_cnn`` trains it on
   multi-label targets; ``pretrained_scene_cnn`` trains it once and caches it, so lessons
   09 and 10 share one encoder; ``label_accuracy`` scores it.
@@ -34,7 +34,6 @@ from course_lib.fitting import build_optimizer
 __all__ = [
     "cnn_encoder",
     "conv_backbone",
-    "conv_blocks",
     "extract_features",
     "label_accuracy",
     "pretrain_cnn",
@@ -44,7 +43,7 @@ __all__ = [
 ]
 
 
-def conv_blocks(x, widths, *, bn_momentum: float, grid_name: str | None = None):
+def _conv_blocks(x, widths, *, bn_momentum: float, grid_name: str | None = None):
     """Convolution blocks: 3×3 conv (no bias), batch norm, ReLU; 2×2 max pooling between
     blocks (not after the last). x: (B, S, S, C) -> (B, S/2^(n-1), S/2^(n-1), widths[-1]).
 
@@ -70,18 +69,18 @@ def conv_backbone(image_size: int, channels: int = 3, widths=(16, 32, 64), *,
                   bn_momentum: float = 0.9, name: str = "backbone"):
     """A small CNN body without a head: images (B, S, S, channels) -> features (B, widths[-1]).
 
-    ``conv_blocks`` followed by global average pooling; a classifier adds a ``Dense``
+    Conv–batch-norm–ReLU blocks followed by global average pooling; a classifier adds a ``Dense``
     layer on top, and transfer learning keeps this part (lesson 11).
     """
     image_size = check_positive_int(image_size, "image_size", minimum=4)
     channels = check_positive_int(channels, "channels")
     inputs = keras.Input((image_size, image_size, channels))
-    h = conv_blocks(inputs, widths, bn_momentum=bn_momentum)
+    h = _conv_blocks(inputs, widths, bn_momentum=bn_momentum)
     return keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(h), name=name)
 
 
 def small_cnn(image_size: int, n_labels: int, width: int = 32, name: str = "scene_cnn"):
-    """A small CNN classifier: ``conv_blocks`` of (width, 2·width, 2·width) channels,
+    """A small CNN classifier: conv–batch-norm–ReLU blocks of (width, 2·width, 2·width) channels,
     average pooling, a dense head.
 
     Args:
@@ -97,7 +96,7 @@ def small_cnn(image_size: int, n_labels: int, width: int = 32, name: str = "scen
     n_labels = check_positive_int(n_labels, "n_labels")
     width = check_positive_int(width, "width")
     inputs = keras.Input((image_size, image_size, 3), name="image")
-    x = conv_blocks(inputs, (width, 2 * width, 2 * width), bn_momentum=0.5, grid_name="grid")
+    x = _conv_blocks(inputs, (width, 2 * width, 2 * width), bn_momentum=0.5, grid_name="grid")
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
     outputs = keras.layers.Dense(n_labels, name="head")(x)
     return keras.Model(inputs, outputs, name=name)

@@ -43,12 +43,12 @@ from course_lib.checks import (
 )
 
 __all__ = [
-    "END", "PAD", "SPECIALS", "START", "UNK", "UNKNOWN_POLICIES", "CaptionTokenizer", "Vocabulary", "string_lookup",
+    "SPECIALS", "CaptionTokenizer", "Vocabulary", "string_lookup",
 ]
 
-PAD, UNK, START, END = "", "[UNK]", "<start>", "<end>"
-SPECIALS = (PAD, UNK, START, END)  # at ids 0, 1, 2, 3
-UNKNOWN_POLICIES = ("unk", "drop", "error")
+_PAD, _UNK, _START, _END = "", "[UNK]", "<start>", "<end>"
+SPECIALS = (_PAD, _UNK, _START, _END)  # at ids 0, 1, 2, 3
+_UNKNOWN_POLICIES = ("unk", "drop", "error")
 
 
 def string_lookup(tokens, *, invert: bool = False, name: str | None = None):
@@ -63,7 +63,7 @@ def string_lookup(tokens, *, invert: bool = False, name: str | None = None):
     if not isinstance(tokens, (list, tuple)) or tuple(tokens[: len(SPECIALS)]) != SPECIALS:
         raise ValueError(f"tokens: expected a Vocabulary's token list starting with {list(SPECIALS)}")
     # StringLookup puts the mask token at 0 and its one OOV token at 1 itself
-    return keras.layers.StringLookup(vocabulary=list(tokens[2:]), mask_token=PAD, oov_token=UNK,
+    return keras.layers.StringLookup(vocabulary=list(tokens[2:]), mask_token=_PAD, oov_token=_UNK,
                                      num_oov_indices=1, invert=invert, name=name)
 
 
@@ -84,7 +84,7 @@ class Vocabulary:
         index: dict str -> id.
     """
 
-    PAD, UNK, START, END = PAD, UNK, START, END
+    PAD, UNK, START, END = _PAD, _UNK, _START, _END
     PAD_ID, UNK_ID, START_ID, END_ID = 0, 1, 2, 3  # where those four tokens sit
 
     def __init__(self, tokens, *, min_count: int = 1, max_size: int | None = None, unknown: str = "unk"):
@@ -93,7 +93,7 @@ class Vocabulary:
         min_count = check_positive_int(min_count, "min_count")
         if max_size is not None:
             max_size = check_positive_int(max_size, "max_size", minimum=len(SPECIALS) + 1)
-        self.unknown = check_choice(unknown, "unknown", UNKNOWN_POLICIES)
+        self.unknown = check_choice(unknown, "unknown", _UNKNOWN_POLICIES)
         counts = Counter()
         for t in tokens:
             if not isinstance(t, str):

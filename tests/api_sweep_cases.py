@@ -26,7 +26,6 @@ from course_lib import (
     cells,
     checks,
     decoding,
-    diagrams,
     env,
     files,
     fitting,
@@ -59,7 +58,6 @@ from course_lib.data import (
     flickr8k,
     flowers,
     images,
-    imdb,
     mnist,
     scenes,
     series,
@@ -93,9 +91,6 @@ def workdir() -> Path:
     root = Path(tempfile.mkdtemp(prefix="sweep-"))
     (root / "a.txt").write_text("hello world\n", encoding="utf-8")
     (root / "spa.txt").write_text("Go.\tVe.\nRun!\tCorre.\n", encoding="utf-8")
-    (root / "tokens.txt").write_text("a.jpg#0\tA dog runs .\nb.jpg#0\tA cat sits .\n")
-    (root / "split.txt").write_text("a.jpg\nb.jpg\n")
-    (root / "captions.txt").write_text('image,caption\na.jpg,"A dog, running"\nb.jpg,A cat\n')
     import zipfile
 
     with zipfile.ZipFile(root / "arch.zip", "w") as z:
@@ -115,13 +110,6 @@ def _lesson_run(tmp: Path) -> Path:
 
 
 @functools.cache
-def _aclimdb() -> Path:
-    from course_lib.data import archives
-
-    return archives.safe_extract(FIXTURES / "aclImdb_mini.tar.gz", workdir() / "imdb")
-
-
-@functools.cache
 def run_dir() -> Path:
     return _lesson_run(workdir() / "run")
 
@@ -133,7 +121,7 @@ def date_pairs():
 
 @functools.cache
 def date_vocabs():
-    return dates.vocabularies()
+    return dates._vocabularies()
 
 
 @functools.cache
@@ -315,9 +303,6 @@ CASES = {
                                                                                               states=states),
                                  lambda: dict(inputs=floats(N, D), states=[floats(N, H), floats(N, H)])),
     "cell_bank.rule_coefficients": (cell_bank.rule_coefficients, lambda: dict(rules=[cell_rules.GRU], units=H)),
-    "cell_bank.bank_step": (cell_bank.bank_step, lambda: dict(
-        coef=cell_bank.rule_coefficients([cell_rules.GRU, cell_rules.LSTM], H), x_proj=floats(2, N, 5 * H),
-        h=floats(2, N, H), c=floats(2, N, H), U=floats(2, H, 5 * H))),
     "cell_bank.CellBank": (cell_bank.CellBank, lambda: dict(rules=[cell_rules.GRU], units=H, outputs=2,
                                                             bias=(0, 0, 0, 0))),
     "cell_bank.CellBank.call": (_call(lambda: cell_bank.CellBank([cell_rules.GRU, cell_rules.VANILLA], H, 2),
@@ -332,7 +317,6 @@ CASES = {
     "cell_search.learned": (cell_search.learned, lambda: dict(task=_search_task(), scores=[0.1, 0.2])),
     "cell_search.train_bank": (cell_search.train_bank, lambda: dict(
         bank=_bank(), task=_search_task(), steps=1, batch_size=4, learning_rate=1e-2, seed=0, report_every=1)),
-    "cell_search.score_bank": (cell_search.score_bank, lambda: dict(bank=_bank(), task=_search_task(), batch_size=2)),
     "cell_search.evaluate_rules": (cell_search.evaluate_rules, lambda: dict(
         rules=[cell_rules.GRU], task=_search_task("recall"), units=2, steps=1, batch_size=4, learning_rate=1e-2,
         bias=(0, 0, 0, 0), seed=0, report_every=0)),
@@ -382,8 +366,6 @@ CASES = {
     "checks.check_model": (checks.check_model, lambda: dict(model=_tiny_classifier(), name="model")),
     "vision.conv_backbone": (vision.conv_backbone, lambda: dict(
         image_size=8, channels=1, widths=(2, 3), bn_momentum=0.9)),
-    "vision.conv_blocks": (vision.conv_blocks, lambda: dict(
-        x=keras.Input((8, 8, 1)), widths=(2, 3), bn_momentum=0.9)),
     "show.teaching_source": (show.teaching_source, lambda: dict(obj=numpy_rnn.rnn_step_forward)),
     "show.show": (show.show, lambda: dict(obj=numpy_rnn.rnn_step_forward)),
     "checks.check_seed": (checks.check_seed, lambda: dict(value=3, name="value", allow_none=False)),
@@ -514,8 +496,6 @@ CASES.update({
     # -- captioning ------------------------------------------------------------------------
     "vocabulary.CaptionTokenizer": (vocabulary.CaptionTokenizer, lambda: dict(
         captions=["a red ball", "a blue box"], min_count=1, max_size=10, unknown="drop")),
-    "captioning.caption_pairs": (captioning.caption_pairs, lambda: dict(
-        features=floats(2, 5), captions=[["a red ball"], ["a blue box"]], tokenizer=caption_tok(), max_len=6)),
     "vision.small_cnn": (vision.small_cnn, lambda: dict(image_size=24, n_labels=3, width=4)),
     "vision.pretrain_cnn": (vision.pretrain_cnn, lambda: dict(
         cnn=small_cnn(), images=_scene_images()[0], labels=_scene_images()[1], epochs=1, batch_size=3)),
@@ -564,7 +544,6 @@ CASES.update({
     "recipe.lr_range_test": (recipe.lr_range_test, lambda: dict(
         model=_tiny_classifier(), x=floats(16, 3), y=RNG.integers(0, 2, 16), steps=8, batch_size=4)),
     "recipe.cosine_restarts": (recipe.cosine_restarts, lambda: dict(initial_lr=0.1, cycle_steps=10, alpha=0.0)),
-    "recipe.cycle_ends": (recipe.cycle_ends, lambda: dict(first_decay_steps=10, total_steps=40, t_mul=2.0)),
     "parallel_mlps.train_parallel_mlps": (parallel_mlps.train_parallel_mlps, lambda: dict(
         x=floats(12, 4), y=RNG.integers(0, 3, 12), x_val=floats(6, 4), y_val=RNG.integers(0, 3, 6),
         lr=np.array([0.01, 0.1]), dropout=np.array([0.0, 0.3]), hidden=4, epochs=1, batch_size=4)),
@@ -599,7 +578,6 @@ CASES.update({
 
 CASES.update({
     # -- data ------------------------------------------------------------------------------
-    "anki.parse_anki": (anki.parse_anki, lambda: dict(text="Go.\tVe.\tCC-BY\n")),
     "anki.load_anki": (anki.load_anki, lambda: dict(path=workdir() / "spa.txt", limit=2)),
     "anki.tokenize_sentence": (anki.tokenize_sentence, lambda: dict(sentence="Go now.")),
     "anki.locate_anki": (anki.locate_anki, lambda: dict(path=workdir() / "spa.txt")),
@@ -614,7 +592,6 @@ CASES.update({
         tokens=["a", "b", "a"], min_count=1, max_size=10, unknown="error")),
     "vocabulary.string_lookup": (vocabulary.string_lookup, lambda: dict(
         tokens=date_vocabs()[1].tokens, invert=True, name="lookup")),
-    "dates.vocabularies": (dates.vocabularies, lambda: dict(languages=("fr", "en"), years=(2000, 2002))),
     "dates.encode_pairs": (dates.encode_pairs, lambda: dict(
         pairs=date_pairs(), source_vocab=date_vocabs()[0], target_vocab=date_vocabs()[1])),
     "dates.load_task": (dates.load_task, lambda: dict(scale="lesson", seed=0, n_train=8, n_test=4)),
@@ -629,35 +606,17 @@ CASES.update({
                                                             write=lambda tmp: tmp.write_text("x"))),
     "files.atomic_write_text": (files.atomic_write_text, lambda: dict(path=workdir() / "w.txt", text="x")),
     "full_scale.check_learned": (full_scale.check_learned, lambda: dict(holds=True, claim="it learned")),
-    "full_scale.unfreeze_top": (full_scale.unfreeze_top, lambda: dict(
-        base=keras.Sequential([keras.Input((2,)), keras.layers.Dense(2), keras.layers.BatchNormalization()]),
-        first=1)),
-    "training.resume_unsafe": (training.resume_unsafe, lambda: dict(
-        callback=keras.callbacks.CSVLogger(str(workdir() / "log.csv")))),
-    "download.parse_checksum": (download.parse_checksum, lambda: dict(checksum="md5:" + "0" * 32)),
-    "download.mirrored": (download.mirrored, lambda: dict(url="https://example.org/a.zip", checksum=None, size=None)),
     "download.fetch": (download.fetch, lambda: dict(
         url=(workdir() / "a.txt").as_uri(), checksum="sha256:" + files.sha256_file(workdir() / "a.txt"),
         cache=workdir() / "cache", progress=False)),
     "download.fetch_and_extract": (download.fetch_and_extract, lambda: dict(
         url=(workdir() / "arch.zip").as_uri(), checksum="sha256:" + files.sha256_file(workdir() / "arch.zip"),
         cache=workdir() / "cache")),
-    "flickr8k.clean_caption": (flickr8k.clean_caption, lambda: dict(caption="A dog runs .")),
-    "flickr8k.parse_tokens": (flickr8k.parse_tokens, lambda: dict(path=workdir() / "tokens.txt")),
-    "flickr8k.parse_split": (flickr8k.parse_split, lambda: dict(path=workdir() / "split.txt")),
-    "flickr8k.parse_captions_csv": (flickr8k.parse_captions_csv, lambda: dict(path=workdir() / "captions.txt")),
-    "flickr8k.kaggle_split": (flickr8k.kaggle_split, lambda: dict(images=[f"{i}.jpg" for i in range(10)], seed=1)),
     "flickr8k.load_flickr8k": (flickr8k.load_flickr8k, lambda: dict(root=FIXTURES / "flickr8k")),
-    "flickr8k.find_image_dir": (flickr8k.find_image_dir, lambda: dict(root=FIXTURES / "flickr8k")),
     "flickr8k.locate_flickr8k": (flickr8k.locate_flickr8k, lambda: dict(path=FIXTURES / "flickr8k")),
     "flowers.list_images": (flowers.list_images, lambda: dict(root=FIXTURES / "flower_photos")),
     "images.load_images": (images.load_images, lambda: dict(
         paths=sorted((FIXTURES / "flower_photos" / "daisy").glob("*.jpg")), size=8, dtype="float32")),
-    "imdb.clean_review": (imdb.clean_review, lambda: dict(text="Good<br />film")),
-    "imdb.read_aclimdb": (imdb.read_aclimdb, lambda: dict(path=_aclimdb(), split="train")),
-    "scenes.object_words": (scenes.object_words, lambda: dict(shape=0, colour=1, size=0, synonym=0)),
-    "scenes.describe": (scenes.describe, lambda: dict(
-        shape=np.array([0, 1]), colour=np.array([1, 2]), size=np.array([0, 1]), rng=np.random.default_rng(0))),
     "scenes.make_scenes": (scenes.make_scenes, lambda: dict(n=2, image_size=24, max_objects=2, noise=0.04, seed=0)),
     "series.make_windows": (series.make_windows, lambda: dict(series=floats(10), window=3, horizon=1)),
     "series.window_dataset": (series.window_dataset, lambda: dict(series=floats(10), window=3, batch_size=2)),
@@ -667,10 +626,8 @@ CASES.update({
     "tasks.recall_chance_accuracy": (tasks.recall_chance_accuracy, lambda: dict(num_symbols=4)),
     "tasks.rising_tags": (tasks.rising_tags, lambda: dict(n=3, length=5, seed=0)),
     "tasks.rising_tags_causal_ceiling": (tasks.rising_tags_causal_ceiling, lambda: dict(length=5)),
-    "text.normalize_text": (text.normalize_text, lambda: dict(text="héllo\x00", replacement="?")),
     "text.python_docs_text": (text.python_docs_text, lambda: dict(max_chars=500)),
     "text.stdlib_source_text": (text.stdlib_source_text, lambda: dict(max_chars=500)),
-    "text.read_text_file": (text.read_text_file, lambda: dict(path=workdir() / "a.txt")),
     "text.split_text": (text.split_text, lambda: dict(text="abcdefghij" * 3, val_fraction=0.2)),
     "text.CharVocab": (text.CharVocab, lambda: dict(text="abcab")),
     "text.one_hot": (text.one_hot, lambda: dict(ids=ids(N, T), vocab_size=V)),
@@ -685,9 +642,6 @@ CASES.update({
     "teacher_forcing.SampledLanguageModel.call": (_call(lambda: teacher_forcing.SampledLanguageModel(V, 3, 4),
                                                         "tokens"), lambda: dict(tokens=ids(N, T))),
     # -- plots, env ------------------------------------------------------------------------
-    "diagrams.draw": (diagrams.draw, lambda: dict(
-        nodes={"a": (1.0, 1.0, "a", "value"), "b": (2.0, 1.0, "b", "op")}, edges=[("a", "b", "x", {})],
-        size=(3.0, 2.0), title="t")),
     "plots.plot_learning_curves": (plots.plot_learning_curves, lambda: dict(
         history={"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}, metric="loss")),
     "plots.plot_windows": (plots.plot_windows, lambda: dict(
@@ -698,8 +652,6 @@ CASES.update({
         image=np.abs(floats(8, 8, 3)) % 1, weights=probs(4, 4))),
     "plots.plot_attention_heatmap": (plots.plot_attention_heatmap, lambda: dict(
         weights=probs(2, 3), source_labels=list("abc"), target_labels=list("xy"))),
-    "env.is_tensorflow_startup_noise": (env.is_tensorflow_startup_noise, lambda: dict(line="I0000 x.cc:1] y")),
-    "env.resolve_scale": (env.resolve_scale, lambda: dict(value="lesson")),
     "env.warn_without_gpu": (env.warn_without_gpu, lambda: dict(what="a run", steps=10, seconds_per_step=0.1)),
     "full_scale.review_classifier": (None, None),
 })
@@ -733,7 +685,7 @@ NOT_SWEPT = {
     "archives.UnsafeArchiveError": "an exception class",
     "download.DownloadError": "an exception class",
     "download.ChecksumError": "an exception class",
-    "anki.AnkiPair": "a NamedTuple returned by parse_anki",
+    "anki.AnkiPair": "a NamedTuple returned by load_anki",
     "dates.DatePairs": "a dataclass returned by make_date_pairs",
     "dates.DateTask": "a dataclass returned by load_task",
     "scenes.Scenes": "a dataclass returned by make_scenes",
@@ -750,10 +702,7 @@ NOT_SWEPT = {
     "captioning.Captions": "a dataclass returned by generate_captions",
     "cells.PeepholeLSTMCell": "its constructor is LSTMCell's (swept); its call is swept",
     # no arguments, or arguments that change the process (tested in test_env.py)
-    "env.quiet_native_stderr": "a context manager without arguments",
-    "env.in_colab": "no arguments",
     "memory.can_measure_peak": "no arguments",
-    "env.block_network": "no arguments; changes the process's sockets",
     "env.cjk_font_path": "no arguments",
     "env.get_strategy": "no arguments",
     "env.setup_notebook": "changes the process (seeds, threads); bad arguments in test_env.py",
@@ -772,10 +721,8 @@ NOT_SWEPT = {
     "full_scale.imdb_sentiment": "full-scale run (rehearsal)",
     "full_scale.anki_translation": "full-scale run (rehearsal)",
     "full_scale.translation_attention": "reads a full-scale run's result (rehearsal)",
-    "full_scale.flickr8k_features": "full-scale run (rehearsal)",
     "full_scale.caption_flickr8k": "full-scale run (rehearsal)",
     "full_scale.flowers_transfer": "full-scale run (rehearsal)",
-    "full_scale.flowers_model": "builds MobileNetV2 (rehearsal, test_gpu_jit_rule.py, test_gpu_determinism.py)",
     "flowers.fetch_flowers": "downloads the dataset",
     "imdb.fetch_imdb": "downloads the dataset",
     "files.LockHeld": "an exception class",

@@ -26,7 +26,7 @@ def mirror_cache(mirror, tmp_path, monkeypatch):
     for name in ("connect", "connect_ex"):
         monkeypatch.setattr(socket.socket, name, getattr(socket.socket, name))
     monkeypatch.setattr(socket, "getaddrinfo", socket.getaddrinfo)
-    env.block_network()  # loopback only: the mirror works, the internet does not
+    env._block_network()  # loopback only: the mirror works, the internet does not
     return tmp_path / "cache"
 
 

@@ -37,7 +37,7 @@ def _archives(folder: Path) -> dict[str, Path]:
         zf.write(FIXTURES / "anki" / "spa_tf_mirror.txt", "spa-eng/spa.txt")
     out[anki.TF_MIRROR_URL] = folder / "spa-eng.zip"
     with zipfile.ZipFile(folder / "Flickr8k_text.zip", "w") as zf:
-        for name in [flickr8k.TOKEN_FILE, *flickr8k.SPLIT_FILES.values()]:
+        for name in [flickr8k._TOKEN_FILE, *flickr8k._SPLIT_FILES.values()]:
             zf.write(FIXTURES / "flickr8k" / name, name)
     with zipfile.ZipFile(folder / "Flickr8k_Dataset.zip", "w") as zf:
         for jpg in sorted((FIXTURES / "flickr8k" / "Flicker8k_Dataset").iterdir()):

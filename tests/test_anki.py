@@ -15,7 +15,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "anki" / "spa.txt"
 
 
 def test_parse_fixture():
-    pairs = anki.parse_anki(FIXTURE.read_text(encoding="utf-8"))
+    pairs = anki._parse_anki(FIXTURE.read_text(encoding="utf-8"))
     assert len(pairs) == 7
     assert pairs[0] == ("Go.", "Ve.", pairs[0].attribution)
     assert pairs[4].english == "Who won?" and pairs[4].other == "¿Quién ganó?"
@@ -47,11 +47,11 @@ def test_bad_inputs(tmp_path):
     with pytest.raises(FileNotFoundError, match="download"):
         anki.load_anki(tmp_path / "missing.zip")
     with pytest.raises(ValueError, match="line 2"):
-        anki.parse_anki("Go.\tVe.\tCC-BY\nHi.\tHola.\n")  # 3 columns, then 2
+        anki._parse_anki("Go.\tVe.\tCC-BY\nHi.\tHola.\n")  # 3 columns, then 2
     with pytest.raises(ValueError, match="no sentence pairs"):
-        anki.parse_anki("\n\n")
+        anki._parse_anki("\n\n")
     with pytest.raises(TypeError):
-        anki.parse_anki(b"Go.\tVe.\tCC")
+        anki._parse_anki(b"Go.\tVe.\tCC")
     with pytest.raises(TypeError):
         anki.tokenize_sentence(None)
 
@@ -81,9 +81,9 @@ def test_manythings_three_columns_keep_their_attribution(tmp_path):
 
 def test_a_file_mixing_two_and_three_columns_is_refused():
     with pytest.raises(ValueError, match="line 2: expected 2 tab-separated"):
-        anki.parse_anki("Go.\tVe.\nHi.\tHola.\tCC-BY\n")
+        anki._parse_anki("Go.\tVe.\nHi.\tHola.\tCC-BY\n")
     with pytest.raises(ValueError, match="line 1: expected 2 or 3"):
-        anki.parse_anki("Go.\n")
+        anki._parse_anki("Go.\n")
 
 
 def test_locate_anki_names_the_variable_and_both_addresses(tmp_path):
@@ -102,7 +102,7 @@ def test_locate_anki_without_network_fails_at_once_with_the_advice(tmp_path, mon
     monkeypatch.setattr(socket.socket, "connect", socket.socket.connect)
     monkeypatch.setattr(socket.socket, "connect_ex", socket.socket.connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", socket.getaddrinfo)
-    env.block_network()
+    env._block_network()
     with pytest.raises(FileNotFoundError) as info:
         anki.locate_anki(None, cache=tmp_path)
     text = str(info.value)

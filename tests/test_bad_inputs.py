@@ -276,11 +276,11 @@ def test_make_windows_refuses_a_table_and_text():
 
 def test_text_helpers_refuse_bad_inputs(tmp_path):
     with pytest.raises(TypeError, match="text"):
-        text.normalize_text(5)
+        text._normalize_text(5)
     with pytest.raises(ValueError, match="replacement"):
-        text.normalize_text("a", "??")
+        text._normalize_text("a", "??")
     with pytest.raises(FileNotFoundError, match="nonexistent"):
-        text.read_text_file(tmp_path / "nonexistent.txt")
+        text._read_text_file(tmp_path / "nonexistent.txt")
     for fraction in (0, 1, -0.5):
         with pytest.raises(ValueError, match="val_fraction"):
             text.split_text("abcdefgh", fraction)
@@ -345,8 +345,8 @@ def test_char_vocab_refuses_unknown_characters_and_float_ids():
         (lambda: recipe.cosine_restarts(0.1, 0), "cycle_steps"),
         (lambda: recipe.cosine_restarts(-0.1, 10), "initial_lr"),
         (lambda: recipe.cosine_restarts(0.1, 10, alpha=2), "alpha"),
-        (lambda: recipe.cycle_ends(0, 10), "first_decay_steps"),
-        (lambda: recipe.cycle_ends(5, 10, t_mul=0.5), "t_mul"),
+        (lambda: recipe._cycle_ends(0, 10), "first_decay_steps"),
+        (lambda: recipe._cycle_ends(5, 10, t_mul=0.5), "t_mul"),
     ],
 )
 def test_recipe_helpers_refuse_bad_inputs(call, match):
@@ -436,13 +436,13 @@ def test_imdb_reader_refuses_missing_data_and_bad_splits(tmp_path):
     from course_lib.data import imdb
 
     with pytest.raises(FileNotFoundError):
-        imdb.read_aclimdb(tmp_path / "nonexistent")
+        imdb._read_aclimdb(tmp_path / "nonexistent")
     with pytest.raises(ValueError, match="split"):
-        imdb.read_aclimdb(tmp_path, split="dev")
+        imdb._read_aclimdb(tmp_path, split="dev")
     with pytest.raises(ValueError, match="split"):
         imdb.load_imdb(split="dev")
     with pytest.raises(TypeError):
-        imdb.clean_review(5)
+        imdb._clean_review(5)
 
 
 # -- sequence metrics and seq2seq ------------------------------------------------------------
@@ -547,14 +547,14 @@ def test_flickr8k_and_flowers_readers_fail_clearly_on_missing_or_truncated_files
     from course_lib.data import flickr8k, flowers, images
 
     with pytest.raises(TypeError, match="caption"):
-        flickr8k.clean_caption(3)
+        flickr8k._clean_caption(3)
     with pytest.raises(FileNotFoundError, match="no Flickr8k file"):
-        flickr8k.parse_tokens(tmp_path / "missing.txt")
+        flickr8k._parse_tokens(tmp_path / "missing.txt")
     truncated = tmp_path / "Flickr8k.token.txt"
     truncated.write_text("1000268201_693b08cb0e.jpg#0\tA child in a pink dress .\n"
                          "1000268201_693b08cb0e.jpg#")  # the download stopped here
     with pytest.raises(ValueError, match=r"Flickr8k.token.txt:2: expected"):
-        flickr8k.parse_tokens(truncated)
+        flickr8k._parse_tokens(truncated)
     with pytest.raises(FileNotFoundError, match="no Flickr8k folder"):
         flickr8k.load_flickr8k(tmp_path / "missing")
     with pytest.raises(ValueError, match="size"):

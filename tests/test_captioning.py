@@ -14,7 +14,7 @@ from course_lib.captioning import (
     Captions,
     ShowAndTell,
     ShowAttendTell,
-    caption_pairs,
+    _caption_pairs,
     fit_captioner,
     generate_captions,
 )
@@ -68,11 +68,11 @@ def test_tokenizer_errors_and_unknown_word_policies():
 def test_caption_pairs_repeats_features_per_reference():
     tok = CaptionTokenizer(CAPS)
     feats = np.arange(4, dtype="float32").reshape(2, 2)
-    x, ids = caption_pairs(feats, [[CAPS[0]], CAPS], tok)
+    x, ids = _caption_pairs(feats, [[CAPS[0]], CAPS], tok)
     assert x.shape == (3, 2) and ids.shape[0] == 3
     assert (x[1] == feats[1]).all() and (x[2] == feats[1]).all()
     with pytest.raises(ValueError, match="same length"):
-        caption_pairs(feats, [CAPS], tok)
+        _caption_pairs(feats, [CAPS], tok)
 
 
 # ----------------------------------------------------------------- encoder

@@ -223,7 +223,7 @@ def test_bank_and_export_reject_bad_arguments():
     with pytest.raises(ValueError, match="inputs"):
         bank(_x(d=3))
     with pytest.raises(TypeError, match="coef"):
-        cell_bank.bank_step({}, tf.zeros((3, 2, 10)), tf.zeros((3, 2, 2)), tf.zeros((3, 2, 2)), tf.zeros((3, 2, 10)))
+        cell_bank._bank_step({}, tf.zeros((3, 2, 10)), tf.zeros((3, 2, 2)), tf.zeros((3, 2, 2)), tf.zeros((3, 2, 10)))
 
 
 def test_a_bank_saves_and_reloads_in_safe_mode(tmp_path):
@@ -279,7 +279,7 @@ def test_a_cell_with_non_finite_outputs_gets_the_worst_score():
     V = bank.V.numpy()
     V[1] = np.nan
     bank.V.assign(V)
-    scores = cell_search.score_bank(bank, task)
+    scores = cell_search._score_bank(bank, task)
     assert np.isinf(scores[1]) and np.isfinite(scores[[0, 2]]).all()
     assert not cell_search.learned(task, scores)[1]
 

@@ -201,13 +201,13 @@ def test_check_same_size_and_choice():
 
 
 def test_check_result_size_allows_up_to_the_limit_and_refuses_one_more():
-    largest = checks.MAX_RESULT_BYTES // 8
+    largest = checks._MAX_RESULT_BYTES // 8
     assert checks.check_result_size((largest,), "float64", "n") == largest  # only counted, never allocated
     with pytest.raises(ValueError, match=r"n: the result would hold 536,870,913 values \(4\.0 GiB\).*ask for fewer"):
         checks.check_result_size((largest + 1,), "float64", "n")
-    assert checks.check_result_size(checks.MAX_RESULT_ITEMS, None, "n_trials") == checks.MAX_RESULT_ITEMS
+    assert checks.check_result_size(checks._MAX_RESULT_ITEMS, None, "n_trials") == checks._MAX_RESULT_ITEMS
     with pytest.raises(ValueError, match=r"n_trials: the result would hold 2,000,001 points, more than the limit"):
-        checks.check_result_size(checks.MAX_RESULT_ITEMS + 1, None, "n_trials", what="points")
+        checks.check_result_size(checks._MAX_RESULT_ITEMS + 1, None, "n_trials", what="points")
 
 
 @pytest.mark.parametrize("shape, message", [

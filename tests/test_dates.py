@@ -15,7 +15,7 @@ def test_text_is_babels_cldr_format():
 
     rng = np.random.default_rng(0)
     for lang in D.LANGUAGES:
-        for style in D.STYLES:
+        for style in D._STYLES:
             for o in rng.integers(dt.date(1900, 1, 1).toordinal(), dt.date(2100, 1, 1).toordinal(), 40):
                 day = dt.date.fromordinal(int(o))
                 assert D.format_date_fields(day, lang, style)[0] == format_date(day, style, locale=lang)
@@ -96,7 +96,7 @@ def test_make_date_pairs_counts_and_seed():
 
 
 def test_vocabulary_round_trip_and_ids():
-    src_vocab, tgt_vocab = D.vocabularies()
+    src_vocab, tgt_vocab = D._vocabularies()
     pairs = D.make_date_pairs(100, n_dates=(1, 3), seed=6)
     for vocab, lists in ((src_vocab, pairs.source_tokens), (tgt_vocab, pairs.target_tokens)):
         ids = vocab.encode(lists, end=True)
@@ -114,7 +114,7 @@ def test_vocabulary_round_trip_and_ids():
 
 
 def test_encode_pairs_shapes_and_alignment():
-    src_vocab, tgt_vocab = D.vocabularies()
+    src_vocab, tgt_vocab = D._vocabularies()
     pairs = D.make_date_pairs(30, n_dates=(1, 2), seed=7, style="long")
     arrays = D.encode_pairs(pairs, src_vocab, tgt_vocab)
     n, t = arrays["target_out"].shape
@@ -147,7 +147,7 @@ def test_bad_inputs():
         D.make_date_pairs(0)
     with pytest.raises(TypeError, match="text"):
         D.tokenize(3)
-    src_vocab, _ = D.vocabularies()
+    src_vocab, _ = D._vocabularies()
     with pytest.raises(ValueError, match="length"):
         src_vocab.encode([["a", "b", "c"]], length=2)
     with pytest.raises(ValueError, match="ids"):

@@ -56,9 +56,9 @@ def test_a_diagram_shows_the_lessons_symbols_and_no_label_covers_another(name):
 
 def test_an_edge_to_an_unknown_node_is_refused_by_name():
     with pytest.raises(ValueError, match="edges: .*'nowhere'"):
-        diagrams.draw({"a": (1, 1, "a", "value")}, [("a", "nowhere", "", {})], size=(3, 2), title="t")
+        diagrams._draw({"a": (1, 1, "a", "value")}, [("a", "nowhere", "", {})], size=(3, 2), title="t")
     with pytest.raises(ValueError, match="nodes: 'a' .*kind one of"):
-        diagrams.draw({"a": (1, 1, "a", "box")}, [], size=(3, 2), title="t")
+        diagrams._draw({"a": (1, 1, "a", "box")}, [], size=(3, 2), title="t")
     assert not plt.get_fignums(), "nothing is drawn before the diagram is checked"
 
 

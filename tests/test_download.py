@@ -70,10 +70,10 @@ def test_a_missing_source_raises_download_error(tmp_path, cache):
 
 
 def test_without_network_the_error_says_what_to_download_and_where(monkeypatch, cache):
-    # let monkeypatch restore the real socket functions after block_network patches them
+    # let monkeypatch restore the real socket functions after _block_network patches them
     monkeypatch.setattr(socket.socket, "connect", socket.socket.connect)
     monkeypatch.setattr(socket, "getaddrinfo", socket.getaddrinfo)
-    env.block_network()
+    env._block_network()
     url = "https://data.example.org/corpus/words.tsv"
     with pytest.raises(download.DownloadError) as info:
         download.fetch(url, SHA, cache=cache)
@@ -316,13 +316,13 @@ def test_keep_extracts_only_the_members_it_accepts(tmp_path):
     ("c" * 64, ("sha256", "c" * 64)),
 ])
 def test_parse_checksum_names_the_algorithm(checksum, expected):
-    assert download.parse_checksum(checksum) == expected
+    assert download._parse_checksum(checksum) == expected
 
 
 @pytest.mark.parametrize("bad", ["md5:" + "a" * 31, "sha1:" + "a" * 40, "md5:" + "a" * 64, None, 5])
 def test_parse_checksum_refuses_other_forms(bad):
     with pytest.raises(ValueError, match="checksum: expected"):
-        download.parse_checksum(bad)
+        download._parse_checksum(bad)
 
 
 def test_a_mirror_manifest_replaces_address_and_checksum(tmp_path, monkeypatch, source):

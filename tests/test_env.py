@@ -18,7 +18,7 @@ from course_lib import env
 
 @pytest.fixture
 def restore_sockets(monkeypatch):
-    """Let monkeypatch put the real socket functions back after block_network patches them."""
+    """Let monkeypatch put the real socket functions back after _block_network patches them."""
     monkeypatch.setattr(socket.socket, "connect", socket.socket.connect)
     monkeypatch.setattr(socket.socket, "connect_ex", socket.socket.connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", socket.getaddrinfo)
@@ -26,31 +26,31 @@ def restore_sockets(monkeypatch):
 
 def test_scale_defaults_to_lesson_and_accepts_full(monkeypatch):
     monkeypatch.delenv("COURSE_SCALE", raising=False)
-    assert env.resolve_scale() == "lesson"
-    assert env.resolve_scale("lesson") == "lesson"
-    assert env.resolve_scale("full") == "full"
+    assert env._resolve_scale() == "lesson"
+    assert env._resolve_scale("lesson") == "lesson"
+    assert env._resolve_scale("full") == "full"
 
 
 def test_course_scale_overrides_the_notebook(monkeypatch):
     monkeypatch.setenv("COURSE_SCALE", "full")
-    assert env.resolve_scale("lesson") == "full"
+    assert env._resolve_scale("lesson") == "full"
     monkeypatch.setenv("COURSE_SCALE", "lesson")
-    assert env.resolve_scale("full") == "lesson"
+    assert env._resolve_scale("full") == "lesson"
     monkeypatch.setenv("COURSE_SCALE", "")  # empty means unset
-    assert env.resolve_scale("full") == "full"
+    assert env._resolve_scale("full") == "full"
 
 
 @pytest.mark.parametrize("bad", ["Full", "small", "fulll", " lesson", 1])
 def test_a_bad_scale_names_the_choices(monkeypatch, bad):
     monkeypatch.delenv("COURSE_SCALE", raising=False)
     with pytest.raises(ValueError, match=r"SCALE: expected one of \['lesson', 'full'\]"):
-        env.resolve_scale(bad)
+        env._resolve_scale(bad)
 
 
 def test_a_bad_course_scale_variable_is_refused(monkeypatch):
     monkeypatch.setenv("COURSE_SCALE", "huge")
     with pytest.raises(ValueError, match="SCALE: expected one of.*'huge'"):
-        env.resolve_scale("lesson")
+        env._resolve_scale("lesson")
 
 
 @pytest.mark.parametrize("seed, error", [(-1, ValueError), (2**32, ValueError), (1.5, TypeError), ("0", TypeError),
@@ -71,8 +71,8 @@ def test_block_network_refuses_other_hosts_and_allows_loopback(restore_sockets):
     server.bind(("127.0.0.1", 0))
     server.listen(1)
     try:
-        env.block_network()
-        env.block_network()  # idempotent
+        env._block_network()
+        env._block_network()  # idempotent
         with socket.create_connection(server.getsockname(), timeout=5):
             pass  # loopback works
         assert socket.getaddrinfo("localhost", 80)
@@ -111,9 +111,9 @@ def test_setup_notebook_seeds_everything_the_same_way_twice(monkeypatch, restore
 
 def test_in_colab_follows_the_runtime_marker(monkeypatch):
     monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
-    assert env.in_colab() is False
+    assert env._in_colab() is False
     monkeypatch.setenv("COLAB_RELEASE_TAG", "release-colab_20250101-060000_RC00")
-    assert env.in_colab() is True
+    assert env._in_colab() is True
 
 
 def test_setup_notebook_refuses_negative_numpy_seed():
@@ -141,18 +141,18 @@ NOT_NOISE = [
 
 @pytest.mark.parametrize("line", TF_NOISE)
 def test_tensorflow_startup_lines_are_recognised(line):
-    assert env.is_tensorflow_startup_noise(line)
-    assert env.is_tensorflow_startup_noise(line + "\n")
+    assert env._is_tensorflow_startup_noise(line)
+    assert env._is_tensorflow_startup_noise(line + "\n")
 
 
 @pytest.mark.parametrize("line", NOT_NOISE)
 def test_real_errors_and_other_text_are_not_noise(line):
-    assert not env.is_tensorflow_startup_noise(line)
+    assert not env._is_tensorflow_startup_noise(line)
 
 
 def test_startup_noise_refuses_non_text():
     with pytest.raises(TypeError, match="line: expected a str"):
-        env.is_tensorflow_startup_noise(b"I0000")
+        env._is_tensorflow_startup_noise(b"I0000")
 
 
 def _run_python(code: str) -> subprocess.CompletedProcess:
@@ -166,8 +166,8 @@ def _run_python(code: str) -> subprocess.CompletedProcess:
 def test_native_stderr_is_filtered_but_real_lines_pass_through():
     code = (
         "import os\n"
-        "from course_lib.env import quiet_native_stderr\n"
-        "with quiet_native_stderr():\n"
+        "from course_lib.env import _quiet_native_stderr\n"
+        "with _quiet_native_stderr():\n"
         "    os.write(2, b'I0000 00:00:1796113263.422647  1 port.cc:153] oneDNN on\\n')\n"
         "    os.write(2, b'a real native error\\n')\n"
         "print('done')\n"
@@ -200,12 +200,12 @@ def test_untested_versions_warn():
     with pytest.warns(UserWarning, match=r"tensorflow 2.99.0 with keras 3.15.0 is not a tested configuration "
                                          r"\(TensorFlow 2.21 / Keras 3.15 \(requirements.lock\) and TensorFlow "
                                          r"2.20 / Keras 3.13 \(Colab's runtime\)\)"):
-        env._check_versions("2.99.0", env.TESTED_VERSIONS["keras"] + ".0")
+        env._check_versions("2.99.0", env._TESTED_VERSIONS["keras"] + ".0")
     with pytest.warns(UserWarning, match="not a tested configuration"):
         env._check_versions("2.20.0", "3.15.1")  # each version tested, but not together
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        env._check_versions(env.TESTED_VERSIONS["tensorflow"] + ".3", env.TESTED_VERSIONS["keras"] + ".1")
+        env._check_versions(env._TESTED_VERSIONS["tensorflow"] + ".3", env._TESTED_VERSIONS["keras"] + ".1")
         env._check_versions("2.20.0", "3.13.2")
 
 

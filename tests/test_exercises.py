@@ -36,7 +36,7 @@ VERDICT = re.compile(r"^([✓·✗]) (\d\d\.\d+) ", re.MULTILINE)
 
 
 def _numbers(lesson: str) -> list[str]:
-    return sorted(n for n in core.EXERCISES if n.startswith(lesson[:2] + "."))
+    return sorted(n for n in core._EXERCISES if n.startswith(lesson[:2] + "."))
 
 
 RESET = """%reset -f
@@ -142,7 +142,7 @@ CASES = [(number, name) for number, answers in sorted(WRONG.items()) for name in
 @pytest.mark.parametrize(("number", "name"), CASES, ids=[f"{n}-{name}" for n, name in CASES])
 def test_a_wrong_answer_fails_its_check(number, name, capsys, monkeypatch):
     monkeypatch.delenv(core.MODE_VARIABLE, raising=False)
-    core.EXERCISES[number](WRONG[number][name])
+    core._EXERCISES[number](WRONG[number][name])
     verdict = core.RESULTS[number]
     assert verdict.status == "wrong", f"{number} with a wrong answer ({name}) should be 'not yet right': {verdict}"
     assert "hint:" in verdict.message and "expected" in verdict.message, (
@@ -151,13 +151,13 @@ def test_a_wrong_answer_fails_its_check(number, name, capsys, monkeypatch):
 
 
 def test_every_exercise_has_a_wrong_answer_that_fails():
-    missing = sorted(set(core.EXERCISES) - set(WRONG))
+    missing = sorted(set(core._EXERCISES) - set(WRONG))
     assert not missing, f"exercises without a wrong answer in tests/wrong_answers/: {missing}"
 
 
 def test_a_stub_is_not_done_and_an_error_is_reported_with_its_type(capsys, monkeypatch):
     monkeypatch.delenv(core.MODE_VARIABLE, raising=False)
-    check = core.EXERCISES["02.1"]
+    check = core._EXERCISES["02.1"]
 
     def stub(*args):
         raise NotImplementedError()
@@ -173,7 +173,7 @@ def test_a_stub_is_not_done_and_an_error_is_reported_with_its_type(capsys, monke
 
 
 def test_strict_modes_raise_with_the_verdict(monkeypatch):
-    check = core.EXERCISES["02.5"]
+    check = core._EXERCISES["02.5"]
     monkeypatch.setenv(core.MODE_VARIABLE, "solutions")
     with pytest.raises(AssertionError, match="02.5.*should pass its check"):
         check(WRONG["02.5"]["bits instead of nats"])

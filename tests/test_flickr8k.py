@@ -13,7 +13,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "flickr8k"
 
 
 def test_parse_tokens_groups_five_captions_per_image_in_order():
-    caps = flickr8k.parse_tokens(FIXTURE / flickr8k.TOKEN_FILE)
+    caps = flickr8k._parse_tokens(FIXTURE / flickr8k._TOKEN_FILE)
     assert len(caps["1000268201_693b08cb0e.jpg"]) == 5
     assert caps["1000268201_693b08cb0e.jpg"][0] == "a girl in a pink dress climbs the stairs"
     assert caps["1002674143_1b742ab4b8.jpg"][4] == "a child's hands are covered in paint"
@@ -22,14 +22,14 @@ def test_parse_tokens_groups_five_captions_per_image_in_order():
 
 
 def test_parse_tokens_raw_keeps_punctuation_and_case():
-    caps = flickr8k.parse_tokens(FIXTURE / flickr8k.TOKEN_FILE, clean=False)
+    caps = flickr8k._parse_tokens(FIXTURE / flickr8k._TOKEN_FILE, clean=False)
     assert caps["1000268201_693b08cb0e.jpg"][0] == "A girl in a pink dress climbs the stairs ."
 
 
 def test_clean_caption():
-    assert flickr8k.clean_caption("Two dogs , 3 cats .") == "two dogs cats"
+    assert flickr8k._clean_caption("Two dogs , 3 cats .") == "two dogs cats"
     with pytest.raises(TypeError):
-        flickr8k.clean_caption(3)
+        flickr8k._clean_caption(3)
 
 
 def test_load_flickr8k_splits_and_images():
@@ -46,15 +46,15 @@ def test_bad_inputs(tmp_path):
     with pytest.raises(FileNotFoundError, match="Flickr8k"):
         flickr8k.load_flickr8k(tmp_path / "nowhere")
     with pytest.raises(FileNotFoundError):
-        flickr8k.parse_tokens(tmp_path / "missing.txt")
+        flickr8k._parse_tokens(tmp_path / "missing.txt")
     bad = tmp_path / "bad.txt"
     bad.write_text("image.jpg 0 a caption without the tab format\n")
     with pytest.raises(ValueError, match="TAB"):
-        flickr8k.parse_tokens(bad)
+        flickr8k._parse_tokens(bad)
     split = tmp_path / "split.txt"
     split.write_text("not_an_image.png\n")
     with pytest.raises(ValueError, match="jpg"):
-        flickr8k.parse_split(split)
+        flickr8k._parse_split(split)
     with pytest.raises(FileNotFoundError, match="image"):
         flickr8k.load_images(tmp_path, ["a.jpg"])
     with pytest.raises(FileNotFoundError, match="no image"):
@@ -70,7 +70,7 @@ def test_kaggle_layout_reads_the_quoted_csv_and_makes_the_documented_split():
     names = sorted(data[s]["images"][i] for s in ("train", "dev", "test") for i in range(len(data[s]["images"])))
     assert names == sorted(p.name for p in (KAGGLE / "Images").iterdir())
     assert [len(data[s]["images"]) for s in ("train", "dev", "test")] == [1, 1, 1]
-    caps = flickr8k.parse_captions_csv(KAGGLE / "captions.txt", clean=False)
+    caps = flickr8k._parse_captions_csv(KAGGLE / "captions.txt", clean=False)
     assert caps["1000268201_693b08cb0e.jpg"][1] == "A little girl, in pink, going into a wooden building ."
     assert all(len(c) == 5 for c in caps.values())
     assert flickr8k.load_images(KAGGLE, data["train"]["images"], size=8).shape == (1, 8, 8, 3)
@@ -78,12 +78,12 @@ def test_kaggle_layout_reads_the_quoted_csv_and_makes_the_documented_split():
 
 def test_kaggle_split_is_6000_1000_1000_and_deterministic():
     names = [f"{i:05d}.jpg" for i in range(8091)]
-    split = flickr8k.kaggle_split(names[::-1])
+    split = flickr8k._kaggle_split(names[::-1])
     assert [len(split[s]) for s in ("train", "dev", "test")] == [6000, 1000, 1000]
-    assert split == flickr8k.kaggle_split(names), "the order of the input does not matter"
+    assert split == flickr8k._kaggle_split(names), "the order of the input does not matter"
     assert not set(split["train"]) & set(split["test"])
     with pytest.raises(ValueError, match="at least 3"):
-        flickr8k.kaggle_split(["a.jpg"])
+        flickr8k._kaggle_split(["a.jpg"])
 
 
 def test_a_kaggle_csv_without_its_header_is_refused(tmp_path):
@@ -96,7 +96,7 @@ def test_release_layout_with_crlf_and_side_by_side_folders(tmp_path):
     # the two release archives extracted side by side, the token file with CRLF ends
     text, images = tmp_path / "text", tmp_path / "images"
     text.mkdir()
-    for name in [flickr8k.TOKEN_FILE, *flickr8k.SPLIT_FILES.values()]:
+    for name in [flickr8k._TOKEN_FILE, *flickr8k._SPLIT_FILES.values()]:
         raw = (FIXTURE / name).read_text()
         (text / name).write_bytes(raw.replace("\n", "\r\n").encode())
     (images / "Flicker8k_Dataset").mkdir(parents=True)
@@ -105,8 +105,8 @@ def test_release_layout_with_crlf_and_side_by_side_folders(tmp_path):
     data = flickr8k.load_flickr8k(tmp_path)
     assert data["layout"] == "release"
     assert data == {**flickr8k.load_flickr8k(FIXTURE), "layout": "release"}
-    assert "2258277193_586949ec62.jpg.1" in flickr8k.parse_tokens(text / flickr8k.TOKEN_FILE)
-    assert flickr8k.find_image_dir(tmp_path) == images / "Flicker8k_Dataset"
+    assert "2258277193_586949ec62.jpg.1" in flickr8k._parse_tokens(text / flickr8k._TOKEN_FILE)
+    assert flickr8k._find_image_dir(tmp_path) == images / "Flicker8k_Dataset"
 
 
 def test_download_flickr8k_fetches_both_release_zips_checked_by_md5(tmp_path, monkeypatch):
@@ -117,7 +117,7 @@ def test_download_flickr8k_fetches_both_release_zips_checked_by_md5(tmp_path, mo
     served = tmp_path / "served"
     served.mkdir()
     with zipfile.ZipFile(served / "Flickr8k_text.zip", "w") as zf:
-        for name in [flickr8k.TOKEN_FILE, *flickr8k.SPLIT_FILES.values()]:
+        for name in [flickr8k._TOKEN_FILE, *flickr8k._SPLIT_FILES.values()]:
             zf.write(FIXTURE / name, name)
         zf.writestr("__MACOSX/._readme.txt", b"resource fork")
     with zipfile.ZipFile(served / "Flickr8k_Dataset.zip", "w") as zf:
@@ -140,8 +140,8 @@ def test_download_flickr8k_fetches_both_release_zips_checked_by_md5(tmp_path, mo
 
 
 def test_the_pinned_release_checksums_are_md5s():
-    from course_lib.data.download import parse_checksum
+    from course_lib.data.download import _parse_checksum
 
     for url, checksum in flickr8k.RELEASE.values():
         assert url.startswith("https://github.com/jbrownlee/Datasets/releases/download/Flickr8k/")
-        assert parse_checksum(checksum)[0] == "md5"
+        assert _parse_checksum(checksum)[0] == "md5"

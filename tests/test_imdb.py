@@ -20,7 +20,7 @@ def extracted(tmp_path):
 
 
 def test_read_train_split(extracted):
-    texts, labels, ratings = imdb.read_aclimdb(extracted, "train")
+    texts, labels, ratings = imdb._read_aclimdb(extracted, "train")
     np.testing.assert_array_equal(labels, [0, 0, 1, 1])  # unsup/ is skipped
     np.testing.assert_array_equal(ratings, [3, 1, 9, 7])  # sorted by numeric id: 0_9 before 10_7
     assert texts[1] == "This movie was awful. I want my two hours back."
@@ -29,7 +29,7 @@ def test_read_train_split(extracted):
 
 
 def test_read_test_split_from_inner_directory(extracted):
-    texts, labels, ratings = imdb.read_aclimdb(extracted / "aclImdb", "test")
+    texts, labels, ratings = imdb._read_aclimdb(extracted / "aclImdb", "test")
     assert labels.tolist() == [0, 1] and ratings.tolist() == [2, 10]
     assert texts[1].startswith("I went and saw")
 
@@ -48,21 +48,21 @@ def test_pinned_checksum_is_well_formed():
 
 
 def test_clean_review():
-    assert imdb.clean_review(" a<br /><br />b<BR>c ") == "a  b c"
+    assert imdb._clean_review(" a<br /><br />b<BR>c ") == "a  b c"
     with pytest.raises(TypeError, match="text"):
-        imdb.clean_review(3)
+        imdb._clean_review(3)
 
 
 def test_bad_inputs(extracted, tmp_path):
     with pytest.raises(ValueError, match="split"):
-        imdb.read_aclimdb(extracted, "unsup")
+        imdb._read_aclimdb(extracted, "unsup")
     with pytest.raises(FileNotFoundError, match="aclImdb"):
-        imdb.read_aclimdb(tmp_path / "nowhere")
+        imdb._read_aclimdb(tmp_path / "nowhere")
     bad = extracted / "aclImdb" / "train" / "pos" / "review.txt"
     bad.write_text("no id or rating in the name")
     with pytest.raises(ValueError, match="<id>_<rating>"):
-        imdb.read_aclimdb(extracted)
+        imdb._read_aclimdb(extracted)
     bad.unlink()
     (extracted / "aclImdb" / "train" / "pos" / "5_2.txt").write_text("mislabelled")
     with pytest.raises(ValueError, match="rating 2"):
-        imdb.read_aclimdb(extracted)
+        imdb._read_aclimdb(extracted)

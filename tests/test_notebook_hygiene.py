@@ -12,7 +12,7 @@ import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
 import course_lib
-from course_lib.env import is_tensorflow_startup_noise
+from course_lib.env import _is_tensorflow_startup_noise
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
@@ -112,11 +112,11 @@ class TestNotebook:
         for i, cell in enumerate(code_cells(load(path))):
             for out in cell.get("outputs", []):
                 text = out.get("text", "") if out.output_type == "stream" else ""
-                noise = [ln for ln in text.splitlines() if is_tensorflow_startup_noise(ln)]
+                noise = [ln for ln in text.splitlines() if _is_tensorflow_startup_noise(ln)]
                 assert not noise and "node_def_util.cc" not in text, (
                     f"code cell {i + 1} stores TensorFlow log lines {noise[:2]}: TensorFlow "
                     "was imported before setup_notebook, or the lines are new to "
-                    "course_lib.env.is_tensorflow_startup_noise"
+                    "course_lib.env._is_tensorflow_startup_noise"
                 )
 
     def test_code_cells_are_short_enough_to_read(self, path):

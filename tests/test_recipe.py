@@ -90,13 +90,13 @@ def test_suggest_learning_rate_errors():
 
 
 def test_cycle_ends():
-    assert recipe.cycle_ends(10, 50) == [9, 19, 29, 39, 49]
-    assert recipe.cycle_ends(10, 45) == [9, 19, 29, 39]
-    assert recipe.cycle_ends(10, 70, t_mul=2.0) == [9, 29, 69]
+    assert recipe._cycle_ends(10, 50) == [9, 19, 29, 39, 49]
+    assert recipe._cycle_ends(10, 45) == [9, 19, 29, 39]
+    assert recipe._cycle_ends(10, 70, t_mul=2.0) == [9, 29, 69]
     with pytest.raises(ValueError):
-        recipe.cycle_ends(10, 50, t_mul=0.5)
+        recipe._cycle_ends(10, 50, t_mul=0.5)
     with pytest.raises(ValueError):
-        recipe.cycle_ends(1, 50)
+        recipe._cycle_ends(1, 50)
 
 
 def _tiny_model(lr=0.01):

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from course_lib.data.scenes import COLOURS, SHAPES, describe, make_scenes, object_words
+from course_lib.data.scenes import COLOURS, SHAPES, _describe, _object_words, make_scenes
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_captions_name_every_object_in_order(scenes):
         first = scenes.captions[i][0]
         for k in range(scenes.n_objects[i]):
             assert COLOURS[scenes.colour[i, k]] in first and SHAPES[scenes.shape[i, k]] in first
-    caps = describe([0, 1], [0, 2], [1, 0])
+    caps = _describe([0, 1], [0, 2], [1, 0])
     assert caps[0] == "a large red circle left of a small blue square"
     assert caps[1] == "a small blue square to the right of a large red circle"
     assert caps[3] == "a big red circle left of a little blue square"
@@ -100,6 +100,6 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="max_objects"):
         make_scenes(10, max_objects=4)
     with pytest.raises(ValueError, match="colour"):
-        object_words(0, 7, 0)
+        _object_words(0, 7, 0)
     with pytest.raises(ValueError, match="1 to 3"):
-        describe([0, 1, 2, 0], [0, 1, 2, 3], [0, 0, 0, 0])
+        _describe([0, 1, 2, 0], [0, 1, 2, 3], [0, 0, 0, 0])

@@ -69,8 +69,8 @@ HUGE_CALLS = {
     "random_search_points": ('recipe.random_search_points({"lr": (1e-4, 1e-1)}, 2**31 - 1)',
                              r"n_trials: .*2,147,483,647 points"),
     "log_uniform": ("recipe.log_uniform(1e-4, 1e-1, 2**31 - 1)", r"size: .*2,147,483,647 values \(16\.0 GiB\)"),
-    "cycle_ends": ("recipe.cycle_ends(2, 2**31 - 1)", r"total_steps.*1,073,741,823 cycle ends"),
-    "cycle_ends_growing": ("recipe.cycle_ends(2, 2**31 - 1, t_mul=1 + 1e-9)", r"t_mul: .*cycle ends"),
+    "cycle_ends": ("recipe._cycle_ends(2, 2**31 - 1)", r"total_steps.*1,073,741,823 cycle ends"),
+    "cycle_ends_growing": ("recipe._cycle_ends(2, 2**31 - 1, t_mul=1 + 1e-9)", r"t_mul: .*cycle ends"),
     "adding_problem": ("tasks.adding_problem(100_000, 100_000)", r"n, T: .*20,000,000,000 values \(74\.5 GiB\)"),
     "recall_task": ("tasks.recall_task(100_000, 100_000)", r"n, T: .*10,000,000,000 values \(37\.3 GiB\)"),
     "upsample": ("digits.upsample(np.zeros((1, 8, 8), np.float32), 2**16)", r"images, factor: .*\(1,024\.0 GiB\)"),
@@ -202,9 +202,9 @@ def _cycle_ends_before(first, total, t_mul):
 @pytest.mark.parametrize("t_mul", [1.0, 1 + 1e-9, 1.0001, 1.3, 1.5, 2.0, 3.0, 1e10])
 @pytest.mark.parametrize("first, total", [(2, 1), (2, 2), (3, 30), (4, 40), (2, 5000), (17, 4321)])
 def test_cycle_ends_as_before(first, total, t_mul):
-    assert recipe.cycle_ends(first, total, t_mul) == _cycle_ends_before(first, total, t_mul)
+    assert recipe._cycle_ends(first, total, t_mul) == _cycle_ends_before(first, total, t_mul)
 
 
 def test_cycle_ends_up_to_the_limit_are_built():
-    ends = recipe.cycle_ends(2, 4_000_000)
+    ends = recipe._cycle_ends(2, 4_000_000)
     assert len(ends) == 2_000_000 and ends[:2] == [1, 3] and ends[-1] == 3_999_999

@@ -16,7 +16,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "tinyshakespeare_head.txt"
 def test_shakespeare_parser_on_fixture_in_the_real_format():
     # the fixture is the start of the real input.txt: plain ASCII, "\n" line ends,
     # a speaker's name with a colon, the speech, a blank line between speeches
-    text = T.read_text_file(FIXTURE)
+    text = T._read_text_file(FIXTURE)
     assert text.startswith("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\n")
     assert "\r" not in text
     vocab = T.CharVocab(text)
@@ -26,12 +26,12 @@ def test_shakespeare_parser_on_fixture_in_the_real_format():
 def test_read_text_file_normalises_windows_line_ends(tmp_path):
     p = tmp_path / "crlf.txt"
     p.write_bytes(b"All:\r\nSpeak, speak.\r\n")
-    assert T.read_text_file(p) == "All:\nSpeak, speak.\n"
+    assert T._read_text_file(p) == "All:\nSpeak, speak.\n"
     with pytest.raises(FileNotFoundError):
-        T.read_text_file(tmp_path / "missing.txt")
+        T._read_text_file(tmp_path / "missing.txt")
     (tmp_path / "empty.txt").write_text("")
     with pytest.raises(ValueError, match="non-empty"):
-        T.read_text_file(tmp_path / "empty.txt")
+        T._read_text_file(tmp_path / "empty.txt")
 
 
 def test_load_shakespeare_uses_the_pinned_checksum(tmp_path, monkeypatch):
@@ -108,9 +108,9 @@ def test_split_and_normalize():
         T.split_text("abcdefghij", 1.0)
     with pytest.raises(ValueError, match="enough characters"):
         T.split_text("abc", 0.1)
-    assert T.normalize_text("a\r\nb\u00e9\x0c") == "a\nb??"
+    assert T._normalize_text("a\r\nb\u00e9\x0c") == "a\nb??"
     with pytest.raises(ValueError, match="replacement"):
-        T.normalize_text("x", "??")
+        T._normalize_text("x", "??")
 
 
 def test_tbptt_batches_continue_each_stream_across_batches():

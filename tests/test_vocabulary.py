@@ -17,7 +17,7 @@ def test_specials_sit_at_their_named_ids_then_the_tokens_sorted():
     assert [vocab.tokens[i] for i in (vocab.PAD_ID, vocab.UNK_ID, vocab.START_ID, vocab.END_ID)] == list(SPECIALS)
     assert vocab.tokens[len(SPECIALS):] == sorted(set(WORDS))
     assert len(vocab) == vocab.size == len(SPECIALS) + len(set(WORDS))
-    assert "cat" in vocab and "dog" not in vocab and vocabulary.START not in vocab
+    assert "cat" in vocab and "dog" not in vocab and vocabulary._START not in vocab
 
 
 def test_encode_adds_start_and_end_pads_and_decodes_back():
@@ -66,7 +66,7 @@ def test_the_keras_lookup_layer_gives_the_same_ids_both_ways():
 
 
 def test_dates_and_captions_use_the_same_type_and_layout():
-    src, tgt = dates.vocabularies()
+    src, tgt = dates._vocabularies()
     captions = CaptionTokenizer(["a red circle"])
     for vocab in (src, tgt, captions):
         assert isinstance(vocab, Vocabulary)

@@ -275,7 +275,7 @@ def _captioner(model, features):
     def fit():
         return captioning.fit_captioner(model, features, captions, tokenizer, max_len=5, epochs=1,
                                         batch_size=BATCH)
-    x, tokens = captioning.caption_pairs(features, captions, tokenizer, 5)  # what fit_captioner feeds fit
+    x, tokens = captioning._caption_pairs(features, captions, tokenizer, 5)  # what fit_captioner feeds fit
     return Trained(model, (x, tokens[:, :-1]), tokens[:, 1:], after, fit=fit)
 
 
@@ -321,9 +321,9 @@ def transfer_cnn():
 
 
 def _mobilenet(tuned):
-    model, base = full_scale.flowers_model(32, 5, weights=None)
+    model, base = full_scale.flowers._flowers_model(32, 5, weights=None)
     if tuned:
-        full_scale.unfreeze_top(base)
+        full_scale.flowers._unfreeze_top(base)
     model.compile(keras.optimizers.Adam(1e-4 if tuned else 1e-3),
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     x = rng.integers(0, 256, (N, 32, 32, 3)).astype("uint8")
@@ -359,7 +359,7 @@ def _cell_bank(unroll):
 
     task = cell_search.search_task("adding", T=4, n_train=N, n_val=3)
     bank = cell_bank.CellBank([cell_rules.GRU, cell_rules.LSTM], 2, 1, unroll=unroll)
-    return Trained(bank, task.x, task.y, lambda: cell_search.score_bank(bank, task),
+    return Trained(bank, task.x, task.y, lambda: cell_search._score_bank(bank, task),
                    fit=lambda: cell_search.train_bank(bank, task, steps=2, batch_size=BATCH))
 
 

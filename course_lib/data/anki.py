@@ -32,7 +32,6 @@ __all__ = [
     "AnkiPair",
     "load_anki",
     "locate_anki",
-    "parse_anki",
     "tokenize_sentence",
 ]
 
@@ -57,7 +56,7 @@ class AnkiPair(tuple):
     attribution = property(lambda self: self[2])
 
 
-def parse_anki(text: str) -> list[AnkiPair]:
+def _parse_anki(text: str) -> list[AnkiPair]:
     """Parse the text of an Anki ``xxx.txt`` file, two or three columns.
 
     Args:
@@ -163,7 +162,7 @@ def load_anki(path: str | os.PathLike, sha256: str | None = None, *, member: str
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as err:
             raise ValueError(f"{path}: not a zip and not UTF-8 text ({err})") from err
-    pairs = parse_anki(text)
+    pairs = _parse_anki(text)
     if limit is not None:
         pairs = pairs[: check_positive_int(limit, "limit")]
     return pairs

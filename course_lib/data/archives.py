@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from course_lib.checks import check_path, check_positive_int
 
-__all__ = ["ENTRY_BYTES", "MAX_EXPANSION", "UnsafeArchiveError", "safe_extract"]
+__all__ = ["MAX_EXPANSION", "UnsafeArchiveError", "safe_extract"]
 
 
 class UnsafeArchiveError(ValueError):
@@ -45,7 +45,7 @@ def _member_target(dest: Path, name: str) -> Path:
 MAX_EXPANSION = 100
 #: What one member costs on disk beyond its bytes, at least (a file system block for an
 #: empty file or a directory): an archive of many empty entries expands too.
-ENTRY_BYTES = 4096
+_ENTRY_BYTES = 4096
 
 
 def _check_members(work: Path, names: list[str], sizes: list[int], links: list[str], archive: Path,
@@ -65,11 +65,11 @@ def _check_members(work: Path, names: list[str], sizes: list[int], links: list[s
     both = sorted(files & folders)
     if both:
         raise UnsafeArchiveError(f"archive member {both[0]!r} is both a file and a folder in {archive}")
-    total = sum(sizes) + ENTRY_BYTES * len(names)
+    total = sum(sizes) + _ENTRY_BYTES * len(names)
     if total > max_bytes:
         raise UnsafeArchiveError(
             f"{archive} would extract to about {total} bytes ({len(names)} entries holding {sum(sizes)} "
-            f"bytes, {ENTRY_BYTES} bytes counted per entry), more than the limit of {max_bytes} "
+            f"bytes, {_ENTRY_BYTES} bytes counted per entry), more than the limit of {max_bytes} "
             f"(max_bytes): refusing a possible decompression bomb"
         )
 
@@ -135,7 +135,7 @@ def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike, *, keep=No
     components, links, device files and duplicate names are refused with
     ``UnsafeArchiveError``, and so is an archive whose members add up to more than
     ``max_bytes`` (default ``MAX_EXPANSION`` times the archive's size; each member counts
-    ``ENTRY_BYTES`` more). The archive is unpacked into a temporary directory next to
+    4,096 bytes more). The archive is unpacked into a temporary directory next to
     ``dest`` and moved into place only when complete, so an interrupted extraction leaves
     no half-filled ``dest``. A ``dest`` that already holds files is refused
     (``FileExistsError``): nothing the extraction did not create is ever removed.

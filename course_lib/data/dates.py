@@ -33,8 +33,6 @@ from course_lib.vocabulary import Vocabulary
 
 __all__ = [
     "LANGUAGES",
-    "STYLES",
-    "SEPARATOR",
     "DatePairs",
     "DateTask",
     "TASK_SIZES",
@@ -44,12 +42,11 @@ __all__ = [
     "load_task",
     "make_date_pairs",
     "tokenize",
-    "vocabularies",
 ]
 
 LANGUAGES = ("ko", "fr", "de", "es", "ja", "en")
 #: joins several dates into one longer input (and output)
-SEPARATOR = "; "
+_SEPARATOR = "; "
 DEFAULT_YEARS = (1990, 2029)
 
 _TOKEN = re.compile(r"\d+[年月日년월일]?|[^\W\d_]+|[^\w\s]")
@@ -89,7 +86,7 @@ def detokenize(tokens) -> str:
     return _NO_SPACE_BEFORE.sub(r"\1", " ".join(tokens))
 
 
-STYLES = ("full", "long")
+_STYLES = ("full", "long")
 
 
 @functools.cache
@@ -134,7 +131,7 @@ def format_date_fields(date: dt.date, lang: str, style: str = "full") -> tuple[s
     if not isinstance(date, dt.date):
         raise TypeError(f"date: expected a datetime.date, got {type(date).__name__}")
     check_choice(lang, "lang", LANGUAGES)
-    check_choice(style, "style", STYLES)
+    check_choice(style, "style", _STYLES)
     _, parts = _pattern(lang, style)
     values = {"weekday": date.weekday(), "month": date.month, "day": date.day, "year": date.year}
     text, spans = "", []
@@ -164,11 +161,11 @@ def _date_tokens(date: dt.date, lang: str, style: str) -> tuple[str, tuple[str, 
     return text, tuple(tokens), tuple(fields)
 
 
-_SEPARATOR_TOKENS = tuple(tokenize(SEPARATOR))
+_SEPARATOR_TOKENS = tuple(tokenize(_SEPARATOR))
 
 
 def _tokens_and_fields(dates, lang, style):
-    """Tokens of several dates joined by SEPARATOR, and each token's (date index, field).
+    """Tokens of several dates joined by ``_SEPARATOR``, and each token's (date index, field).
 
     Tokens never straddle a date and the separator, so the dates are tokenised one by one.
     """
@@ -181,7 +178,7 @@ def _tokens_and_fields(dates, lang, style):
         texts.append(text)
         tokens += toks
         fields += [(i, f) if f is not None else None for f in flds]
-    return SEPARATOR.join(texts), tokens, fields
+    return _SEPARATOR.join(texts), tokens, fields
 
 
 @dataclasses.dataclass
@@ -273,7 +270,7 @@ def make_date_pairs(
         a ``DatePairs`` with ``n`` pairs.
     """
     n = check_positive_int(n, "n")
-    check_choice(style, "style", STYLES)
+    check_choice(style, "style", _STYLES)
     languages = _check_languages(languages)
     if isinstance(n_dates, (int, np.integer)) and not isinstance(n_dates, bool):
         n_dates = (n_dates, n_dates)
@@ -301,7 +298,7 @@ def make_date_pairs(
     )
 
 
-def vocabularies(languages=LANGUAGES, years=DEFAULT_YEARS) -> tuple[Vocabulary, Vocabulary]:
+def _vocabularies(languages=LANGUAGES, years=DEFAULT_YEARS) -> tuple[Vocabulary, Vocabulary]:
     """Source and target vocabularies holding every token a date in ``years`` can give
     (in either style).
 
@@ -400,7 +397,7 @@ def load_task(scale: str = "lesson", *, seed: int = 0, n_train: int | None = Non
     span = (1, sizes["max_dates"])
     train = make_date_pairs(n_train, n_dates=span, style=sizes["style"], seed=seed)
     test = make_date_pairs(n_test, n_dates=span, style=sizes["style"], seed=seed + 1000)
-    source_vocab, target_vocab = vocabularies()
+    source_vocab, target_vocab = _vocabularies()
     train_arrays = encode_pairs(train, source_vocab, target_vocab)
     source_len, target_len = train_arrays["source"].shape[1], train_arrays["target_out"].shape[1]
     longest_source = max(len(t) for t in test.source_tokens)

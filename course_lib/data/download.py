@@ -60,8 +60,6 @@ __all__ = [
     "cache_dir",
     "fetch",
     "fetch_and_extract",
-    "mirrored",
-    "parse_checksum",
     "safe_extract",
 ]
 
@@ -98,7 +96,7 @@ def cache_dir(path: str | os.PathLike | None = None, *, name: str = "path") -> P
     return root
 
 
-def parse_checksum(checksum: str) -> tuple[str, str]:
+def _parse_checksum(checksum: str) -> tuple[str, str]:
     """``"md5:ab12…"`` -> ``("md5", "ab12…")``; 64 bare hex digits mean SHA-256.
 
     Raises:
@@ -236,7 +234,7 @@ def _read_record(recorded: Path) -> str:
     return text
 
 
-def mirrored(url: str, checksum: str | None, size: int | None):
+def _mirrored(url: str, checksum: str | None, size: int | None):
     """``(url, checksum, size)`` after the ``$COURSE_MIRROR`` manifest, if one is set."""
     manifest = os.environ.get("COURSE_MIRROR")
     if not manifest:
@@ -288,7 +286,7 @@ def fetch(
     """
     name_in_url = PurePosixPath(urllib.request.urlparse(str(url)).path).name
     if isinstance(url, str):
-        url, checksum, size = mirrored(url, checksum, size)
+        url, checksum, size = _mirrored(url, checksum, size)
     algorithm, digest, size = _check_pin(checksum, size)
     timeout, deadline = check_positive(timeout, "timeout"), check_positive(deadline, "deadline")
     if not isinstance(url, str) or "://" not in url:
@@ -342,7 +340,7 @@ def fetch(
 
 def _check_pin(checksum, size):
     """``fetch``'s pin: returns ``(algorithm, digest, size)``, the first two ``None`` without a checksum."""
-    algorithm, digest = parse_checksum(checksum) if checksum is not None else (None, None)
+    algorithm, digest = _parse_checksum(checksum) if checksum is not None else (None, None)
     if size is not None:
         size = check_positive_int(size, "size", maximum=1 << 62)  # bytes
     if algorithm is None and size is None:

@@ -12,8 +12,8 @@ Full scale only. Two layouts are read, both as students get them:
   (6,000 / 1,000 / 1,000 names); the images are in ``Flicker8k_Dataset/`` (sic).
 * **Kaggle's copy**: ``Images/`` and ``captions.txt``, a CSV with the header
   ``image,caption`` (captions that contain commas are quoted) and no split files. Its
-  split is made here, deterministically: the image names sorted, shuffled with
-  ``KAGGLE_SPLIT_SEED``, then 6,000 train, 1,000 dev, 1,000 test (the remaining 91
+  split is made here, deterministically: the image names sorted, shuffled with a
+  fixed seed (8091), then 6,000 train, 1,000 dev, 1,000 test (the remaining 91
   photos are left out, as in the official split). It is not the official split; if the
   official split files are in the folder, they are used instead.
 
@@ -33,32 +33,22 @@ import numpy as np
 from course_lib.checks import check_path, check_positive_int, check_seed
 
 __all__ = [
-    "CAPTIONS_CSV",
-    "KAGGLE_SPLIT_SEED",
     "RELEASE",
-    "SPLIT_FILES",
-    "TOKEN_FILE",
-    "clean_caption",
     "download_flickr8k",
-    "find_image_dir",
-    "kaggle_split",
     "load_flickr8k",
     "load_images",
     "locate_flickr8k",
-    "parse_captions_csv",
-    "parse_split",
-    "parse_tokens",
 ]
 
-TOKEN_FILE = "Flickr8k.token.txt"
-CAPTIONS_CSV = "captions.txt"
-SPLIT_FILES = {
+_TOKEN_FILE = "Flickr8k.token.txt"
+_CAPTIONS_CSV = "captions.txt"
+_SPLIT_FILES = {
     "train": "Flickr_8k.trainImages.txt",
     "dev": "Flickr_8k.devImages.txt",
     "test": "Flickr_8k.testImages.txt",
 }
 SPLIT_SIZES = {"train": 6000, "dev": 1000, "test": 1000}
-KAGGLE_SPLIT_SEED = 8091
+_KAGGLE_SPLIT_SEED = 8091
 IMAGE_DIRS = ("Flicker8k_Dataset", "Flickr8k_Dataset", "Images")
 _BASE = "https://github.com/jbrownlee/Datasets/releases/download/Flickr8k/"
 #: the release archives and their published MD5s (also pinned by R torch's flickr8k dataset)
@@ -70,7 +60,7 @@ _LINE = re.compile(r"^(?P<image>[^#\t]+)#(?P<k>\d+)\t(?P<caption>.*)$")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
-def clean_caption(caption: str) -> str:
+def _clean_caption(caption: str) -> str:
     """Lower-case a caption and keep only its words (punctuation and digits dropped)."""
     if not isinstance(caption, str):
         raise TypeError(f"caption: expected a string, got {type(caption).__name__}")
@@ -91,12 +81,12 @@ def _read_lines(path) -> list[str]:
     return _read_text(path).splitlines()  # \n and \r\n alike
 
 
-def parse_tokens(path, *, clean: bool = True) -> dict[str, list[str]]:
+def _parse_tokens(path, *, clean: bool = True) -> dict[str, list[str]]:
     """Read ``Flickr8k.token.txt``: image name → its captions, in the file's order (#0..#4).
 
     Args:
         path: the token file.
-        clean: apply ``clean_caption`` to every caption.
+        clean: apply ``_clean_caption`` to every caption.
 
     Returns:
         ``{"1000268201_693b08cb0e.jpg": ["a child in a pink dress ...", ...], ...}``.
@@ -109,13 +99,13 @@ def parse_tokens(path, *, clean: bool = True) -> dict[str, list[str]]:
         if match is None:
             raise ValueError(f"{path}:{number}: expected '<image>.jpg#<k><TAB><caption>', got {line[:80]!r}")
         text = match["caption"].strip()
-        captions.setdefault(match["image"], []).append(clean_caption(text) if clean else text)
+        captions.setdefault(match["image"], []).append(_clean_caption(text) if clean else text)
     if not captions:
         raise ValueError(f"{path}: no captions found")
     return captions
 
 
-def parse_split(path) -> list[str]:
+def _parse_split(path) -> list[str]:
     """Read a split file (``Flickr_8k.trainImages.txt`` ...): its image names, in order."""
     names = [line.strip() for line in _read_lines(path) if line.strip()]
     bad = [n for n in names if not n.lower().endswith(".jpg")]
@@ -124,11 +114,11 @@ def parse_split(path) -> list[str]:
     return names
 
 
-def parse_captions_csv(path, *, clean: bool = True) -> dict[str, list[str]]:
+def _parse_captions_csv(path, *, clean: bool = True) -> dict[str, list[str]]:
     """Read Kaggle's ``captions.txt`` (CSV, header ``image,caption``): image → captions.
 
     Returns:
-        the same mapping as ``parse_tokens``, captions in the file's order.
+        the same mapping as ``_parse_tokens``, captions in the file's order.
     """
     text = _read_text(path)
     reader = csv.reader(io.StringIO(text))
@@ -142,13 +132,13 @@ def parse_captions_csv(path, *, clean: bool = True) -> dict[str, list[str]]:
         if len(row) != 2 or not row[0].strip():
             raise ValueError(f"{path}:{number}: expected 'image,caption' (quote captions with commas), got {row!r}")
         caption = row[1].strip()
-        captions.setdefault(row[0].strip(), []).append(clean_caption(caption) if clean else caption)
+        captions.setdefault(row[0].strip(), []).append(_clean_caption(caption) if clean else caption)
     if not captions:
         raise ValueError(f"{path}: no captions found")
     return captions
 
 
-def kaggle_split(images, seed: int = KAGGLE_SPLIT_SEED) -> dict[str, list[str]]:
+def _kaggle_split(images, seed: int = _KAGGLE_SPLIT_SEED) -> dict[str, list[str]]:
     """The course's deterministic 6,000 / 1,000 / 1,000 split of a Kaggle Flickr8k folder.
 
     Args:
@@ -208,21 +198,21 @@ def load_flickr8k(root) -> dict:
             "release archives, or extract Flickr8k_text.zip and Flickr8k_Dataset.zip there "
             "(or Kaggle's Images/ and captions.txt)"
         )
-    token_file, csv_file = _find(root, TOKEN_FILE), _find(root, CAPTIONS_CSV)
+    token_file, csv_file = _find(root, _TOKEN_FILE), _find(root, _CAPTIONS_CSV)
     if token_file is None and csv_file is None:
         raise FileNotFoundError(
-            f"no {TOKEN_FILE} (release layout) or {CAPTIONS_CSV} (Kaggle layout) in {root} "
+            f"no {_TOKEN_FILE} (release layout) or {_CAPTIONS_CSV} (Kaggle layout) in {root} "
             "or its subfolders"
         )
-    captions = parse_tokens(token_file) if token_file is not None else parse_captions_csv(csv_file)
-    split_paths = {split: _find(root, name) for split, name in SPLIT_FILES.items()}
+    captions = _parse_tokens(token_file) if token_file is not None else _parse_captions_csv(csv_file)
+    split_paths = {split: _find(root, name) for split, name in _SPLIT_FILES.items()}
     if all(split_paths.values()):
-        splits = {split: parse_split(path) for split, path in split_paths.items()}
+        splits = {split: _parse_split(path) for split, path in split_paths.items()}
     elif token_file is not None:
-        missing = [SPLIT_FILES[k] for k, v in split_paths.items() if v is None]
-        raise FileNotFoundError(f"{root}: {TOKEN_FILE} is there but not {', '.join(missing)}")
+        missing = [_SPLIT_FILES[k] for k, v in split_paths.items() if v is None]
+        raise FileNotFoundError(f"{root}: {_TOKEN_FILE} is there but not {', '.join(missing)}")
     else:
-        splits = kaggle_split(captions)
+        splits = _kaggle_split(captions)
     out = {"layout": "release" if token_file is not None else "kaggle"}
     for split, images in splits.items():
         missing = [i for i in images if i not in captions]
@@ -232,7 +222,7 @@ def load_flickr8k(root) -> dict:
     return out
 
 
-def find_image_dir(root) -> Path:
+def _find_image_dir(root) -> Path:
     """The folder of JPEGs under ``root`` (``Flicker8k_Dataset``, ``Flickr8k_Dataset`` or
     ``Images``, directly or one level down)."""
     root = check_path(root, "root").expanduser()
@@ -292,7 +282,7 @@ def load_images(root, names, size: int = 224) -> np.ndarray:
     from course_lib.data import images
 
     size = check_positive_int(size, "size", minimum=8)
-    folder = find_image_dir(root)
+    folder = _find_image_dir(root)
     paths = [folder / name for name in names]
     for name, path in zip(names, paths):
         if not path.is_file():

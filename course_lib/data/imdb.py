@@ -3,7 +3,7 @@
 The archive (84 MB) unpacks to ``aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt``: one
 review per UTF-8 file, 12,500 per folder, ratings 7–10 in ``pos`` and 1–4 in ``neg``
 (``train/unsup`` holds 50,000 unlabelled reviews, which the loader skips). Reviews keep
-HTML line breaks (``<br />``), which ``clean_review`` turns into spaces.
+HTML line breaks (``<br />``), which the loader turns into spaces.
 
 Lesson scale never calls this module (it needs the network once, then the cache).
 """
@@ -17,7 +17,7 @@ import numpy as np
 
 from course_lib.checks import check_choice, check_path
 
-__all__ = ["IMDB_SHA256", "IMDB_URL", "clean_review", "fetch_imdb", "load_imdb", "read_aclimdb"]
+__all__ = ["IMDB_SHA256", "IMDB_URL", "fetch_imdb", "load_imdb"]
 
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 # SHA-256 (and size, 84,125,825 bytes) of the real archive as published by TensorFlow
@@ -29,7 +29,7 @@ _NAME = re.compile(r"^(\d+)_(\d+)\.txt$")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
-def clean_review(text: str) -> str:
+def _clean_review(text: str) -> str:
     """Replace the HTML line breaks (``<br />``) of a review by spaces and strip it."""
     if not isinstance(text, str):
         raise TypeError(f"text: expected a str, got {type(text).__name__}")
@@ -45,7 +45,7 @@ def _find_root(path: Path) -> Path:
     )
 
 
-def read_aclimdb(path, split: str = "train"):
+def _read_aclimdb(path, split: str = "train"):
     """Read one labelled split of an unpacked ``aclImdb`` directory.
 
     Args:
@@ -73,7 +73,7 @@ def read_aclimdb(path, split: str = "train"):
         for _, rating, file in sorted(entries):
             if not (7 <= rating <= 10 if label else 1 <= rating <= 4):
                 raise ValueError(f"{file}: rating {rating} does not fit the {folder} folder")
-            texts.append(clean_review(file.read_text(encoding="utf-8")))
+            texts.append(_clean_review(file.read_text(encoding="utf-8")))
             labels.append(label)
             ratings.append(rating)
     if not texts:
@@ -89,10 +89,12 @@ def load_imdb(split: str = "train", cache=None):
         cache: cache directory (default: ``course_lib.data.download.cache_dir()``).
 
     Returns:
-        like ``read_aclimdb``.
+        ``texts`` (list of n cleaned reviews), ``labels: (n,) int64`` (1 = positive,
+        0 = negative) and ``ratings: (n,) int64`` (1–10, from the file names), sorted by
+        label folder (neg, pos) then review id.
     """
     check_choice(split, "split", ("train", "test"))
-    return read_aclimdb(fetch_imdb(cache), split)
+    return _read_aclimdb(fetch_imdb(cache), split)
 
 
 def fetch_imdb(cache=None) -> Path:

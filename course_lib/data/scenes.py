@@ -24,9 +24,7 @@ __all__ = [
     "SHAPES",
     "SIZES",
     "Scenes",
-    "describe",
     "make_scenes",
-    "object_words",
 ]
 
 SHAPES = ("circle", "square", "triangle")
@@ -107,7 +105,7 @@ class Scenes:
         return out
 
 
-def object_words(shape: int, colour: int, size: int, synonym: int = 0) -> str:
+def _object_words(shape: int, colour: int, size: int, synonym: int = 0) -> str:
     """The noun phrase for one object, e.g. ``"a big red circle"``.
 
     Args:
@@ -121,7 +119,7 @@ def object_words(shape: int, colour: int, size: int, synonym: int = 0) -> str:
     return f"a {SIZE_WORDS[SIZES[size]][synonym]} {COLOURS[colour]} {SHAPES[shape]}"
 
 
-def describe(shape, colour, size, rng: np.random.Generator | None = None) -> list[str]:
+def _describe(shape, colour, size, rng: np.random.Generator | None = None) -> list[str]:
     """Every reference caption of one scene: each template, with random size synonyms.
 
     Args:
@@ -154,7 +152,7 @@ def describe(shape, colour, size, rng: np.random.Generator | None = None) -> lis
             syn = list(rng.integers(0, 2, size=k))
         if t == 0:
             first_syn = syn
-        phrases = [object_words(int(shape[i]), int(colour[i]), int(size[i]), int(syn[i])) for i in range(k)]
+        phrases = [_object_words(int(shape[i]), int(colour[i]), int(size[i]), int(syn[i])) for i in range(k)]
         captions.append(template.format(*phrases))
     return captions
 
@@ -229,7 +227,7 @@ def make_scenes(
     images = images + rng.normal(0, noise, images.shape).astype("float32")
     images = np.clip(images, 0, 1).astype("float32")
 
-    captions = [describe(shape[i], colour[i], size[i], rng) for i in range(n)]
+    captions = [_describe(shape[i], colour[i], size[i], rng) for i in range(n)]
     return Scenes(
         images=images,
         masks=masks,

@@ -32,13 +32,11 @@ __all__ = [
     "SHAKESPEARE_URL",
     "CharVocab",
     "load_shakespeare",
-    "normalize_text",
     "one_hot",
     "python_docs_text",
     "python_bracket_depth",
     "python_string_mask",
     "random_windows",
-    "read_text_file",
     "split_text",
     "stdlib_source_text",
     "tbptt_batches",
@@ -52,7 +50,7 @@ SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2d
 _KEEP = set(string.printable) - set("\r\x0b\x0c")
 
 
-def normalize_text(text: str, replacement: str = "?") -> str:
+def _normalize_text(text: str, replacement: str = "?") -> str:
     """Keep printable ASCII, newlines and tabs; replace every other character.
 
     Keeps the vocabulary small (at most 98 symbols) so a tiny model learns quickly.
@@ -75,8 +73,9 @@ def normalize_text(text: str, replacement: str = "?") -> str:
 def python_docs_text(max_chars: int | None = None) -> str:
     """The English documentation text that ships with Python (``pydoc_data.topics``).
 
-    The topics are joined in sorted order with blank lines between them, normalised by
-    ``normalize_text``, so the result is the same on every run of one Python version.
+    The topics are joined in sorted order with blank lines between them, normalised to
+    printable ASCII (other characters become ``?``), so the result is the same on every
+    run of one Python version.
 
     Args:
         max_chars: keep at most this many characters (None: all).
@@ -86,7 +85,7 @@ def python_docs_text(max_chars: int | None = None) -> str:
     """
     from pydoc_data.topics import topics
 
-    text = normalize_text("\n\n".join(topics[k].strip("\n") for k in sorted(topics)))
+    text = _normalize_text("\n\n".join(topics[k].strip("\n") for k in sorted(topics)))
     if max_chars is not None:
         text = text[: check_positive_int(max_chars, "max_chars")]
     return text
@@ -103,7 +102,7 @@ def stdlib_source_text(max_chars: int = 300_000, *, stdlib_dir: str | os.PathLik
         stdlib_dir: directory to read (default: this Python's standard library).
 
     Returns:
-        the code, normalised by ``normalize_text``, exactly ``max_chars`` long unless the
+        the code, normalised to printable ASCII, exactly ``max_chars`` long unless the
         directory holds less.
     """
     import sysconfig
@@ -117,7 +116,7 @@ def stdlib_source_text(max_chars: int = 300_000, *, stdlib_dir: str | os.PathLik
         raise FileNotFoundError(f"stdlib_dir: no .py files in {root}")
     parts, total = [], 0
     for path in files:
-        code = normalize_text(path.read_text(encoding="utf-8", errors="replace")).strip("\n") + "\n\n"
+        code = _normalize_text(path.read_text(encoding="utf-8", errors="replace")).strip("\n") + "\n\n"
         parts.append(code)
         total += len(code)
         if total >= max_chars:
@@ -125,7 +124,7 @@ def stdlib_source_text(max_chars: int = 300_000, *, stdlib_dir: str | os.PathLik
     return "".join(parts)[:max_chars]
 
 
-def read_text_file(path: str | os.PathLike) -> str:
+def _read_text_file(path: str | os.PathLike) -> str:
     """Read a plain UTF-8 text corpus (e.g. tiny Shakespeare's ``input.txt``).
 
     Windows line endings are turned into ``\\n``.
@@ -157,7 +156,7 @@ def load_shakespeare(cache: str | os.PathLike | None = None) -> str:
     from course_lib.data.download import fetch
 
     path = fetch(SHAKESPEARE_URL, SHAKESPEARE_SHA256, "tinyshakespeare.txt", cache=cache)
-    return read_text_file(path)
+    return _read_text_file(path)
 
 
 def split_text(text: str, val_fraction: float = 0.1):

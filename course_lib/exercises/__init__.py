@@ -8,6 +8,6 @@ prints a verdict (``core.Verdict``). Import a lesson's checks in its exercise no
     check.rnn_step_forward(rnn_step_forward)
 """
 
-from course_lib.exercises.core import EXERCISES, Verdict, summary
+from course_lib.exercises.core import Verdict, summary
 
-__all__ = ["EXERCISES", "Verdict", "summary"]
+__all__ = ["Verdict", "summary"]

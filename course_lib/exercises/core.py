@@ -26,8 +26,6 @@ import numpy as np
 from course_lib.gradcheck import rel_error
 
 __all__ = [
-    "EXERCISES",
-    "NotDone",
     "NotRight",
     "Verdict",
     "answer",
@@ -40,7 +38,7 @@ __all__ = [
 ]
 
 #: Every check the course has, by exercise number ("02.1"): filled in as modules are imported.
-EXERCISES: dict[str, Callable] = {}
+_EXERCISES: dict[str, Callable] = {}
 #: The last verdict of each exercise checked in this Python process.
 RESULTS: dict[str, Verdict] = {}
 MODE_VARIABLE = "COURSE_EXERCISES"
@@ -49,7 +47,7 @@ MARKS = {"correct": "✓", "not done": "·", "wrong": "✗", "error": "✗"}
 STUB_MESSAGE = "replace the stub (raise NotImplementedError()) with your code"
 
 
-class NotDone(Exception):
+class _NotDone(Exception):
     """The exercise has not been attempted yet (its stub is still there)."""
 
 
@@ -76,7 +74,7 @@ class Verdict:
 def _judge(number: str, title: str, hint: str, body: Callable, answers: tuple) -> Verdict:
     try:
         body(*answers)
-    except NotDone as not_done:
+    except _NotDone as not_done:
         return Verdict(number, title, "not done", str(not_done) or STUB_MESSAGE)
     except NotImplementedError:
         return Verdict(number, title, "not done", STUB_MESSAGE)
@@ -101,9 +99,9 @@ def exercise(number: str, title: str, hint: str) -> Callable:
     """Make ``body(*answers)`` a check: it raises ``NotRight`` for a wrong answer.
 
     The check prints its ``Verdict`` (kept in ``RESULTS[number]``) and is registered in
-    ``EXERCISES``.
+    ``_EXERCISES``.
     """
-    if number in EXERCISES:
+    if number in _EXERCISES:
         raise ValueError(f"number: exercise {number} is defined twice")
 
     def decorate(body: Callable) -> Callable:
@@ -115,7 +113,7 @@ def exercise(number: str, title: str, hint: str) -> Callable:
             _enforce(verdict)
 
         check.number, check.title = number, title
-        EXERCISES[number] = check
+        _EXERCISES[number] = check
         return check
 
     return decorate
@@ -127,7 +125,7 @@ def answer(fn, *args, **kwargs):
         raise NotRight(f"expected your function, got {type(fn).__name__}")
     result = fn(*args, **kwargs)
     if result is None or result is Ellipsis:
-        raise NotDone(f"your function returned {result!r}: replace the stub with your code and return the result")
+        raise _NotDone(f"your function returned {result!r}: replace the stub with your code and return the result")
     return result
 
 
@@ -194,11 +192,11 @@ def expect_between(value, low: float, high: float, what: str) -> None:
 
 def summary(lesson: str) -> None:
     """Print the status of every exercise of ``lesson`` ("02") checked so far."""
-    numbers = sorted(n for n in EXERCISES if n.split(".")[0] == lesson)
+    numbers = sorted(n for n in _EXERCISES if n.split(".")[0] == lesson)
     if not numbers:
         raise ValueError(f"lesson: no exercises for lesson {lesson!r}; import its checks first")
     status = {n: RESULTS[n].status if n in RESULTS else "not run" for n in numbers}
     correct = sum(s == "correct" for s in status.values())
     print(f"lesson {lesson}: {correct} of {len(numbers)} exercises correct")
     for number, state in status.items():
-        print(f"  {MARKS.get(state, ' ')} {number} {EXERCISES[number].title}: {state}")
+        print(f"  {MARKS.get(state, ' ')} {number} {_EXERCISES[number].title}: {state}")

@@ -21,8 +21,8 @@ lesson    module                        functions
 ========  ============================  ==================================================
 06        ``full_scale.imdb``           ``imdb_sentiment``, ``review_classifier``
 08        ``full_scale.anki``           ``anki_translation``, ``translation_attention``
-09, 10    ``full_scale.flickr8k``       ``caption_flickr8k``, ``flickr8k_features``
-11        ``full_scale.flowers``        ``flowers_transfer``, ``flowers_model``, ``unfreeze_top``
+09, 10    ``full_scale.flickr8k``       ``caption_flickr8k``
+11        ``full_scale.flowers``        ``flowers_transfer``
 13        ``full_scale.skeleton``       ``fit_named_run`` (a lesson's own models)
 all       ``full_scale.skeleton``       ``train_run`` (the shared skeleton), ``check_learned``
 ========  ============================  ==================================================
@@ -31,8 +31,8 @@ all       ``full_scale.skeleton``       ``train_run`` (the shared skeleton), ``c
 from __future__ import annotations
 
 from course_lib.full_scale.anki import anki_translation, translation_attention
-from course_lib.full_scale.flickr8k import caption_flickr8k, flickr8k_features
-from course_lib.full_scale.flowers import flowers_model, flowers_transfer, unfreeze_top
+from course_lib.full_scale.flickr8k import caption_flickr8k
+from course_lib.full_scale.flowers import flowers_transfer
 from course_lib.full_scale.imdb import imdb_sentiment, review_classifier
 from course_lib.full_scale.skeleton import check_learned, fit_named_run
 
@@ -41,11 +41,8 @@ __all__ = [
     "caption_flickr8k",
     "check_learned",
     "fit_named_run",
-    "flickr8k_features",
-    "flowers_model",
     "flowers_transfer",
     "imdb_sentiment",
     "review_classifier",
     "translation_attention",
-    "unfreeze_top",
 ]

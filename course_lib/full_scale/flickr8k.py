@@ -11,10 +11,10 @@ from course_lib.checks import check_choice, check_positive_int
 from course_lib.files import atomic_write
 from course_lib.full_scale.skeleton import CPU_SECONDS_PER_STEP, train_run
 
-__all__ = ["caption_flickr8k", "flickr8k_features"]
+__all__ = ["caption_flickr8k"]
 
 
-def flickr8k_features(root, split_images: dict, *, grid: bool, weights: str | None = "imagenet",
+def _flickr8k_features(root, split_images: dict, *, grid: bool, weights: str | None = "imagenet",
                       image_size: int = 224, chunk: int = 256, cache=None) -> dict:
     """MobileNetV2 features of Flickr8k photos, computed once per split and cached on disk.
 
@@ -102,7 +102,7 @@ def caption_flickr8k(decoder: str, root=None, *, epochs: int = 10, seed: int = 0
     root = Path(root) if root is not None else flickr8k_data.download_flickr8k()
     data = flickr8k_data.load_flickr8k(root)
     grid = decoder == "show_attend_tell"
-    feats = flickr8k_features(root, {s: data[s]["images"] for s in ("train", "test")}, grid=grid,
+    feats = _flickr8k_features(root, {s: data[s]["images"] for s in ("train", "test")}, grid=grid,
                               weights=weights, image_size=image_size)
     tokenizer = CaptionTokenizer([c for refs in data["train"]["captions"] for c in refs], min_count=min_count,
                                  unknown="drop")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from course_lib.checks import check_nonnegative_int, check_positive, check_positive_int
 from course_lib.full_scale.skeleton import CPU_SECONDS_PER_STEP, train_run
 
-__all__ = ["flowers_model", "flowers_transfer", "unfreeze_top"]
+__all__ = ["flowers_transfer"]
 
 
-def flowers_model(size: int, classes: int, *, weights: str | None = "imagenet", width: float = 1.0):
+def _flowers_model(size: int, classes: int, *, weights: str | None = "imagenet", width: float = 1.0):
     """Lesson 11's full-scale model: a frozen MobileNetV2 without its top, then a linear head.
 
     Images ``(B, size, size, 3)`` in [0, 255] -> logits ``(B, classes)`` (average pooling,
@@ -37,11 +37,11 @@ def flowers_model(size: int, classes: int, *, weights: str | None = "imagenet", 
     return keras.Model(inputs, keras.layers.Dense(classes)(keras.layers.Dropout(0.2)(h))), base
 
 
-def unfreeze_top(base, first: int = 100) -> None:
+def _unfreeze_top(base, first: int = 100) -> None:
     """Fine-tuning: train ``base``'s layers from index ``first`` on, BatchNorm kept in inference mode.
 
     Args:
-        base: the backbone (a ``keras.Model``, e.g. ``flowers_model``'s ``base``), changed in place.
+        base: the backbone (a ``keras.Model``, e.g. ``_flowers_model``'s ``base``), changed in place.
         first: index of the first layer to train; the layers before it stay frozen.
 
     Returns:
@@ -74,7 +74,7 @@ def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights
         epochs: total epochs of each phase.
         seed: the train/test split, the head's initial weights and each epoch's order.
         weights: MobileNetV2's ``"imagenet"`` weights, or ``None`` for random ones (the rehearsal).
-        width: MobileNetV2's width multiplier (``flowers_model``).
+        width: MobileNetV2's width multiplier.
         test_fraction: the share of the photos held out for the test accuracy.
         run_root: folder of the run directories; ``None``: ``runs/`` in the data cache.
 
@@ -93,7 +93,7 @@ def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights
     n_val = max(1, len(x_tr) // 10)  # load_flowers shuffled the photos: the first 10 % validate
     val = (x_tr[:n_val], y_tr[:n_val])
     keras.utils.set_random_seed(seed)
-    model, base = flowers_model(size, len(CLASSES), weights=weights, width=width)
+    model, base = _flowers_model(size, len(CLASSES), weights=weights, width=width)
 
     def loss():
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -101,7 +101,7 @@ def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights
     results, histories, done = {}, {}, {}
     for phase, rate in (("frozen", 1e-3), ("tuned", 1e-4)):
         if phase == "tuned":
-            unfreeze_top(base)
+            _unfreeze_top(base)
         model.compile(optimizer=keras.optimizers.Adam(rate), loss=loss(), metrics=["accuracy"])
         # one warning, before the first phase, for both phases' steps
         run, best = train_run(model, x_tr[n_val:], y_tr[n_val:], name=f"11_flowers_{phase}", epochs=epochs,
