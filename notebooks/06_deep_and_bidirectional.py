@@ -536,12 +536,12 @@ if SCALE == "full":
 
     imdb = full_scale.imdb_sentiment(epochs=3, seed=SEED, max_tokens=20_000, seq_len=300, embed=64, units=64)
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-    plots.plot_learning_curves(imdb["history"], ax=axes[0], title="IMDB: loss")
-    plots.plot_learning_curves(imdb["history"], ax=axes[1], metric="accuracy", title="IMDB: accuracy")
+    plots.plot_learning_curves(imdb.history, ax=axes[0], title="IMDB: loss")
+    plots.plot_learning_curves(imdb.history, ax=axes[1], metric="accuracy", title="IMDB: accuracy")
     plt.show()
-    print(f"IMDB test accuracy: {imdb['test_accuracy']:.3f}")
-    assert imdb["test_accuracy"] > 0.85, (
-        f"the stacked bidirectional LSTM should score > 0.85 on IMDB: got {imdb['test_accuracy']:.3f}")
+    print(f"IMDB test accuracy: {imdb.test_accuracy:.3f}")
+    assert imdb.test_accuracy > 0.85, (
+        f"the stacked bidirectional LSTM should score > 0.85 on IMDB: got {imdb.test_accuracy:.3f}")
 
 # %% [markdown]
 # ## 5. Forecasting a real series: the sunspot cycle

@@ -444,19 +444,19 @@ if SCALE == "full":
     # data cache: after a disconnect, run the cell again and it continues.
     spanish = full_scale.anki_translation(anki_file, epochs=10, seed=SEED, limit=60_000, embed_dim=128,
                                           units=256, sha256=ANKI_SHA256 or os.environ.get("ANKI_SHA256"))
-    plots.plot_learning_curves(spanish["history"], title="Spanish -> English: loss per epoch")
+    plots.plot_learning_curves(spanish.history, title="Spanish -> English: loss per epoch")
     plt.show()
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
-    longest = np.argsort([-len(s) for s in spanish["sources"][:300]])[:3]  # three long held-out sentences
+    longest = np.argsort([-len(s) for s in spanish.sources[:300]])[:3]  # three long held-out sentences
     for ax, i in zip(axes, longest):
         weights, source, output = full_scale.translation_attention(spanish, int(i))
         plots.plot_attention_heatmap(weights, source, output, ax)
     plt.tight_layout()
     plt.show()
     for i in longest:
-        print(" ".join(spanish["sources"][i]), "->", spanish["hypotheses"][i], "| reference:", spanish["references"][i])
-    print(f"BLEU on the held-out split: {spanish['bleu']:.1f}")
-    assert spanish["bleu"] > 10, f"the attention model translates real sentences: BLEU {spanish['bleu']:.1f} (should be > 10)"
+        print(" ".join(spanish.sources[i]), "->", spanish.hypotheses[i], "| reference:", spanish.references[i])
+    print(f"BLEU on the held-out split: {spanish.bleu:.1f}")
+    assert spanish.bleu > 10, f"the attention model translates real sentences: BLEU {spanish.bleu:.1f} (should be > 10)"
 
 # %% [markdown]
 # ## Summary

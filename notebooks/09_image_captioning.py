@@ -453,11 +453,11 @@ if SCALE == "full":
     # pooled MobileNetV2 features (cached on disk), ShowAndTell (512 units), 10 epochs,
     # resumable; the test captions decoded with beam search (width 3)
     flickr = full_scale.caption_flickr8k("show_and_tell", flickr_root, epochs=10, seed=SEED, beam_width=3)
-    plots.plot_learning_curves(flickr["history"], title="Flickr8k: training loss per epoch")
+    plots.plot_learning_curves(flickr.history, title="Flickr8k: training loss per epoch")
     plt.show()
-    for name, caption in list(zip(flickr["test_images"], flickr["hypotheses"]))[:5]:
+    for name, caption in list(zip(flickr.test_images, flickr.hypotheses))[:5]:
         print(f"{name}: {caption}")
-    print(flickr["bleu"])
+    print(flickr.bleu)
 
 # %% [markdown]
 # ## Summary

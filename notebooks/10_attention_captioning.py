@@ -485,15 +485,15 @@ if SCALE == "full":
     # 7×7×1280 MobileNetV2 grids (float16, cached on disk), ShowAttendTell, 10 epochs on
     # 3 of the 5 captions per photo, resumable
     flickr = full_scale.caption_flickr8k("show_attend_tell", flickr_root, epochs=10, seed=SEED, captions_per_image=3)
-    plots.plot_learning_curves(flickr["history"], title="Flickr8k: training loss per epoch")
+    plots.plot_learning_curves(flickr.history, title="Flickr8k: training loss per epoch")
     plt.show()
-    photo = load_images(flickr_root, flickr["test_images"][:1], size=224)[0]
-    words = flickr["hypotheses"][0].split()[:5] or ["<end>"]  # the map of each of the first words
+    photo = load_images(flickr_root, flickr.test_images[:1], size=224)[0]
+    words = flickr.hypotheses[0].split()[:5] or ["<end>"]  # the map of each of the first words
     fig, axes = plt.subplots(1, len(words), figsize=(2.4 * len(words), 2.6))
     for t, (ax, word) in enumerate(zip(np.atleast_1d(axes), words)):
-        plots.plot_image_attention(photo, flickr["alpha"][0, t], ax, title=word)
+        plots.plot_image_attention(photo, flickr.alpha[0, t], ax, title=word)
     plt.show()
-    print(flickr["bleu"])
+    print(flickr.bleu)
 
 # %% [markdown]
 # ## Summary

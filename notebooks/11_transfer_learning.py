@@ -804,9 +804,9 @@ if SCALE == "full":
     flowers = full_scale.flowers_transfer(size=160, epochs=5, seed=SEED)  # both phases, resumable
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
     for ax, phase in zip(axes, ("frozen", "tuned")):
-        plots.plot_learning_curves(flowers["histories"][phase], ax=ax, metric="accuracy", title=f"tf_flowers, {phase}")
+        plots.plot_learning_curves(flowers.histories[phase], ax=ax, metric="accuracy", title=f"tf_flowers, {phase}")
     plt.show()
-    frozen_acc, tuned_acc = flowers["frozen_accuracy"], flowers["tuned_accuracy"]
+    frozen_acc, tuned_acc = flowers.frozen_accuracy, flowers.tuned_accuracy
     print(f"tf_flowers test accuracy: frozen MobileNetV2 + linear {frozen_acc:.3f}, fine-tuned {tuned_acc:.3f}")
     full_scale.check_learned(frozen_acc > 0.8 and tuned_acc > frozen_acc - 0.01,
                              f"frozen features reach 0.8 ({frozen_acc:.3f}) and fine-tuning keeps them "

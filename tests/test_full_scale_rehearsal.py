@@ -40,26 +40,28 @@ def _curve_drawn(history):
 def test_lesson_06_imdb_run_trains_saves_reloads_and_resumes(mirror_cache):
     kwargs = dict(epochs=1, max_tokens=200, seq_len=20, embed=8, units=4, run_root=mirror_cache / "runs")
     out = full_scale.imdb_sentiment(**kwargs)
-    assert len(out["history"]["loss"]) == 1 and 0 <= out["test_accuracy"] <= 1
+    assert isinstance(out, full_scale.SentimentRun)
+    assert len(out.history["loss"]) == 1 and 0 <= out.test_accuracy <= 1
     assert (mirror_cache / "runs" / "06_imdb" / "best.keras").is_file()
-    _curve_drawn(out["history"])
+    _curve_drawn(out.history)
     again = full_scale.imdb_sentiment(**kwargs)
-    assert again["run"].initial_epoch == 1, "the finished run is resumed, not trained again"
-    assert again["test_accuracy"] == pytest.approx(out["test_accuracy"])
+    assert again.run.initial_epoch == 1, "the finished run is resumed, not trained again"
+    assert again.test_accuracy == pytest.approx(out.test_accuracy)
 
 
 def test_lesson_08_anki_run_downloads_the_tf_mirror_and_translates(mirror_cache):
     path = anki.locate_anki(None)
     out = full_scale.anki_translation(path, epochs=1, limit=None, embed_dim=8, units=16,
                                       run_root=mirror_cache / "runs")
-    assert len(out["hypotheses"]) == len(out["references"]) >= 1
-    assert math.isfinite(out["bleu"])
-    reloaded = out["reloaded"]
+    assert isinstance(out, full_scale.TranslationRun)
+    assert len(out.hypotheses) == len(out.references) == len(out.sources) == len(out.x_test) >= 1
+    assert math.isfinite(out.bleu)
+    reloaded = out.reloaded
     assert reloaded is not None, "best.keras reloaded with safe mode"
-    x = out["x_test"][:2]
-    y_in = np.full((len(x), 3), out["target_vocab"].start_id, "int32")
+    x = out.x_test[:2]
+    y_in = np.full((len(x), 3), out.target_vocab.start_id, "int32")
     np.testing.assert_allclose(reloaded.predict([x, y_in], verbose=0),
-                               out["model"].predict([x, y_in], verbose=0), atol=1e-5)
+                               out.model.predict([x, y_in], verbose=0), atol=1e-5)
     weights, source, output = full_scale.translation_attention(out, 0)
     assert weights.shape == (len(output), len(source))
     np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-5)  # the source has no padding
@@ -67,12 +69,14 @@ def test_lesson_08_anki_run_downloads_the_tf_mirror_and_translates(mirror_cache)
     plots.plot_attention_heatmap(weights, source, output, ax=ax)
     plt.close(fig)
     with pytest.raises(ValueError, match="index: expected an int"):
-        full_scale.translation_attention(out, len(out["sources"]))
-    _curve_drawn(out["history"])
+        full_scale.translation_attention(out, len(out.sources))
+    with pytest.raises(TypeError, match="result: expected the TranslationRun"):
+        full_scale.translation_attention(vars(out), 0)  # the fields as a dict are not a run
+    _curve_drawn(out.history)
     again = full_scale.anki_translation(path, epochs=1, limit=None, embed_dim=8, units=16,
                                         run_root=mirror_cache / "runs")
-    assert again["run"].initial_epoch == 1, "the finished run is resumed, not trained again"
-    assert again["hypotheses"] == out["hypotheses"]
+    assert again.run.initial_epoch == 1, "the finished run is resumed, not trained again"
+    assert again.hypotheses == out.hypotheses
 
 
 @pytest.mark.parametrize("decoder", ["show_and_tell", "show_attend_tell"])
@@ -81,33 +85,36 @@ def test_lessons_09_10_flickr8k_runs_download_encode_cache_train_and_caption(mir
     kwargs = dict(epochs=1, weights=None, image_size=64, embed_dim=8, units=8, min_count=1,
                   max_len=12, run_root=mirror_cache / "runs")
     out = full_scale.caption_flickr8k(decoder, None, **kwargs)
-    assert len(out["hypotheses"]) == len(out["test_images"]) >= 1
-    assert all(math.isfinite(v) for v in out["bleu"].values())
+    assert isinstance(out, full_scale.CaptioningRun)
+    assert len(out.hypotheses) == len(out.test_images) == len(out.references) >= 1
+    assert all(math.isfinite(v) for v in out.bleu.values())
     assert "features:" in capsys.readouterr().out, "feature extraction shows its progress"
     if decoder == "show_attend_tell":
-        assert out["alpha"].shape[0] == len(out["test_images"]) and out["alpha"].shape[2:] == (2, 2)
+        assert out.alpha.shape[0] == len(out.test_images) and out.alpha.shape[2:] == (2, 2)
         fig, ax = plt.subplots()
         image = np.zeros((64, 64, 3), "float32")
-        plots.plot_image_attention(image, out["alpha"][0, 0], ax=ax)
+        plots.plot_image_attention(image, out.alpha[0, 0], ax=ax)
         plt.close(fig)
     else:
-        assert out["alpha"] is None
-    _curve_drawn(out["history"])
+        assert out.alpha is None
+    _curve_drawn(out.history)
     again = full_scale.caption_flickr8k(decoder, None, **kwargs)
     assert "cached features" in capsys.readouterr().out, "features are read back, not recomputed"
-    assert again["hypotheses"] == out["hypotheses"], "the resumed run is the finished one"
+    assert again.run.initial_epoch == 1, "the finished run is resumed, not trained again"
+    assert again.hypotheses == out.hypotheses, "the resumed run is the finished one"
 
 
 def test_lesson_11_flowers_run_both_phases_reload(mirror_cache):
     kwargs = dict(size=32, epochs=1, weights=None, width=0.35, test_fraction=0.5, run_root=mirror_cache / "runs")
     out = full_scale.flowers_transfer(**kwargs)
-    assert 0 <= out["frozen_accuracy"] <= 1 and 0 <= out["tuned_accuracy"] <= 1
+    assert isinstance(out, full_scale.FlowersRun)
+    assert 0 <= out.frozen_accuracy <= 1 and 0 <= out.tuned_accuracy <= 1
     for phase in ("frozen", "tuned"):
         assert (mirror_cache / "runs" / f"11_flowers_{phase}" / "best.keras").is_file()
-        _curve_drawn(out["histories"][phase])
+        _curve_drawn(out.histories[phase])
     again = full_scale.flowers_transfer(**kwargs)
-    assert [again["runs"][p].initial_epoch for p in ("frozen", "tuned")] == [1, 1], "both phases resume"
-    assert again["tuned_accuracy"] == pytest.approx(out["tuned_accuracy"])
+    assert [again.runs[p].initial_epoch for p in ("frozen", "tuned")] == [1, 1], "both phases resume"
+    assert again.tuned_accuracy == pytest.approx(out.tuned_accuracy)
 
 
 def test_lesson_06_another_model_can_be_trained_in_its_place(mirror_cache):
@@ -119,7 +126,7 @@ def test_lesson_06_another_model_can_be_trained_in_its_place(mirror_cache):
 
     out = full_scale.imdb_sentiment(epochs=1, max_tokens=200, seq_len=20, build=one_lstm,
                                     run_root=mirror_cache / "runs_lstm")
-    assert [type(layer).__name__ for layer in out["model"].layers] == ["Embedding", "LSTM", "Dense"]
+    assert [type(layer).__name__ for layer in out.model.layers] == ["Embedding", "LSTM", "Dense"]
     with pytest.raises(TypeError, match="build: expected a function"):
         full_scale.imdb_sentiment(epochs=1, build="lstm", run_root=mirror_cache / "runs_bad")
 

@@ -2,17 +2,69 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from course_lib.checks import check_positive_int, check_seed
 from course_lib.full_scale.skeleton import CPU_SECONDS_PER_STEP, train_run
 
-__all__ = ["anki_translation", "translation_attention"]
+if TYPE_CHECKING:  # names for the annotations only: importing Keras waits for the first run
+    import keras
+
+    from course_lib.seq2seq import AttentionDecoder, Encoder
+    from course_lib.training import TrainingRun
+    from course_lib.vocabulary import Vocabulary
+
+__all__ = ["TranslationRun", "anki_translation", "translation_attention"]
+
+
+@dataclasses.dataclass(frozen=True)
+class TranslationRun:
+    """What ``anki_translation`` trained, and its translations of the N held-out sentences.
+
+    The models are ``seq2seq.build_seq2seq``'s, holding the best epoch's weights
+    (S: source ids per sentence, T: target ids, V: target vocabulary size).
+
+    Attributes:
+        model: the trained model, ``[source (batch, S), target_in (batch, T)]`` ->
+            logits (batch, T, V).
+        encoder: ``model``'s ``seq2seq.Encoder`` layer (the same weights).
+        decoder: ``model``'s ``seq2seq.AttentionDecoder`` layer (the same weights).
+        attention_model: same inputs as ``model`` -> attention weights (batch, T, S).
+        reloaded: ``best.keras`` loaded with safe mode on (a copy of ``model``), or
+            ``None`` when the run saved no best model.
+        history: metric name (``"loss"``, ``"val_loss"``) -> one value per epoch, from epoch 1.
+        bleu: corpus BLEU-4 of ``hypotheses`` against ``references``, in [0, 100].
+        hypotheses: N greedy translations, words joined by spaces.
+        references: N reference translations, words joined by spaces.
+        sources: N source sentences, each a list of its words.
+        x_test: (N, S) int source ids of the held-out sentences, padded with ``PAD_ID``.
+        source_vocab: the source ``Vocabulary`` (built from the training pairs).
+        target_vocab: the target ``Vocabulary`` (built from the training pairs).
+        run: the ``training.TrainingRun`` (``run.initial_epoch > 0``: a resumed run).
+    """
+
+    model: keras.Model
+    encoder: Encoder
+    decoder: AttentionDecoder
+    attention_model: keras.Model
+    reloaded: keras.Model | None
+    history: dict[str, list[float]]
+    bleu: float
+    hypotheses: list[str]
+    references: list[str]
+    sources: list[list[str]]
+    x_test: np.ndarray
+    source_vocab: Vocabulary
+    target_vocab: Vocabulary
+    run: TrainingRun
 
 
 def anki_translation(path, *, epochs: int = 10, seed: int = 0, limit: int | None = 60_000,
                      max_words: int = 20, embed_dim: int = 128, units: int = 256, sha256: str | None = None,
-                     run_root=None) -> dict:
+                     run_root=None) -> TranslationRun:
     """Lesson 08 at full scale: the attention seq2seq model on Spanish -> English pairs.
 
     The pairs are shuffled; the first 90 % train (their first 5 % validate) and the last
@@ -30,10 +82,8 @@ def anki_translation(path, *, epochs: int = 10, seed: int = 0, limit: int | None
         run_root: folder of the run directories; ``None``: ``runs/`` in the data cache.
 
     Returns:
-        ``{"model", "encoder", "decoder", "attention_model", "history", "bleu",
-        "hypotheses", "references", "sources", "source_vocab", "target_vocab", "x_test",
-        "reloaded", "run"}``; corpus BLEU-4 (``metrics.bleu_scores``) on the held-out 10 %; ``reloaded`` is
-        ``best.keras`` loaded with safe mode, ``run`` the ``TrainingRun``.
+        a ``TranslationRun``: the models with the best epoch's weights, and their greedy
+        translations of the held-out 10 % with its corpus BLEU-4 (``metrics.bleu_scores``).
     """
     import keras
 
@@ -68,30 +118,32 @@ def anki_translation(path, *, epochs: int = 10, seed: int = 0, limit: int | None
     hyps = [" ".join(t) for t in tgt_vocab.decode(ids)]
     refs = [" ".join(t) for t in tgt_tok[split:]]
     bleu = metrics.bleu_scores(hyps, [[r] for r in refs])[4]
-    return {**parts, "history": run.history, "bleu": bleu, "hypotheses": hyps,
-            "references": refs, "sources": src_tok[split:], "source_vocab": src_vocab,
-            "target_vocab": tgt_vocab, "x_test": x[split:], "reloaded": reloaded, "run": run}
+    return TranslationRun(model=parts["model"], encoder=parts["encoder"], decoder=parts["decoder"],
+                          attention_model=parts["attention_model"], reloaded=reloaded, history=run.history,
+                          bleu=bleu, hypotheses=hyps, references=refs, sources=src_tok[split:], x_test=x[split:],
+                          source_vocab=src_vocab, target_vocab=tgt_vocab, run=run)
 
 
-def translation_attention(result: dict, index: int):
+def translation_attention(result: TranslationRun, index: int):
     """Where the Anki model looked while writing its own translation of test sentence ``index``.
 
     Args:
-        result: what ``anki_translation`` returned.
-        index: a held-out sentence, in [0, ``len(result["sources"])``).
+        result: the ``TranslationRun`` that ``anki_translation`` returned.
+        index: a held-out sentence, in [0, ``len(result.sources)``).
 
     Returns:
         ``(weights, source_tokens, output_tokens)``: weights (T, S) of the model
         teacher-forced on its own greedy output (row t produced output token t); S source
         tokens; T output tokens, the last one ``"<end>"``.
     """
-    n = len(result["sources"])
+    if not isinstance(result, TranslationRun):
+        raise TypeError(f"result: expected the TranslationRun of anki_translation, got {type(result).__name__}")
+    n = len(result.sources)
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
         raise ValueError(f"index: expected an int in [0, {n}), got {index!r}")
-    source = result["sources"][index]
-    words = result["hypotheses"][index].split()
-    vocab = result["target_vocab"]
-    target_in = vocab.encode([words], start=True)
-    x = result["x_test"][index : index + 1]
-    weights = np.asarray(result["attention_model"].predict([x, target_in], verbose=0))[0]
+    source = result.sources[index]
+    words = result.hypotheses[index].split()
+    target_in = result.target_vocab.encode([words], start=True)
+    x = result.x_test[index : index + 1]
+    weights = np.asarray(result.attention_model.predict([x, target_in], verbose=0))[0]
     return weights[: len(words) + 1, : len(source)], source, [*words, "<end>"]

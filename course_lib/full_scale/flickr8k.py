@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,7 +13,45 @@ from course_lib.checks import check_choice, check_positive_int
 from course_lib.files import atomic_write
 from course_lib.full_scale.skeleton import CPU_SECONDS_PER_STEP, train_run
 
-__all__ = ["caption_flickr8k"]
+if TYPE_CHECKING:  # names for the annotations only: importing Keras waits for the first run
+    import keras
+
+    from course_lib.training import TrainingRun
+    from course_lib.vocabulary import CaptionTokenizer
+
+__all__ = ["CaptioningRun", "caption_flickr8k"]
+
+
+@dataclasses.dataclass(frozen=True)
+class CaptioningRun:
+    """What ``caption_flickr8k`` trained, and its captions of the N test photos.
+
+    Attributes:
+        model: the captioner with the best epoch's weights (``captioning.ShowAndTell`` or
+            ``captioning.ShowAttendTell``).
+        tokenizer: the ``CaptionTokenizer`` of the training captions (``model``'s words).
+        history: ``"loss"`` -> one value per epoch, from epoch 1.
+        hypotheses: N generated captions, without ``<start>`` and ``<end>``.
+        references: N lists of the photo's reference captions.
+        bleu: ``{1: bleu1, …, 4: bleu4}``, corpus BLEU of ``hypotheses`` against
+            ``references``, in [0, 100].
+        alpha: (N, max_len, h, w) the attention map over the h×w feature grid behind each
+            word (7×7 for 224-pixel photos), or ``None`` for Show-and-Tell.
+        test_images: N image file names (in the order of ``hypotheses``).
+        root: the Flickr8k folder the photos were read from.
+        run: the ``training.TrainingRun`` (``run.initial_epoch > 0``: a resumed run).
+    """
+
+    model: keras.Model
+    tokenizer: CaptionTokenizer
+    history: dict[str, list[float]]
+    hypotheses: list[str]
+    references: list[list[str]]
+    bleu: dict[int, float]
+    alpha: np.ndarray | None
+    test_images: list[str]
+    root: Path
+    run: TrainingRun
 
 
 def _flickr8k_features(root, split_images: dict, *, grid: bool, weights: str | None = "imagenet",
@@ -62,7 +102,7 @@ def _flickr8k_features(root, split_images: dict, *, grid: bool, weights: str | N
 def caption_flickr8k(decoder: str, root=None, *, epochs: int = 10, seed: int = 0,
                      weights: str | None = "imagenet", image_size: int = 224, embed_dim: int = 256,
                      units: int = 512, captions_per_image: int = 5, max_len: int = 40, min_count: int = 5,
-                     beam_width: int = 1, run_root=None) -> dict:
+                     beam_width: int = 1, run_root=None) -> CaptioningRun:
     """Lessons 09 and 10 at full scale: a captioner on Flickr8k with MobileNetV2 features.
 
     The run is ``runs/09_flickr8k`` (Show-and-Tell) or ``runs/10_flickr8k`` (Show-Attend-Tell),
@@ -87,8 +127,8 @@ def caption_flickr8k(decoder: str, root=None, *, epochs: int = 10, seed: int = 0
         run_root: folder of the run directories; ``None``: ``runs/`` in the data cache.
 
     Returns:
-        ``{"model", "tokenizer", "history", "hypotheses", "references", "bleu", "alpha",
-        "test_images", "root"}``; ``alpha`` (N, max_len, 7, 7) only for the attention decoder.
+        a ``CaptioningRun``: the model, its captions of the test photos and their BLEU;
+        attention maps only for ``"show_attend_tell"``.
     """
     import keras
 
@@ -131,6 +171,6 @@ def caption_flickr8k(decoder: str, root=None, *, epochs: int = 10, seed: int = 0
                             return_attention=grid)
     hyps, alpha = out.texts, out.alpha
     refs = data["test"]["captions"]
-    return {"model": model, "tokenizer": tokenizer, "history": run.history, "hypotheses": hyps,
-            "references": refs, "bleu": bleu_scores(hyps, refs), "alpha": alpha,
-            "test_images": data["test"]["images"], "root": root}
+    return CaptioningRun(model=model, tokenizer=tokenizer, history=run.history, hypotheses=hyps, references=refs,
+                         bleu=bleu_scores(hyps, refs), alpha=alpha, test_images=data["test"]["images"], root=root,
+                         run=run)

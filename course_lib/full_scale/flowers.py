@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import TYPE_CHECKING
+
 from course_lib.checks import check_nonnegative_int, check_positive, check_positive_int
 from course_lib.full_scale.skeleton import CPU_SECONDS_PER_STEP, train_run
 
-__all__ = ["flowers_transfer"]
+if TYPE_CHECKING:  # names for the annotations only: importing Keras waits for the first run
+    import keras
+
+    from course_lib.training import TrainingRun
+
+__all__ = ["FlowersRun", "flowers_transfer"]
+
+
+@dataclasses.dataclass(frozen=True)
+class FlowersRun:
+    """What ``flowers_transfer``'s two phases trained and measured.
+
+    Attributes:
+        model: the model as phase 2's last epoch left it: images (batch, size, size, 3)
+            in [0, 255] -> logits (batch, 5), one per class of ``data.flowers.CLASSES``.
+        frozen_accuracy: test accuracy of phase 1's best model (linear head on the frozen
+            backbone), in [0, 1].
+        tuned_accuracy: test accuracy of phase 2's best model (top layers fine-tuned), in [0, 1].
+        histories: phase (``"frozen"``, ``"tuned"``) -> metric name -> one value per epoch.
+        runs: phase (``"frozen"``, ``"tuned"``) -> its ``training.TrainingRun``
+            (``initial_epoch > 0``: a resumed run).
+    """
+
+    model: keras.Model
+    frozen_accuracy: float
+    tuned_accuracy: float
+    histories: dict[str, dict[str, list[float]]]
+    runs: dict[str, TrainingRun]
 
 
 def _flowers_model(size: int, classes: int, *, weights: str | None = "imagenet", width: float = 1.0):
@@ -61,7 +91,7 @@ def _unfreeze_top(base, first: int = 100) -> None:
 
 
 def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights: str | None = "imagenet",
-                     width: float = 1.0, test_fraction: float = 0.2, run_root=None) -> dict:
+                     width: float = 1.0, test_fraction: float = 0.2, run_root=None) -> FlowersRun:
     """Lesson 11 at full scale: MobileNetV2 on tf_flowers, frozen + linear, then fine-tuned.
 
     Phase 1 trains a linear classifier on the frozen backbone; phase 2 unfreezes the top
@@ -79,9 +109,8 @@ def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights
         run_root: folder of the run directories; ``None``: ``runs/`` in the data cache.
 
     Returns:
-        ``{"model", "frozen_accuracy", "tuned_accuracy", "histories", "runs"}`` (test
-        accuracy of each phase's best model, reloaded with safe mode from its run
-        directory; ``histories``: phase -> history; ``runs``: phase -> ``TrainingRun``).
+        a ``FlowersRun``: the test accuracy of each phase's best model, reloaded with safe
+        mode from its run directory, and each phase's history and run.
     """
     import keras
 
@@ -111,5 +140,5 @@ def flowers_transfer(*, size: int = 160, epochs: int = 5, seed: int = 0, weights
                               run_root=run_root)
         results[phase] = float(best.evaluate(x_te, y_te, verbose=0)[1])
         histories[phase], done[phase] = run.history, run
-    return {"model": model, "frozen_accuracy": results["frozen"], "tuned_accuracy": results["tuned"],
-            "histories": histories, "runs": done}
+    return FlowersRun(model=model, frozen_accuracy=results["frozen"], tuned_accuracy=results["tuned"],
+                      histories=histories, runs=done)

@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from course_lib.checks import check_positive_int, check_seed
 from course_lib.full_scale.skeleton import CPU_SECONDS_PER_STEP, train_run
 
-__all__ = ["imdb_sentiment", "review_classifier"]
+if TYPE_CHECKING:  # names for the annotations only: importing Keras waits for the first run
+    import keras
+
+    from course_lib.training import TrainingRun
+
+__all__ = ["SentimentRun", "imdb_sentiment", "review_classifier"]
+
+
+@dataclasses.dataclass(frozen=True)
+class SentimentRun:
+    """What ``imdb_sentiment`` trained and measured.
+
+    Attributes:
+        model: the best epoch's model, ``best.keras`` reloaded with safe mode on:
+            (batch, T) int ids -> (batch, 1) probability of a positive review.
+        history: metric name (``"loss"``, ``"accuracy"``, ``"val_loss"``,
+            ``"val_accuracy"``) -> one value per epoch, from epoch 1.
+        test_accuracy: the model's accuracy on the test reviews, in [0, 1].
+        run: the ``training.TrainingRun`` (``run.initial_epoch > 0``: a resumed run).
+    """
+
+    model: keras.Model
+    history: dict[str, list[float]]
+    test_accuracy: float
+    run: TrainingRun
 
 
 def review_classifier(vocab_size: int, embed: int = 32, units: int = 32):
@@ -37,7 +64,7 @@ def review_classifier(vocab_size: int, embed: int = 32, units: int = 32):
 
 def imdb_sentiment(*, epochs: int = 3, seed: int = 0, max_tokens: int = 20_000, seq_len: int = 300,
                    embed: int = 64, units: int = 64, limit: int | None = None, build=None,
-                   run_root=None) -> dict:
+                   run_root=None) -> SentimentRun:
     """Lesson 06 at full scale: the stacked bidirectional LSTM on the IMDB reviews.
 
     The first 10 % of the shuffled training reviews validate; the run is ``runs/06_imdb``.
@@ -55,8 +82,8 @@ def imdb_sentiment(*, epochs: int = 3, seed: int = 0, max_tokens: int = 20_000, 
         run_root: folder of the run directories; ``None``: ``runs/`` in the data cache.
 
     Returns:
-        ``{"model", "history", "test_accuracy", "run"}``; the model is ``best.keras``
-        reloaded (safe mode), the accuracy measured on the 25,000 test reviews.
+        a ``SentimentRun``: the model is ``best.keras`` reloaded (safe mode), the accuracy
+        measured on the 25,000 test reviews (or the first ``limit``).
     """
     import keras
     import tensorflow as tf
@@ -85,4 +112,4 @@ def imdb_sentiment(*, epochs: int = 3, seed: int = 0, max_tokens: int = 20_000, 
                           seed=seed, validation_data=(ids_train[:n_val], labels[:n_val]), warn_as="IMDB",
                           cpu_seconds_per_step=CPU_SECONDS_PER_STEP["imdb"], run_root=run_root)
     accuracy = best.evaluate(ids_test, np.asarray(test_labels, "float32"), batch_size=256, verbose=0)[1]
-    return {"model": best, "history": run.history, "test_accuracy": float(accuracy), "run": run}
+    return SentimentRun(model=best, history=run.history, test_accuracy=float(accuracy), run=run)
