@@ -64,8 +64,10 @@ def _caption_pairs(features, captions, tokenizer: CaptionTokenizer, max_len: int
         max_len: as in ``CaptionTokenizer.encode_captions``.
 
     Returns:
-        ``(features_rep, tokens)`` with ``features_rep: (M, ...)`` (each image's features
-        repeated once per reference) and ``tokens: (M, T)`` ids; M = total references.
+        ``(features_rep, target_in, target_out)``: ``features_rep: (M, ...)``, each image's
+        features repeated once per reference (M = total references), and the decoder's
+        teacher-forcing ids ``target_in: (M, T - 1)`` = ``<start> w…`` and
+        ``target_out: (M, T - 1)`` = ``w… <end>`` (``Vocabulary.teacher_forcing_pairs``).
     """
     features = check_finite(check_array(features, "features", dtype="number"), "features")
     if features.ndim < 2:
@@ -79,8 +81,12 @@ def _caption_pairs(features, captions, tokenizer: CaptionTokenizer, max_len: int
     counts = np.array([len(c) for c in captions])
     if (counts == 0).any():
         raise ValueError("captions: every image needs at least one reference caption")
-    flat = [c for refs in captions for c in refs]
-    return np.repeat(features, counts, axis=0), tokenizer.encode_captions(flat, max_len)
+    words = [tokenizer.split(c) for refs in captions for c in refs]
+    longest = max(len(w) for w in words) + 2  # with <start> and <end>
+    if max_len is not None and longest > check_positive_int(max_len, "max_len", minimum=2):
+        raise ValueError(f"max_len: a caption needs {longest} ids with <start> and <end>, more than max_len={max_len}")
+    target_in, target_out = tokenizer.teacher_forcing_pairs(words, (max_len or longest) - 1, name="captions")
+    return np.repeat(features, counts, axis=0), target_in, target_out
 
 
 # ----------------------------------------------------------------------------- decoders
@@ -347,20 +353,20 @@ def fit_captioner(model, features, captions, tokenizer: CaptionTokenizer, *, max
     max_len = check_positive_int(max_len, "max_len", minimum=2)
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
-    x, tokens = _caption_pairs(features, captions, tokenizer, max_len)
+    x, target_in, target_out = _caption_pairs(features, captions, tokenizer, max_len)
     model.compile(
         keras.optimizers.Adam(learning_rate),
         keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=tokenizer.PAD_ID),
     )
-    build_optimizer(model, (x[:1], tokens[:1, :-1]))  # Adam's variables now: fit traces its step once
+    build_optimizer(model, (x[:1], target_in[:1]))  # Adam's variables now: fit traces its step once
     from course_lib.training import TrainingRun, fit_resumable
 
     if run_dir is not None:
-        return fit_resumable(model, (x, tokens[:, :-1]), tokens[:, 1:], run_dir=run_dir, epochs=epochs,
+        return fit_resumable(model, (x, target_in), target_out, run_dir=run_dir, epochs=epochs,
                              batch_size=batch_size, seed=seed)
     order = np.random.default_rng(check_seed(seed)).permutation(len(x))
-    x, tokens = x[order], tokens[order]
-    fitted = model.fit((x, tokens[:, :-1]), tokens[:, 1:], batch_size=batch_size, epochs=epochs, verbose=0)
+    x, target_in, target_out = x[order], target_in[order], target_out[order]
+    fitted = model.fit((x, target_in), target_out, batch_size=batch_size, epochs=epochs, verbose=0)
     return TrainingRun(run_dir=None, history={k: list(v) for k, v in fitted.history.items()})
 
 

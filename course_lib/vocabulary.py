@@ -176,6 +176,24 @@ class Vocabulary:
             out[k, : len(r)] = r
         return out
 
+    def teacher_forcing_pairs(self, token_lists, length: int | None = None, *, name: str = "token_lists",
+                              length_name: str = "length") -> tuple[np.ndarray, np.ndarray]:
+        """A decoder's inputs and targets for teacher forcing, from the same token lists.
+
+        Args:
+            token_lists: ``n`` lists of str tokens (``w1 … wk``, no specials).
+            length: columns T of both arrays (default: the longest row plus one).
+            name, length_name: the argument names the errors use.
+
+        Returns:
+            ``(target_in, target_out)``, both (n, T) int32 and padded with ``PAD_ID``:
+            ``target_in`` is ``<start> w1 … wk`` (what the decoder reads) and
+            ``target_out`` is ``w1 … wk <end>`` (what it must predict at each step).
+        """
+        target_out = self.encode(token_lists, length, end=True, name=name, length_name=length_name)
+        target_in = self.encode(token_lists, target_out.shape[1], start=True, name=name, length_name=length_name)
+        return target_in, target_out
+
     def decode(self, ids) -> list[list[str]]:
         """Id rows -> token lists, stopping at ``<end>`` and dropping padding and ``<start>``.
 

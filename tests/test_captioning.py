@@ -68,9 +68,14 @@ def test_tokenizer_errors_and_unknown_word_policies():
 def test_caption_pairs_repeats_features_per_reference():
     tok = CaptionTokenizer(CAPS)
     feats = np.arange(4, dtype="float32").reshape(2, 2)
-    x, ids = _caption_pairs(feats, [[CAPS[0]], CAPS], tok)
-    assert x.shape == (3, 2) and ids.shape[0] == 3
+    x, target_in, target_out = _caption_pairs(feats, [[CAPS[0]], CAPS], tok)
+    assert x.shape == (3, 2) and target_in.shape == target_out.shape and target_in.shape[0] == 3
     assert (x[1] == feats[1]).all() and (x[2] == feats[1]).all()
+    rows = tok.encode_captions([CAPS[0], *CAPS])  # <start> w... <end>, one row per reference
+    assert (target_in[:, 0] == tok.START_ID).all() and (target_out == rows[:, 1:]).all(), (
+        "the targets are the full rows shifted left by one")
+    real = target_out != tok.PAD_ID  # where the loss counts, the input is the row without its <end>
+    assert (target_in[real] == rows[:, :-1][real]).all() and not (target_in == tok.END_ID).any()
     with pytest.raises(ValueError, match="same length"):
         _caption_pairs(feats, [CAPS], tok)
 

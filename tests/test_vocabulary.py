@@ -71,3 +71,19 @@ def test_dates_and_captions_use_the_same_type_and_layout():
     for vocab in (src, tgt, captions):
         assert isinstance(vocab, Vocabulary)
         assert tuple(vocab.tokens[: len(SPECIALS)]) == SPECIALS
+
+
+def test_teacher_forcing_pairs_shift_the_same_rows_by_one():
+    vocab = Vocabulary(["a", "b", "c"])
+    rows = [["a", "b", "c"], ["c"]]
+    target_in, target_out = vocab.teacher_forcing_pairs(rows)
+    assert target_in.shape == target_out.shape == (2, 4)
+    assert vocab.decode(target_in) == rows and vocab.decode(target_out) == rows
+    assert (target_in[:, 0] == vocab.START_ID).all()
+    assert target_out[0, 3] == vocab.END_ID and target_out[1, 1] == vocab.END_ID
+    words = ~np.isin(target_out[:, :-1], (vocab.PAD_ID, vocab.END_ID))  # the words: target_in has them one later
+    assert (target_in[:, 1:][words] == target_out[:, :-1][words]).all()
+    assert not (target_in == vocab.END_ID).any(), "the decoder never reads <end>"
+    assert vocab.teacher_forcing_pairs(rows, 6)[0].shape == (2, 6)
+    with pytest.raises(ValueError, match="target_len"):
+        vocab.teacher_forcing_pairs(rows, 3, length_name="target_len")

@@ -275,8 +275,9 @@ def _captioner(model, features):
     def fit():
         return captioning.fit_captioner(model, features, captions, tokenizer, max_len=5, epochs=1,
                                         batch_size=BATCH)
-    x, tokens = captioning._caption_pairs(features, captions, tokenizer, 5)  # what fit_captioner feeds fit
-    return Trained(model, (x, tokens[:, :-1]), tokens[:, 1:], after, fit=fit)
+    # what fit_captioner feeds fit
+    x, target_in, target_out = captioning._caption_pairs(features, captions, tokenizer, 5)
+    return Trained(model, (x, target_in), target_out, after, fit=fit)
 
 
 def show_and_tell():

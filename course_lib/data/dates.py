@@ -336,8 +336,8 @@ def encode_pairs(pairs: DatePairs, source_vocab: Vocabulary, target_vocab: Vocab
         if not isinstance(vocab, Vocabulary):
             raise TypeError(f"{name}: expected a course_lib.vocabulary.Vocabulary, got {type(vocab).__name__}")
     source = source_vocab.encode(pairs.source_tokens, source_len)
-    target_out = target_vocab.encode(pairs.target_tokens, target_len, end=True)
-    target_in = target_vocab.encode(pairs.target_tokens, target_out.shape[1], start=True)
+    target_in, target_out = target_vocab.teacher_forcing_pairs(pairs.target_tokens, target_len,
+                                                                 length_name="target_len")
     alignment = np.full(target_out.shape, -1, dtype="int64")
     for i, a in enumerate(pairs.alignment):
         alignment[i, : len(a)] = a

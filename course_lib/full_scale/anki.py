@@ -101,7 +101,7 @@ def anki_translation(path, *, epochs: int = 10, seed: int = 0, limit: int | None
     src_vocab = Vocabulary(t for s in src_tok[:split] for t in s)
     tgt_vocab = Vocabulary(t for s in tgt_tok[:split] for t in s)
     x = src_vocab.encode(src_tok)
-    y_in, y_out = tgt_vocab.encode(tgt_tok, start=True), tgt_vocab.encode(tgt_tok, end=True)
+    y_in, y_out = tgt_vocab.teacher_forcing_pairs(tgt_tok)
     parts = seq2seq.build_seq2seq(len(src_vocab), len(tgt_vocab), embed_dim=embed_dim, units=units,
                                   attention=True, seed=seed)
     parts["model"].compile(optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0),
