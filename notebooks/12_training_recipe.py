@@ -64,15 +64,18 @@ EPOCH_SCALE = 3 if SCALE == "full" else 1
 print("train", x_tr.shape, "validation", x_val.shape, "test", x_test.shape)
 
 
-def make_mlp(hidden=64, last_init="glorot_uniform", seed=None):
-    """x: (N, 64) -> logits (N, 10)."""
+def make_mlp(hidden=64, last_init="glorot_uniform", seed=None, l2=0.0, last_activation=None):
+    """x: (N, 64) -> logits (N, 10). l2 > 0 adds an L2 penalty l2 * sum(W**2) on both kernels;
+    last_activation is applied to the logits (None, as it should be, for a from_logits loss)."""
     if seed is not None:
         keras.utils.set_random_seed(seed)
+    penalty = keras.regularizers.L2(l2) if l2 > 0 else None
     return keras.Sequential(
         [
             keras.Input((64,)),
-            keras.layers.Dense(hidden, activation="relu"),
-            keras.layers.Dense(C, kernel_initializer=last_init),
+            keras.layers.Dense(hidden, activation="relu", kernel_regularizer=penalty),
+            keras.layers.Dense(C, activation=last_activation, kernel_initializer=last_init,
+                               kernel_regularizer=penalty),
         ]
     )
 
@@ -92,7 +95,7 @@ def compile_mlp(model, optimizer):
 # Before training anything, evaluate the freshly built model. With small random weights
 # the network has no preference among the C = 10 classes, so its softmax is close to
 # uniform and the cross-entropy is close to −log(1/C) = log C ≈ 2.30. Do this with no
-# weight decay (a regulariser would add its own term). A value far from log C means a
+# weight decay (a regulariser adds its own term, measured below). A value far from log C means a
 # bug — a wrong label encoding, a missing softmax or a doubled one — or an initialisation
 # that starts the network confidently wrong, as the second model (last layer drawn with
 # standard deviation 3) shows.
@@ -108,6 +111,30 @@ assert abs(loss_good - np.log(C)) < 0.25, (
     f"a fresh classifier should start near log C = {np.log(C):.3f} (within 0.25): got {loss_good:.3f}")
 assert loss_bad > np.log(C) + 2.0, (
     f"an over-scaled last layer starts confidently wrong (loss above log C + 2 = {np.log(C) + 2:.3f}): got {loss_bad:.3f}")
+
+# %% [markdown]
+# **Why without weight decay.** log C is what the *cross-entropy* of a fresh model should
+# be. With an L2 penalty on the weights, the loss Keras minimises and reports is the
+# cross-entropy plus `l2 · Σ w²` over the penalised kernels, and at initialisation the
+# weights are not small enough for that sum to vanish. Below, the same model, built from
+# the same seed (so with the same weights), gets Keras's default penalty,
+# `keras.regularizers.L2(0.01)`, on both kernels. Its initial loss is the first model's
+# plus the penalty, which we compute from the weights by hand, so it sits well above
+# log C: a check against log C alone would report a bug that is not there. Either switch
+# the regulariser off for this step or subtract the penalty.
+
+# %%
+l2_init = compile_mlp(make_mlp(seed=SEED, l2=0.01), keras.optimizers.Adam(1e-3))  # same seed: same weights
+loss_l2 = l2_init.evaluate(x_tr, y_tr, verbose=0)[0]
+penalty = sum(0.01 * float(np.sum(keras.ops.convert_to_numpy(layer.kernel) ** 2)) for layer in l2_init.layers)
+print(f"with L2(0.01): initial loss {loss_l2:.3f} = cross-entropy {loss_l2 - penalty:.3f} + penalty {penalty:.3f}")
+print(f"log C + penalty = {np.log(C) + penalty:.3f}; without the penalty the same weights gave {loss_good:.3f}")
+assert abs(loss_l2 - (loss_good + penalty)) < 1e-3, (
+    f"the reported loss is the cross-entropy plus the L2 penalty (within 1e-3): {loss_l2:.4f} vs "
+    f"{loss_good:.4f} + {penalty:.4f} = {loss_good + penalty:.4f}")
+assert abs(loss_l2 - (np.log(C) + penalty)) < 0.25 and loss_l2 > np.log(C) + 0.5, (
+    f"with weight decay a fresh model starts near log C + penalty = {np.log(C) + penalty:.3f} (within 0.25), "
+    f"more than 0.5 above log C = {np.log(C):.3f}: got {loss_l2:.3f}")
 
 # %% [markdown]
 # ## 2. Overfit a tiny subset
@@ -138,6 +165,49 @@ assert tiny_acc == 1.0 and tiny_loss < 0.05, (
 assert tiny_val_loss > 10 * tiny_loss, (
     f"memorising 50 examples is not generalising (validation loss above 10 x training loss): "
     f"validation {tiny_val_loss:.4f}, training {tiny_loss:.4f}")
+
+# %% [markdown]
+# **What a failed check looks like.** An easy slip when writing the model: copying the
+# hidden layer's `activation="relu"` onto the last layer too, so that the network outputs
+# ReLU(logits). Step 1 does not catch it: the fresh outputs are small either way, and the
+# initial loss (printed below) is close to log C. Step 2 does: the same 150 steps on the
+# same 50 images leave it far from memorising them. And, as the rule says, the full set
+# does no better: trained for a few epochs on all 1,000 training images next to the healthy
+# model, it stays far behind. The cause shows in its outputs. An output unit whose input
+# turns negative on every image outputs 0 everywhere and gets no gradient, so it never
+# recovers, and its class can no longer win on the images where it is the correct one
+# (the cell counts these dead units). The fix is in the model, not in more data or more
+# epochs.
+
+# %%
+relu_out = compile_mlp(make_mlp(seed=SEED, last_activation="relu"), keras.optimizers.Adam(1e-2))
+relu_init = relu_out.evaluate(x_tr, y_tr, verbose=0)[0]
+relu_out.fit(np.tile(x_tr[tiny], (steps, 1)), np.tile(y_tr[tiny], steps), batch_size=len(tiny),
+             epochs=1, verbose=0)
+relu_tiny_loss, relu_tiny_acc = relu_out.evaluate(x_tr[tiny], y_tr[tiny], verbose=0)
+print(f"ReLU on the logits: initial loss {relu_init:.3f} (log C = {np.log(C):.3f}); after {steps} steps "
+      f"on the 50 images accuracy {relu_tiny_acc:.3f}, loss {relu_tiny_loss:.4f}")
+full_epochs = 4 * EPOCH_SCALE
+on_full = {}
+for name, last in [("healthy", None), ("ReLU on the logits", "relu")]:
+    net = compile_mlp(make_mlp(seed=SEED, last_activation=last), keras.optimizers.Adam(1e-2))
+    net.fit(np.tile(x_tr, (full_epochs, 1)), np.tile(y_tr, full_epochs), batch_size=64, epochs=1, verbose=0)
+    on_full[name] = net.evaluate(x_tr, y_tr, verbose=0)  # [loss, accuracy] on the training set
+    print(f"{name:>18}, {full_epochs} epochs on all {len(x_tr)} training images: "
+          f"loss {on_full[name][0]:.3f}, accuracy {on_full[name][1]:.3f}")
+outputs = net.predict(x_tr, verbose=0)  # (1000, 10): the broken model's ReLU(logits)
+dead = int(np.sum((outputs == 0).all(axis=0)))
+print(f"output units at 0 on every training image: {dead} of {C}")
+(ok_loss, ok_acc), (bad_loss, bad_acc) = on_full["healthy"], on_full["ReLU on the logits"]
+assert abs(relu_init - np.log(C)) < 0.25, (
+    f"the bug passes step 1 (initial loss within 0.25 of log C = {np.log(C):.3f}): got {relu_init:.3f}")
+assert relu_tiny_acc < 0.9 and relu_tiny_loss > 0.25, (
+    f"... and fails step 2 (accuracy below 0.9 and loss above 0.25 on the 50 images): "
+    f"accuracy {relu_tiny_acc:.3f}, loss {relu_tiny_loss:.4f}")
+assert bad_acc < ok_acc - 0.15 and bad_loss > 3 * ok_loss, (
+    f"it cannot fit the full training set either (accuracy 0.15 below the healthy model's, loss above 3 x): "
+    f"accuracy {bad_acc:.3f} vs {ok_acc:.3f}, loss {bad_loss:.3f} vs {ok_loss:.3f}")
+assert dead >= 2, f"several output units have died (at least 2 at 0 on every training image): {dead} of {C}"
 
 # %% [markdown]
 # ## 3. Find a learning rate: the range test
@@ -389,6 +459,30 @@ assert high.mean() < low.mean() - 0.02, (
 # smallest ones; where dropout does help, a uniform search is how its best rate is found.
 
 # %% [markdown]
+# **Model size** is the other hyperparameter the lecture notes search on a linear scale:
+# a width is a count of units, and what a hidden layer costs grows in proportion to it, so
+# adding a fixed number of units is a step of the same size anywhere in the range. On a
+# log scale every doubling of the width gets the same share of the trials instead, and
+# the narrow end, where a doubling is only a few units, takes most of them. Below, the
+# same sampler draws 16 hidden-layer widths between 8 and 256 both ways (no training) and
+# counts how many land in the upper half of the range: in one search, and on average over
+# 1,000 searches.
+
+# %%
+lo, hi = 8, 256
+counts = {}
+for name, spec in [("log-uniform", (lo, hi)), ("uniform", (lo, hi, "linear"))]:
+    draws = recipe.random_search_points({"hidden": spec}, 1000 * BUDGET, seed=SEED + 23)
+    widths = np.round([p["hidden"] for p in draws]).astype(int).reshape(1000, BUDGET)  # 1000 searches of 16
+    upper = (widths > (lo + hi) / 2).sum(axis=1)  # (1000,) widths above the middle, per search
+    counts[name] = upper.mean()
+    print(f"{name:>11}: one search {np.sort(widths[0])}; {upper[0]} of {BUDGET} above {(lo + hi) // 2}, "
+          f"{upper.mean():.1f} on average")
+assert counts["uniform"] > counts["log-uniform"] + 3, (
+    f"a uniform search puts more than 3 more of its 16 widths in the upper half of the range: "
+    f"{counts['uniform']:.1f} uniform vs {counts['log-uniform']:.1f} log-uniform (averages over 1,000 searches)")
+
+# %% [markdown]
 # **Train longer.** Every trial above trained for the same short budget, so that many
 # could be compared; the budget ranked the settings, it did not finish training them.
 # The recipe's last step of the search is to take the best setting and train it for
@@ -486,8 +580,10 @@ assert all(adapted[lr0][0] < fixed[lr0] for lr0 in starts), (
 # | bad initialisation (weights ×0.01) | a flat start at log C, then a sudden drop | fix the initialisation |
 # | learning rate too high (0.5, weight decay 3e-3) | fast progress, then a plateau; a decay (dashed) at the plateau breaks through | decay the rate |
 # | decay too early | good start, then an almost flat line after the rate is cut at epoch 1 | keep the rate longer |
-# | overfitting (50 training images) | training loss → 0 while the gap to validation grows | more data or regularisation |
+# | overfitting (50 training images) | training loss → 0 while the gap to validation grows | more data, more regularisation or a smaller model |
 # | underfitting (strong weight decay) | train and validation agree, both mediocre | a bigger model or less regularisation |
+#
+# The last two rows' remedies are put to the test after the curves.
 
 # %%
 E = 30
@@ -564,6 +660,96 @@ assert loss_ratio[5] > 3 * loss_ratio[0], (
 assert loss_ratio[6] < 1.2 and A[6, -1] < A[0, -1] - 0.03, (
     f"underfitting: no gap, lower accuracy (loss ratio below 1.2, training accuracy 0.03 below the good run): "
     f"loss ratio {loss_ratio[6]:.2f}, training accuracy {A[6, -1]:.3f} vs good {A[0, -1]:.3f}")
+
+# %% [markdown]
+# ### Acting on the diagnosis
+#
+# The table's last column is advice; here it is measured. We train the overfitting and
+# underfitting runs again with each remedy applied — the same learning rate, epochs and
+# batches, three replicas of each, medians as above — and read the same numbers:
+# training and validation accuracy, their gap, and the ratio of validation to training
+# loss.
+#
+# - Overfitting (50 images, 32 hidden units): more data (250 images), more regularisation
+#   (weight decay 0.01), a smaller model (4 hidden units).
+# - Underfitting (weight decay 0.08): less regularisation (weight decay 0.02), a bigger
+#   model (256 hidden units).
+# - A second underfitting run with another cause: 4 hidden units and no weight decay. Its
+#   bigger model is the gallery's good run (32 units, otherwise the same).
+
+# %%
+def rerun(hidden, variants, seed=SEED):
+    """variants: {name: (weight decay, example mask (N,))}, each trained like the gallery
+    (learning rate 0.03, E epochs, REPLICAS replicas) -> {name: {metric: median final value}}."""
+    names = list(variants)
+    run = parallel_mlps.train_parallel_mlps(
+        x_tr, y_tr, x_val, y_val, np.full(len(names) * REPLICAS, 0.03),
+        weight_decay=np.repeat([variants[n][0] for n in names], REPLICAS),
+        example_mask=np.repeat(np.stack([variants[n][1] for n in names]), REPLICAS, axis=0),
+        hidden=hidden, epochs=E, batch_size=64, seed=seed)
+    final = {k: np.median(run[k][:, -1].reshape(len(names), REPLICAS), axis=1) for k in curves}
+    return {n: {k: v[i] for k, v in final.items()} for i, n in enumerate(names)}
+
+
+more_data = mask[5].copy()  # the overfitting run's 50 images and 200 more
+more_data[np.random.default_rng(SEED + 31).choice(np.flatnonzero(mask[5] == 0), 200, replace=False)] = 1
+everything = np.ones(len(x_tr), "float32")
+res = {name: {k: med[k][i, -1] for k in med} for name, i in
+       [("overfitting as is", 5), ("underfitting as is", 6), ("bigger model (32 units)", 0)]}  # the gallery's
+res.update(rerun(32, {"more data (250 images)": (0.0, more_data), "weight decay 0.01": (0.01, mask[5]),
+                      "less decay (0.02)": (0.02, everything)}))
+res.update(rerun(4, {"smaller model (4 units)": (0.0, mask[5]), "4 units as is": (0.0, everything)}))
+res.update(rerun(256, {"bigger model (256 units)": (0.08, everything)}))
+layout = {"overfitting: 50 images": ["overfitting as is", "more data (250 images)", "weight decay 0.01",
+                                     "smaller model (4 units)"],
+          "underfitting: weight decay 0.08": ["underfitting as is", "less decay (0.02)", "bigger model (256 units)"],
+          "underfitting: 4 units": ["4 units as is", "bigger model (32 units)"]}
+remedy_table = pd.DataFrame(
+    [{"run": run, "remedy": name, "train acc": r["accuracy"], "val acc": r["val_accuracy"],
+      "gap": r["accuracy"] - r["val_accuracy"], "val/train loss": r["val_loss"] / r["loss"]}
+     for run, names in layout.items() for name in names for r in [res[name]]]).set_index(["run", "remedy"])
+print(remedy_table.to_string(float_format=lambda v: f"{v:.3f}"))
+
+# %%
+by_remedy = remedy_table.droplevel("run")  # one row per remedy
+over, more = by_remedy.loc["overfitting as is"], by_remedy.loc["more data (250 images)"]
+assert more["gap"] < 0.5 * over["gap"] and more["val acc"] > over["val acc"] + 0.1, (
+    f"more data shrinks the overfitting gap below half and lifts validation accuracy by more than 0.1: "
+    f"gap {more['gap']:.3f} vs {over['gap']:.3f}, validation accuracy {more['val acc']:.3f} vs {over['val acc']:.3f}")
+for name in ["weight decay 0.01", "smaller model (4 units)"]:
+    row = by_remedy.loc[name]
+    assert row["val/train loss"] < over["val/train loss"] / 5, (
+        f"{name} pulls the validation loss towards the training loss (ratio below 1/5 of the overfitting "
+        f"run's): {row['val/train loss']:.1f} vs {over['val/train loss']:.1f}")
+    assert row["val acc"] < over["val acc"] + 0.05, (
+        f"... but, unlike more data, it buys little or no validation accuracy (less than 0.05 above the "
+        f"overfitting run's): {name} {row['val acc']:.3f}, as is {over['val acc']:.3f}")
+under, less, wider = (by_remedy.loc[name] for name in
+                       ["underfitting as is", "less decay (0.02)", "bigger model (256 units)"])
+gain_less, gain_wider = less["train acc"] - under["train acc"], wider["train acc"] - under["train acc"]
+assert gain_less > 0.05 and gain_wider < 0.5 * gain_less, (
+    f"underfitting caused by weight decay: less decay raises the training accuracy by more than 0.05, "
+    f"a bigger model by less than half as much: {gain_less:+.3f} vs {gain_wider:+.3f}")
+small, bigger = by_remedy.loc["4 units as is"], by_remedy.loc["bigger model (32 units)"]
+assert small["val/train loss"] < 1.5 and bigger["train acc"] > small["train acc"] + 0.1, (
+    f"the 4-unit run underfits (validation/training loss below 1.5) and a bigger model raises its "
+    f"training accuracy by more than 0.1: ratio {small['val/train loss']:.2f}, training accuracy "
+    f"{small['train acc']:.3f} -> {bigger['train acc']:.3f}")
+
+# %% [markdown]
+# Read the table by its columns. For the overfitting run, all three remedies pull the
+# validation loss towards the training loss (last column), but only more data does it by
+# making validation better: it closes most of the accuracy gap and lifts validation
+# accuracy. Weight decay narrows the loss ratio by raising the training loss, and gains
+# little or no validation accuracy; the 4-unit model cannot even fit its 50 images,
+# and its validation accuracy falls with its training accuracy. A model small enough to
+# stop memorising 50 images is too small to learn the digits: that is why the notes call
+# shrinking the model the rarely used remedy. For underfitting, the remedy must match the
+# cause. Under weight decay 0.08 the penalty, not the width, limits the fit: lowering it
+# lifts training accuracy, eight times the units hardly do. The 4-unit run without decay
+# is limited by its size, and the bigger model is its cure. Both underfitting runs look
+# alike on the curves (train and validation agree); the curves say *that* the model
+# underfits, and a cheap rerun with each remedy, as here, says *why*.
 
 # %% [markdown]
 # ## 7. The last points: ensembles, snapshots and weight averaging
@@ -691,17 +877,20 @@ print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
 # %% [markdown]
 # ## Summary
 #
-# - A fresh classifier's loss is ≈ log C; check it before anything else.
-# - Overfitting 50 examples to 100% proves the model and optimizer can learn at all.
+# - A fresh classifier's loss is ≈ log C; check it before anything else, with weight decay
+#   off: an L2 penalty adds its own term, and the loss Keras reports is log C plus it.
+# - Overfitting 50 examples to 100% proves the model and optimizer can learn at all. A
+#   ReLU left on the logits passes the first check but fails this one, and cannot fit the
+#   full training set either: its dead output units never recover.
 # - The range test finds a good learning rate in one short run; training confirms it
 #   beats rates 100× smaller or larger.
 # - With the same budget, random search tries 16 values of the important hyperparameter
 #   where a grid tries 4, and several of them inside the band of good rates, where the
 #   grid had one; its best trial is about as good as the grid's on average, better more
 #   often than not. Coarse-to-fine then concentrates the trials where it pays.
-# - Search scale parameters (learning rate, weight decay) log-uniformly and fractions such
-#   as a dropout rate uniformly: a log scale crowds a dropout search near zero, where
-#   nothing changes.
+# - Search scale parameters (learning rate, weight decay) log-uniformly, and fractions such
+#   as a dropout rate and counts such as a model's width uniformly: a log scale crowds a
+#   dropout search near zero, where nothing changes, and a width search at the narrow end.
 # - The search's short budget only ranks the settings: the chosen one, trained three
 #   times as long, gains validation accuracy in each of the three runs (the cell prints
 #   by how much).
@@ -709,6 +898,10 @@ print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
 #   and rates that started 1,000 times apart end close together (the cell prints how close).
 # - Learning curves diagnose: a flat start (initialisation), a plateau (decay the rate),
 #   a stall (decayed too early), a growing gap (overfitting), no gap (underfitting).
+# - Acting on the diagnosis, measured: for the overfitting run only more data lifted
+#   validation accuracy, while weight decay and a smaller model narrowed the loss gap by
+#   training worse. Underfitting needs the remedy that matches its cause: less weight decay
+#   when the penalty limits the fit, a bigger model when the size does.
 # - Averaging predictions (ensembles, snapshots from one cyclic run) or weights (EMA)
 #   gives a model at least as good as a typical member, measured on data nothing was
 #   tuned on. How much better varies (see the table): a fraction of a point for the
@@ -739,3 +932,5 @@ print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
 #    which one still remembers the first, bad epochs?
 # 6. Set `SEED = 1` in the parameters cell and run the lesson again. Where did the raw
 #    weights of section 7 stop this time, and how much did the average gain?
+# 7. Vary how many images `more_data` adds to the overfitting run's 50 in section 6. How
+#    many does it take for the train/validation accuracy gap to fall to the good run's?
