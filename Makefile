@@ -67,7 +67,8 @@ unit: setup
 lint: setup
 	$(BIN)/ruff check conftest.py course_lib tests tools notebooks exercises/source exercises/solutions site
 
-# The full-scale rehearsal alone (also part of make test): every lesson's full-scale run
+# The full-scale rehearsal on the lock's packages (make test-colab runs it on Colab's, under
+# Keras' GPU jit rule): every lesson's full-scale run
 # on fixture-size copies of the real datasets served from 127.0.0.1.
 rehearse: setup
 	$(BIN)/python -m pytest -v tests/test_full_scale_data.py tests/test_full_scale_rehearsal.py
