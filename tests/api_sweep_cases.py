@@ -631,6 +631,8 @@ CASES.update({
     "text.split_text": (text.split_text, lambda: dict(text="abcdefghij" * 3, val_fraction=0.2)),
     "text.CharVocab": (text.CharVocab, lambda: dict(text="abcab")),
     "text.one_hot": (text.one_hot, lambda: dict(ids=ids(N, T), vocab_size=V)),
+    "text.char_ngram_losses": (text.char_ngram_losses,
+                               lambda: dict(ids_train=ids(40), ids_eval=ids(10), vocab_size=V, n=3, strength=1.0)),
     "text.python_string_mask": (text.python_string_mask, lambda: dict(code="x = 'a'\n")),
     "text.python_bracket_depth": (text.python_bracket_depth, lambda: dict(code="f(x[1])\n")),
     "text.tbptt_batches": (text.tbptt_batches, lambda: dict(ids=ids(40), batch_size=2, chunk_len=4)),

@@ -101,6 +101,60 @@ def test_unigram_nll_and_one_hot():
         T.one_hot([2], 2)
 
 
+def _ngram_losses_by_hand(train, ev, V, n, strength):
+    """The interpolated n-gram of char_ngram_losses, counted with dictionaries."""
+    from collections import Counter
+
+    grams, contexts = Counter(), Counter()
+    for m in range(1, n + 1):
+        for i in range(len(train) - m + 1):
+            grams[tuple(train[i:i + m])] += 1
+            contexts[tuple(train[i:i + m - 1])] += 1
+    losses = []
+    for t in range(1, len(ev)):
+        p = 1 / V
+        for m in range(1, min(n, t + 1) + 1):
+            h = tuple(ev[t - m + 1:t])
+            p = (grams[(*h, ev[t])] + strength * p) / (contexts[h] + strength)
+        losses.append(-np.log(p))
+    return np.array(losses)
+
+
+@pytest.mark.parametrize("V, n, strength", [(3, 1, 1.0), (3, 2, 0.5), (4, 3, 2.0), (5, 4, 0.3), (2, 6, 1.0)])
+def test_char_ngram_losses_match_counting_by_hand(V, n, strength):
+    rng = np.random.default_rng(n)
+    train, ev = rng.integers(0, V, 200), rng.integers(0, V, 40)
+    np.testing.assert_allclose(T.char_ngram_losses(train, ev, V, n, strength),
+                               _ngram_losses_by_hand(train.tolist(), ev.tolist(), V, n, strength), rtol=1e-12)
+
+
+def test_char_ngram_losses_properties():
+    V, rng = 4, np.random.default_rng(0)
+    train = rng.integers(0, V, 300)
+    # the probabilities of the V possible next characters after any context sum to one
+    for context in ([0, 1], [3, 3], [2]):
+        p = [np.exp(-T.char_ngram_losses(train, np.array([*context, c]), V, n=3)[-1]) for c in range(V)]
+        assert sum(p) == pytest.approx(1.0)
+    # order 1 is the smoothed unigram: (count + strength / V) / (total + strength)
+    counts = np.bincount(train, minlength=V)
+    expected = -np.log((counts[[1, 2]] + 2.0 / V) / (len(train) + 2.0))
+    np.testing.assert_allclose(T.char_ngram_losses(train, np.array([0, 1, 2]), V, n=1, strength=2.0), expected)
+    # context helps on a text with structure: after "ab" always "c"
+    abc = np.tile([0, 1, 2], 50)
+    assert T.char_ngram_losses(abc, abc, 3, n=3)[2:].mean() < 0.05 < T.char_ngram_losses(abc, abc, 3, n=1).mean()
+    # a longer n than the training text: the orders it cannot count fall back to the ones below
+    short, ev = [0, 1], [0, 1, 0]
+    np.testing.assert_allclose(T.char_ngram_losses(short, ev, 2, n=5), T.char_ngram_losses(short, ev, 2, n=2))
+    with pytest.raises(ValueError, match="2 \\*\\* 62"):
+        T.char_ngram_losses(train, train, 100, n=10)
+    with pytest.raises(ValueError, match="at least 2 ids"):
+        T.char_ngram_losses(train, [1], V, n=2)
+    with pytest.raises(ValueError, match="ids in"):
+        T.char_ngram_losses(train, [1, 4], V, n=2)
+    with pytest.raises(ValueError, match="strength"):
+        T.char_ngram_losses(train, train, V, n=2, strength=0.0)
+
+
 def test_split_and_normalize():
     train, val = T.split_text("abcdefghij", 0.2)
     assert (train, val) == ("abcdefgh", "ij")

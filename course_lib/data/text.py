@@ -21,6 +21,7 @@ import numpy as np
 from course_lib.checks import (
     check_ids,
     check_path,
+    check_positive,
     check_positive_int,
     check_probability,
     check_result_size,
@@ -31,6 +32,7 @@ __all__ = [
     "SHAKESPEARE_SHA256",
     "SHAKESPEARE_URL",
     "CharVocab",
+    "char_ngram_losses",
     "load_shakespeare",
     "one_hot",
     "python_docs_text",
@@ -240,6 +242,69 @@ def one_hot(ids, vocab_size: int) -> np.ndarray:
     out = np.zeros((*ids.shape, V))
     np.put_along_axis(out, ids[..., None], 1.0, axis=-1)
     return out
+
+
+def _ngram_codes(ids: np.ndarray, m: int, V: int) -> np.ndarray:
+    """ids: (L,) -> (L - m + 1,) int64: each window of m ids read as one base-V number."""
+    windows = np.lib.stride_tricks.sliding_window_view(ids.astype(np.int64, copy=False), m)
+    return windows @ (V ** np.arange(m - 1, -1, -1, dtype=np.int64))
+
+
+def _count_of(keys: np.ndarray, counts: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """The count of each query in sorted, distinct ``keys`` (0 where it is absent)."""
+    i = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    return np.where(keys[i] == queries, counts[i], 0.0)
+
+
+def char_ngram_losses(ids_train, ids_eval, vocab_size: int, n: int, strength: float = 1.0) -> np.ndarray:
+    """Cross-entropy (nats) of every character of ``ids_eval`` under a smoothed character
+    n-gram (Markov) model counted on ``ids_train``: the classical baseline of a character
+    language model.
+
+    Each order is interpolated with the order below it (additive smoothing towards the
+    shorter context)::
+
+        p_m(c | h) = (N(h c) + strength * p_{m-1}(c | h')) / (N(h) + strength)
+
+    where h is the m - 1 characters before c, h' the last m - 2 of them, N counts in
+    ``ids_train`` (N(h): how often h is followed by a character), and p_0 is uniform over
+    the vocabulary. A context never seen in training falls back to the order below;
+    ``strength`` is how many pseudo-counts the order below is worth.
+
+    Scored like a language model's shifted targets: every character of ``ids_eval`` after
+    the first, each given up to n - 1 characters before it (fewer at the start).
+
+    Args:
+        ids_train: (L1,) ids in [0, vocab_size). ids_eval: (L2,) ids, L2 >= 2.
+        vocab_size: V. n: the order (1 = unigram, 3 = trigram: two characters of context).
+        strength: the smoothing pseudo-count, > 0.
+
+    Returns:
+        (L2 - 1,) float64, ``-log p`` of ``ids_eval[1:]`` in nats (``.mean()``: nats per character).
+
+    >>> ids = CharVocab("ab").encode("ab" * 50)
+    >>> round(float(char_ngram_losses(ids, ids, 2, n=2).mean()), 3)  # after "a" always "b"
+    0.01
+    """
+    V = check_positive_int(vocab_size, "vocab_size")
+    n = check_positive_int(n, "n", maximum=20)
+    if V ** n >= 2**62:
+        raise ValueError(f"n: vocab_size ** n must be < 2 ** 62 to code an n-gram as an int64, got {V} ** {n}")
+    strength = check_positive(strength, "strength")
+    ids_train = check_ids(ids_train, "ids_train", V, ("L",))
+    ids_eval = check_ids(ids_eval, "ids_eval", V, ("L",))
+    if ids_eval.size < 2:
+        raise ValueError(f"ids_eval: expected at least 2 ids (one is scored), got {ids_eval.size}")
+    p = np.full(ids_eval.size, 1.0 / V)  # p[t]: probability of ids_eval[t], order 0
+    for m in range(1, min(n, ids_train.size) + 1):
+        grams, counts = np.unique(_ngram_codes(ids_train, m, V), return_counts=True)
+        contexts, which = np.unique(grams // V, return_inverse=True)  # an m-gram's code // V: its context
+        context_counts = np.bincount(which, weights=counts)
+        queries = _ngram_codes(ids_eval, m, V) if m <= ids_eval.size else np.zeros(0, np.int64)
+        n_hc = _count_of(grams, counts.astype(float), queries)
+        n_h = _count_of(contexts, context_counts, queries // V)
+        p[m - 1:] = (n_hc + strength * p[m - 1:]) / (n_h + strength)  # earlier positions keep a lower order
+    return -np.log(p[1:])
 
 
 def _token_masks(code: str):
