@@ -59,12 +59,10 @@ def _check_rnn_weights(Wx, Wh, b):
 class StepCache(NamedTuple):
     """What ``rnn_step_forward`` keeps for ``rnn_step_backward``: a tuple with names.
 
-    Attributes:
-        x: (N, D) the step's input.
-        prev_h: (N, H) the hidden state the step read.
-        Wx: (D, H) and Wh: (H, H): the weight arrays the step used (at every step the same
-            arrays, not copies).
-        next_h: (N, H) the step's output; the backward pass needs it for tanh' = 1 - next_h**2.
+    ``x`` (N, D) is the step's input, ``prev_h`` (N, H) the hidden state it read, ``Wx``
+    (D, H) and ``Wh`` (H, H) the weight arrays it used (at every step the same arrays, not
+    copies), and ``next_h`` (N, H) its output, which the backward pass needs for
+    tanh' = 1 - next_h**2.
     """
 
     x: np.ndarray
@@ -77,9 +75,8 @@ class StepCache(NamedTuple):
 class StepGrads(NamedTuple):
     """The gradients ``rnn_step_backward`` returns: a tuple with names.
 
-    Attributes:
-        dx: (N, D), dprev_h: (N, H), dWx: (D, H), dWh: (H, H), db: (H,): the loss's
-            gradient with respect to each input of ``rnn_step_forward``.
+    ``dx`` (N, D), ``dprev_h`` (N, H), ``dWx`` (D, H), ``dWh`` (H, H) and ``db`` (H,): the
+    loss's gradient with respect to each input of ``rnn_step_forward``.
     """
 
     dx: np.ndarray
