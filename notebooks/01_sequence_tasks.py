@@ -149,12 +149,13 @@ assert one_to_many.output_shape == (None, T_SPELL, len(SPELL_VOCAB)), f"one-to-m
 assert acc_spell > 0.85, f"the one-to-many model should spell the whole name on more than 85% of test images: got {acc_spell:.1%}"
 
 # %% [markdown]
-# The other design needs no input at all after the image: the image becomes the GRU's
+# A third design needs no input at all after the image: the image becomes the GRU's
 # **initial state** `h0` (through a `Dense` layer with `tanh`, the range of a GRU state)
 # and every input step is a zero vector. The sequence then unfolds from the state alone,
 # the way an RNN can generate from a single seed.
 
 # %%
+keras.utils.set_random_seed(SEED)  # the weights below start from the lesson's seed
 image = keras.Input((64,), name="image")                                  # (batch, 64)
 zero_steps = keras.Input((T_SPELL, 1), name="zeros")                      # (batch, time, 1), all zeros
 h0 = keras.layers.Dense(64, activation="tanh")(image)                     # (batch, 64): the initial state
@@ -163,7 +164,6 @@ letters = keras.layers.Dense(len(SPELL_VOCAB), activation="softmax")(states)    
 from_state = keras.Model([image, zero_steps], letters, name="one_to_many_from_state")
 from_state.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy")
 fitting.build_optimizer(from_state)
-keras.utils.set_random_seed(SEED)
 from_state.fit([x_train.reshape(-1, 64), np.zeros((len(x_train), T_SPELL, 1))], spell_train,
                epochs=40, batch_size=64, verbose=0)
 spelled_h0 = from_state.predict([x_test.reshape(-1, 64), np.zeros((len(x_test), T_SPELL, 1))], verbose=0).argmax(-1)
@@ -507,8 +507,8 @@ assert exact > 0.8, (
 #   many-to-one (a label per clip) and many-to-many aligned (a label per frame), and a
 #   model that sees one frame at a time cannot tell the motion.
 # - A one-to-many model can take its input as the initial state and then run on zero
-#   inputs; the state can also start from a learned vector instead of zeros, which made no
-#   difference on the sums task.
+#   inputs; the state can also start from a learned vector instead of zeros, which on the
+#   sums task stayed within the assert's 0.03 of the accuracy from zeros.
 # - Variable-length data is padded into a rectangle; a mask tells recurrent layers which
 #   steps are real. We checked it: 30 extra padding steps changed the masked model's output
 #   by less than 1e-5 and the unmasked twin's by far more.

@@ -428,13 +428,13 @@ if SCALE == "lesson":
 # %% [markdown]
 # At lesson scale the counting model beat every network of this lesson, the GRU included
 # (the table above). That is a real result, not a bug, and two things could explain it.
-# First, the Python documentation repeats whole sections under several topics, and the
-# held-out tail is partly such a repeat: much of it appeared, word for word, in the
-# training text. Counts remember exact passages; a network of 128 units that saw the text
+# First, the Python documentation repeats text under several topics, and the held-out
+# tail is mostly such a repeat: most of its characters follow a 20-character context that
+# also occurs in the training text (the share is printed below). Counts remember exact passages; a network of 128 units that saw the text
 # three times cannot. Second, the network may simply not have learned enough yet from this
 # little text. To tell the two apart, we split the held-out characters by their context:
 # those whose 20 preceding characters occur somewhere in the training text, and those
-# whose 20 preceding characters occur nowhere in it (a context neither model can have
+# whose 20 preceding characters occur nowhere in it (a passage neither model can have
 # memorised). The GRU's loss on every character comes from a pass over `x_va` that
 # carries the state exactly as `evaluate` did (the cell checks that their means agree).
 
@@ -486,10 +486,12 @@ if SCALE == "lesson":
 # them as well. The assumption of a Markov model is also its limit: nothing more than
 # `n − 1` characters back can change its prediction, so it cannot close a bracket opened
 # twenty characters ago or follow the structure section 7 finds in a hidden unit. Recurrent
-# models overtook the best smoothed n-gram models when they were given large corpora and
-# long training (for words, Mikolov et al., 2010), which is the regime of `SCALE = "full"`;
-# at lesson scale, the honest summary is that a well-smoothed n-gram is the baseline to
-# beat, and this GRU has not beaten it yet (exercise 5).
+# language models beat smoothed n-gram models on word-level benchmarks (Mikolov et al.,
+# 2010); whether this GRU overtakes the n-gram with more text and training
+# (`SCALE = "full"`) is not shown here. At lesson scale the honest summary is that a
+# well-smoothed n-gram is the baseline to beat, and this GRU has not beaten it yet
+# (exercise 5). The validation loss was still falling at n = 5, the largest order
+# searched, so a longer context might do better still.
 
 # %% [markdown]
 # ## 5. Sampling with a temperature

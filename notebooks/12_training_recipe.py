@@ -117,8 +117,8 @@ assert loss_bad > np.log(C) + 2.0, (
 # be. With an L2 penalty on the weights, the loss Keras minimises and reports is the
 # cross-entropy plus `l2 · Σ w²` over the penalised kernels, and at initialisation the
 # weights are not small enough for that sum to vanish. Below, the same model, built from
-# the same seed (so with the same weights), gets Keras's default penalty,
-# `keras.regularizers.L2(0.01)`, on both kernels. Its initial loss is the first model's
+# the same seed (so with the same weights), gets `keras.regularizers.L2()` at its default
+# factor, `L2(0.01)`, on both kernels. Its initial loss is the first model's
 # plus the penalty, which we compute from the weights by hand, so it sits well above
 # log C: a check against log C alone would report a bug that is not there. Either switch
 # the regulariser off for this step or subtract the penalty.
@@ -174,8 +174,8 @@ assert tiny_val_loss > 10 * tiny_loss, (
 # same 50 images leave it far from memorising them. And, as the rule says, the full set
 # does no better: trained for a few epochs on all 1,000 training images next to the healthy
 # model, it stays far behind. The cause shows in its outputs. An output unit whose input
-# turns negative on every image outputs 0 everywhere and gets no gradient, so it never
-# recovers, and its class can no longer win on the images where it is the correct one
+# turns negative on every image outputs 0 everywhere and gets no gradient, so it did not
+# recover here, and its class can no longer win on the images where it is the correct one
 # (the cell counts these dead units). The fix is in the model, not in more data or more
 # epochs.
 
@@ -460,13 +460,15 @@ assert high.mean() < low.mean() - 0.02, (
 
 # %% [markdown]
 # **Model size** is the other hyperparameter the lecture notes search on a linear scale:
-# a width is a count of units, and what a hidden layer costs grows in proportion to it, so
-# adding a fixed number of units is a step of the same size anywhere in the range. On a
-# log scale every doubling of the width gets the same share of the trials instead, and
-# the narrow end, where a doubling is only a few units, takes most of them. Below, the
-# same sampler draws 16 hidden-layer widths between 8 and 256 both ways (no training) and
-# counts how many land in the upper half of the range: in one search, and on average over
-# 1,000 searches.
+# a width is a count of units, and what a hidden layer costs grows in proportion to it.
+# On a log scale every doubling of the width gets the same share of the trials instead,
+# and the narrow end, where a doubling is only a few units, takes most of them. Which
+# scale suits depends on where accuracy changes with width: over a range as wide as 8 to
+# 256 a log scale (or powers of two) is common too, and section 6's table below shows
+# accuracy changing little between its wider models. Below, the same sampler draws 16
+# hidden-layer widths between 8 and 256 both ways (no training) and counts how many land
+# in the upper half of the range, in one search and on average over 1,000 searches: an
+# illustration of what each scale does with 16 trials, and a check of the sampler.
 
 # %%
 lo, hi = 8, 256
@@ -740,13 +742,12 @@ assert small["val/train loss"] < 1.5 and bigger["train acc"] > small["train acc"
 # Read the table by its columns. For the overfitting run, all three remedies pull the
 # validation loss towards the training loss (last column), but only more data does it by
 # making validation better: it closes most of the accuracy gap and lifts validation
-# accuracy. Weight decay narrows the loss ratio by raising the training loss, and gains
-# little or no validation accuracy; the 4-unit model cannot even fit its 50 images,
-# and its validation accuracy falls with its training accuracy. A model small enough to
-# stop memorising 50 images is too small to learn the digits: that is why the notes call
+# accuracy. Weight decay narrows the loss ratio and gains little or no validation
+# accuracy. The one smaller width tried, 4 units, cannot fit its 50 images, and its
+# validation accuracy falls with its training accuracy (both in the table); the notes call
 # shrinking the model the rarely used remedy. For underfitting, the remedy must match the
 # cause. Under weight decay 0.08 the penalty, not the width, limits the fit: lowering it
-# lifts training accuracy, eight times the units hardly do. The 4-unit run without decay
+# lifts training accuracy, eight times the units do not. The 4-unit run without decay
 # is limited by its size, and the bigger model is its cure. Both underfitting runs look
 # alike on the curves (train and validation agree); the curves say *that* the model
 # underfits, and a cheap rerun with each remedy, as here, says *why*.
@@ -877,8 +878,9 @@ print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
 # %% [markdown]
 # ## Summary
 #
-# - A fresh classifier's loss is ≈ log C; check it before anything else, with weight decay
-#   off: an L2 penalty adds its own term, and the loss Keras reports is log C plus it.
+# - A fresh classifier's loss is ≈ log C; check it before anything else, with L2
+#   regularisers off: a layer's L2 penalty adds its own term, and the loss Keras reports is
+#   log C plus it (an optimizer's decoupled `weight_decay` adds nothing to the loss).
 # - Overfitting 50 examples to 100% proves the model and optimizer can learn at all. A
 #   ReLU left on the logits passes the first check but fails this one, and cannot fit the
 #   full training set either: its dead output units never recover.
@@ -888,9 +890,11 @@ print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
 #   where a grid tries 4, and several of them inside the band of good rates, where the
 #   grid had one; its best trial is about as good as the grid's on average, better more
 #   often than not. Coarse-to-fine then concentrates the trials where it pays.
-# - Search scale parameters (learning rate, weight decay) log-uniformly, and fractions such
-#   as a dropout rate and counts such as a model's width uniformly: a log scale crowds a
-#   dropout search near zero, where nothing changes, and a width search at the narrow end.
+# - Search scale parameters (learning rate, weight decay) log-uniformly and fractions such
+#   as a dropout rate uniformly: a log scale crowds a dropout search near zero, where
+#   nothing changes. The notes search a model's width uniformly too; over a wide range of
+#   widths a log scale puts most trials at the narrow end, which may or may not be where
+#   accuracy changes.
 # - The search's short budget only ranks the settings: the chosen one, trained three
 #   times as long, gains validation accuracy in each of the three runs (the cell prints
 #   by how much).
@@ -899,8 +903,8 @@ print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
 # - Learning curves diagnose: a flat start (initialisation), a plateau (decay the rate),
 #   a stall (decayed too early), a growing gap (overfitting), no gap (underfitting).
 # - Acting on the diagnosis, measured: for the overfitting run only more data lifted
-#   validation accuracy, while weight decay and a smaller model narrowed the loss gap by
-#   training worse. Underfitting needs the remedy that matches its cause: less weight decay
+#   validation accuracy, while weight decay and a smaller model narrowed the loss ratio
+#   without lifting validation accuracy. Underfitting needs the remedy that matches its cause: less weight decay
 #   when the penalty limits the fit, a bigger model when the size does.
 # - Averaging predictions (ensembles, snapshots from one cyclic run) or weights (EMA)
 #   gives a model at least as good as a typical member, measured on data nothing was
