@@ -397,15 +397,11 @@ plt.show()
 # in its side task), then caption the test scenes that do contain one.
 
 # %%
-def has_pair(scenes, i, colour, shape):
-    """Does scene i hold an object of this colour and shape (indices into COLOURS, SHAPES)?"""
-    return any(scenes.colour[i, k] == colour and scenes.shape[i, k] == shape for k in range(scenes.n_objects[i]))
-
-
-UNSEEN = (COLOURS.index("red"), SHAPES.index("circle"))
-unseen_name = f"{COLOURS[UNSEEN[0]]} {SHAPES[UNSEEN[1]]}"
-keep = np.array([not has_pair(train, i, *UNSEEN) for i in range(len(train))])  # (N_TRAIN,) bool
-with_unseen = np.flatnonzero([has_pair(test, i, *UNSEEN) for i in range(len(test))])
+unseen_colour, unseen_shape = "red", "circle"
+unseen_name = f"{unseen_colour} {unseen_shape}"
+UNSEEN = COLOURS.index(unseen_colour) * len(SHAPES) + SHAPES.index(unseen_shape)  # its column in Scenes.labels()
+keep = train.labels()[:, UNSEEN] == 0  # (N_TRAIN,) True for the scenes without one
+with_unseen = np.flatnonzero(test.labels()[:, UNSEEN] == 1)  # the test scenes with one
 never_saw = captioning.ShowAndTell(tokenizer.size, embed_dim=32, units=96, feature_dim=32)
 captioning.fit_captioner(never_saw, f_train[keep], [refs for refs, k in zip(train.captions, keep) if k],
                          tokenizer, max_len=MAX_LEN, epochs=5, seed=SEED)

@@ -133,7 +133,7 @@ assert abs(loss_l2 - (loss_good + penalty)) < 1e-3, (
     f"the reported loss is the cross-entropy plus the L2 penalty (within 1e-3): {loss_l2:.4f} vs "
     f"{loss_good:.4f} + {penalty:.4f} = {loss_good + penalty:.4f}")
 assert abs(loss_l2 - (np.log(C) + penalty)) < 0.25 and loss_l2 > np.log(C) + 0.5, (
-    f"with weight decay a fresh model starts near log C + penalty = {np.log(C) + penalty:.3f} (within 0.25), "
+    f"with an L2 penalty a fresh model starts near log C + penalty = {np.log(C) + penalty:.3f} (within 0.25), "
     f"more than 0.5 above log C = {np.log(C):.3f}: got {loss_l2:.3f}")
 
 # %% [markdown]
